@@ -1,0 +1,64 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import prettier from 'eslint-config-prettier';
+
+/** The dependency rules of ARCHITECTURE.md, enforced so that a wrong import fails lint. */
+const boundaries = {
+  'import-x/no-restricted-paths': [
+    'error',
+    {
+      zones: [
+        { target: './src/core', from: './src', except: ['./core', './errors.ts'], message: 'core/ is pure: it imports only core/ and errors.ts.' },
+        { target: './src/engine', from: './src/store/sqlite', message: 'engine/ sees only the Store interface.' },
+        { target: './src/engine', from: './src/store/postgres', message: 'engine/ sees only the Store interface.' },
+        { target: './src/store', from: './src/engine', message: 'store/ does not know the engine.' },
+      ],
+    },
+  ],
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: [
+        { name: 'better-sqlite3', message: 'Only src/store/sqlite/ imports better-sqlite3.' },
+        { name: 'pg', message: 'Only src/store/postgres/ imports pg.' },
+        { name: 'pino', message: 'Only src/observability/ imports pino.' },
+        { name: 'prom-client', message: 'Only src/observability/ imports prom-client.' },
+      ],
+    },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tmp/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver': { node: { extensions: ['.ts', '.js'] } } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import-x/no-cycle': 'error',
+    },
+  },
+  { files: ['src/**/*.ts'], rules: boundaries },
+  { files: ['src/store/sqlite/**'], rules: { 'no-restricted-imports': 'off' } },
+  { files: ['src/store/postgres/**'], rules: { 'no-restricted-imports': 'off' } },
+  { files: ['src/observability/**'], rules: { 'no-restricted-imports': 'off' } },
+  {
+    files: ['test/**', 'bench/**', 'examples/**'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  prettier,
+);

@@ -1,0 +1,212 @@
+/**
+ * Tasks (SPEC §1.2): an async function plus the metadata the engine needs to schedule it. The
+ * definition is validated and frozen when it is created, so a mistake points at the `task()`
+ * call that made it, and nothing can change a task after a workflow has been versioned.
+ */
+
+import { ConfigError, WorkflowValidationError } from '../errors.js';
+import type { Context } from './context.js';
+import { describeValue } from './describe.js';
+import { durationProblem, parseDuration } from './duration.js';
+import type { Duration } from './duration.js';
+import { isValidId, TASK_ID_PATTERN } from './ids.js';
+import { cloneJson, deepFreezeJson, isPlainObject } from './json.js';
+import type { Json } from './json.js';
+import { RetryPolicy } from './retry.js';
+import type { RetryOptions } from './retry.js';
+import { ruleProblem, rules } from './rules.js';
+import type { TriggerRule } from './rules.js';
+
+export { TASK_ID_PATTERN };
+
+/** The logging methods a task may use (a pino-compatible subset). */
+export interface TaskLogger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+/** What the engine gives a running task besides its context. */
+export interface TaskHandle {
+  /** Aborted on timeout, cancellation, claim loss and shutdown; pass it to I/O calls. */
+  readonly signal: AbortSignal;
+  /** The current attempt, starting at 1. */
+  readonly attempt: number;
+  /** Id of the workflow execution this task runs in. */
+  readonly executionId: string;
+  /** Id of this task. */
+  readonly taskId: string;
+  /** A logger bound to this execution and task. */
+  readonly log: TaskLogger;
+  /**
+   * Waits until `condition` returns true, checking every `pollInterval`, while releasing the
+   * task's concurrency slot (SPEC §3.9). Bounded by the task's timeout.
+   */
+  deferUntil(condition: () => Promise<boolean> | boolean, pollInterval: Duration): Promise<void>;
+}
+
+/** A task body: mutate `ctx` in place; return to succeed, throw to fail. */
+export type TaskFunction = (ctx: Context, handle: TaskHandle) => Promise<void> | void;
+
+/** Options of {@link task}. */
+export interface TaskOptions {
+  /** Unique within the workflow; letters, digits, `_`, `.` and `-`. */
+  id: string;
+  /**
+   * Ids of tasks of the same workflow that must be terminal before this one is evaluated. Their
+   * output contexts are merged in this order.
+   * @default []
+   */
+  dependencies?: readonly string[];
+  /**
+   * Retry policy; see {@link RetryOptions} for the defaults.
+   * @default new RetryPolicy()
+   */
+  retry?: RetryOptions | RetryPolicy;
+  /**
+   * Time limit of one attempt.
+   * @default the runner's `taskTimeout`
+   */
+  timeout?: Duration;
+  /**
+   * Condition deciding whether the task runs or is skipped.
+   * @default rules.always()
+   */
+  triggerRules?: TriggerRule;
+  /** Free text for humans. */
+  description?: string;
+}
+
+/** A validated, frozen task. Create it with {@link task}. */
+export interface TaskDefinition {
+  readonly id: string;
+  readonly dependencies: readonly string[];
+  readonly retry: RetryPolicy;
+  /** Per-attempt timeout in ms, or `undefined` to use the runner's default. */
+  readonly timeoutMs: number | undefined;
+  readonly triggerRules: TriggerRule;
+  readonly description: string | undefined;
+  readonly fn: TaskFunction;
+}
+
+const OPTION_KEYS = ['id', 'dependencies', 'retry', 'timeout', 'triggerRules', 'description'];
+
+/**
+ * Defines a task.
+ * @throws {WorkflowValidationError} `INVALID_ID` for a bad id, `INVALID_RULE` for a structurally
+ *   invalid rule, `INVALID_TASK` for any other problem (bad function, retry, timeout,
+ *   dependencies or option names).
+ */
+export function task(options: TaskOptions, fn: TaskFunction): TaskDefinition {
+  if (!isPlainObject(options)) {
+    throw invalid(
+      `task() expects an options object such as { id: 'my_task' }; received ${describeValue(options)}.`,
+    );
+  }
+  const id: unknown = options['id'];
+  if (!isValidId(id)) {
+    throw new WorkflowValidationError(
+      'INVALID_ID',
+      `Task id ${describeValue(id)} is invalid: use a non-empty string of letters, digits, '_', '.' or '-'.`,
+    );
+  }
+  const name = `Task '${id}'`;
+  const unknownKey = Object.keys(options).find((k) => !OPTION_KEYS.includes(k));
+  if (unknownKey !== undefined) {
+    throw invalid(
+      `${name} has unknown option '${unknownKey}'; the options are ${OPTION_KEYS.join(', ')}.`,
+    );
+  }
+  if (typeof fn !== 'function') {
+    throw invalid(
+      `${name} needs a function as the second argument of task(); received ${describeValue(fn)}.`,
+    );
+  }
+  const dependencies = checkDependencies(name, id, options.dependencies);
+  const retry = resolveRetry(name, options.retry);
+  const timeout = options.timeout;
+  const timeoutProblem =
+    timeout === undefined ? null : durationProblem(timeout, `${name}: timeout`);
+  if (timeoutProblem !== null) throw invalid(timeoutProblem);
+  const timeoutMs = timeout === undefined ? undefined : parseDuration(timeout, 'timeout');
+  if (timeoutMs === 0) throw invalid(`${name}: timeout must be greater than 0.`);
+  const description = options.description;
+  if (description !== undefined && typeof description !== 'string') {
+    throw invalid(`${name}: description must be a string; received ${describeValue(description)}.`);
+  }
+  const rule = options.triggerRules ?? rules.always();
+  const problem = ruleProblem(rule);
+  if (problem !== null) {
+    throw new WorkflowValidationError(
+      'INVALID_RULE',
+      `${name} has an invalid trigger rule: ${problem}`,
+    );
+  }
+  return Object.freeze({
+    id,
+    dependencies,
+    retry,
+    timeoutMs,
+    // Copied and frozen: the caller's rule object must not change the task after the fact.
+    triggerRules: deepFreezeJson(cloneJson(rule as unknown as Json)) as unknown as TriggerRule,
+    description,
+    fn,
+  });
+}
+
+function checkDependencies(name: string, id: string, value: unknown): readonly string[] {
+  if (value === undefined) return Object.freeze([]);
+  if (!Array.isArray(value)) {
+    throw invalid(
+      `${name}: dependencies must be an array of task ids; received ${describeValue(value)}.`,
+    );
+  }
+  const seen = new Set<string>();
+  for (const dep of value as unknown[]) {
+    if (!isValidId(dep)) {
+      throw invalid(`${name}: dependency ${describeValue(dep)} is not a valid task id.`);
+    }
+    if (dep === id)
+      throw invalid(`${name} depends on itself; remove '${id}' from its dependencies.`);
+    if (seen.has(dep))
+      throw invalid(`${name} lists dependency '${dep}' twice; list each dependency once.`);
+    seen.add(dep);
+  }
+  return Object.freeze([...seen]);
+}
+
+function resolveRetry(name: string, value: RetryOptions | RetryPolicy | undefined): RetryPolicy {
+  try {
+    return RetryPolicy.from(value);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw invalid(`${name} has an invalid retry policy: ${error.problems.join(' ')}`);
+  }
+}
+
+function invalid(message: string): WorkflowValidationError {
+  return new WorkflowValidationError('INVALID_TASK', message);
+}
+
+/**
+ * Why `value` cannot be used as a {@link TaskDefinition}, or `null` when it can. Checks the
+ * shape only, so definitions from another copy of this package are accepted too.
+ */
+export function taskDefinitionProblem(value: unknown): string | null {
+  if (typeof value === 'function') {
+    return `is a bare function; wrap it with task({ id: '...' }, fn).`;
+  }
+  if (typeof value !== 'object' || value === null) {
+    return `is ${describeValue(value)}, not a task created with task().`;
+  }
+  const t = value as Partial<Record<keyof TaskDefinition, unknown>>;
+  const ok =
+    typeof t.fn === 'function' &&
+    Array.isArray(t.dependencies) &&
+    typeof (t.retry as Partial<RetryPolicy> | null)?.shouldRetry === 'function' &&
+    typeof t.triggerRules === 'object' &&
+    (t.timeoutMs === undefined || typeof t.timeoutMs === 'number');
+  if (!ok) return `is not a task created with task() (received ${describeValue(value)}).`;
+  return isValidId(t.id) ? null : `has invalid id ${describeValue(t.id)}.`;
+}

@@ -1,0 +1,50 @@
+/**
+ * Workflow versions: a content hash, so that a changed definition is never mistaken for the one
+ * an older execution ran with, and an unchanged one keeps its version across restarts.
+ */
+
+import { sha256Hex } from './hash.js';
+import { canonicalJson } from './json.js';
+import type { TaskDefinition } from './task.js';
+
+/** The parts of a workflow that its version covers. */
+export interface VersionedContent {
+  readonly name: string;
+  readonly description: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly tasks: readonly TaskDefinition[];
+}
+
+/**
+ * First 16 hex digits of the SHA-256 of the canonical JSON of the name, description, tags and,
+ * for each task sorted by id: its sorted dependencies, function source, rule, retry policy,
+ * timeout and description. Task declaration order does not change the version; any change to
+ * what a task does or how it is run does. Dependencies are hashed sorted, as SPEC §1.3 says.
+ */
+export function workflowVersion(content: VersionedContent): string {
+  const tasks = [...content.tasks]
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((t) => ({
+      id: t.id,
+      dependencies: [...t.dependencies].sort(),
+      source: t.fn.toString(),
+      rules: t.triggerRules,
+      retry: {
+        ...t.retry.toJSON(),
+        // A predicate is code too: two different predicates must not share a version.
+        retryOn:
+          typeof t.retry.retryOn === 'function'
+            ? t.retry.retryOn.toString()
+            : (t.retry.toJSON()['retryOn'] ?? null),
+      },
+      timeoutMs: t.timeoutMs ?? null,
+      description: t.description ?? null,
+    }));
+  const text = canonicalJson({
+    name: content.name,
+    description: content.description,
+    tags: { ...content.tags },
+    tasks,
+  });
+  return sha256Hex(text).slice(0, 16);
+}

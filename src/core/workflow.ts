@@ -1,0 +1,343 @@
+/**
+ * Workflows (SPEC §1.3): a named, versioned DAG of tasks. Everything that can be wrong with a
+ * definition is checked when it is built, so a runner never starts with a workflow that cannot
+ * finish. The version is a content hash, which lets each execution record exactly what it ran.
+ */
+
+import { ConfigError, NotFoundError, WorkflowValidationError } from '../errors.js';
+import { describeValue } from './describe.js';
+import * as graph from './graph.js';
+import { isValidId } from './ids.js';
+import { isPlainObject } from './json.js';
+import type { JsonObject } from './json.js';
+import { ruleTaskRefs } from './rules.js';
+import { taskDefinitionProblem } from './task.js';
+import type { TaskDefinition } from './task.js';
+import { workflowVersion } from './version.js';
+
+/**
+ * A schema for a workflow's initial context. Structural, so a zod schema (`z.object({...})`)
+ * fits without this package depending on zod.
+ */
+export interface InputSchema {
+  safeParse(data: unknown):
+    | { success: true; data?: unknown }
+    | {
+        success: false;
+        error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> };
+      };
+}
+
+/** Options of {@link workflow}. */
+export interface WorkflowOptions {
+  /** Unique among registered workflows; letters, digits, `_`, `.` and `-`. */
+  name: string;
+  /** @default '' */
+  description?: string;
+  /** The tasks, in declared order (this order breaks ties in scheduling and merging). */
+  tasks: readonly TaskDefinition[];
+  /** @default {} */
+  tags?: Record<string, string>;
+  /** Checked against the initial context before anything is scheduled. */
+  input?: InputSchema;
+  /**
+   * Names of event triggers that start this workflow.
+   * @default []
+   */
+  triggers?: readonly string[];
+}
+
+/** Only `workflow()` holds this key, so a `Workflow` is always a validated one. */
+const CONSTRUCT: unique symbol = Symbol('Workflow.construct');
+
+/** A validated, immutable workflow. Create it with {@link workflow} or {@link WorkflowBuilder}. */
+export class Workflow {
+  readonly name: string;
+  readonly description: string;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Tasks in declared order. */
+  readonly tasks: readonly TaskDefinition[];
+  /** 16 hex digits of a content hash: equal definitions have equal versions. */
+  readonly version: string;
+  readonly input: InputSchema | undefined;
+  readonly triggers: readonly string[];
+  readonly #byId: ReadonlyMap<string, TaskDefinition>;
+  readonly #dependents: ReadonlyMap<string, readonly string[]>;
+  readonly #order: readonly string[];
+
+  /** @internal Use {@link workflow} or {@link WorkflowBuilder}. */
+  constructor(key: typeof CONSTRUCT, options: WorkflowOptions) {
+    if (key !== CONSTRUCT)
+      throw new TypeError('Create workflows with workflow() or WorkflowBuilder.');
+    validate(options);
+    this.name = options.name;
+    this.description = options.description ?? '';
+    this.tags = Object.freeze({ ...(options.tags ?? {}) });
+    this.tasks = Object.freeze([...options.tasks]);
+    this.input = options.input;
+    this.triggers = Object.freeze([...(options.triggers ?? [])]);
+    this.#byId = new Map(this.tasks.map((t) => [t.id, t]));
+    this.#dependents = graph.dependentsMap(this.tasks);
+    this.#order = graph.topologicalOrder(this.tasks);
+    this.version = workflowVersion(this);
+    Object.freeze(this);
+  }
+
+  /** The task with that id, or `undefined`. */
+  getTask(id: string): TaskDefinition | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Task ids with every task after its dependencies; ties in declared order. */
+  topologicalOrder(): string[] {
+    return [...this.#order];
+  }
+
+  /** Task ids grouped by depth (level 0 = roots); each level in declared order. */
+  levels(): string[][] {
+    return graph.levels(this.tasks);
+  }
+
+  /** Ids of tasks without dependencies, in declared order. */
+  roots(): string[] {
+    return graph.roots(this.tasks);
+  }
+
+  /** Ids of tasks nothing depends on, in declared order. */
+  leaves(): string[] {
+    return graph.leaves(this.tasks);
+  }
+
+  /**
+   * The dependencies of task `id`, in declared order.
+   * @throws {NotFoundError} when the workflow has no task `id`.
+   */
+  dependenciesOf(id: string): string[] {
+    return [...this.#task(id).dependencies];
+  }
+
+  /**
+   * The tasks that depend on task `id`, in declared order.
+   * @throws {NotFoundError} when the workflow has no task `id`.
+   */
+  dependentsOf(id: string): string[] {
+    this.#task(id);
+    return [...(this.#dependents.get(id) ?? [])];
+  }
+
+  /** A JSON description of the workflow without code, for storing definitions. */
+  toDefinition(): JsonObject {
+    return {
+      name: this.name,
+      version: this.version,
+      description: this.description,
+      tags: { ...this.tags },
+      triggers: [...this.triggers],
+      tasks: this.tasks.map((t) => ({
+        id: t.id,
+        dependencies: [...t.dependencies],
+        triggerRules: structuredClone(t.triggerRules),
+        retry: t.retry.toJSON(),
+        timeoutMs: t.timeoutMs ?? null,
+        description: t.description ?? null,
+      })),
+    };
+  }
+
+  #task(id: string): TaskDefinition {
+    const found = this.#byId.get(id);
+    if (found === undefined) {
+      throw new NotFoundError(
+        `Workflow '${this.name}' has no task ${describeValue(id)}. Its tasks: ${[...this.#byId.keys()].join(', ')}.`,
+      );
+    }
+    return found;
+  }
+}
+
+/**
+ * Builds and validates a workflow.
+ * @throws {WorkflowValidationError} with code `INVALID_ID`, `EMPTY_WORKFLOW`, `INVALID_TASK`,
+ *   `DUPLICATE_TASK`, `MISSING_DEPENDENCY`, `INVALID_RULE` or `CYCLE`.
+ * @throws {ConfigError} when `description`, `tags`, `input` or `triggers` have the wrong shape.
+ */
+export function workflow(options: WorkflowOptions): Workflow {
+  return new Workflow(CONSTRUCT, options);
+}
+
+/** Fluent alternative to {@link workflow}. */
+export class WorkflowBuilder {
+  readonly #name: string;
+  #description: string | undefined;
+  readonly #tags: Record<string, string> = {};
+  readonly #tasks: TaskDefinition[] = [];
+  #input: InputSchema | undefined;
+  readonly #triggers: string[] = [];
+
+  constructor(name: string) {
+    this.#name = name;
+  }
+
+  /** Sets the description. */
+  description(text: string): this {
+    this.#description = text;
+    return this;
+  }
+
+  /** Adds (or replaces) a tag. */
+  tag(key: string, value: string): this {
+    this.#tags[key] = value;
+    return this;
+  }
+
+  /** Appends a task; declared order is the order of calls. */
+  addTask(task: TaskDefinition): this {
+    this.#tasks.push(task);
+    return this;
+  }
+
+  /** Sets the input schema checked before scheduling. */
+  input(schema: InputSchema): this {
+    this.#input = schema;
+    return this;
+  }
+
+  /** Appends names of event triggers that start this workflow. */
+  triggers(...names: string[]): this {
+    this.#triggers.push(...names);
+    return this;
+  }
+
+  /** Validates and builds the workflow; see {@link workflow} for the errors. */
+  build(): Workflow {
+    return workflow({
+      name: this.#name,
+      description: this.#description,
+      tags: { ...this.#tags },
+      tasks: [...this.#tasks],
+      input: this.#input,
+      triggers: [...this.#triggers],
+    });
+  }
+}
+
+/** Checks a workflow definition; throws the first structural problem found (SPEC §1.3). */
+function validate(options: WorkflowOptions): void {
+  if (!isPlainObject(options)) {
+    throw new ConfigError(
+      `workflow() expects an options object; received ${describeValue(options)}.`,
+    );
+  }
+  const name: unknown = options.name;
+  if (!isValidId(name)) {
+    throw new WorkflowValidationError(
+      'INVALID_ID',
+      `Workflow name ${describeValue(name)} is invalid: use a non-empty string of letters, digits, '_', '.' or '-'.`,
+    );
+  }
+  const fail = (code: ConstructorParameters<typeof WorkflowValidationError>[0], message: string) =>
+    new WorkflowValidationError(code, `Workflow '${name}': ${message}`, { workflowName: name });
+  checkShape(name, options);
+
+  const tasks: unknown = options.tasks;
+  if (tasks === undefined || (Array.isArray(tasks) && tasks.length === 0)) {
+    throw fail('EMPTY_WORKFLOW', 'has no tasks. Add at least one task created with task().');
+  }
+  if (!Array.isArray(tasks)) {
+    throw fail(
+      'INVALID_TASK',
+      `tasks must be an array of tasks; received ${describeValue(tasks)}.`,
+    );
+  }
+  tasks.forEach((t: unknown, i) => {
+    const problem = taskDefinitionProblem(t);
+    if (problem !== null) throw fail('INVALID_TASK', `task #${i + 1} ${problem}`);
+  });
+  const list = tasks as readonly TaskDefinition[];
+
+  const ids = new Set<string>();
+  for (const t of list) {
+    if (ids.has(t.id)) {
+      throw fail('DUPLICATE_TASK', `task id '${t.id}' is used twice. Give each task a unique id.`);
+    }
+    ids.add(t.id);
+  }
+  for (const t of list) {
+    const missing = t.dependencies.find((d) => !ids.has(d));
+    if (missing !== undefined) {
+      throw fail(
+        'MISSING_DEPENDENCY',
+        `task '${t.id}' depends on '${missing}', which is not in this workflow. Add a task '${missing}' or remove the dependency.`,
+      );
+    }
+  }
+  for (const t of list) {
+    // A rule may only look at tasks that are guaranteed to be terminal when it is evaluated.
+    const stray = ruleTaskRefs(t.triggerRules).find((ref) => !t.dependencies.includes(ref));
+    if (stray !== undefined) {
+      throw fail(
+        'INVALID_RULE',
+        `the trigger rule of task '${t.id}' refers to task '${stray}', which is not one of its dependencies (${t.dependencies.join(', ') || 'none'}). Add '${stray}' to its dependencies.`,
+      );
+    }
+  }
+  const cycle = graph.findCycle(list);
+  if (cycle !== null) {
+    throw new WorkflowValidationError(
+      'CYCLE',
+      `Workflow '${name}': tasks form a dependency cycle: ${cycle.join(' -> ')} (each task depends on the one before it). Remove one of these dependencies.`,
+      { workflowName: name, cycle },
+    );
+  }
+}
+
+/** Shapes that TypeScript checks but JavaScript callers may still get wrong. */
+function checkShape(name: string, options: WorkflowOptions): void {
+  const problems: string[] = [];
+  const { description, tags, input, triggers } = options as unknown as Partial<
+    Record<string, unknown>
+  >;
+  if (description !== undefined && typeof description !== 'string') {
+    problems.push(
+      `workflow '${name}': description must be a string; received ${describeValue(description)}.`,
+    );
+  }
+  if (tags !== undefined) {
+    if (!isPlainObject(tags)) {
+      problems.push(
+        `workflow '${name}': tags must be an object of strings; received ${describeValue(tags)}.`,
+      );
+    } else {
+      for (const [key, value] of Object.entries(tags)) {
+        if (typeof value !== 'string') {
+          problems.push(
+            `workflow '${name}': tag '${key}' must be a string; received ${describeValue(value)}.`,
+          );
+        }
+      }
+    }
+  }
+  if (input !== undefined && !isInputSchema(input)) {
+    problems.push(
+      `workflow '${name}': input must be a schema with a safeParse() method (e.g. a zod schema); received ${describeValue(input)}.`,
+    );
+  }
+  if (triggers !== undefined) {
+    if (!Array.isArray(triggers) || !triggers.every((t) => typeof t === 'string' && t !== '')) {
+      problems.push(
+        `workflow '${name}': triggers must be an array of trigger names; received ${describeValue(triggers)}.`,
+      );
+    } else if (new Set(triggers).size !== triggers.length) {
+      problems.push(`workflow '${name}': triggers lists a trigger twice; list each trigger once.`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+function isInputSchema(value: unknown): value is InputSchema {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { safeParse?: unknown }).safeParse === 'function'
+  );
+}

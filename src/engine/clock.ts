@@ -1,0 +1,29 @@
+/** Time sources: the system clock, and a manual clock for deterministic tests. */
+import type { Clock } from '../core/options.js';
+
+export type { Clock };
+
+/** The wall clock. */
+export const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * A clock that moves only when told to. Only what the engine *records* uses it (timestamps,
+ * due checks); timers still run in real time, so tests advance it and then await events.
+ */
+export class ManualClock implements Clock {
+  private current: number;
+  constructor(start: number | Date = 0) {
+    this.current = typeof start === 'number' ? start : start.getTime();
+  }
+  now(): number {
+    return this.current;
+  }
+  /** Moves the clock forward by `ms`. */
+  advance(ms: number): void {
+    this.current += ms;
+  }
+  /** Sets the clock to an instant. */
+  set(instant: number | Date): void {
+    this.current = typeof instant === 'number' ? instant : instant.getTime();
+  }
+}

@@ -1,0 +1,428 @@
+/**
+ * The runtime of a runner: registration, scheduling, the executor, the heartbeat and sweeper
+ * loops, waiting callers, and operator controls. It sees only the {@link Store} contract; the
+ * composition root (`DefaultRunner.create`) picks the adapter.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Context } from '../core/context.js';
+import { parseDuration, type Duration } from '../core/duration.js';
+import { isPlainObject, type JsonObject } from '../core/json.js';
+import type { Clock, Logger, ResolvedRunnerConfig } from '../core/options.js';
+import { Workflow } from '../core/workflow.js';
+import {
+  CloacinaError,
+  ContextError,
+  ErrorCode,
+  InputValidationError,
+  NotFoundError,
+  TimeoutError,
+  WorkflowNotFoundError,
+  toError,
+} from '../errors.js';
+import type { CommitNotice } from '../store/db.js';
+import type { ExecutionEvent, NewEvent, WorkflowStatus } from '../store/rows.js';
+import type { Store } from '../store/store.js';
+import { Executor } from './executor.js';
+import type { EngineService, ServiceContext } from './service.js';
+import { WorkflowExecutionHandle, type ExecutionControl } from './handle.js';
+import { WorkflowRegistry } from './registry.js';
+import { toExecutionResult, type WorkflowExecutionResult } from './results.js';
+import { Slots } from './slots.js';
+import { every, sleep } from './timers.js';
+import { Waiters } from './waiters.js';
+import { Wakeup } from './wakeup.js';
+
+/** An execution event as streamed by `runner.on('event', ...)`. */
+export type RunnerEvent = NewEvent;
+
+/** Options of {@link Engine.execute}. */
+export interface ExecuteOptions {
+  /** Bound of the wait; default the runner's `workflowTimeout`; `null` waits forever. */
+  timeout?: Duration | null;
+}
+
+/** Options of {@link Engine.shutdown}. */
+export interface ShutdownOptions {
+  /** Let running tasks finish (within `timeout`) before aborting them. @default true */
+  graceful?: boolean;
+  /** @default '30s' */
+  timeout?: Duration;
+}
+
+/** Filter of {@link Engine.listExecutions}. */
+export interface ListExecutionsOptions {
+  workflowName?: string;
+  status?: WorkflowStatus;
+  /** @default 100 */
+  limit?: number;
+  /** @default 0 */
+  offset?: number;
+}
+
+const TERMINAL_EVENTS = new Set(['workflow_completed', 'workflow_failed', 'workflow_cancelled']);
+
+/** How often waiters look for executions ended by another process. */
+const WAITER_BACKSTOP_MS = 500;
+
+/** The engine behind `DefaultRunner`. */
+export class Engine implements ExecutionControl, AsyncDisposable {
+  /** This runner's id, shown in claims, events and logs. */
+  readonly runnerId: string;
+  /** This runner's human name. */
+  readonly runnerName: string;
+  protected readonly logger: Logger;
+  protected readonly clock: Clock;
+  protected readonly registry = new WorkflowRegistry();
+  private readonly slots: Slots;
+  private readonly executor: Executor;
+  private readonly wakeup: Wakeup;
+  private readonly waiters: Waiters;
+  private readonly listeners = new Set<(event: RunnerEvent) => void>();
+  private readonly stops: (() => void)[] = [];
+  private readonly services: EngineService[] = [];
+  private readonly lifetime = new AbortController();
+  private shutdownPromise: Promise<void> | undefined;
+
+  constructor(
+    protected readonly store: Store,
+    protected readonly config: ResolvedRunnerConfig,
+    logger: Logger,
+    clock: Clock,
+  ) {
+    this.runnerId = config.runnerId ?? randomUUID();
+    this.runnerName = config.runnerName ?? `${hostname()}:${process.pid}`;
+    this.logger = logger.child({ runnerId: this.runnerId });
+    this.clock = clock;
+    this.slots = new Slots(config.maxConcurrentTasks);
+    this.waiters = new Waiters(store);
+    this.wakeup = new Wakeup(() => this.executor.claimPass());
+    this.executor = new Executor({
+      store,
+      registry: this.registry,
+      slots: this.slots,
+      config,
+      clock,
+      logger: this.logger,
+      runnerId: this.runnerId,
+      wake: () => this.wakeup.wake(),
+    });
+  }
+
+  /** What background services are given to do their work. */
+  protected get serviceContext(): ServiceContext {
+    return {
+      store: this.store,
+      registry: this.registry,
+      config: this.config,
+      clock: this.clock,
+      logger: this.logger,
+      runnerId: this.runnerId,
+    };
+  }
+
+  /** Adds a background service, started with the runner and stopped first at shutdown. */
+  protected addService<S extends EngineService>(service: S): S {
+    this.services.push(service);
+    return service;
+  }
+
+  /** Starts the background loops. Called once by the composition root. */
+  protected start(): void {
+    for (const service of this.services) service.start();
+    this.stops.push(this.store.onCommit((notice) => this.onCommit(notice)));
+    this.stops.push(every(this.config.schedulerPollIntervalMs, () => this.wakeup.wake()));
+    this.stops.push(every(WAITER_BACKSTOP_MS, () => this.guard(this.waiters.poll(), 'waiter backstop')));
+    if (this.config.enableClaiming) {
+      this.stops.push(
+        every(this.config.heartbeatIntervalMs, () => this.guard(this.executor.heartbeat(), 'heartbeat')),
+      );
+    }
+    if (this.config.enableClaiming && this.config.enableRecovery) {
+      this.stops.push(every(this.config.staleClaimSweepIntervalMs, () => void this.sweep()));
+      void this.sweep();
+    }
+    this.wakeup.wake();
+    this.logger.debug({ runnerName: this.runnerName }, 'runner started');
+  }
+
+  private guard(work: Promise<unknown>, what: string): void {
+    work.catch((error: unknown) => this.logger.warn({ err: toError(error) }, `${what} failed; retrying on the next tick`));
+  }
+
+  /** Sweeps stale claims until none is left (each batch is one transaction). */
+  private async sweep(): Promise<void> {
+    try {
+      for (;;) {
+        const nowMs = this.clock.now();
+        const outcome = await this.store.sweepStaleClaims({
+          nowMs,
+          staleBeforeMs: nowMs - this.config.staleClaimThresholdMs,
+          maxRecoveryAttempts: this.config.maxRecoveryAttempts,
+          runnerId: this.runnerId,
+        });
+        const total = outcome.recovered + outcome.abandoned;
+        if (total > 0) this.logger.warn(outcome, 'swept stale claims of silent runners');
+        if (total === 0 || this.shutdownPromise !== undefined) return;
+      }
+    } catch (error) {
+      this.logger.warn({ err: toError(error) }, 'stale-claim sweep failed; retrying on the next tick');
+    }
+  }
+
+  private onCommit(notice: CommitNotice): void {
+    for (const event of notice.events) {
+      if (event.type === 'workflow_cancelled') this.executor.abortExecution(event.executionId);
+      if (TERMINAL_EVENTS.has(event.type)) this.guard(this.waiters.notify(event.executionId), 'waiter');
+      for (const listener of this.listeners) {
+        try {
+          listener(event);
+        } catch (error) {
+          this.logger.warn({ err: toError(error) }, 'an event listener threw; the engine ignores it');
+        }
+      }
+    }
+    if (notice.channels.has('tasks')) this.wakeup.wake();
+    if (notice.remote && notice.channels.has('executions')) this.guard(this.waiters.poll(), 'waiter');
+  }
+
+  /** Streams execution events of this process as they commit. An emit never throws into the engine. */
+  on(type: 'event', listener: (event: RunnerEvent) => void): this {
+    if (type === 'event') this.listeners.add(listener);
+    return this;
+  }
+
+  /** Removes a listener added with {@link on}. */
+  off(type: 'event', listener: (event: RunnerEvent) => void): this {
+    if (type === 'event') this.listeners.delete(listener);
+    return this;
+  }
+
+  /** Registers a workflow; this runner then executes its tasks. Re-registering adds a version. */
+  register(workflow: Workflow): this {
+    if (!(workflow instanceof Workflow)) {
+      throw new CloacinaError(
+        ErrorCode.CONFIG,
+        'register() expects a Workflow built with workflow() or WorkflowBuilder.build().',
+      );
+    }
+    this.registry.register(workflow);
+    this.wakeup.wake();
+    return this;
+  }
+
+  /** Names of the workflows registered in this runner. */
+  listWorkflows(): string[] {
+    return this.registry.names();
+  }
+
+  private initialContext(workflow: Workflow, context: unknown): JsonObject {
+    let initial: JsonObject;
+    if (context === undefined || context === null) initial = {};
+    else if (context instanceof Context) initial = context.toJSON();
+    else if (isPlainObject(context)) initial = new Context(context as JsonObject).toJSON();
+    else {
+      throw new ContextError(
+        'INVALID_CONTEXT',
+        `The initial context of '${workflow.name}' must be a Context or a plain JSON object, received ` +
+          `${Array.isArray(context) ? 'an array' : typeof context}.`,
+      );
+    }
+    if (workflow.input === undefined) return initial;
+    const parsed = workflow.input.safeParse(initial);
+    if (!parsed.success) {
+      throw new InputValidationError(
+        workflow.name,
+        parsed.error.issues.map((issue) => ({
+          path: issue.path.map((p) => (typeof p === 'number' ? p : String(p))),
+          message: issue.message,
+        })),
+      );
+    }
+    return isPlainObject(parsed.data) ? new Context(parsed.data as JsonObject).toJSON() : initial;
+  }
+
+  /**
+   * Schedules an execution and returns its handle at once. Everything is validated before the
+   * one scheduling transaction, so a bad call never leaves a half-written execution.
+   */
+  async executeAsync(
+    workflowName: string,
+    context?: Context | Record<string, unknown>,
+  ): Promise<WorkflowExecutionHandle> {
+    this.assertOpen();
+    const workflow = this.registry.latest(workflowName);
+    if (workflow === undefined) throw new WorkflowNotFoundError(workflowName, this.registry.names());
+    const initial = this.initialContext(workflow, context);
+    const record = await this.store.scheduleExecution({
+      id: randomUUID(),
+      workflowName,
+      workflowVersion: workflow.version,
+      initialContext: initial,
+      tasks: this.registry.plan(workflow),
+      nowMs: this.clock.now(),
+      runnerId: this.runnerId,
+    });
+    return new WorkflowExecutionHandle(this, record.id, workflowName);
+  }
+
+  /** Schedules an execution and waits for its end (SPEC §2.2). */
+  async execute(
+    workflowName: string,
+    context?: Context | Record<string, unknown>,
+    options: ExecuteOptions = {},
+  ): Promise<WorkflowExecutionResult> {
+    const handle = await this.executeAsync(workflowName, context);
+    return this.waitForExecution(handle.executionId, options.timeout);
+  }
+
+  /** Waits for a terminal status; notification-driven, with a slow cross-process backstop. */
+  async waitForExecution(executionId: string, timeout?: Duration | null): Promise<WorkflowExecutionResult> {
+    const timeoutMs =
+      timeout === undefined ? this.config.workflowTimeoutMs : timeout === null ? null : parseDuration(timeout, 'timeout');
+    const stop = new AbortController();
+    const onShutdown = (): void => stop.abort();
+    this.lifetime.signal.addEventListener('abort', onShutdown, { once: true });
+    const timer = timeoutMs === null ? undefined : setTimeout(() => stop.abort(), timeoutMs);
+    try {
+      const record = await this.waiters.wait(executionId, stop.signal);
+      if (record !== null) return await this.getExecutionResult(executionId);
+      if (this.lifetime.signal.aborted) {
+        throw new CloacinaError(
+          ErrorCode.SHUTDOWN,
+          `The runner shut down while waiting for execution ${executionId}; it will continue on the next runner.`,
+        );
+      }
+      await this.getExecutionStatus(executionId);
+      throw new TimeoutError(
+        `Execution ${executionId} did not finish within ${timeoutMs} ms; it keeps running. ` +
+          'Check it later with getExecutionStatus() or wait again with a longer timeout.',
+        timeoutMs ?? 0,
+      );
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      this.lifetime.signal.removeEventListener('abort', onShutdown);
+    }
+  }
+
+  private async requireExecution(executionId: string): Promise<NonNullable<Awaited<ReturnType<Store['getExecution']>>>> {
+    const record = await this.store.getExecution(executionId);
+    if (record === null) {
+      throw new NotFoundError(
+        `No workflow execution with id '${executionId}'. Check the id (listExecutions() shows recent ones).`,
+      );
+    }
+    return record;
+  }
+
+  /** The status of an execution; unknown id → `NotFoundError`. */
+  async getExecutionStatus(executionId: string): Promise<WorkflowStatus> {
+    return (await this.requireExecution(executionId)).status;
+  }
+
+  /** The result of an execution as it stands. */
+  async getExecutionResult(executionId: string): Promise<WorkflowExecutionResult> {
+    const record = await this.requireExecution(executionId);
+    return toExecutionResult(record, await this.store.getTasks(executionId));
+  }
+
+  /** Executions, newest first. */
+  async listExecutions(options: ListExecutionsOptions = {}): Promise<WorkflowExecutionResult[]> {
+    const records = await this.store.listExecutions({
+      workflowName: options.workflowName,
+      status: options.status,
+      limit: options.limit ?? 100,
+      offset: options.offset ?? 0,
+    });
+    return Promise.all(records.map(async (r) => toExecutionResult(r, await this.store.getTasks(r.id))));
+  }
+
+  /** Every event of an execution, oldest first. */
+  async getExecutionEvents(executionId: string): Promise<ExecutionEvent[]> {
+    await this.requireExecution(executionId);
+    return this.store.getEvents(executionId);
+  }
+
+  /** Hard cancel: no new task starts, running tasks' signals abort, status Cancelled for good. */
+  async cancelExecution(executionId: string): Promise<void> {
+    await this.store.cancelExecution({ executionId, nowMs: this.clock.now(), runnerId: this.runnerId });
+  }
+
+  /** Pauses a Pending or Running execution. */
+  async pauseExecution(executionId: string, reason?: string): Promise<void> {
+    await this.store.pauseExecution({
+      executionId,
+      reason: reason ?? null,
+      nowMs: this.clock.now(),
+      runnerId: this.runnerId,
+    });
+  }
+
+  /** Resumes a Paused execution. */
+  async resumeExecution(executionId: string): Promise<void> {
+    await this.store.resumeExecution({ executionId, nowMs: this.clock.now(), runnerId: this.runnerId });
+  }
+
+  /** Deletes events older than `olderThan` (a duration back from now); returns how many. */
+  async cleanupEvents(options: { olderThan: Duration; dryRun?: boolean }): Promise<number> {
+    const ageMs = parseDuration(options.olderThan, 'olderThan');
+    return this.store.cleanupEvents({ olderThanMs: this.clock.now() - ageMs, dryRun: options.dryRun });
+  }
+
+  private assertOpen(): void {
+    if (this.shutdownPromise !== undefined) {
+      throw new CloacinaError(ErrorCode.SHUTDOWN, 'This runner has been shut down; create a new one.');
+    }
+  }
+
+  /** True once {@link shutdown} was called. */
+  get isShutdown(): boolean {
+    return this.shutdownPromise !== undefined;
+  }
+
+  /**
+   * Stops claiming, lets running tasks finish within `timeout` (then aborts them), hands the
+   * claims of unfinished tasks back so another runner takes them at once, stops the loops and
+   * closes the database. Idempotent.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    this.shutdownPromise ??= this.doShutdown(options);
+    return this.shutdownPromise;
+  }
+
+  private async doShutdown(options: ShutdownOptions): Promise<void> {
+    const graceMs = options.graceful === false ? 0 : parseDuration(options.timeout ?? '30s', 'timeout');
+    this.executor.stopClaiming();
+    this.wakeup.stop();
+    await Promise.allSettled(this.services.map((service) => service.stop()));
+    const running = (): Promise<unknown> =>
+      Promise.allSettled([...this.executor.running.values()].map((task) => task.done));
+    if (this.executor.running.size > 0 && graceMs > 0) {
+      const grace = new AbortController();
+      await Promise.race([running(), sleep(graceMs, grace.signal)]);
+      grace.abort();
+    }
+    const unfinished = this.executor.abortAll();
+    if (unfinished.length > 0) {
+      try {
+        const released = await this.store.releaseClaims({
+          claims: unfinished,
+          nowMs: this.clock.now(),
+          runnerId: this.runnerId,
+        });
+        this.logger.info({ released }, 'handed unfinished tasks over to other runners');
+      } catch (error) {
+        this.logger.warn({ err: toError(error) }, 'releasing claims failed; they will be swept as stale');
+      }
+    }
+    await running();
+    for (const stop of this.stops.splice(0)) stop();
+    this.lifetime.abort();
+    await this.store.close();
+  }
+
+  /** `await using runner = await DefaultRunner.create(...)` shuts the runner down at scope exit. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+}

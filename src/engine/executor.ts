@@ -1,0 +1,305 @@
+/**
+ * The executor: claims Ready tasks in batches into free slots and runs them. Each running task
+ * holds a claim that is heartbeated in one batched statement; a task whose claim is lost (swept,
+ * cancelled, released) has its signal aborted and writes nothing.
+ */
+import { Context } from '../core/context.js';
+import { parseDuration, type Duration } from '../core/duration.js';
+import type { JsonObject } from '../core/json.js';
+import type { Clock, Logger, ResolvedRunnerConfig } from '../core/options.js';
+import type { TaskDefinition, TaskHandle } from '../core/task.js';
+import { DatabaseError, TaskError, TimeoutError, toError } from '../errors.js';
+import type { ClaimRef, ClaimedTask, Store } from '../store/store.js';
+import type { WorkflowRegistry } from './registry.js';
+import type { Slots } from './slots.js';
+import { sleep } from './timers.js';
+
+/** Why a running task's signal was aborted. */
+type AbortCause = 'timeout' | 'cancelled' | 'claim_lost' | 'shutdown';
+
+/** How many times a claim-guarded write is retried on a transient database error. */
+const WRITE_ATTEMPTS = 5;
+
+/** One task attempt in flight in this runner. */
+export class RunningTask {
+  readonly controller = new AbortController();
+  cause: AbortCause | undefined;
+  /** True while the task is deferred and does not hold a slot. */
+  deferred = false;
+  finished = false;
+  done: Promise<void> = Promise.resolve();
+
+  constructor(readonly claim: ClaimedTask) {}
+
+  get ref(): ClaimRef {
+    return { taskExecutionId: this.claim.taskExecutionId, claimId: this.claim.claimId };
+  }
+
+  /** Aborts the attempt's signal, once, with a reason the task can read. */
+  abort(cause: AbortCause, reason: Error): void {
+    if (this.finished || this.controller.signal.aborted) return;
+    this.cause = cause;
+    this.controller.abort(reason);
+  }
+}
+
+/** Dependencies of the executor. */
+export interface ExecutorDeps {
+  readonly store: Store;
+  readonly registry: WorkflowRegistry;
+  readonly slots: Slots;
+  readonly config: ResolvedRunnerConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly runnerId: string;
+  /** Requests another claim pass (a slot freed, or a retry came due). */
+  readonly wake: () => void;
+}
+
+/** Claims and runs tasks. */
+export class Executor {
+  readonly running = new Map<string, RunningTask>();
+  private claiming = true;
+
+  constructor(private readonly deps: ExecutorDeps) {}
+
+  /** Stops claiming new tasks (shutdown). Running tasks go on. */
+  stopClaiming(): void {
+    this.claiming = false;
+  }
+
+  /**
+   * One claim pass: reserves free slots first (so a resuming deferred task cannot be
+   * over-subscribed by a claim in flight), claims that many, returns unused slots. Resolves true
+   * when every reserved slot was filled, i.e. more Ready work may be waiting.
+   */
+  async claimPass(): Promise<boolean> {
+    if (!this.claiming) return false;
+    const { slots, store, registry, clock, runnerId } = this.deps;
+    const reserved = slots.tryAcquire(slots.available);
+    if (reserved === 0) return false;
+    let claimed: ClaimedTask[] = [];
+    try {
+      claimed = await store.claimReadyTasks({
+        runnerId,
+        limit: reserved,
+        nowMs: clock.now(),
+        workflowNames: registry.names(),
+      });
+    } catch (error) {
+      this.deps.logger.warn({ err: toError(error) }, 'claiming tasks failed; will retry on the next tick');
+    }
+    slots.release(reserved - claimed.length);
+    for (const claim of claimed) this.start(claim);
+    return claimed.length === reserved && this.claiming;
+  }
+
+  private start(claim: ClaimedTask): void {
+    const task = new RunningTask(claim);
+    this.running.set(claim.taskExecutionId, task);
+    task.done = this.run(task)
+      .catch((error: unknown) => {
+        this.deps.logger.error({ err: toError(error), taskId: claim.taskId }, 'task bookkeeping failed');
+      })
+      .finally(() => {
+        task.finished = true;
+        this.running.delete(claim.taskExecutionId);
+        if (!task.deferred) this.deps.slots.release();
+        this.deps.wake();
+      });
+  }
+
+  private async run(task: RunningTask): Promise<void> {
+    const { claim } = task;
+    const { registry, config, logger } = this.deps;
+    const log = logger.child({ executionId: claim.executionId, taskId: claim.taskId });
+    const workflow = registry.resolve(claim.workflowName, claim.workflowVersion);
+    const definition = workflow?.getTask(claim.taskId);
+    if (definition === undefined) {
+      await this.write(task, 'fail', {
+        errorMessage:
+          `Task '${claim.taskId}' is not part of workflow '${claim.workflowName}' as registered in this ` +
+          `runner (execution version ${claim.workflowVersion}). Register the workflow version that defines it.`,
+      });
+      return;
+    }
+    if (workflow !== undefined && workflow.version !== claim.workflowVersion) {
+      log.warn(
+        { registeredVersion: workflow.version, executionVersion: claim.workflowVersion },
+        'execution version is not registered; running the task of the latest registered version',
+      );
+    }
+    const timeoutMs = definition.timeoutMs ?? config.taskTimeoutMs;
+    const timer = setTimeout(() => {
+      task.abort(
+        'timeout',
+        new TimeoutError(`Task '${claim.taskId}' attempt ${claim.attempt} timed out after ${timeoutMs} ms.`, timeoutMs),
+      );
+    }, timeoutMs);
+    const context = Context.fromJSON(claim.input);
+    const handle = this.handleFor(task, log);
+    let failure: Error | undefined;
+    try {
+      await Promise.race([
+        Promise.resolve().then(() => definition.fn(context, handle)),
+        abortion(task.controller.signal),
+      ]);
+    } catch (error) {
+      failure = toError(error);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (task.cause !== undefined && task.cause !== 'timeout') {
+      // Cancelled, claim lost or shut down: another party owns the outcome; write nothing.
+      log.debug({ cause: task.cause }, 'task attempt abandoned without a write');
+      return;
+    }
+    if (task.cause === 'timeout') failure = toError(task.controller.signal.reason);
+    if (failure === undefined) {
+      await this.write(task, 'complete', { output: context.toJSON() });
+      return;
+    }
+    await this.recordFailure(task, definition, failure, log);
+  }
+
+  private async recordFailure(
+    task: RunningTask,
+    definition: TaskDefinition,
+    failure: Error,
+    log: Logger,
+  ): Promise<void> {
+    const { claim } = task;
+    const message = failure.message === '' ? failure.name : failure.message;
+    if (definition.retry.shouldRetry(failure, claim.attempt)) {
+      const delayMs = definition.retry.delayFor(claim.attempt);
+      log.debug({ attempt: claim.attempt, delayMs, err: failure }, 'task attempt failed; retry scheduled');
+      await this.write(task, 'retry', { errorMessage: message, retryAtMs: this.deps.clock.now() + delayMs });
+      // The retry waits durably in the database; this timer only spares waiting for the tick.
+      setTimeout(this.deps.wake, delayMs).unref();
+      return;
+    }
+    const final = failure instanceof TaskError && !failure.retryable ? 'non-retryable' : 'retries exhausted';
+    log.info({ attempt: claim.attempt, err: failure, reason: final }, 'task failed');
+    await this.write(task, 'fail', { errorMessage: message });
+  }
+
+  /** A claim-guarded write, retried on transient database errors. */
+  private async write(
+    task: RunningTask,
+    kind: 'complete' | 'fail' | 'retry',
+    payload: { output?: JsonObject; errorMessage?: string; retryAtMs?: number },
+  ): Promise<void> {
+    const { store, clock, runnerId, logger } = this.deps;
+    for (let attempt = 1; ; attempt += 1) {
+      const base = { ...task.ref, nowMs: clock.now(), runnerId };
+      try {
+        let held: boolean;
+        if (kind === 'complete') held = await store.completeTask({ ...base, output: payload.output ?? {} });
+        else if (kind === 'fail') held = await store.failTask({ ...base, errorMessage: payload.errorMessage ?? '' });
+        else {
+          held = await store.scheduleRetry({
+            ...base,
+            errorMessage: payload.errorMessage ?? '',
+            retryAtMs: payload.retryAtMs ?? base.nowMs,
+          });
+        }
+        if (!held) {
+          logger.warn(
+            { executionId: task.claim.executionId, taskId: task.claim.taskId },
+            'claim lost before the result was written; the result was discarded',
+          );
+        }
+        return;
+      } catch (error) {
+        const retryable = error instanceof DatabaseError && error.retryable;
+        if (!retryable || attempt >= WRITE_ATTEMPTS) throw error;
+        await sleep(50 * 2 ** attempt);
+      }
+    }
+  }
+
+  private handleFor(task: RunningTask, log: Logger): TaskHandle {
+    const { claim } = task;
+    return {
+      signal: task.controller.signal,
+      attempt: claim.attempt,
+      executionId: claim.executionId,
+      taskId: claim.taskId,
+      log,
+      deferUntil: (condition, pollInterval) => this.defer(task, condition, pollInterval),
+    };
+  }
+
+  /**
+   * Deferral (SPEC §3.9): the task releases its slot while it waits, so other tasks run in it;
+   * it re-acquires a slot before continuing. The attempt's timeout still applies.
+   */
+  private async defer(
+    task: RunningTask,
+    condition: () => Promise<boolean> | boolean,
+    pollInterval: Duration,
+  ): Promise<void> {
+    const intervalMs = parseDuration(pollInterval, 'deferUntil pollInterval');
+    const { store, slots, clock, runnerId } = this.deps;
+    const signal = task.controller.signal;
+    if (await condition()) return;
+    const held = await store.setDeferred({ ...task.ref, nowMs: clock.now(), runnerId, deferred: true });
+    if (!held) throw signal.aborted ? toError(signal.reason) : new Error('claim lost while deferring');
+    task.deferred = true;
+    slots.release();
+    this.deps.wake();
+    try {
+      while (!signal.aborted) {
+        await sleep(intervalMs, signal);
+        if (signal.aborted) break;
+        if (await condition()) break;
+      }
+    } finally {
+      await slots.acquire();
+      task.deferred = false;
+    }
+    signal.throwIfAborted();
+    await store.setDeferred({ ...task.ref, nowMs: clock.now(), runnerId, deferred: false });
+  }
+
+  /** Heartbeats every held claim in one statement; aborts tasks whose claim is gone. */
+  async heartbeat(): Promise<void> {
+    const tasks = [...this.running.values()].filter((t) => !t.finished);
+    if (tasks.length === 0) return;
+    const lost = await this.deps.store.heartbeat({
+      claims: tasks.map((t) => t.ref),
+      nowMs: this.deps.clock.now(),
+    });
+    for (const ref of lost) {
+      const task = this.running.get(ref.taskExecutionId);
+      task?.abort('claim_lost', new Error(`Task '${task.claim.taskId}' lost its claim; another runner owns it now.`));
+    }
+  }
+
+  /** Aborts the running tasks of a cancelled execution. */
+  abortExecution(executionId: string): void {
+    for (const task of this.running.values()) {
+      if (task.claim.executionId === executionId) {
+        task.abort('cancelled', new Error(`Execution ${executionId} was cancelled.`));
+      }
+    }
+  }
+
+  /** Aborts every running task for shutdown and returns their claims. */
+  abortAll(): ClaimRef[] {
+    const refs: ClaimRef[] = [];
+    for (const task of this.running.values()) {
+      task.abort('shutdown', new Error('The runner is shutting down.'));
+      refs.push(task.ref);
+    }
+    return refs;
+  }
+}
+
+/** A promise that rejects with the signal's reason when it aborts. */
+function abortion(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(toError(signal.reason));
+    else signal.addEventListener('abort', () => reject(toError(signal.reason)), { once: true });
+  });
+}

@@ -1,0 +1,62 @@
+/**
+ * Workflows registered in this runner. Every version ever registered is kept, so executions that
+ * started on an older version finish on it after the workflow is registered again.
+ */
+import type { Workflow } from '../core/workflow.js';
+import type { NewTask } from '../store/store.js';
+
+interface Entry {
+  latest: Workflow;
+  readonly versions: Map<string, Workflow>;
+}
+
+/** Registered workflows by name and version. */
+export class WorkflowRegistry {
+  private readonly entries = new Map<string, Entry>();
+  private readonly plans = new WeakMap<Workflow, readonly NewTask[]>();
+
+  /** Registers `workflow`; it becomes the version used for new executions of its name. */
+  register(workflow: Workflow): void {
+    const entry = this.entries.get(workflow.name);
+    if (entry === undefined) {
+      this.entries.set(workflow.name, { latest: workflow, versions: new Map([[workflow.version, workflow]]) });
+    } else {
+      entry.latest = workflow;
+      entry.versions.set(workflow.version, workflow);
+    }
+  }
+
+  /** The version used for new executions, or undefined. */
+  latest(name: string): Workflow | undefined {
+    return this.entries.get(name)?.latest;
+  }
+
+  /** The exact version when registered, else the latest of that name. */
+  resolve(name: string, version: string): Workflow | undefined {
+    const entry = this.entries.get(name);
+    return entry?.versions.get(version) ?? entry?.latest;
+  }
+
+  /** Names of registered workflows (the ones this runner claims tasks of). */
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** The task rows to create for one execution of `workflow` (computed once per version). */
+  plan(workflow: Workflow): readonly NewTask[] {
+    let plan = this.plans.get(workflow);
+    if (plan === undefined) {
+      const order = workflow.topologicalOrder();
+      const position = new Map(order.map((id, index) => [id, index]));
+      plan = workflow.tasks.map((task) => ({
+        taskId: task.id,
+        position: position.get(task.id) ?? 0,
+        dependencies: task.dependencies,
+        dependents: workflow.dependentsOf(task.id),
+        triggerRule: task.triggerRules,
+      }));
+      this.plans.set(workflow, plan);
+    }
+    return plan;
+  }
+}

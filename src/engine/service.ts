@@ -1,0 +1,23 @@
+/** Background services of a runner (trigger loop, cron loop) share one small lifecycle. */
+import type { Clock, Logger, ResolvedRunnerConfig } from '../core/options.js';
+import type { Store } from '../store/store.js';
+import type { WorkflowRegistry } from './registry.js';
+
+/** What a service gets from the runner that hosts it. */
+export interface ServiceContext {
+  readonly store: Store;
+  readonly registry: WorkflowRegistry;
+  readonly config: ResolvedRunnerConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly runnerId: string;
+}
+
+/** A background loop started with the runner and stopped first at shutdown. */
+export interface EngineService {
+  readonly name: string;
+  /** Starts the loop; must not throw for runtime failures (log and retry instead). */
+  start(): void;
+  /** Stops the loop and waits for work in flight to settle. Idempotent. */
+  stop(): Promise<void>;
+}

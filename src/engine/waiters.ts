@@ -1,0 +1,60 @@
+/**
+ * Callers waiting for executions to end (`execute`, `handle.wait`). They are woken by the
+ * terminal event of their execution; a slow backstop query covers executions finished by another
+ * process, which announces nothing to this one on SQLite.
+ */
+import type { ExecutionRecord } from '../store/rows.js';
+import type { Store } from '../store/store.js';
+
+type Resolver = (record: ExecutionRecord | null) => void;
+
+/** Waiters by execution id. */
+export class Waiters {
+  private readonly waiting = new Map<string, Set<Resolver>>();
+
+  constructor(private readonly store: Store) {}
+
+  /**
+   * Resolves when the execution reaches a terminal status (with its record), or with null when
+   * `signal` aborts first. The waiter is registered before the status is read, so an end that
+   * happens in between is never missed.
+   */
+  async wait(executionId: string, signal: AbortSignal): Promise<ExecutionRecord | null> {
+    let resolver: Resolver = () => undefined;
+    const ended = new Promise<ExecutionRecord | null>((resolve) => {
+      resolver = resolve;
+    });
+    const set = this.waiting.get(executionId) ?? new Set<Resolver>();
+    set.add(resolver);
+    this.waiting.set(executionId, set);
+    const onAbort = (): void => resolver(null);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const [terminal] = await this.store.getTerminalExecutions([executionId]);
+      if (terminal !== undefined) resolver(terminal);
+      return await ended;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      set.delete(resolver);
+      if (set.size === 0) this.waiting.delete(executionId);
+    }
+  }
+
+  /** Called when a terminal event of `executionId` is seen. */
+  async notify(executionId: string): Promise<void> {
+    if (!this.waiting.has(executionId)) return;
+    const [terminal] = await this.store.getTerminalExecutions([executionId]);
+    if (terminal !== undefined) this.resolve(terminal);
+  }
+
+  /** The backstop: one query for every execution someone waits for. */
+  async poll(): Promise<void> {
+    if (this.waiting.size === 0) return;
+    const ended = await this.store.getTerminalExecutions([...this.waiting.keys()]);
+    for (const record of ended) this.resolve(record);
+  }
+
+  private resolve(record: ExecutionRecord): void {
+    for (const resolver of this.waiting.get(record.id) ?? []) resolver(record);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Cloacina for TypeScript: an embedded, durable workflow engine for Node.js on SQLite or
+ * PostgreSQL. This file is the whole public surface.
+ */
+
+// Authoring (SPEC §1)
+export { Context } from './core/context.js';
+export type { Json, JsonObject } from './core/json.js';
+export type { Duration } from './core/duration.js';
+export { parseDuration, formatDuration } from './core/duration.js';
+export { task } from './core/task.js';
+export type { TaskDefinition, TaskFunction, TaskHandle, TaskLogger, TaskOptions } from './core/task.js';
+export { workflow, Workflow, WorkflowBuilder } from './core/workflow.js';
+export type { InputSchema, WorkflowOptions } from './core/workflow.js';
+export { rules, evaluateRule, describeRule } from './core/rules.js';
+export type { ContextOperator, TriggerRule } from './core/rules.js';
+export { RetryPolicy, isTransientError } from './core/retry.js';
+export type { Backoff, RetryOn, RetryOptions } from './core/retry.js';
+
+// Event triggers (SPEC §4)
+export {
+  TriggerResult,
+  defineTrigger,
+  registerTrigger,
+  TriggerRegistry,
+  defaultTriggerRegistry,
+  RESERVED_TRIGGER_KEYS,
+} from './core/trigger.js';
+export type { Trigger, DefineTriggerOptions, PollFunction } from './core/trigger.js';
+
+// Runner (SPEC §2)
+export { DefaultRunner } from './runner.js';
+export type { RunnerConfig, Logger, Clock } from './core/options.js';
+export { ManualClock, systemClock } from './engine/clock.js';
+export { WorkflowExecutionHandle } from './engine/handle.js';
+export type {
+  ExecuteOptions,
+  ListExecutionsOptions,
+  RunnerEvent,
+  ShutdownOptions,
+} from './engine/engine.js';
+export type { TaskResult, WorkflowExecutionResult } from './engine/results.js';
+export { WorkflowStatus, TaskStatus, EventType } from './store/rows.js';
+export type { ExecutionEvent } from './store/rows.js';
+
+// Errors (SPEC §7)
+export {
+  CloacinaError,
+  isCloacinaError,
+  ErrorCode,
+  ConfigError,
+  ContextError,
+  WorkflowValidationError,
+  WorkflowNotFoundError,
+  InputValidationError,
+  TaskError,
+  TimeoutError,
+  InvalidStateError,
+  NotFoundError,
+  CronError,
+  TriggerError,
+  DatabaseError,
+} from './errors.js';
+export type { InputIssue } from './errors.js';

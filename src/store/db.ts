@@ -1,0 +1,70 @@
+/**
+ * The small driver contract each adapter implements. Semantic operations (`store/ops/`) are
+ * written once against it, so both backends share one set of SQL and one set of semantics;
+ * only connection handling, placeholders and locking differ per adapter.
+ */
+import type { NewEvent } from './rows.js';
+
+/** SQL dialect of an adapter. */
+export type Dialect = 'sqlite' | 'postgres';
+
+/** What an adapter can do, so callers never scatter dialect checks. */
+export interface Capabilities {
+  /** `FOR UPDATE SKIP LOCKED` in claim sub-selects. */
+  readonly skipLocked: boolean;
+  /** Cross-process wake-ups through `LISTEN/NOTIFY`. */
+  readonly listenNotify: boolean;
+}
+
+/** A parameter value: SQL text uses `?` placeholders, translated per dialect. */
+export type SqlValue = string | number | null;
+
+/**
+ * One open transaction. Statements run in order; the transaction commits when the function
+ * given to {@link Db.transaction} resolves and rolls back when it throws.
+ */
+export interface Tx {
+  readonly dialect: Dialect;
+  readonly capabilities: Capabilities;
+  /** All rows of a query. */
+  all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** The first row of a query, or undefined. */
+  get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  /** Runs a statement; resolves to the number of rows changed. */
+  run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /** Records an event to announce after commit (the row itself is written by the caller). */
+  announce(event: NewEvent): void;
+  /** Records a wake-up to broadcast after commit (e.g. 'task_ready', 'schedule_changed'). */
+  signal(channel: WakeChannel): void;
+}
+
+/** Kinds of cross-process wake-ups. */
+export type WakeChannel = 'tasks' | 'executions' | 'triggers' | 'cron';
+
+/** What is announced after a transaction commits. */
+export interface CommitNotice {
+  readonly events: readonly NewEvent[];
+  readonly channels: ReadonlySet<WakeChannel>;
+  /** True when the notice comes from another process (Postgres `NOTIFY`); `events` is then empty. */
+  readonly remote: boolean;
+}
+
+/** Options of one transaction. */
+export interface TxOptions {
+  /** A read-only transaction never takes the write lock. */
+  readonly readOnly?: boolean;
+}
+
+/** A database handle owned by one adapter. */
+export interface Db {
+  readonly dialect: Dialect;
+  readonly capabilities: Capabilities;
+  /** Runs `fn` in one transaction and, after commit, announces what it recorded. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TxOptions): Promise<T>;
+  /** Subscribes to commit notices of this process (and of others, where the backend can). */
+  onCommit(listener: (notice: CommitNotice) => void): () => void;
+  /** Applies migrations; safe when several processes start at once. */
+  migrate(): Promise<void>;
+  /** Closes connections. Idempotent. */
+  close(): Promise<void>;
+}

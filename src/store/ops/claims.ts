@@ -1,0 +1,248 @@
+/**
+ * Claims: a runner takes Ready tasks atomically (one conditional UPDATE … RETURNING; Postgres adds
+ * `FOR UPDATE SKIP LOCKED` so concurrent claimers never block on or double-claim a row), keeps them
+ * alive with heartbeats, hands them back on shutdown, and sweeps claims whose holder went silent.
+ */
+import { randomUUID } from 'node:crypto';
+import type { JsonObject } from '../../core/json.js';
+import type { Tx } from '../db.js';
+import { EventType } from '../rows.js';
+import type { ClaimRef, ClaimedTask, SweepOutcome } from '../store.js';
+import { appendEvent, placeholders } from './events.js';
+import { settle } from './progress.js';
+
+interface ClaimedRow {
+  id: string;
+  execution_id: string;
+  workflow_name: string;
+  task_id: string;
+  attempt: number;
+  input_context: string | null;
+}
+
+interface ExecutionHead {
+  id: string;
+  workflow_version: string;
+  initial_context: string;
+}
+
+/** Claims up to `limit` Ready tasks, oldest ready first, of the named workflows. */
+export async function claimReadyTasks(
+  tx: Tx,
+  input: { runnerId: string; limit: number; nowMs: number; workflowNames: readonly string[] },
+): Promise<ClaimedTask[]> {
+  if (input.workflowNames.length === 0 || input.limit <= 0) return [];
+  const claimId = randomUUID();
+  const lock = tx.capabilities.skipLocked ? 'FOR UPDATE OF t SKIP LOCKED' : '';
+  // Oldest-ready first, so a large DAG's tasks do not starve an execution submitted after it.
+  const claimed = await tx.all<ClaimedRow>(
+    `UPDATE task_executions
+     SET status = 'Running', claimed_by = ?, claim_id = ?, heartbeat_at_ms = ?,
+         attempt_started_at_ms = ?, started_at_ms = COALESCE(started_at_ms, ?)
+     WHERE id IN (
+       SELECT t.id FROM task_executions t
+       JOIN workflow_executions w ON w.id = t.execution_id
+       WHERE t.status = 'Ready' AND t.ready_at_ms <= ?
+         AND w.status IN ('Pending', 'Running')
+         AND t.workflow_name IN (${placeholders(input.workflowNames.length)})
+       ORDER BY t.ready_at_ms, t.id
+       LIMIT ? ${lock}
+     )
+     RETURNING id, execution_id, workflow_name, task_id, attempt, input_context`,
+    [
+      input.runnerId,
+      claimId,
+      input.nowMs,
+      input.nowMs,
+      input.nowMs,
+      input.nowMs,
+      ...input.workflowNames,
+      input.limit,
+    ],
+  );
+  if (claimed.length === 0) return [];
+  const executionIds = [...new Set(claimed.map((row) => row.execution_id))];
+  const heads = await tx.all<ExecutionHead>(
+    `SELECT id, workflow_version, initial_context FROM workflow_executions
+     WHERE id IN (${placeholders(executionIds.length)})`,
+    executionIds,
+  );
+  const started = await tx.all<{ id: string }>(
+    `UPDATE workflow_executions SET status = 'Running', started_at_ms = ?, updated_at_ms = ?
+     WHERE id IN (${placeholders(executionIds.length)}) AND status = 'Pending' RETURNING id`,
+    [input.nowMs, input.nowMs, ...executionIds],
+  );
+  for (const { id } of started) {
+    await appendEvent(tx, {
+      executionId: id,
+      type: EventType.WorkflowStarted,
+      runnerId: input.runnerId,
+      nowMs: input.nowMs,
+    });
+  }
+  const headById = new Map(heads.map((head) => [head.id, head]));
+  const result: ClaimedTask[] = [];
+  for (const row of claimed) {
+    const head = headById.get(row.execution_id);
+    if (head === undefined) continue;
+    await appendEvent(tx, {
+      executionId: row.execution_id,
+      taskId: row.task_id,
+      type: EventType.TaskStarted,
+      data: { attempt: Number(row.attempt) },
+      runnerId: input.runnerId,
+      nowMs: input.nowMs,
+    });
+    result.push({
+      taskExecutionId: row.id,
+      claimId,
+      executionId: row.execution_id,
+      workflowName: row.workflow_name,
+      workflowVersion: head.workflow_version,
+      taskId: row.task_id,
+      attempt: Number(row.attempt),
+      input: JSON.parse(row.input_context ?? head.initial_context) as JsonObject,
+    });
+  }
+  return result;
+}
+
+function groupByClaim(claims: readonly ClaimRef[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const claim of claims) {
+    const ids = groups.get(claim.claimId) ?? [];
+    ids.push(claim.taskExecutionId);
+    groups.set(claim.claimId, ids);
+  }
+  return groups;
+}
+
+/** Refreshes heartbeats; returns the claims that are no longer held by their holder. */
+export async function heartbeat(
+  tx: Tx,
+  input: { claims: readonly ClaimRef[]; nowMs: number },
+): Promise<ClaimRef[]> {
+  const held = new Set<string>();
+  for (const [claimId, ids] of groupByClaim(input.claims)) {
+    const rows = await tx.all<{ id: string }>(
+      `UPDATE task_executions SET heartbeat_at_ms = ?
+       WHERE claim_id = ? AND status IN ('Running', 'Deferred') AND id IN (${placeholders(ids.length)})
+       RETURNING id`,
+      [input.nowMs, claimId, ...ids],
+    );
+    for (const row of rows) held.add(`${row.id}/${claimId}`);
+  }
+  return input.claims.filter((claim) => !held.has(`${claim.taskExecutionId}/${claim.claimId}`));
+}
+
+/** Hands held claims back: the tasks become Ready at once, for any runner. */
+export async function releaseClaims(
+  tx: Tx,
+  input: { claims: readonly ClaimRef[]; nowMs: number; runnerId: string },
+): Promise<number> {
+  let released = 0;
+  for (const claim of input.claims) {
+    const row = await tx.get<{ execution_id: string; task_id: string }>(
+      `UPDATE task_executions
+       SET status = 'Ready', ready_at_ms = ?, claimed_by = NULL, claim_id = NULL, heartbeat_at_ms = NULL
+       WHERE id = ? AND claim_id = ? AND status IN ('Running', 'Deferred')
+       RETURNING execution_id, task_id`,
+      [input.nowMs, claim.taskExecutionId, claim.claimId],
+    );
+    if (row === undefined) continue;
+    released += 1;
+    await appendEvent(tx, {
+      executionId: row.execution_id,
+      taskId: row.task_id,
+      type: EventType.TaskReleased,
+      runnerId: input.runnerId,
+      nowMs: input.nowMs,
+    });
+    tx.signal('tasks');
+  }
+  return released;
+}
+
+interface StaleRow {
+  id: string;
+  execution_id: string;
+  task_id: string;
+  recovery_attempts: number;
+  claimed_by: string | null;
+  dependents: string;
+}
+
+/** Largest number of stale claims handled by one sweep transaction. */
+const SWEEP_BATCH = 100;
+
+/**
+ * Returns silent claims to Ready (`recoveryAttempts + 1`), or fails the task as `ABANDONED:` once
+ * it was recovered `maxRecoveryAttempts` times. Terminal tasks are never touched: only Running and
+ * Deferred rows carry a claim.
+ */
+export async function sweepStaleClaims(
+  tx: Tx,
+  input: { nowMs: number; staleBeforeMs: number; maxRecoveryAttempts: number; runnerId: string },
+): Promise<SweepOutcome> {
+  const stale = await tx.all<StaleRow>(
+    `SELECT id, execution_id, task_id, recovery_attempts, claimed_by, dependents FROM task_executions
+     WHERE status IN ('Running', 'Deferred') AND heartbeat_at_ms < ?
+     ORDER BY heartbeat_at_ms LIMIT ${SWEEP_BATCH}`,
+    [input.staleBeforeMs],
+  );
+  let recovered = 0;
+  let abandoned = 0;
+  for (const row of stale) {
+    const guard = `id = ? AND status IN ('Running', 'Deferred') AND heartbeat_at_ms < ?`;
+    const recoveries = Number(row.recovery_attempts);
+    if (recoveries >= input.maxRecoveryAttempts) {
+      const message =
+        `ABANDONED: task '${row.task_id}' lost its runner (${row.claimed_by ?? 'unknown'}) ` +
+        `${recoveries + 1} times; it was recovered ${recoveries} time(s), the limit set by maxRecoveryAttempts.`;
+      const changed = await tx.run(
+        `UPDATE task_executions
+         SET status = 'Failed', error_message = ?, completed_at_ms = ?,
+             claimed_by = NULL, claim_id = NULL, heartbeat_at_ms = NULL
+         WHERE ${guard}`,
+        [message, input.nowMs, row.id, input.staleBeforeMs],
+      );
+      if (changed === 0) continue;
+      abandoned += 1;
+      await appendEvent(tx, {
+        executionId: row.execution_id,
+        taskId: row.task_id,
+        type: EventType.TaskAbandoned,
+        data: { error: message, recoveryAttempts: recoveries },
+        runnerId: input.runnerId,
+        nowMs: input.nowMs,
+      });
+      await settle(
+        tx,
+        row.execution_id,
+        { taskId: row.task_id, failed: true, dependents: JSON.parse(row.dependents) as string[] },
+        input.nowMs,
+        input.runnerId,
+      );
+    } else {
+      const changed = await tx.run(
+        `UPDATE task_executions
+         SET status = 'Ready', ready_at_ms = ?, recovery_attempts = recovery_attempts + 1,
+             claimed_by = NULL, claim_id = NULL, heartbeat_at_ms = NULL
+         WHERE ${guard}`,
+        [input.nowMs, row.id, input.staleBeforeMs],
+      );
+      if (changed === 0) continue;
+      recovered += 1;
+      await appendEvent(tx, {
+        executionId: row.execution_id,
+        taskId: row.task_id,
+        type: EventType.TaskRecovered,
+        data: { recoveryAttempts: recoveries + 1, previousRunner: row.claimed_by },
+        runnerId: input.runnerId,
+        nowMs: input.nowMs,
+      });
+      tx.signal('tasks');
+    }
+  }
+  return { recovered, abandoned };
+}

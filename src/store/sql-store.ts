@@ -1,0 +1,56 @@
+/**
+ * The one implementation of {@link Store}: each semantic operation runs in one transaction of the
+ * adapter's {@link Db}. Adapters differ only in how they connect, lock and notify.
+ */
+import type { CommitNotice, Db } from './db.js';
+import { claimReadyTasks, heartbeat, releaseClaims, sweepStaleClaims } from './ops/claims.js';
+import {
+  cancelExecution,
+  insertExecution,
+  pauseExecution,
+  resumeExecution,
+} from './ops/executions.js';
+import {
+  cleanupEvents,
+  getEvents,
+  getExecution,
+  getTasks,
+  getTerminalExecutions,
+  listExecutions,
+} from './ops/queries.js';
+import { completeTask, failTask, scheduleRetry, setDeferred } from './ops/tasks.js';
+import type { Store } from './store.js';
+
+const READ = { readOnly: true } as const;
+
+/** Builds the {@link Store} over an adapter's database handle. */
+export function createSqlStore(db: Db): Store {
+  return {
+    dialect: db.dialect,
+    capabilities: db.capabilities,
+    migrate: () => db.migrate(),
+    close: () => db.close(),
+    onCommit: (listener: (notice: CommitNotice) => void) => db.onCommit(listener),
+
+    scheduleExecution: (input) => db.transaction((tx) => insertExecution(tx, input)),
+    claimReadyTasks: (input) => db.transaction((tx) => claimReadyTasks(tx, input)),
+    heartbeat: (input) => db.transaction((tx) => heartbeat(tx, input)),
+    completeTask: (input) => db.transaction((tx) => completeTask(tx, input)),
+    failTask: (input) => db.transaction((tx) => failTask(tx, input)),
+    scheduleRetry: (input) => db.transaction((tx) => scheduleRetry(tx, input)),
+    setDeferred: (input) => db.transaction((tx) => setDeferred(tx, input)),
+    releaseClaims: (input) => db.transaction((tx) => releaseClaims(tx, input)),
+    sweepStaleClaims: (input) => db.transaction((tx) => sweepStaleClaims(tx, input)),
+
+    cancelExecution: (input) => db.transaction((tx) => cancelExecution(tx, input)),
+    pauseExecution: (input) => db.transaction((tx) => pauseExecution(tx, input)),
+    resumeExecution: (input) => db.transaction((tx) => resumeExecution(tx, input)),
+
+    getExecution: (id) => db.transaction((tx) => getExecution(tx, id), READ),
+    getTerminalExecutions: (ids) => db.transaction((tx) => getTerminalExecutions(tx, ids), READ),
+    getTasks: (id) => db.transaction((tx) => getTasks(tx, id), READ),
+    listExecutions: (filter) => db.transaction((tx) => listExecutions(tx, filter), READ),
+    getEvents: (id) => db.transaction((tx) => getEvents(tx, id), READ),
+    cleanupEvents: (input) => db.transaction((tx) => cleanupEvents(tx, input), { readOnly: input.dryRun === true }),
+  };
+}

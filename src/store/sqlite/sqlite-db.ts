@@ -1,0 +1,250 @@
+/**
+ * The SQLite adapter: the only module that imports better-sqlite3.
+ *
+ * better-sqlite3 is synchronous and one connection writes at a time, so every transaction goes
+ * through one queue. Transactions that arrive together share one `BEGIN IMMEDIATE … COMMIT`
+ * (group commit), each inside its own savepoint so that one failing operation rolls back only
+ * itself; every caller's promise settles after the shared commit, so durability is unchanged
+ * while fsyncs per operation fall.
+ */
+import Database from 'better-sqlite3';
+import { DatabaseError, isCloacinaError } from '../../errors.js';
+import type { Capabilities, CommitNotice, Db, SqlValue, Tx, TxOptions, WakeChannel } from '../db.js';
+import { MIGRATIONS } from '../migrations.js';
+import type { NewEvent } from '../rows.js';
+
+/** How a SQLite database is opened. */
+export interface SqliteOptions {
+  /** File path, or `:memory:`. */
+  readonly path: string;
+  /** `full` (default) survives power loss; `normal` may lose the last transactions on power loss. */
+  readonly synchronous: 'full' | 'normal';
+  /** How long a writer waits for another process's lock. */
+  readonly busyTimeoutMs: number;
+}
+
+interface Job {
+  readonly fn: (tx: Tx) => Promise<unknown>;
+  readonly readOnly: boolean;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Largest number of queued transactions folded into one commit. */
+const MAX_GROUP = 256;
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+function wrap(error: unknown, sql: string): unknown {
+  if (isCloacinaError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new DatabaseError(`SQLite statement failed: ${message} (in: ${sql.slice(0, 120).replace(/\s+/g, ' ')})`, {
+    retryable: isBusy(error),
+    cause: error,
+  });
+}
+
+class SqliteTx implements Tx {
+  readonly dialect = 'sqlite' as const;
+  readonly events: NewEvent[] = [];
+  readonly channels = new Set<WakeChannel>();
+  constructor(
+    private readonly owner: SqliteDb,
+    readonly capabilities: Capabilities,
+  ) {}
+
+  all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    try {
+      return Promise.resolve(this.owner.statement(sql).all(...params) as T[]);
+    } catch (error) {
+      return Promise.reject(wrap(error, sql));
+    }
+  }
+
+  async get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    const rows = await this.all<T>(sql, params);
+    return rows[0];
+  }
+
+  run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    try {
+      const statement = this.owner.statement(sql);
+      if (statement.reader) return Promise.resolve(statement.all(...params).length);
+      return Promise.resolve(statement.run(...params).changes);
+    } catch (error) {
+      return Promise.reject(wrap(error, sql));
+    }
+  }
+
+  announce(event: NewEvent): void {
+    this.events.push(event);
+  }
+
+  signal(channel: WakeChannel): void {
+    this.channels.add(channel);
+  }
+}
+
+/** A SQLite database in WAL mode with a single serialized writer per process. */
+export class SqliteDb implements Db {
+  readonly dialect = 'sqlite' as const;
+  readonly capabilities: Capabilities = { skipLocked: false, listenNotify: false };
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly listeners = new Set<(notice: CommitNotice) => void>();
+  private queue: Job[] = [];
+  private draining = false;
+  private closed = false;
+
+  constructor(options: SqliteOptions) {
+    try {
+      this.db = new Database(options.path, { timeout: options.busyTimeoutMs });
+      if (options.path !== ':memory:') this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+      this.db.pragma('foreign_keys = ON');
+    } catch (error) {
+      throw new DatabaseError(
+        `Cannot open SQLite database '${options.path}': ${(error as Error).message}. Check that the folder exists and is writable.`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** A cached prepared statement. */
+  statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  transaction<T>(fn: (tx: Tx) => Promise<T>, options: TxOptions = {}): Promise<T> {
+    if (this.closed) return Promise.reject(new DatabaseError('The SQLite database is closed.'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({
+        fn,
+        readOnly: options.readOnly ?? false,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  onCommit(listener: (notice: CommitNotice) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_GROUP);
+        await this.runGroup(batch);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async runGroup(batch: Job[]): Promise<void> {
+    const readOnly = batch.every((job) => job.readOnly);
+    try {
+      this.db.exec(readOnly ? 'BEGIN' : 'BEGIN IMMEDIATE');
+    } catch (error) {
+      const wrapped = wrap(error, 'BEGIN IMMEDIATE');
+      for (const job of batch) job.reject(wrapped);
+      return;
+    }
+    const outcomes: { job: Job; ok: boolean; value: unknown; tx: SqliteTx }[] = [];
+    for (const job of batch) {
+      const tx = new SqliteTx(this, this.capabilities);
+      this.db.exec('SAVEPOINT job');
+      try {
+        const value = await job.fn(tx);
+        this.db.exec('RELEASE job');
+        outcomes.push({ job, ok: true, value, tx });
+      } catch (error) {
+        this.db.exec('ROLLBACK TO job');
+        this.db.exec('RELEASE job');
+        outcomes.push({ job, ok: false, value: error, tx });
+      }
+    }
+    try {
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      const wrapped = wrap(error, 'COMMIT');
+      for (const job of batch) job.reject(wrapped);
+      return;
+    }
+    const events: NewEvent[] = [];
+    const channels = new Set<WakeChannel>();
+    for (const outcome of outcomes) {
+      if (outcome.ok) {
+        events.push(...outcome.tx.events);
+        for (const channel of outcome.tx.channels) channels.add(channel);
+        outcome.job.resolve(outcome.value);
+      } else {
+        outcome.job.reject(outcome.value);
+      }
+    }
+    if (events.length > 0 || channels.size > 0) {
+      const notice: CommitNotice = { events, channels, remote: false };
+      for (const listener of this.listeners) {
+        try {
+          listener(notice);
+        } catch {
+          // A listener never breaks the store; listeners guard their own errors.
+        }
+      }
+    }
+  }
+
+  migrate(): Promise<void> {
+    const run = (): void => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        this.db.exec(
+          'CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)',
+        );
+        const applied = new Set(
+          (this.db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map((r) => r.id),
+        );
+        for (const migration of MIGRATIONS) {
+          if (applied.has(migration.id)) continue;
+          for (const sql of migration.sqlite) this.db.exec(sql);
+          this.db
+            .prepare('INSERT INTO schema_migrations (id, name, applied_at_ms) VALUES (?, ?, ?)')
+            .run(migration.id, migration.name, Date.now());
+        }
+        this.db.exec('COMMIT');
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw error;
+      }
+    };
+    try {
+      run();
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(wrap(error, 'migrations'));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.draining || this.queue.length > 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.statements.clear();
+    this.db.close();
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The semantic persistence contract the engine depends on. Every method is one transaction: a
+ * state change and the event row describing it commit together, or not at all. The engine never
+ * sees SQL or a driver.
+ */
+import type { JsonObject } from '../core/json.js';
+import type { TriggerRule } from '../core/rules.js';
+import type { Capabilities, CommitNotice, Dialect } from './db.js';
+import type {
+  ExecutionEvent,
+  ExecutionRecord,
+  TaskRecord,
+  TaskStatus,
+  WorkflowStatus,
+} from './rows.js';
+
+/** One task row to create when scheduling. */
+export interface NewTask {
+  readonly taskId: string;
+  /** Topological position, ties in declared order: orders the final-context merge. */
+  readonly position: number;
+  /** Dependencies in declared order (the merge order of §3.4). */
+  readonly dependencies: readonly string[];
+  readonly dependents: readonly string[];
+  readonly triggerRule: TriggerRule;
+}
+
+/** Input of {@link Store.scheduleExecution}. */
+export interface NewExecution {
+  readonly id: string;
+  readonly workflowName: string;
+  readonly workflowVersion: string;
+  readonly initialContext: JsonObject;
+  readonly tasks: readonly NewTask[];
+  readonly nowMs: number;
+  readonly runnerId: string;
+}
+
+/** A task claimed by a runner, with what it needs to run. */
+export interface ClaimedTask {
+  readonly taskExecutionId: string;
+  readonly claimId: string;
+  readonly executionId: string;
+  readonly workflowName: string;
+  readonly workflowVersion: string;
+  readonly taskId: string;
+  readonly attempt: number;
+  readonly input: JsonObject;
+}
+
+/** Identifies a claim held by a runner. */
+export interface ClaimRef {
+  readonly taskExecutionId: string;
+  readonly claimId: string;
+}
+
+/** Common fields of claim-guarded writes. */
+export interface ClaimWrite extends ClaimRef {
+  readonly nowMs: number;
+  readonly runnerId: string;
+}
+
+/** Result of a claim-guarded write: `false` means the claim was lost and nothing was written. */
+export type WriteOutcome = boolean;
+
+/** Filter of {@link Store.listExecutions}. */
+export interface ExecutionFilter {
+  readonly workflowName?: string;
+  readonly status?: WorkflowStatus;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/** What one sweep of stale claims did. */
+export interface SweepOutcome {
+  readonly recovered: number;
+  readonly abandoned: number;
+}
+
+/** The persistence contract. */
+export interface Store {
+  readonly dialect: Dialect;
+  readonly capabilities: Capabilities;
+
+  /** Applies migrations (idempotent, safe with concurrent processes). */
+  migrate(): Promise<void>;
+  /** Closes the database. Idempotent. */
+  close(): Promise<void>;
+  /** Commit notices: events appended and wake-up channels, after commit. */
+  onCommit(listener: (notice: CommitNotice) => void): () => void;
+
+  /** Writes the execution, its context and every task row; roots become Ready. */
+  scheduleExecution(input: NewExecution): Promise<ExecutionRecord>;
+  /** Claims up to `limit` Ready tasks (oldest first) of the named workflows, atomically. */
+  claimReadyTasks(input: {
+    runnerId: string;
+    limit: number;
+    nowMs: number;
+    workflowNames: readonly string[];
+  }): Promise<ClaimedTask[]>;
+  /** Refreshes the heartbeat of held claims; returns the claims that are no longer held. */
+  heartbeat(input: { claims: readonly ClaimRef[]; nowMs: number }): Promise<ClaimRef[]>;
+  /** Records success and the output context; readies or skips dependents; may end the workflow. */
+  completeTask(input: ClaimWrite & { output: JsonObject }): Promise<WriteOutcome>;
+  /** Records final failure; readies or skips dependents; may end the workflow. */
+  failTask(input: ClaimWrite & { errorMessage: string }): Promise<WriteOutcome>;
+  /** Records a failed attempt and makes the task Ready again at `retryAtMs` with `attempt + 1`. */
+  scheduleRetry(input: ClaimWrite & { errorMessage: string; retryAtMs: number }): Promise<WriteOutcome>;
+  /** Marks a held task Deferred (slot released) or back to Running. */
+  setDeferred(input: ClaimWrite & { deferred: boolean }): Promise<WriteOutcome>;
+  /** Hands unfinished claims back: the tasks become Ready at once for any runner. */
+  releaseClaims(input: { claims: readonly ClaimRef[]; nowMs: number; runnerId: string }): Promise<number>;
+  /** Returns stale claims to Ready, or abandons tasks past `maxRecoveryAttempts`. */
+  sweepStaleClaims(input: {
+    nowMs: number;
+    staleBeforeMs: number;
+    maxRecoveryAttempts: number;
+    runnerId: string;
+  }): Promise<SweepOutcome>;
+
+  /** Hard cancel: unfinished tasks become Cancelled, the execution Cancelled. */
+  cancelExecution(input: { executionId: string; nowMs: number; runnerId: string }): Promise<ExecutionRecord>;
+  /** Pending/Running → Paused. */
+  pauseExecution(input: {
+    executionId: string;
+    reason: string | null;
+    nowMs: number;
+    runnerId: string;
+  }): Promise<ExecutionRecord>;
+  /** Paused → Running (or Pending when it never started). */
+  resumeExecution(input: { executionId: string; nowMs: number; runnerId: string }): Promise<ExecutionRecord>;
+
+  getExecution(executionId: string): Promise<ExecutionRecord | null>;
+  /** Executions among `ids` that are terminal (used by waiters as a backstop). */
+  getTerminalExecutions(ids: readonly string[]): Promise<ExecutionRecord[]>;
+  getTasks(executionId: string): Promise<TaskRecord[]>;
+  listExecutions(filter: ExecutionFilter): Promise<ExecutionRecord[]>;
+  getEvents(executionId: string): Promise<ExecutionEvent[]>;
+  /** Deletes events older than `olderThanMs`; returns how many. */
+  cleanupEvents(input: { olderThanMs: number; dryRun?: boolean }): Promise<number>;
+}
+
+export type { TaskStatus };
