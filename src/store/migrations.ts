@@ -5,13 +5,11 @@
  * with a CHECK, booleans as 0/1 integers.
  */
 
-/** One schema migration. */
-export interface Migration {
-  readonly id: number;
-  readonly name: string;
-  readonly sqlite: readonly string[];
-  readonly postgres: readonly string[];
-}
+import { cronSchedulesMigration } from './migrations/cron.js';
+import type { Migration } from './migrations/migration.js';
+import { triggerSchedulesMigration } from './migrations/triggers.js';
+
+export type { Migration };
 
 const WORKFLOW_STATUSES = `'Pending','Running','Paused','Completed','Failed','Cancelled'`;
 const TASK_STATUSES = `'NotStarted','Ready','Running','Deferred','Completed','Failed','Skipped','Cancelled'`;
@@ -124,4 +122,6 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX execution_events_by_created ON execution_events (created_at_ms)`,
     ],
   },
+  triggerSchedulesMigration,
+  cronSchedulesMigration,
 ];

@@ -2,7 +2,9 @@
  * The one implementation of {@link Store}: each semantic operation runs in one transaction of the
  * adapter's {@link Db}. Adapters differ only in how they connect, lock and notify.
  */
+import { createCronStore } from './cron-store.js';
 import type { CommitNotice, Db } from './db.js';
+import { createTriggerStore } from './trigger-store.js';
 import { claimReadyTasks, heartbeat, releaseClaims, sweepStaleClaims } from './ops/claims.js';
 import {
   cancelExecution,
@@ -26,6 +28,8 @@ const READ = { readOnly: true } as const;
 /** Builds the {@link Store} over an adapter's database handle. */
 export function createSqlStore(db: Db): Store {
   return {
+    ...createTriggerStore(db),
+    ...createCronStore(db),
     dialect: db.dialect,
     capabilities: db.capabilities,
     migrate: () => db.migrate(),

@@ -5,7 +5,9 @@
  */
 import type { JsonObject } from '../core/json.js';
 import type { TriggerRule } from '../core/rules.js';
+import type { CronStore } from './cron-store.js';
 import type { Capabilities, CommitNotice, Dialect } from './db.js';
+import type { TriggerStore } from './trigger-store.js';
 import type {
   ExecutionEvent,
   ExecutionRecord,
@@ -77,8 +79,8 @@ export interface SweepOutcome {
   readonly abandoned: number;
 }
 
-/** The persistence contract. */
-export interface Store {
+/** The persistence contract: executions here, schedules in their own interfaces. */
+export interface Store extends TriggerStore, CronStore {
   readonly dialect: Dialect;
   readonly capabilities: Capabilities;
 
