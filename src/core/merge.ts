@@ -45,7 +45,7 @@ function dedupe(items: readonly Json[]): Json[] {
   const seen = new Set<string>();
   return items.filter((item) => {
     const text = canonicalJson(item);
-    
+    if (seen.has(text)) return false;
     seen.add(text);
     return true;
   });
