@@ -10,10 +10,27 @@ const boundaries = {
     'error',
     {
       zones: [
-        { target: './src/core', from: './src', except: ['./core', './errors.ts'], message: 'core/ is pure: it imports only core/ and errors.ts.' },
-        { target: './src/engine', from: './src/store/sqlite', message: 'engine/ sees only the Store interface.' },
-        { target: './src/engine', from: './src/store/postgres', message: 'engine/ sees only the Store interface.' },
-        { target: './src/store', from: './src/engine', message: 'store/ does not know the engine.' },
+        {
+          target: './src/core',
+          from: './src',
+          except: ['./core', './errors.ts'],
+          message: 'core/ is pure: it imports only core/ and errors.ts.',
+        },
+        {
+          target: './src/engine',
+          from: './src/store/sqlite',
+          message: 'engine/ sees only the Store interface.',
+        },
+        {
+          target: './src/engine',
+          from: './src/store/postgres',
+          message: 'engine/ sees only the Store interface.',
+        },
+        {
+          target: './src/store',
+          from: './src/engine',
+          message: 'store/ does not know the engine.',
+        },
       ],
     },
   ],
@@ -44,7 +61,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'import-x/no-cycle': 'error',
     },
   },

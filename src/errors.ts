@@ -53,7 +53,11 @@ export class CloacinaError extends Error {
 
 /** True when `value` is a {@link CloacinaError} (also across duplicated copies of the package). */
 export function isCloacinaError(value: unknown): value is CloacinaError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[BRAND] === true
+  );
 }
 
 /** Invalid runner configuration or URL. `problems` lists every problem found, not just the first. */
@@ -63,7 +67,9 @@ export class ConfigError extends CloacinaError {
     const list = typeof problems === 'string' ? [problems] : [...problems];
     super(
       ErrorCode.CONFIG,
-      list.length === 1 ? `Invalid configuration: ${list[0]}` : `Invalid configuration:\n- ${list.join('\n- ')}`,
+      list.length === 1
+        ? `Invalid configuration: ${list[0]}`
+        : `Invalid configuration:\n- ${list.join('\n- ')}`,
       options,
     );
     this.problems = list;
@@ -139,7 +145,9 @@ export class InputValidationError extends CloacinaError {
   readonly workflowName: string;
   readonly issues: readonly InputIssue[];
   constructor(workflowName: string, issues: readonly InputIssue[]) {
-    const lines = issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`);
+    const lines = issues.map(
+      (i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`,
+    );
     super(
       ErrorCode.INPUT_VALIDATION,
       `Input for workflow '${workflowName}' is invalid; nothing was scheduled:\n- ${lines.join('\n- ')}`,
@@ -155,7 +163,10 @@ export class InputValidationError extends CloacinaError {
  */
 export class TaskError extends CloacinaError {
   readonly retryable: boolean;
-  constructor(message: string, options: { retryable?: boolean; cause?: unknown; code?: string } = {}) {
+  constructor(
+    message: string,
+    options: { retryable?: boolean; cause?: unknown; code?: string } = {},
+  ) {
     super(options.code ?? ErrorCode.TASK_FAILED, message, { cause: options.cause });
     this.retryable = options.retryable ?? true;
   }

@@ -132,10 +132,14 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     for (const service of this.services) service.start();
     this.stops.push(this.store.onCommit((notice) => this.onCommit(notice)));
     this.stops.push(every(this.config.schedulerPollIntervalMs, () => this.wakeup.wake()));
-    this.stops.push(every(WAITER_BACKSTOP_MS, () => this.guard(this.waiters.poll(), 'waiter backstop')));
+    this.stops.push(
+      every(WAITER_BACKSTOP_MS, () => this.guard(this.waiters.poll(), 'waiter backstop')),
+    );
     if (this.config.enableClaiming) {
       this.stops.push(
-        every(this.config.heartbeatIntervalMs, () => this.guard(this.executor.heartbeat(), 'heartbeat')),
+        every(this.config.heartbeatIntervalMs, () =>
+          this.guard(this.executor.heartbeat(), 'heartbeat'),
+        ),
       );
     }
     if (this.config.enableClaiming && this.config.enableRecovery) {
@@ -147,7 +151,9 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   }
 
   private guard(work: Promise<unknown>, what: string): void {
-    work.catch((error: unknown) => this.logger.warn({ err: toError(error) }, `${what} failed; retrying on the next tick`));
+    work.catch((error: unknown) =>
+      this.logger.warn({ err: toError(error) }, `${what} failed; retrying on the next tick`),
+    );
   }
 
   /** Sweeps stale claims until none is left (each batch is one transaction). */
@@ -166,24 +172,32 @@ export class Engine implements ExecutionControl, AsyncDisposable {
         if (total === 0 || this.shutdownPromise !== undefined) return;
       }
     } catch (error) {
-      this.logger.warn({ err: toError(error) }, 'stale-claim sweep failed; retrying on the next tick');
+      this.logger.warn(
+        { err: toError(error) },
+        'stale-claim sweep failed; retrying on the next tick',
+      );
     }
   }
 
   private onCommit(notice: CommitNotice): void {
     for (const event of notice.events) {
       if (event.type === 'workflow_cancelled') this.executor.abortExecution(event.executionId);
-      if (TERMINAL_EVENTS.has(event.type)) this.guard(this.waiters.notify(event.executionId), 'waiter');
+      if (TERMINAL_EVENTS.has(event.type))
+        this.guard(this.waiters.notify(event.executionId), 'waiter');
       for (const listener of this.listeners) {
         try {
           listener(event);
         } catch (error) {
-          this.logger.warn({ err: toError(error) }, 'an event listener threw; the engine ignores it');
+          this.logger.warn(
+            { err: toError(error) },
+            'an event listener threw; the engine ignores it',
+          );
         }
       }
     }
     if (notice.channels.has('tasks')) this.wakeup.wake();
-    if (notice.remote && notice.channels.has('executions')) this.guard(this.waiters.poll(), 'waiter');
+    if (notice.remote && notice.channels.has('executions'))
+      this.guard(this.waiters.poll(), 'waiter');
   }
 
   /** Streams execution events of this process as they commit. An emit never throws into the engine. */
@@ -252,7 +266,8 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   ): Promise<WorkflowExecutionHandle> {
     this.assertOpen();
     const workflow = this.registry.latest(workflowName);
-    if (workflow === undefined) throw new WorkflowNotFoundError(workflowName, this.registry.names());
+    if (workflow === undefined)
+      throw new WorkflowNotFoundError(workflowName, this.registry.names());
     const initial = this.initialContext(workflow, context);
     const record = await this.store.scheduleExecution({
       id: randomUUID(),
@@ -277,9 +292,16 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   }
 
   /** Waits for a terminal status; notification-driven, with a slow cross-process backstop. */
-  async waitForExecution(executionId: string, timeout?: Duration | null): Promise<WorkflowExecutionResult> {
+  async waitForExecution(
+    executionId: string,
+    timeout?: Duration | null,
+  ): Promise<WorkflowExecutionResult> {
     const timeoutMs =
-      timeout === undefined ? this.config.workflowTimeoutMs : timeout === null ? null : parseDuration(timeout, 'timeout');
+      timeout === undefined
+        ? this.config.workflowTimeoutMs
+        : timeout === null
+          ? null
+          : parseDuration(timeout, 'timeout');
     const stop = new AbortController();
     const onShutdown = (): void => stop.abort();
     this.lifetime.signal.addEventListener('abort', onShutdown, { once: true });
@@ -305,7 +327,9 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     }
   }
 
-  private async requireExecution(executionId: string): Promise<NonNullable<Awaited<ReturnType<Store['getExecution']>>>> {
+  private async requireExecution(
+    executionId: string,
+  ): Promise<NonNullable<Awaited<ReturnType<Store['getExecution']>>>> {
     const record = await this.store.getExecution(executionId);
     if (record === null) {
       throw new NotFoundError(
@@ -334,7 +358,9 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       limit: options.limit ?? 100,
       offset: options.offset ?? 0,
     });
-    return Promise.all(records.map(async (r) => toExecutionResult(r, await this.store.getTasks(r.id))));
+    return Promise.all(
+      records.map(async (r) => toExecutionResult(r, await this.store.getTasks(r.id))),
+    );
   }
 
   /** Every event of an execution, oldest first. */
@@ -345,7 +371,11 @@ export class Engine implements ExecutionControl, AsyncDisposable {
 
   /** Hard cancel: no new task starts, running tasks' signals abort, status Cancelled for good. */
   async cancelExecution(executionId: string): Promise<void> {
-    await this.store.cancelExecution({ executionId, nowMs: this.clock.now(), runnerId: this.runnerId });
+    await this.store.cancelExecution({
+      executionId,
+      nowMs: this.clock.now(),
+      runnerId: this.runnerId,
+    });
   }
 
   /** Pauses a Pending or Running execution. */
@@ -360,18 +390,28 @@ export class Engine implements ExecutionControl, AsyncDisposable {
 
   /** Resumes a Paused execution. */
   async resumeExecution(executionId: string): Promise<void> {
-    await this.store.resumeExecution({ executionId, nowMs: this.clock.now(), runnerId: this.runnerId });
+    await this.store.resumeExecution({
+      executionId,
+      nowMs: this.clock.now(),
+      runnerId: this.runnerId,
+    });
   }
 
   /** Deletes events older than `olderThan` (a duration back from now); returns how many. */
   async cleanupEvents(options: { olderThan: Duration; dryRun?: boolean }): Promise<number> {
     const ageMs = parseDuration(options.olderThan, 'olderThan');
-    return this.store.cleanupEvents({ olderThanMs: this.clock.now() - ageMs, dryRun: options.dryRun });
+    return this.store.cleanupEvents({
+      olderThanMs: this.clock.now() - ageMs,
+      dryRun: options.dryRun,
+    });
   }
 
   private assertOpen(): void {
     if (this.shutdownPromise !== undefined) {
-      throw new CloacinaError(ErrorCode.SHUTDOWN, 'This runner has been shut down; create a new one.');
+      throw new CloacinaError(
+        ErrorCode.SHUTDOWN,
+        'This runner has been shut down; create a new one.',
+      );
     }
   }
 
@@ -391,7 +431,8 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   }
 
   private async doShutdown(options: ShutdownOptions): Promise<void> {
-    const graceMs = options.graceful === false ? 0 : parseDuration(options.timeout ?? '30s', 'timeout');
+    const graceMs =
+      options.graceful === false ? 0 : parseDuration(options.timeout ?? '30s', 'timeout');
     this.executor.stopClaiming();
     this.wakeup.stop();
     await Promise.allSettled(this.services.map((service) => service.stop()));
@@ -412,7 +453,10 @@ export class Engine implements ExecutionControl, AsyncDisposable {
         });
         this.logger.info({ released }, 'handed unfinished tasks over to other runners');
       } catch (error) {
-        this.logger.warn({ err: toError(error) }, 'releasing claims failed; they will be swept as stale');
+        this.logger.warn(
+          { err: toError(error) },
+          'releasing claims failed; they will be swept as stale',
+        );
       }
     }
     await running();

@@ -87,7 +87,10 @@ export class Executor {
         workflowNames: registry.names(),
       });
     } catch (error) {
-      this.deps.logger.warn({ err: toError(error) }, 'claiming tasks failed; will retry on the next tick');
+      this.deps.logger.warn(
+        { err: toError(error) },
+        'claiming tasks failed; will retry on the next tick',
+      );
     }
     slots.release(reserved - claimed.length);
     for (const claim of claimed) this.start(claim);
@@ -99,7 +102,10 @@ export class Executor {
     this.running.set(claim.taskExecutionId, task);
     task.done = this.run(task)
       .catch((error: unknown) => {
-        this.deps.logger.error({ err: toError(error), taskId: claim.taskId }, 'task bookkeeping failed');
+        this.deps.logger.error(
+          { err: toError(error), taskId: claim.taskId },
+          'task bookkeeping failed',
+        );
       })
       .finally(() => {
         task.finished = true;
@@ -133,7 +139,10 @@ export class Executor {
     const timer = setTimeout(() => {
       task.abort(
         'timeout',
-        new TimeoutError(`Task '${claim.taskId}' attempt ${claim.attempt} timed out after ${timeoutMs} ms.`, timeoutMs),
+        new TimeoutError(
+          `Task '${claim.taskId}' attempt ${claim.attempt} timed out after ${timeoutMs} ms.`,
+          timeoutMs,
+        ),
       );
     }, timeoutMs);
     const context = Context.fromJSON(claim.input);
@@ -172,13 +181,20 @@ export class Executor {
     const message = failure.message === '' ? failure.name : failure.message;
     if (definition.retry.shouldRetry(failure, claim.attempt)) {
       const delayMs = definition.retry.delayFor(claim.attempt);
-      log.debug({ attempt: claim.attempt, delayMs, err: failure }, 'task attempt failed; retry scheduled');
-      await this.write(task, 'retry', { errorMessage: message, retryAtMs: this.deps.clock.now() + delayMs });
+      log.debug(
+        { attempt: claim.attempt, delayMs, err: failure },
+        'task attempt failed; retry scheduled',
+      );
+      await this.write(task, 'retry', {
+        errorMessage: message,
+        retryAtMs: this.deps.clock.now() + delayMs,
+      });
       // The retry waits durably in the database; this timer only spares waiting for the tick.
       setTimeout(this.deps.wake, delayMs).unref();
       return;
     }
-    const final = failure instanceof TaskError && !failure.retryable ? 'non-retryable' : 'retries exhausted';
+    const final =
+      failure instanceof TaskError && !failure.retryable ? 'non-retryable' : 'retries exhausted';
     log.info({ attempt: claim.attempt, err: failure, reason: final }, 'task failed');
     await this.write(task, 'fail', { errorMessage: message });
   }
@@ -194,8 +210,10 @@ export class Executor {
       const base = { ...task.ref, nowMs: clock.now(), runnerId };
       try {
         let held: boolean;
-        if (kind === 'complete') held = await store.completeTask({ ...base, output: payload.output ?? {} });
-        else if (kind === 'fail') held = await store.failTask({ ...base, errorMessage: payload.errorMessage ?? '' });
+        if (kind === 'complete')
+          held = await store.completeTask({ ...base, output: payload.output ?? {} });
+        else if (kind === 'fail')
+          held = await store.failTask({ ...base, errorMessage: payload.errorMessage ?? '' });
         else {
           held = await store.scheduleRetry({
             ...base,
@@ -243,8 +261,14 @@ export class Executor {
     const { store, slots, clock, runnerId } = this.deps;
     const signal = task.controller.signal;
     if (await condition()) return;
-    const held = await store.setDeferred({ ...task.ref, nowMs: clock.now(), runnerId, deferred: true });
-    if (!held) throw signal.aborted ? toError(signal.reason) : new Error('claim lost while deferring');
+    const held = await store.setDeferred({
+      ...task.ref,
+      nowMs: clock.now(),
+      runnerId,
+      deferred: true,
+    });
+    if (!held)
+      throw signal.aborted ? toError(signal.reason) : new Error('claim lost while deferring');
     task.deferred = true;
     slots.release();
     this.deps.wake();
@@ -272,7 +296,10 @@ export class Executor {
     });
     for (const ref of lost) {
       const task = this.running.get(ref.taskExecutionId);
-      task?.abort('claim_lost', new Error(`Task '${task.claim.taskId}' lost its claim; another runner owns it now.`));
+      task?.abort(
+        'claim_lost',
+        new Error(`Task '${task.claim.taskId}' lost its claim; another runner owns it now.`),
+      );
     }
   }
 

@@ -7,7 +7,10 @@ import type { WorkflowExecutionResult } from './results.js';
 export interface ExecutionControl {
   getExecutionStatus(executionId: string): Promise<WorkflowStatus>;
   getExecutionResult(executionId: string): Promise<WorkflowExecutionResult>;
-  waitForExecution(executionId: string, timeout?: Duration | null): Promise<WorkflowExecutionResult>;
+  waitForExecution(
+    executionId: string,
+    timeout?: Duration | null,
+  ): Promise<WorkflowExecutionResult>;
   cancelExecution(executionId: string): Promise<void>;
   pauseExecution(executionId: string, reason?: string): Promise<void>;
   resumeExecution(executionId: string): Promise<void>;

@@ -19,7 +19,10 @@ export class WorkflowRegistry {
   register(workflow: Workflow): void {
     const entry = this.entries.get(workflow.name);
     if (entry === undefined) {
-      this.entries.set(workflow.name, { latest: workflow, versions: new Map([[workflow.version, workflow]]) });
+      this.entries.set(workflow.name, {
+        latest: workflow,
+        versions: new Map([[workflow.version, workflow]]),
+      });
     } else {
       entry.latest = workflow;
       entry.versions.set(workflow.version, workflow);

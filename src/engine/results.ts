@@ -43,7 +43,9 @@ function taskResult(task: TaskRecord): TaskResult {
     ...(finished ? { completedAt: new Date(task.completedAtMs) } : {}),
     ...(started && finished ? { durationMs: task.completedAtMs - task.startedAtMs } : {}),
     attempts: started ? task.attempt : 0,
-    ...(task.status === 'Failed' && task.errorMessage !== null ? { errorMessage: task.errorMessage } : {}),
+    ...(task.status === 'Failed' && task.errorMessage !== null
+      ? { errorMessage: task.errorMessage }
+      : {}),
     ...(task.skipReason !== null ? { skipReason: task.skipReason } : {}),
   };
 }

@@ -13,7 +13,11 @@ export const WorkflowStatus = {
 export type WorkflowStatus = (typeof WorkflowStatus)[keyof typeof WorkflowStatus];
 
 /** Workflow statuses after which nothing changes any more. */
-export const TERMINAL_WORKFLOW_STATUSES: readonly WorkflowStatus[] = ['Completed', 'Failed', 'Cancelled'];
+export const TERMINAL_WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
+  'Completed',
+  'Failed',
+  'Cancelled',
+];
 
 /**
  * Status of one task inside an execution. `Deferred` is a running task that released its slot

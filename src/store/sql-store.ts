@@ -55,6 +55,7 @@ export function createSqlStore(db: Db): Store {
     getTasks: (id) => db.transaction((tx) => getTasks(tx, id), READ),
     listExecutions: (filter) => db.transaction((tx) => listExecutions(tx, filter), READ),
     getEvents: (id) => db.transaction((tx) => getEvents(tx, id), READ),
-    cleanupEvents: (input) => db.transaction((tx) => cleanupEvents(tx, input), { readOnly: input.dryRun === true }),
+    cleanupEvents: (input) =>
+      db.transaction((tx) => cleanupEvents(tx, input), { readOnly: input.dryRun === true }),
   };
 }

@@ -107,11 +107,17 @@ export interface Store extends TriggerStore, CronStore {
   /** Records final failure; readies or skips dependents; may end the workflow. */
   failTask(input: ClaimWrite & { errorMessage: string }): Promise<WriteOutcome>;
   /** Records a failed attempt and makes the task Ready again at `retryAtMs` with `attempt + 1`. */
-  scheduleRetry(input: ClaimWrite & { errorMessage: string; retryAtMs: number }): Promise<WriteOutcome>;
+  scheduleRetry(
+    input: ClaimWrite & { errorMessage: string; retryAtMs: number },
+  ): Promise<WriteOutcome>;
   /** Marks a held task Deferred (slot released) or back to Running. */
   setDeferred(input: ClaimWrite & { deferred: boolean }): Promise<WriteOutcome>;
   /** Hands unfinished claims back: the tasks become Ready at once for any runner. */
-  releaseClaims(input: { claims: readonly ClaimRef[]; nowMs: number; runnerId: string }): Promise<number>;
+  releaseClaims(input: {
+    claims: readonly ClaimRef[];
+    nowMs: number;
+    runnerId: string;
+  }): Promise<number>;
   /** Returns stale claims to Ready, or abandons tasks past `maxRecoveryAttempts`. */
   sweepStaleClaims(input: {
     nowMs: number;
@@ -121,7 +127,11 @@ export interface Store extends TriggerStore, CronStore {
   }): Promise<SweepOutcome>;
 
   /** Hard cancel: unfinished tasks become Cancelled, the execution Cancelled. */
-  cancelExecution(input: { executionId: string; nowMs: number; runnerId: string }): Promise<ExecutionRecord>;
+  cancelExecution(input: {
+    executionId: string;
+    nowMs: number;
+    runnerId: string;
+  }): Promise<ExecutionRecord>;
   /** Pending/Running → Paused. */
   pauseExecution(input: {
     executionId: string;
@@ -130,7 +140,11 @@ export interface Store extends TriggerStore, CronStore {
     runnerId: string;
   }): Promise<ExecutionRecord>;
   /** Paused → Running (or Pending when it never started). */
-  resumeExecution(input: { executionId: string; nowMs: number; runnerId: string }): Promise<ExecutionRecord>;
+  resumeExecution(input: {
+    executionId: string;
+    nowMs: number;
+    runnerId: string;
+  }): Promise<ExecutionRecord>;
 
   getExecution(executionId: string): Promise<ExecutionRecord | null>;
   /** Executions among `ids` that are terminal (used by waiters as a backstop). */

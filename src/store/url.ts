@@ -13,7 +13,9 @@ const ACCEPTED =
 /** Parses a database URL (SPEC §2.1); anything else is a `ConfigError` naming the accepted forms. */
 export function parseDatabaseUrl(url: unknown): DatabaseLocation {
   if (typeof url !== 'string' || url.trim() === '') {
-    throw new ConfigError(`database URL must be a non-empty string, received ${JSON.stringify(url)}. ${ACCEPTED}`);
+    throw new ConfigError(
+      `database URL must be a non-empty string, received ${JSON.stringify(url)}. ${ACCEPTED}`,
+    );
   }
   const text = url.trim();
   if (/^postgres(ql)?:\/\//i.test(text)) return { kind: 'postgres', url: text };
@@ -33,7 +35,10 @@ export function parseDatabaseUrl(url: unknown): DatabaseLocation {
   let synchronous: 'full' | 'normal' = 'full';
   for (const pair of query.split('&').filter((p) => p !== '')) {
     const [key, value = ''] = pair.split('=', 2);
-    if (key === 'synchronous' && (value.toLowerCase() === 'full' || value.toLowerCase() === 'normal')) {
+    if (
+      key === 'synchronous' &&
+      (value.toLowerCase() === 'full' || value.toLowerCase() === 'normal')
+    ) {
       synchronous = value.toLowerCase() as 'full' | 'normal';
     } else if (key === 'mode') {
       // Accepted for compatibility with the original's `?mode=rwc`: files are always created.

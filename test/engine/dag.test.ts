@@ -80,8 +80,13 @@ describe('DAG execution', () => {
       { id: 'on_failure', dependencies: ['fails'], triggerRules: rules.taskFailed('fails') },
       () => undefined,
     );
-    const never = task({ id: 'never', dependencies: ['fails'], triggerRules: rules.any() }, () => undefined);
-    runner.register(workflow({ name: 'failing', tasks: [fails, cleanup, onSuccess, onFailure, never] }));
+    const never = task(
+      { id: 'never', dependencies: ['fails'], triggerRules: rules.any() },
+      () => undefined,
+    );
+    runner.register(
+      workflow({ name: 'failing', tasks: [fails, cleanup, onSuccess, onFailure, never] }),
+    );
     const result = await runner.execute('failing', { job: 7 });
     const byId = Object.fromEntries(result.taskResults.map((t) => [t.taskId, t]));
 
@@ -105,7 +110,11 @@ describe('DAG execution', () => {
       ctx.set('rows', 5);
     });
     const big = task(
-      { id: 'big', dependencies: ['count'], triggerRules: rules.contextValue('rows', 'greaterThan', 10) },
+      {
+        id: 'big',
+        dependencies: ['count'],
+        triggerRules: rules.contextValue('rows', 'greaterThan', 10),
+      },
       () => undefined,
     );
     const afterBig = task(
@@ -116,7 +125,10 @@ describe('DAG execution', () => {
       {
         id: 'small',
         dependencies: ['count'],
-        triggerRules: rules.all(rules.contextValue('rows', 'lessThan', 10), rules.none(rules.taskFailed('count'))),
+        triggerRules: rules.all(
+          rules.contextValue('rows', 'lessThan', 10),
+          rules.none(rules.taskFailed('count')),
+        ),
       },
       (ctx) => {
         ctx.set('small', true);
@@ -125,7 +137,12 @@ describe('DAG execution', () => {
     runner.register(workflow({ name: 'rules', tasks: [count, big, afterBig, small] }));
     const result = await runner.execute('rules');
     const status = Object.fromEntries(result.taskResults.map((t) => [t.taskId, t.status]));
-    expect(status).toEqual({ count: 'Completed', big: 'Skipped', after_big: 'Skipped', small: 'Completed' });
+    expect(status).toEqual({
+      count: 'Completed',
+      big: 'Skipped',
+      after_big: 'Skipped',
+      small: 'Completed',
+    });
     expect(result.status).toBe('Completed');
     await stopRunner(runner);
   });
@@ -141,7 +158,9 @@ describe('DAG execution', () => {
     const events = await runner.getExecutionEvents(result.executionId);
     const completed = events.filter((e) => e.type === 'task_completed').map((e) => e.taskId);
     expect(completed.sort()).toEqual(['a', 'b', 'c', 'd']);
-    const terminal = events.filter((e) => e.type.startsWith('workflow_') && e.type !== 'workflow_started');
+    const terminal = events.filter(
+      (e) => e.type.startsWith('workflow_') && e.type !== 'workflow_started',
+    );
     expect(terminal.map((e) => e.type)).toEqual(['workflow_completed']);
     expect(events[events.length - 1]!.type).toBe('workflow_completed');
     expect(events.filter((e) => e.type === 'workflow_started')).toHaveLength(1);

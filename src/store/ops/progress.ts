@@ -94,7 +94,8 @@ export async function settle(
          RETURNING id, pending_deps, status, dependencies, dependents, trigger_rule`,
         [executionId, dependentId],
       );
-      if (row === undefined || Number(row.pending_deps) > 0 || row.status !== 'NotStarted') continue;
+      if (row === undefined || Number(row.pending_deps) > 0 || row.status !== 'NotStarted')
+        continue;
       const dependencies = JSON.parse(row.dependencies) as string[];
       const rule = JSON.parse(row.trigger_rule) as TriggerRule;
       const { context, statuses } = await inputContextFor(tx, executionId, dependencies);
@@ -106,7 +107,13 @@ export async function settle(
           `UPDATE task_executions SET status = 'Ready', ready_at_ms = ?, input_context = ? WHERE id = ?`,
           [nowMs, context === null ? null : JSON.stringify(context), row.id],
         );
-        await appendEvent(tx, { executionId, taskId: dependentId, type: EventType.TaskReady, runnerId, nowMs });
+        await appendEvent(tx, {
+          executionId,
+          taskId: dependentId,
+          type: EventType.TaskReady,
+          runnerId,
+          nowMs,
+        });
         tx.signal('tasks');
       } else {
         const reason = `Trigger rule not satisfied: ${describeRule(rule)}`;
@@ -176,7 +183,9 @@ async function finishExecution(
   const { context, failedTaskIds } = await finalContextOf(tx, executionId);
   const status = failedTaskIds.length > 0 ? 'Failed' : 'Completed';
   const errorMessage =
-    failedTaskIds.length > 0 ? `${failedTaskIds.length} task(s) failed: ${failedTaskIds.join(', ')}` : null;
+    failedTaskIds.length > 0
+      ? `${failedTaskIds.length} task(s) failed: ${failedTaskIds.join(', ')}`
+      : null;
   const changed = await tx.run(
     `UPDATE workflow_executions
      SET status = ?, final_context = ?, error_message = ?, completed_at_ms = ?, updated_at_ms = ?

@@ -16,7 +16,9 @@ import { placeholders } from './events.js';
 
 /** One execution, or null. */
 export async function getExecution(tx: Tx, executionId: string): Promise<ExecutionRecord | null> {
-  const row = await tx.get<ExecutionRow>('SELECT * FROM workflow_executions WHERE id = ?', [executionId]);
+  const row = await tx.get<ExecutionRow>('SELECT * FROM workflow_executions WHERE id = ?', [
+    executionId,
+  ]);
   return row === undefined ? null : toExecutionRecord(row);
 }
 

@@ -22,7 +22,10 @@ interface FinishedRow {
 const FINISHED_COLUMNS = 'execution_id, task_id, dependents, attempt, attempt_started_at_ms';
 
 /** Records success with its output; dependents are evaluated in the same transaction. */
-export async function completeTask(tx: Tx, input: ClaimWrite & { output: JsonObject }): Promise<boolean> {
+export async function completeTask(
+  tx: Tx,
+  input: ClaimWrite & { output: JsonObject },
+): Promise<boolean> {
   const row = await tx.get<FinishedRow>(
     `UPDATE task_executions
      SET status = 'Completed', output_context = ?, error_message = NULL, completed_at_ms = ?,
@@ -50,7 +53,10 @@ export async function completeTask(tx: Tx, input: ClaimWrite & { output: JsonObj
 }
 
 /** Records final failure; dependents are evaluated in the same transaction. */
-export async function failTask(tx: Tx, input: ClaimWrite & { errorMessage: string }): Promise<boolean> {
+export async function failTask(
+  tx: Tx,
+  input: ClaimWrite & { errorMessage: string },
+): Promise<boolean> {
   const row = await tx.get<FinishedRow>(
     `UPDATE task_executions
      SET status = 'Failed', error_message = ?, completed_at_ms = ?,
@@ -63,7 +69,11 @@ export async function failTask(tx: Tx, input: ClaimWrite & { errorMessage: strin
     executionId: row.execution_id,
     taskId: row.task_id,
     type: EventType.TaskFailed,
-    data: { attempt: Number(row.attempt), error: input.errorMessage, durationMs: durationOf(row, input.nowMs) },
+    data: {
+      attempt: Number(row.attempt),
+      error: input.errorMessage,
+      durationMs: durationOf(row, input.nowMs),
+    },
     runnerId: input.runnerId,
     nowMs: input.nowMs,
   });
@@ -108,7 +118,10 @@ export async function scheduleRetry(
 }
 
 /** Marks a held task Deferred (its slot is free) or Running again. */
-export async function setDeferred(tx: Tx, input: ClaimWrite & { deferred: boolean }): Promise<boolean> {
+export async function setDeferred(
+  tx: Tx,
+  input: ClaimWrite & { deferred: boolean },
+): Promise<boolean> {
   const row = await tx.get<FinishedRow>(
     `UPDATE task_executions SET status = ?, heartbeat_at_ms = ?
      WHERE ${HELD} RETURNING ${FINISHED_COLUMNS}`,

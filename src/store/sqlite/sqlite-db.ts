@@ -9,7 +9,15 @@
  */
 import Database from 'better-sqlite3';
 import { DatabaseError, isCloacinaError } from '../../errors.js';
-import type { Capabilities, CommitNotice, Db, SqlValue, Tx, TxOptions, WakeChannel } from '../db.js';
+import type {
+  Capabilities,
+  CommitNotice,
+  Db,
+  SqlValue,
+  Tx,
+  TxOptions,
+  WakeChannel,
+} from '../db.js';
 import { MIGRATIONS } from '../migrations.js';
 import type { NewEvent } from '../rows.js';
 
@@ -35,16 +43,21 @@ const MAX_GROUP = 256;
 
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+  return (
+    typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+  );
 }
 
-function wrap(error: unknown, sql: string): unknown {
+function wrap(error: unknown, sql: string): Error {
   if (isCloacinaError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new DatabaseError(`SQLite statement failed: ${message} (in: ${sql.slice(0, 120).replace(/\s+/g, ' ')})`, {
-    retryable: isBusy(error),
-    cause: error,
-  });
+  return new DatabaseError(
+    `SQLite statement failed: ${message} (in: ${sql.slice(0, 120).replace(/\s+/g, ' ')})`,
+    {
+      retryable: isBusy(error),
+      cause: error,
+    },
+  );
 }
 
 class SqliteTx implements Tx {
@@ -215,7 +228,9 @@ export class SqliteDb implements Db {
           'CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)',
         );
         const applied = new Set(
-          (this.db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map((r) => r.id),
+          (this.db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map(
+            (r) => r.id,
+          ),
         );
         for (const migration of MIGRATIONS) {
           if (applied.has(migration.id)) continue;

@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  ConfigError,
+  Context,
+  ContextError,
+  DefaultRunner,
+  InputValidationError,
+  ManualClock,
+  NotFoundError,
+  TimeoutError,
+  WorkflowNotFoundError,
+  task,
+  workflow,
+} from '../../src/index.js';
+import { createRunner, freshDatabaseUrl, nextEvent, stopRunner } from '../helpers/backend.js';
+
+const noop = task({ id: 'noop' }, () => undefined);
+
+describe('runner API', () => {
+  it('rejects an unknown workflow with WorkflowNotFoundError and writes nothing', async () => {
+    const runner = await createRunner();
+    runner.register(workflow({ name: 'known', tasks: [noop] }));
+    const error = await runner.execute('unknown').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkflowNotFoundError);
+    expect((error as WorkflowNotFoundError).code).toBe('WORKFLOW_NOT_FOUND');
+    expect((error as Error).message).toContain("'known'");
+    expect(await runner.listExecutions()).toEqual([]);
+    await stopRunner(runner);
+  });
+
+  it('rejects a context that is not JSON and writes nothing', async () => {
+    const runner = await createRunner();
+    runner.register(workflow({ name: 'ctx', tasks: [noop] }));
+    const notJson = await runner.execute('ctx', { when: new Date() }).catch((e: unknown) => e);
+    expect(notJson).toBeInstanceOf(ContextError);
+    expect((notJson as ContextError).code).toBe('NOT_JSON');
+    expect((notJson as Error).message).toContain('when');
+    const notObject = await runner.execute('ctx', [1, 2] as never).catch((e: unknown) => e);
+    expect(notObject).toBeInstanceOf(ContextError);
+    expect(await runner.listExecutions()).toEqual([]);
+    await stopRunner(runner);
+  });
+
+  it('validates declared input with zod before anything is written', async () => {
+    const runner = await createRunner();
+    runner.register(
+      workflow({
+        name: 'typed',
+        tasks: [noop],
+        input: z.object({ userId: z.number().int(), email: z.string().email() }),
+      }),
+    );
+    const error = await runner
+      .execute('typed', { userId: 'x', email: 'nope' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputValidationError);
+    const issues = (error as InputValidationError).issues;
+    expect(issues.map((i) => i.path.join('.')).sort()).toEqual(['email', 'userId']);
+    expect(await runner.listExecutions()).toEqual([]);
+    const ok = await runner.execute('typed', new Context({ userId: 3, email: 'a@b.co' }));
+    expect(ok.status).toBe('Completed');
+    await stopRunner(runner);
+  });
+
+  it('lists every config problem in one ConfigError', async () => {
+    const error = await DefaultRunner.create(freshDatabaseUrl(), {
+      maxConcurrentTasks: 0,
+      heartbeatInterval: '10s',
+      staleClaimThreshold: '5s',
+      taskTimeout: '5 parsecs',
+      cronMaxCatchupExecutions: 5000,
+      nonsense: true,
+    } as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect((error as ConfigError).problems.length).toBe(5);
+    for (const word of [
+      'maxConcurrentTasks',
+      'staleClaimThreshold',
+      'taskTimeout',
+      'cronMaxCatchupExecutions',
+      'nonsense',
+    ]) {
+      expect(problems).toContain(word);
+    }
+  });
+
+  it('rejects bad URLs and a schema with SQLite with ConfigError naming the accepted forms', async () => {
+    for (const url of ['mysql://localhost/db', '', 'sqlite://']) {
+      const error = await DefaultRunner.create(url).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(/sqlite|Accepted forms/);
+    }
+    const schema = await DefaultRunner.create(freshDatabaseUrl(), { schema: 'tenant_a' }).catch(
+      (e: unknown) => e,
+    );
+    expect(schema).toBeInstanceOf(ConfigError);
+  });
+
+  it('accepts every SQLite URL form', async () => {
+    for (const url of [
+      'sqlite::memory:',
+      'sqlite://:memory:',
+      freshDatabaseUrl().slice('sqlite://'.length),
+      `${freshDatabaseUrl()}?synchronous=normal`,
+    ]) {
+      const runner = await createRunner({}, url);
+      runner.register(workflow({ name: 'w', tasks: [noop] }));
+      expect((await runner.execute('w')).status).toBe('Completed');
+      await stopRunner(runner);
+    }
+  });
+
+  it('gives a handle with status, wait and result; lists executions newest first', async () => {
+    const runner = await createRunner();
+    runner.register(
+      workflow({ name: 'h', tasks: [task({ id: 'x' }, (ctx) => void ctx.set('x', 1))] }),
+    );
+    const first = await runner.executeAsync('h', { n: 1 });
+    const firstResult = await first.wait();
+    const second = await runner.executeAsync('h', { n: 2 });
+    expect(['Pending', 'Running', 'Completed']).toContain(await second.status());
+    const secondResult = await second.wait();
+    expect(firstResult.status).toBe('Completed');
+    expect(secondResult.finalContext.toJSON()).toEqual({ n: 2, x: 1 });
+    expect((await second.result()).executionId).toBe(second.executionId);
+    expect(await runner.getExecutionStatus(first.executionId)).toBe('Completed');
+    const list = await runner.listExecutions({ workflowName: 'h' });
+    expect(list.map((r) => r.executionId)).toEqual([second.executionId, first.executionId]);
+    expect(await runner.listExecutions({ workflowName: 'h', limit: 1, offset: 1 })).toHaveLength(1);
+    expect(await runner.listExecutions({ status: 'Failed' })).toEqual([]);
+    const result = await runner.getExecutionResult(first.executionId);
+    expect(result.workflowVersion).toMatch(/^[0-9a-f]{16}$/);
+    expect(result.durationMs).toBeGreaterThanOrEqual(0);
+    await expect(runner.getExecutionStatus('nope')).rejects.toBeInstanceOf(NotFoundError);
+    await stopRunner(runner);
+  });
+
+  it('rejects execute() with TimeoutError past workflowTimeout while the execution keeps running', async () => {
+    const runner = await createRunner({ workflowTimeout: '100ms' });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    runner.register(workflow({ name: 'long', tasks: [task({ id: 'wait' }, () => gate)] }));
+    const started = nextEvent(runner, (e) => e.type === 'task_started');
+    const error = await runner.execute('long').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    const { executionId } = await started;
+    expect(await runner.getExecutionStatus(executionId)).toBe('Running');
+    release();
+    const done = await runner.waitForExecution(executionId, null);
+    expect(done.status).toBe('Completed');
+    await stopRunner(runner);
+  });
+
+  it('streams events in-process and prunes old ones', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const runner = await createRunner({ clock });
+    const types: string[] = [];
+    runner.on('event', (e) => types.push(e.type));
+    runner.on('event', () => {
+      throw new Error('a broken listener never breaks the engine');
+    });
+    runner.register(workflow({ name: 'ev', tasks: [noop] }));
+    const result = await runner.execute('ev');
+    expect(result.status).toBe('Completed');
+    expect(types).toEqual([
+      'task_ready',
+      'workflow_started',
+      'task_started',
+      'task_completed',
+      'workflow_completed',
+    ]);
+    expect(await runner.cleanupEvents({ olderThan: '1h' })).toBe(0);
+    clock.advance(2 * 3_600_000);
+    expect(await runner.cleanupEvents({ olderThan: '1h', dryRun: true })).toBe(5);
+    expect(await runner.getExecutionEvents(result.executionId)).toHaveLength(5);
+    expect(await runner.cleanupEvents({ olderThan: '1h' })).toBe(5);
+    expect(await runner.getExecutionEvents(result.executionId)).toEqual([]);
+    await stopRunner(runner);
+  });
+});
