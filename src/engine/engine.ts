@@ -4,6 +4,7 @@
  * composition root (`DefaultRunner.create`) picks the adapter.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Context } from '../core/context.js';
 import { parseDuration, type Duration } from '../core/duration.js';
@@ -90,6 +91,8 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     logger: Logger,
     clock: Clock,
   ) {
+    // Every waiting caller listens for shutdown; there may be thousands.
+    setMaxListeners(0, this.lifetime.signal);
     this.runnerId = config.runnerId ?? randomUUID();
     this.runnerName = config.runnerName ?? `${hostname()}:${process.pid}`;
     this.logger = logger.child({ runnerId: this.runnerId });
@@ -435,6 +438,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       options.graceful === false ? 0 : parseDuration(options.timeout ?? '30s', 'timeout');
     this.executor.stopClaiming();
     this.wakeup.stop();
+    await this.executor.idle();
     await Promise.allSettled(this.services.map((service) => service.stop()));
     const running = (): Promise<unknown> =>
       Promise.allSettled([...this.executor.running.values()].map((task) => task.done));

@@ -60,6 +60,7 @@ export interface ExecutorDeps {
 export class Executor {
   readonly running = new Map<string, RunningTask>();
   private claiming = true;
+  private inFlight: Promise<boolean> | undefined;
 
   constructor(private readonly deps: ExecutorDeps) {}
 
@@ -73,7 +74,18 @@ export class Executor {
    * over-subscribed by a claim in flight), claims that many, returns unused slots. Resolves true
    * when every reserved slot was filled, i.e. more Ready work may be waiting.
    */
-  async claimPass(): Promise<boolean> {
+  claimPass(): Promise<boolean> {
+    const pass = this.claimOnce();
+    this.inFlight = pass;
+    return pass;
+  }
+
+  /** Resolves once no claim pass is in flight (shutdown waits for it before handing over). */
+  async idle(): Promise<void> {
+    await this.inFlight?.catch(() => undefined);
+  }
+
+  private async claimOnce(): Promise<boolean> {
     if (!this.claiming) return false;
     const { slots, store, registry, clock, runnerId } = this.deps;
     const reserved = slots.tryAcquire(slots.available);
@@ -91,6 +103,13 @@ export class Executor {
         { err: toError(error) },
         'claiming tasks failed; will retry on the next tick',
       );
+    }
+    if (!this.claiming && claimed.length > 0) {
+      // Shutdown began while this claim was in flight: hand the tasks back unstarted, so no
+      // task body runs here only to be released and run again elsewhere.
+      slots.release(reserved);
+      await store.releaseClaims({ claims: claimed, nowMs: clock.now(), runnerId });
+      return false;
     }
     slots.release(reserved - claimed.length);
     for (const claim of claimed) this.start(claim);

@@ -45,7 +45,7 @@ export async function claimReadyTasks(
        WHERE t.status = 'Ready' AND t.ready_at_ms <= ?
          AND w.status IN ('Pending', 'Running')
          AND t.workflow_name IN (${placeholders(input.workflowNames.length)})
-       ORDER BY t.ready_at_ms, t.id
+       ORDER BY t.ready_at_ms, t.position, t.id
        LIMIT ? ${lock}
      )
      RETURNING id, execution_id, workflow_name, task_id, attempt, input_context`,

@@ -7,6 +7,7 @@
  * itself; every caller's promise settles after the shared commit, so durability is unchanged
  * while fsyncs per operation fall.
  */
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DatabaseError, isCloacinaError } from '../../errors.js';
 import type {
@@ -65,7 +66,7 @@ class SqliteTx implements Tx {
   readonly events: NewEvent[] = [];
   readonly channels = new Set<WakeChannel>();
   constructor(
-    private readonly owner: SqliteDb,
+    private readonly owner: SqliteConnection,
     readonly capabilities: Capabilities,
   ) {}
 
@@ -101,8 +102,11 @@ class SqliteTx implements Tx {
   }
 }
 
-/** A SQLite database in WAL mode with a single serialized writer per process. */
-export class SqliteDb implements Db {
+/**
+ * One connection to a SQLite file in WAL mode, shared by every {@link SqliteDb} of this process
+ * that opens the same file.
+ */
+class SqliteConnection {
   readonly dialect = 'sqlite' as const;
   readonly capabilities: Capabilities = { skipLocked: false, listenNotify: false };
   private readonly db: Database.Database;
@@ -220,37 +224,25 @@ export class SqliteDb implements Db {
     }
   }
 
+  /** Applies missing migrations in one queued write transaction (BEGIN IMMEDIATE serializes processes). */
   migrate(): Promise<void> {
-    const run = (): void => {
-      this.db.exec('BEGIN IMMEDIATE');
-      try {
-        this.db.exec(
-          'CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)',
-        );
-        const applied = new Set(
-          (this.db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map(
-            (r) => r.id,
-          ),
-        );
-        for (const migration of MIGRATIONS) {
-          if (applied.has(migration.id)) continue;
-          for (const sql of migration.sqlite) this.db.exec(sql);
-          this.db
-            .prepare('INSERT INTO schema_migrations (id, name, applied_at_ms) VALUES (?, ?, ?)')
-            .run(migration.id, migration.name, Date.now());
-        }
-        this.db.exec('COMMIT');
-      } catch (error) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw error;
+    return this.transaction(async (tx) => {
+      await tx.run(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)',
+      );
+      const applied = new Set(
+        (await tx.all<{ id: number }>('SELECT id FROM schema_migrations')).map((row) => row.id),
+      );
+      for (const migration of MIGRATIONS) {
+        if (applied.has(migration.id)) continue;
+        for (const sql of migration.sqlite) this.db.exec(sql);
+        await tx.run('INSERT INTO schema_migrations (id, name, applied_at_ms) VALUES (?, ?, ?)', [
+          migration.id,
+          migration.name,
+          Date.now(),
+        ]);
       }
-    };
-    try {
-      run();
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(wrap(error, 'migrations'));
-    }
+    });
   }
 
   async close(): Promise<void> {
@@ -261,5 +253,68 @@ export class SqliteDb implements Db {
     }
     this.statements.clear();
     this.db.close();
+  }
+}
+
+/**
+ * Connections by resolved file path. Runners in one process that open the same file share one
+ * connection and its queue: a second connection would wait for the first one's write lock with
+ * SQLite's synchronous busy-wait, blocking the very thread that must release it.
+ */
+const connections = new Map<string, { connection: SqliteConnection; refs: number }>();
+
+/** A handle on a shared SQLite connection; `close()` releases it. */
+export class SqliteDb implements Db {
+  readonly dialect = 'sqlite' as const;
+  readonly capabilities: Capabilities;
+  private readonly key: string;
+  private readonly connection: SqliteConnection;
+  private readonly subscriptions = new Set<() => void>();
+  private closed = false;
+
+  constructor(options: SqliteOptions) {
+    // Every in-memory database is its own: never shared.
+    this.key = options.path === ':memory:' ? `:memory:${Math.random()}` : resolve(options.path);
+    const entry = connections.get(this.key);
+    if (entry !== undefined) {
+      entry.refs += 1;
+      this.connection = entry.connection;
+    } else {
+      this.connection = new SqliteConnection(options);
+      connections.set(this.key, { connection: this.connection, refs: 1 });
+    }
+    this.capabilities = this.connection.capabilities;
+  }
+
+  transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TxOptions): Promise<T> {
+    if (this.closed) return Promise.reject(new DatabaseError('The SQLite database is closed.'));
+    return this.connection.transaction(fn, options);
+  }
+
+  onCommit(listener: (notice: CommitNotice) => void): () => void {
+    const off = this.connection.onCommit(listener);
+    const unsubscribe = (): void => {
+      off();
+      this.subscriptions.delete(unsubscribe);
+    };
+    this.subscriptions.add(unsubscribe);
+    return unsubscribe;
+  }
+
+  migrate(): Promise<void> {
+    return this.connection.migrate();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const unsubscribe of [...this.subscriptions]) unsubscribe();
+    const entry = connections.get(this.key);
+    if (entry === undefined) return;
+    entry.refs -= 1;
+    if (entry.refs === 0) {
+      connections.delete(this.key);
+      await entry.connection.close();
+    }
   }
 }
