@@ -13,7 +13,7 @@ import {
   task,
   workflow,
 } from '../../src/index.js';
-import { createRunner, freshDatabaseUrl, nextEvent, stopRunner } from '../helpers/backend.js';
+import { createRunner, freshDatabaseUrl, freshSqliteUrl, nextEvent, stopRunner } from '../helpers/backend.js';
 
 const noop = task({ id: 'noop' }, () => undefined);
 
@@ -92,7 +92,7 @@ describe('runner API', () => {
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as Error).message).toMatch(/sqlite|Accepted forms/);
     }
-    const schema = await DefaultRunner.create(freshDatabaseUrl(), { schema: 'tenant_a' }).catch(
+    const schema = await DefaultRunner.create(freshSqliteUrl(), { schema: 'tenant_a' }).catch(
       (e: unknown) => e,
     );
     expect(schema).toBeInstanceOf(ConfigError);
@@ -102,8 +102,8 @@ describe('runner API', () => {
     for (const url of [
       'sqlite::memory:',
       'sqlite://:memory:',
-      freshDatabaseUrl().slice('sqlite://'.length),
-      `${freshDatabaseUrl()}?synchronous=normal`,
+      freshSqliteUrl().slice('sqlite://'.length),
+      `${freshSqliteUrl()}?synchronous=normal`,
     ]) {
       const runner = await createRunner({}, url);
       runner.register(workflow({ name: 'w', tasks: [noop] }));
@@ -178,5 +178,23 @@ describe('runner API', () => {
     expect(await runner.cleanupEvents({ olderThan: '1h' })).toBe(5);
     expect(await runner.getExecutionEvents(result.executionId)).toEqual([]);
     await stopRunner(runner);
+  });
+});
+
+describe('lifecycle', () => {
+  it('shuts the runner down at scope exit with await using', async () => {
+    const url = freshDatabaseUrl();
+    let executionId = '';
+    {
+      await using runner = await createRunner({}, url);
+      runner.register(workflow({ name: 'scoped', tasks: [noop] }));
+      executionId = (await runner.execute('scoped')).executionId;
+      expect(runner.isShutdown).toBe(false);
+    }
+    const again = await createRunner({}, url);
+    again.register(workflow({ name: 'scoped', tasks: [noop] }));
+    expect(await again.getExecutionStatus(executionId)).toBe('Completed');
+    await stopRunner(again);
+    await expect(again.executeAsync('scoped')).rejects.toMatchObject({ code: 'SHUTDOWN' });
   });
 });
