@@ -25,6 +25,7 @@ import type { CommitNotice } from '../store/db.js';
 import type { ExecutionEvent, NewEvent, WorkflowStatus } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import { Executor } from './executor.js';
+import { noMetrics, type EngineMetrics } from './metrics.js';
 import type { EngineService, ServiceContext } from './service.js';
 import { WorkflowExecutionHandle, type ExecutionControl } from './handle.js';
 import { WorkflowRegistry } from './registry.js';
@@ -90,6 +91,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     protected readonly config: ResolvedRunnerConfig,
     logger: Logger,
     clock: Clock,
+    protected readonly metricsSink: EngineMetrics = noMetrics,
   ) {
     // Every waiting caller listens for shutdown; there may be thousands.
     setMaxListeners(0, this.lifetime.signal);
@@ -108,6 +110,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       clock,
       logger: this.logger,
       runnerId: this.runnerId,
+      metrics: metricsSink,
       wake: () => this.wakeup.wake(),
     });
   }
@@ -121,6 +124,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       clock: this.clock,
       logger: this.logger,
       runnerId: this.runnerId,
+      metrics: this.metricsSink,
     };
   }
 
@@ -171,6 +175,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
           runnerId: this.runnerId,
         });
         const total = outcome.recovered + outcome.abandoned;
+        this.metricsSink.staleClaimsSwept(outcome.recovered, outcome.abandoned);
         if (total > 0) this.logger.warn(outcome, 'swept stale claims of silent runners');
         if (total === 0 || this.shutdownPromise !== undefined) return;
       }
@@ -185,8 +190,17 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   private onCommit(notice: CommitNotice): void {
     for (const event of notice.events) {
       if (event.type === 'workflow_cancelled') this.executor.abortExecution(event.executionId);
-      if (TERMINAL_EVENTS.has(event.type))
+      if (TERMINAL_EVENTS.has(event.type)) {
         this.guard(this.waiters.notify(event.executionId), 'waiter');
+        // Count each outcome once: in the runner whose transaction recorded it.
+        if (event.runnerId === this.runnerId) {
+          const durationMs = event.data?.durationMs;
+          this.metricsSink.workflowFinished(
+            event.type.slice('workflow_'.length),
+            typeof durationMs === 'number' ? durationMs : null,
+          );
+        }
+      }
       for (const listener of this.listeners) {
         try {
           listener(event);
@@ -467,6 +481,11 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     for (const stop of this.stops.splice(0)) stop();
     this.lifetime.abort();
     await this.store.close();
+  }
+
+  /** This runner's metrics in the Prometheus text format (SPEC §8). */
+  metrics(): Promise<string> {
+    return this.metricsSink.render();
   }
 
   /** `await using runner = await DefaultRunner.create(...)` shuts the runner down at scope exit. */

@@ -10,6 +10,7 @@ import type { Clock, Logger, ResolvedRunnerConfig } from '../core/options.js';
 import type { TaskDefinition, TaskHandle } from '../core/task.js';
 import { DatabaseError, TaskError, TimeoutError, toError } from '../errors.js';
 import type { ClaimRef, ClaimedTask, Store } from '../store/store.js';
+import type { EngineMetrics } from './metrics.js';
 import type { WorkflowRegistry } from './registry.js';
 import type { Slots } from './slots.js';
 import { sleep } from './timers.js';
@@ -28,6 +29,8 @@ export class RunningTask {
   deferred = false;
   finished = false;
   done: Promise<void> = Promise.resolve();
+  /** Monotonic start, for the duration metric (independent of an injected clock). */
+  readonly startedAt = performance.now();
 
   constructor(readonly claim: ClaimedTask) {}
 
@@ -52,6 +55,7 @@ export interface ExecutorDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly runnerId: string;
+  readonly metrics: EngineMetrics;
   /** Requests another claim pass (a slot freed, or a retry came due). */
   readonly wake: () => void;
 }
@@ -98,7 +102,9 @@ export class Executor {
         nowMs: clock.now(),
         workflowNames: registry.names(),
       });
+      this.deps.metrics.claimAttempt(claimed.length > 0 ? 'claimed' : 'empty', claimed.length);
     } catch (error) {
+      this.deps.metrics.claimAttempt('error', 0);
       this.deps.logger.warn(
         { err: toError(error) },
         'claiming tasks failed; will retry on the next tick',
@@ -113,6 +119,7 @@ export class Executor {
     }
     slots.release(reserved - claimed.length);
     for (const claim of claimed) this.start(claim);
+    this.deps.metrics.setActiveTasks(this.running.size);
     return claimed.length === reserved && this.claiming;
   }
 
@@ -129,6 +136,7 @@ export class Executor {
       .finally(() => {
         task.finished = true;
         this.running.delete(claim.taskExecutionId);
+        this.deps.metrics.setActiveTasks(this.running.size);
         if (!task.deferred) this.deps.slots.release();
         this.deps.wake();
       });
@@ -240,6 +248,10 @@ export class Executor {
             retryAtMs: payload.retryAtMs ?? base.nowMs,
           });
         }
+        this.deps.metrics.taskFinished(
+          held ? { complete: 'Completed', fail: 'Failed', retry: 'Retried' }[kind] : 'ClaimLost',
+          performance.now() - task.startedAt,
+        );
         if (!held) {
           logger.warn(
             { executionId: task.claim.executionId, taskId: task.claim.taskId },

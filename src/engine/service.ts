@@ -1,6 +1,7 @@
 /** Background services of a runner (trigger loop, cron loop) share one small lifecycle. */
 import type { Clock, Logger, ResolvedRunnerConfig } from '../core/options.js';
 import type { Store } from '../store/store.js';
+import type { EngineMetrics } from './metrics.js';
 import type { WorkflowRegistry } from './registry.js';
 
 /** What a service gets from the runner that hosts it. */
@@ -11,6 +12,7 @@ export interface ServiceContext {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly runnerId: string;
+  readonly metrics: EngineMetrics;
 }
 
 /** A background loop started with the runner and stopped first at shutdown. */

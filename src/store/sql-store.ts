@@ -14,6 +14,7 @@ import {
 } from './ops/executions.js';
 import {
   cleanupEvents,
+  countActiveExecutions,
   getEvents,
   getExecution,
   getTasks,
@@ -53,6 +54,7 @@ export function createSqlStore(db: Db): Store {
     getExecution: (id) => db.transaction((tx) => getExecution(tx, id), READ),
     getTerminalExecutions: (ids) => db.transaction((tx) => getTerminalExecutions(tx, ids), READ),
     getTasks: (id) => db.transaction((tx) => getTasks(tx, id), READ),
+    countActiveExecutions: () => db.transaction((tx) => countActiveExecutions(tx), READ),
     listExecutions: (filter) => db.transaction((tx) => listExecutions(tx, filter), READ),
     getEvents: (id) => db.transaction((tx) => getEvents(tx, id), READ),
     cleanupEvents: (input) =>

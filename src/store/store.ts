@@ -150,6 +150,8 @@ export interface Store extends TriggerStore, CronStore {
   /** Executions among `ids` that are terminal (used by waiters as a backstop). */
   getTerminalExecutions(ids: readonly string[]): Promise<ExecutionRecord[]>;
   getTasks(executionId: string): Promise<TaskRecord[]>;
+  /** Executions not yet ended (Pending, Running or Paused). */
+  countActiveExecutions(): Promise<number>;
   listExecutions(filter: ExecutionFilter): Promise<ExecutionRecord[]>;
   getEvents(executionId: string): Promise<ExecutionEvent[]>;
   /** Deletes events older than `olderThanMs`; returns how many. */

@@ -186,17 +186,19 @@ async function finishExecution(
     failedTaskIds.length > 0
       ? `${failedTaskIds.length} task(s) failed: ${failedTaskIds.join(', ')}`
       : null;
-  const changed = await tx.run(
+  const finished = await tx.get<{ started_at_ms: number | null; created_at_ms: number }>(
     `UPDATE workflow_executions
      SET status = ?, final_context = ?, error_message = ?, completed_at_ms = ?, updated_at_ms = ?
-     WHERE id = ? AND status IN ('Pending', 'Running', 'Paused')`,
+     WHERE id = ? AND status IN ('Pending', 'Running', 'Paused')
+     RETURNING started_at_ms, created_at_ms`,
     [status, JSON.stringify(context), errorMessage, nowMs, nowMs, executionId],
   );
-  if (changed === 0) return;
+  if (finished === undefined) return;
+  const startedAtMs = Number(finished.started_at_ms ?? finished.created_at_ms);
   await appendEvent(tx, {
     executionId,
     type: status === 'Failed' ? EventType.WorkflowFailed : EventType.WorkflowCompleted,
-    data: errorMessage === null ? null : { errorMessage },
+    data: { durationMs: nowMs - startedAtMs, ...(errorMessage === null ? {} : { errorMessage }) },
     runnerId,
     nowMs,
   });

@@ -88,3 +88,11 @@ export async function cleanupEvents(
   }
   return tx.run('DELETE FROM execution_events WHERE created_at_ms < ?', [input.olderThanMs]);
 }
+
+/** Executions not yet ended (Pending, Running or Paused). */
+export async function countActiveExecutions(tx: Tx): Promise<number> {
+  const row = await tx.get<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM workflow_executions WHERE status IN ('Pending', 'Running', 'Paused')`,
+  );
+  return Number(row?.n ?? 0);
+}

@@ -1,0 +1,40 @@
+/**
+ * What the engine reports to metrics (SPEC §8). The engine sees only this interface; the
+ * Prometheus implementation lives in `observability/`.
+ */
+
+/** Outcome of one trigger poll. */
+export type PollOutcome = 'skip' | 'fire' | 'deduplicated' | 'error' | 'timeout';
+
+/** Outcome of one claim attempt. */
+export type ClaimOutcome = 'claimed' | 'empty' | 'error';
+
+/** Metrics sink of one runner. */
+export interface EngineMetrics {
+  /** A task attempt run by this runner ended (`Completed`, `Failed`, `Retried`, `Abandoned`...). */
+  taskFinished(status: string, durationMs: number): void;
+  /** A workflow outcome recorded by this runner. */
+  workflowFinished(status: string, durationMs: number | null): void;
+  /** Tasks executing in this runner right now. */
+  setActiveTasks(count: number): void;
+  claimAttempt(outcome: ClaimOutcome, tasks: number): void;
+  staleClaimsSwept(recovered: number, abandoned: number): void;
+  triggerPoll(trigger: string, outcome: PollOutcome, durationMs: number): void;
+  cronFired(count: number): void;
+  cronMissed(count: number): void;
+  /** The metrics in the Prometheus text format. */
+  render(): Promise<string>;
+}
+
+/** Metrics that record nothing. */
+export const noMetrics: EngineMetrics = {
+  taskFinished: () => undefined,
+  workflowFinished: () => undefined,
+  setActiveTasks: () => undefined,
+  claimAttempt: () => undefined,
+  staleClaimsSwept: () => undefined,
+  triggerPoll: () => undefined,
+  cronFired: () => undefined,
+  cronMissed: () => undefined,
+  render: () => Promise.resolve(''),
+};

@@ -1,0 +1,128 @@
+/**
+ * Prometheus metrics (prom-client) under `cloacina_*`, one registry per runner so several runners
+ * in one process never clash.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ClaimOutcome, EngineMetrics, PollOutcome } from '../engine/metrics.js';
+
+const SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300];
+
+/** Creates the Prometheus metrics of one runner; `activeWorkflows` is read at scrape time. */
+export function createPrometheusMetrics(options: {
+  runnerId: string;
+  activeWorkflows: () => Promise<number>;
+}): EngineMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ runner_id: options.runnerId });
+  const registers = [registry];
+  const workflows = new Counter({
+    name: 'cloacina_workflows_total',
+    help: 'Workflow executions ended, by final status.',
+    labelNames: ['status'],
+    registers,
+  });
+  const tasks = new Counter({
+    name: 'cloacina_tasks_total',
+    help: 'Task attempts ended in this runner, by outcome.',
+    labelNames: ['status'],
+    registers,
+  });
+  const workflowDuration = new Histogram({
+    name: 'cloacina_workflow_duration_seconds',
+    help: 'Duration of workflow executions from start to outcome.',
+    labelNames: ['status'],
+    buckets: SECONDS,
+    registers,
+  });
+  const taskDuration = new Histogram({
+    name: 'cloacina_task_duration_seconds',
+    help: 'Duration of task attempts.',
+    labelNames: ['status'],
+    buckets: SECONDS,
+    registers,
+  });
+  new Gauge({
+    name: 'cloacina_active_workflows',
+    help: 'Workflow executions not yet ended (Pending, Running, Paused) in the database.',
+    registers,
+    async collect() {
+      this.set(await options.activeWorkflows());
+    },
+  });
+  const activeTasks = new Gauge({
+    name: 'cloacina_active_tasks',
+    help: 'Tasks executing in this runner.',
+    registers,
+  });
+  const claims = new Counter({
+    name: 'cloacina_claim_attempts_total',
+    help: 'Claim attempts, by outcome.',
+    labelNames: ['outcome'],
+    registers,
+  });
+  const swept = new Counter({
+    name: 'cloacina_stale_claims_swept_total',
+    help: 'Stale claims of silent runners returned to Ready.',
+    registers,
+  });
+  const abandoned = new Counter({
+    name: 'cloacina_tasks_abandoned_total',
+    help: 'Tasks failed as ABANDONED after too many stale-claim recoveries.',
+    registers,
+  });
+  const polls = new Counter({
+    name: 'cloacina_trigger_polls_total',
+    help: 'Event-trigger polls, by outcome (skip, fire, deduplicated, error, timeout).',
+    labelNames: ['trigger', 'outcome'],
+    registers,
+  });
+  const pollDuration = new Histogram({
+    name: 'cloacina_trigger_poll_duration_seconds',
+    help: 'Duration of event-trigger polls.',
+    labelNames: ['trigger'],
+    buckets: SECONDS,
+    registers,
+  });
+  const cronFires = new Counter({
+    name: 'cloacina_cron_fires_total',
+    help: 'Cron scheduled times handed off to a workflow execution.',
+    registers,
+  });
+  const cronMissed = new Counter({
+    name: 'cloacina_cron_missed_ticks_total',
+    help: 'Cron scheduled times missed during downtime and not run (catch-up policy).',
+    registers,
+  });
+
+  return {
+    taskFinished(status, durationMs) {
+      tasks.inc({ status });
+      taskDuration.observe({ status }, durationMs / 1000);
+    },
+    workflowFinished(status, durationMs) {
+      workflows.inc({ status });
+      if (durationMs !== null) workflowDuration.observe({ status }, durationMs / 1000);
+    },
+    setActiveTasks(count) {
+      activeTasks.set(count);
+    },
+    claimAttempt(outcome: ClaimOutcome, count) {
+      claims.inc({ outcome }, outcome === 'claimed' ? count : 1);
+    },
+    staleClaimsSwept(recovered, lost) {
+      if (recovered > 0) swept.inc(recovered);
+      if (lost > 0) abandoned.inc(lost);
+    },
+    triggerPoll(trigger, outcome: PollOutcome, durationMs) {
+      polls.inc({ trigger, outcome });
+      pollDuration.observe({ trigger }, durationMs / 1000);
+    },
+    cronFired(count) {
+      cronFires.inc(count);
+    },
+    cronMissed(count) {
+      cronMissed.inc(count);
+    },
+    render: () => registry.metrics(),
+  };
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { task, workflow } from '../../src/index.js';
+import { createRunner, stopRunner } from '../helpers/backend.js';
+
+/** The value of one sample line of a Prometheus text exposition, or undefined. */
+function sample(text: string, name: string, labels: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+describe('metrics', () => {
+  it('counts workflows and task attempts by status, with durations', async () => {
+    const runner = await createRunner();
+    let calls = 0;
+    runner.register(
+      workflow({
+        name: 'measured',
+        tasks: [
+          task({ id: 'ok' }, () => undefined),
+          task({ id: 'flaky', retry: { attempts: 2, initialDelay: '5ms', jitter: false } }, () => {
+            calls += 1;
+            if (calls === 1) throw new Error('once');
+          }),
+        ],
+      }),
+    );
+    runner.register(
+      workflow({
+        name: 'broken',
+        tasks: [
+          task({ id: 'x', retry: { attempts: 1 } }, () => {
+            throw new Error('no');
+          }),
+        ],
+      }),
+    );
+    await runner.execute('measured');
+    await runner.execute('measured');
+    await runner.execute('broken');
+    const text = await runner.metrics();
+    expect(sample(text, 'cloacina_workflows_total', 'status="completed"')).toBe(2);
+    expect(sample(text, 'cloacina_workflows_total', 'status="failed"')).toBe(1);
+    expect(sample(text, 'cloacina_tasks_total', 'status="Completed"')).toBe(4);
+    expect(sample(text, 'cloacina_tasks_total', 'status="Retried"')).toBe(1);
+    expect(sample(text, 'cloacina_tasks_total', 'status="Failed"')).toBe(1);
+    expect(sample(text, 'cloacina_workflow_duration_seconds_count', 'status="completed"')).toBe(2);
+    expect(
+      sample(text, 'cloacina_claim_attempts_total', 'outcome="claimed"'),
+    ).toBeGreaterThanOrEqual(6);
+    expect(text).toContain(`runner_id="${runner.runnerId}"`);
+    expect(text).toMatch(/cloacina_active_workflows\{[^}]*\} 0/);
+    await stopRunner(runner);
+  });
+});
