@@ -6,6 +6,7 @@
  */
 
 import { cronSchedulesMigration } from './migrations/cron.js';
+import { workflowDefinitionsMigration } from './migrations/definitions.js';
 import type { Migration } from './migrations/migration.js';
 import { triggerSchedulesMigration } from './migrations/triggers.js';
 
@@ -124,4 +125,5 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   triggerSchedulesMigration,
   cronSchedulesMigration,
+  workflowDefinitionsMigration,
 ];

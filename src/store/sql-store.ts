@@ -4,6 +4,7 @@
  */
 import { createCronStore } from './cron-store.js';
 import type { CommitNotice, Db } from './db.js';
+import { createDefinitionStore } from './definition-store.js';
 import { createTriggerStore } from './trigger-store.js';
 import { claimReadyTasks, heartbeat, releaseClaims, sweepStaleClaims } from './ops/claims.js';
 import {
@@ -31,6 +32,7 @@ export function createSqlStore(db: Db): Store {
   return {
     ...createTriggerStore(db),
     ...createCronStore(db),
+    ...createDefinitionStore(db),
     dialect: db.dialect,
     capabilities: db.capabilities,
     migrate: () => db.migrate(),

@@ -7,6 +7,7 @@ import type { JsonObject } from '../core/json.js';
 import type { TriggerRule } from '../core/rules.js';
 import type { CronStore } from './cron-store.js';
 import type { Capabilities, CommitNotice, Dialect } from './db.js';
+import type { DefinitionStore } from './definition-store.js';
 import type { TriggerStore } from './trigger-store.js';
 import type {
   ExecutionEvent,
@@ -80,7 +81,7 @@ export interface SweepOutcome {
 }
 
 /** The persistence contract: executions here, schedules in their own interfaces. */
-export interface Store extends TriggerStore, CronStore {
+export interface Store extends TriggerStore, CronStore, DefinitionStore {
   readonly dialect: Dialect;
   readonly capabilities: Capabilities;
 
