@@ -25,8 +25,8 @@ const WRITE_ATTEMPTS = 5;
 export class RunningTask {
   readonly controller = new AbortController();
   cause: AbortCause | undefined;
-  /** True while the task is deferred and does not hold a slot. */
-  deferred = false;
+  /** Whether this task holds one of the runner's slots (false while deferred). */
+  holdsSlot = true;
   finished = false;
   done: Promise<void> = Promise.resolve();
   /** Monotonic start, for the duration metric (independent of an injected clock). */
@@ -137,7 +137,10 @@ export class Executor {
         task.finished = true;
         this.running.delete(claim.taskExecutionId);
         this.deps.metrics.setActiveTasks(this.running.size);
-        if (!task.deferred) this.deps.slots.release();
+        if (task.holdsSlot) {
+          task.holdsSlot = false;
+          this.deps.slots.release();
+        }
         this.deps.wake();
       });
   }
@@ -300,20 +303,22 @@ export class Executor {
     });
     if (!held)
       throw signal.aborted ? toError(signal.reason) : new Error('claim lost while deferring');
-    task.deferred = true;
+    task.holdsSlot = false;
     slots.release();
     this.deps.wake();
-    try {
-      while (!signal.aborted) {
-        await sleep(intervalMs, signal);
-        if (signal.aborted) break;
-        if (await condition()) break;
-      }
-    } finally {
-      await slots.acquire();
-      task.deferred = false;
+    while (!signal.aborted) {
+      await sleep(intervalMs, signal);
+      if (signal.aborted || (await condition())) break;
     }
+    // An aborted task (timeout, cancel, shutdown) ends without taking a slot back.
     signal.throwIfAborted();
+    await slots.acquire();
+    if (task.finished || signal.aborted) {
+      slots.release();
+      signal.throwIfAborted();
+      return;
+    }
+    task.holdsSlot = true;
     await store.setDeferred({ ...task.ref, nowMs: clock.now(), runnerId, deferred: false });
   }
 

@@ -134,7 +134,7 @@ describe('deferral', () => {
   });
 
   it('is bounded by the task timeout', async () => {
-    const runner = await createRunner();
+    const runner = await createRunner({ maxConcurrentTasks: 1 });
     const never = task({ id: 'never', timeout: '150ms', retry: { attempts: 1 } }, async (_ctx, handle) => {
       await handle.deferUntil(() => false, '20ms');
     });
@@ -142,6 +142,19 @@ describe('deferral', () => {
     const result = await runner.execute('defer_timeout');
     expect(result.status).toBe('Failed');
     expect(result.taskResults[0]!.errorMessage).toMatch(/timed out/);
+    // The timed-out deferral neither leaked its slot nor returned it twice.
+    let running = 0;
+    let peak = 0;
+    const probe = (id: string) =>
+      task({ id }, async () => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 20));
+        running -= 1;
+      });
+    runner.register(workflow({ name: 'after', tasks: [probe('a'), probe('b'), probe('c')] }));
+    expect((await runner.execute('after')).status).toBe('Completed');
+    expect(peak).toBe(1);
     await stopRunner(runner);
   });
 });
