@@ -213,8 +213,14 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       }
     }
     if (notice.channels.has('tasks')) this.wakeup.wake();
-    if (notice.remote && notice.channels.has('executions'))
+    if (notice.remote && notice.channels.has('executions')) {
       this.guard(this.waiters.poll(), 'waiter');
+      // Another process may have cancelled an execution whose task runs here: a heartbeat now
+      // finds the lost claim at once instead of at the next interval.
+      if (this.config.enableClaiming && this.executor.running.size > 0) {
+        this.guard(this.executor.heartbeat(), 'heartbeat');
+      }
+    }
   }
 
   /** Streams execution events of this process as they commit. An emit never throws into the engine. */
