@@ -77,7 +77,7 @@ function coreTables(big: string): string[] {
       context_hash TEXT,
       dedup_key TEXT,
       scheduled_time_ms ${big},
-      status TEXT NOT NULL CHECK (status IN ('open', 'completed', 'failed', 'cancelled', 'deduplicated', 'error', 'missed')),
+      status TEXT NOT NULL CHECK (status IN ('open', 'completed', 'failed', 'cancelled', 'deduplicated', 'error', 'missed', 'lost')),
       error_message TEXT,
       started_at_ms ${big} NOT NULL,
       completed_at_ms ${big}

@@ -1,0 +1,205 @@
+/**
+ * The cron loop (SPEC §5.3-§5.5): sleeps until the earliest next run of the schedules whose
+ * workflow is registered here (at most `cronPollInterval`), wakes at once when a schedule
+ * changes, and claims each due schedule with a compare-and-set that also writes the history
+ * rows and the executions. Firing never waits for a workflow.
+ */
+import { randomUUID } from 'node:crypto';
+import { toError } from '../errors.js';
+import type { CronScheduleRecord } from '../store/cron-store.js';
+import type { NewExecution } from '../store/store.js';
+import { planFire, runContext } from './cron-plan.js';
+import { recoverCronRuns } from './cron-recovery.js';
+import type { EngineService, ServiceContext } from './service.js';
+import { every, sleep } from './timers.js';
+
+/** Schedules read per pass; a full batch of due ones makes the loop go again at once. */
+const BATCH = 100;
+
+/**
+ * Set to `1` in a crash test's child process: the runner kills itself with SIGKILL inside its
+ * first claim, after the compare-and-set and before the hand-off commits.
+ */
+export const CRASH_BEFORE_HANDOFF_ENV = 'CLOACINA_FAULT_CRON_KILL_BEFORE_HANDOFF';
+
+/** The cron firing loop of one runner. */
+export class CronService implements EngineService {
+  readonly name = 'cron';
+  private running = false;
+  /** A wake-up arrived during a pass: go again without sleeping. */
+  private dirty = false;
+  private sleeper: AbortController | undefined;
+  private loopDone: Promise<void> | undefined;
+  private recovering: Promise<void> | undefined;
+  private readonly stops: (() => void)[] = [];
+  private readonly beforeHandOff: (() => void) | undefined =
+    process.env[CRASH_BEFORE_HANDOFF_ENV] === '1'
+      ? () => process.kill(process.pid, 'SIGKILL')
+      : undefined;
+
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /** Starts the loop and, when enabled, the recovery sweep (run once at start). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.stops.push(
+      this.ctx.store.onCommit((notice) => {
+        if (notice.channels.has('cron')) this.wake();
+      }),
+    );
+    const { cronEnableRecovery, cronRecoveryIntervalMs } = this.ctx.config;
+    if (cronEnableRecovery) {
+      this.stops.push(every(cronRecoveryIntervalMs, () => this.recover()));
+    }
+    this.loopDone = this.loop(cronEnableRecovery);
+  }
+
+  /** Runs a pass now (or right after the current one): a schedule or the registry changed. */
+  wake(): void {
+    this.dirty = true;
+    this.sleeper?.abort();
+  }
+
+  /** Stops the loop after the claim in flight, if any, commits. Idempotent. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const stop of this.stops.splice(0)) stop();
+    this.sleeper?.abort();
+    await this.loopDone;
+    await this.recovering;
+  }
+
+  private async loop(recoverFirst: boolean): Promise<void> {
+    // Leftovers of a crash are reconciled before this runner fires anything.
+    if (recoverFirst) {
+      this.recover();
+      await this.recovering;
+    }
+    while (this.running) {
+      this.dirty = false;
+      let delay: number;
+      try {
+        delay = await this.pass();
+      } catch (error) {
+        this.ctx.logger.warn(
+          { err: toError(error) },
+          'cron pass failed; retrying after the poll interval',
+        );
+        delay = this.ctx.config.cronPollIntervalMs;
+      }
+      if (!this.running) break;
+      if (this.dirty) continue;
+      // No await between the dirty check and arming the sleeper: a wake cannot fall in between.
+      const sleeper = new AbortController();
+      this.sleeper = sleeper;
+      await sleep(Math.max(0, Math.min(delay, this.ctx.config.cronPollIntervalMs)), sleeper.signal);
+    }
+  }
+
+  /** Fires every due schedule once; returns how long to sleep. */
+  private async pass(): Promise<number> {
+    const { store, registry, clock, config } = this.ctx;
+    const rows = await store.dueCronSchedules({ workflowNames: registry.names(), limit: BATCH });
+    const nowMs = clock.now();
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const row of rows) {
+      if (!this.running) break;
+      const next = row.nextRunAtMs ?? Number.POSITIVE_INFINITY;
+      if (next > nowMs) {
+        earliest = Math.min(earliest, next);
+        break; // rows come earliest first
+      }
+      const after = await this.fire(row, nowMs);
+      earliest = Math.min(earliest, after);
+    }
+    if (rows.length === BATCH && rows.every((r) => (r.nextRunAtMs ?? Infinity) <= nowMs)) return 0;
+    return earliest === Number.POSITIVE_INFINITY
+      ? config.cronPollIntervalMs
+      : earliest - clock.now();
+  }
+
+  /**
+   * Claims one due schedule; returns when it is due next from this runner's view: `nowMs` when
+   * the claim lost a race (another runner or an update moved it), so a fresh read follows at once.
+   */
+  private async fire(row: CronScheduleRecord, nowMs: number): Promise<number> {
+    const { store, registry, config, logger, runnerId } = this.ctx;
+    const workflow = registry.latest(row.workflowName);
+    if (workflow === undefined || row.nextRunAtMs === null) return Number.POSITIVE_INFINITY;
+    try {
+      const plan = planFire(row, nowMs, config.cronMaxCatchupExecutions);
+      const tasks = registry.plan(workflow);
+      const fires = plan.times.map((scheduledTimeMs) => {
+        const execution: NewExecution = {
+          id: randomUUID(),
+          workflowName: row.workflowName,
+          workflowVersion: workflow.version,
+          initialContext: runContext(row, scheduledTimeMs),
+          tasks,
+          nowMs,
+          runnerId,
+        };
+        return { scheduledTimeMs, execution };
+      });
+      const outcome = await store.claimCronFire({
+        scheduleId: row.id,
+        seenVersion: row.version,
+        seenNextRunAtMs: row.nextRunAtMs,
+        nextRunAtMs: plan.nextRunAtMs,
+        workflowName: row.workflowName,
+        fires,
+        missed: plan.missed,
+        nowMs,
+        beforeHandOff: this.beforeHandOff,
+      });
+      if (!outcome.claimed) return nowMs;
+      const log = { schedule: row.id, workflow: row.workflowName, runnerId };
+      this.ctx.metrics.cronFired(outcome.fired.length);
+      if (plan.missed !== null) {
+        this.ctx.metrics.cronMissed(plan.missed.count);
+        logger.warn(
+          { ...log, missed: plan.missed.count },
+          `cron schedule missed ticks: ${plan.missed.message}`,
+        );
+      }
+      for (const fired of outcome.fired) {
+        logger.info(
+          {
+            ...log,
+            executionId: fired.executionId,
+            scheduledTime: new Date(fired.scheduledTimeMs).toISOString(),
+          },
+          'cron schedule fired',
+        );
+      }
+      return plan.nextRunAtMs ?? Number.POSITIVE_INFINITY;
+    } catch (error) {
+      // Left due: retried after the poll interval, not in a tight loop.
+      logger.warn(
+        { err: toError(error), schedule: row.id },
+        'cron fire failed; retrying after the poll interval',
+      );
+      return nowMs + config.cronPollIntervalMs;
+    }
+  }
+
+  /** Starts a recovery sweep unless one is running; never throws. */
+  private recover(): void {
+    if (this.recovering !== undefined) return;
+    this.recovering = recoverCronRuns(this.ctx)
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.ctx.logger.warn(
+            { err: toError(error) },
+            'cron recovery failed; retrying at the next interval',
+          );
+        },
+      )
+      .finally(() => {
+        this.recovering = undefined;
+      });
+  }
+}

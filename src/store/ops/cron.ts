@@ -1,0 +1,363 @@
+/**
+ * Cron schedules and cron runs (SPEC §5). Shared SQL for both dialects. Cron runs live in the
+ * `schedule_runs` table shared with triggers (`schedule_kind = 'cron'`, `schedule_key` = the
+ * schedule id), whose unique key `(schedule_kind, schedule_key, scheduled_time_ms)` is the
+ * backstop of exactly-once firing behind the compare-and-set on `cron_schedules`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { JsonObject } from '../../core/json.js';
+import type {
+  CronClaimOutcome,
+  CronFireClaim,
+  CronLeftover,
+  CronRecovery,
+  CronRunCounts,
+  CronRunRecord,
+  CronRunStatus,
+  CronSchedulePatch,
+  CronScheduleRecord,
+  CatchupPolicy,
+  NewCronSchedule,
+} from '../cron-store.js';
+import type { SqlValue, Tx } from '../db.js';
+import { placeholders } from './events.js';
+import { insertExecution } from './executions.js';
+
+/** A `cron_schedules` row; Postgres returns BIGINT columns as strings. */
+interface ScheduleRow {
+  id: string;
+  workflow_name: string;
+  expression: string;
+  timezone: string;
+  catchup_policy: string;
+  enabled: number | string;
+  context: string;
+  start_at_ms: number | string | null;
+  end_at_ms: number | string | null;
+  next_run_at_ms: number | string | null;
+  last_run_at_ms: number | string | null;
+  version: number | string;
+  created_at_ms: number | string;
+  updated_at_ms: number | string;
+}
+
+/** A cron row of `schedule_runs`. */
+interface RunRow {
+  id: string;
+  schedule_key: string;
+  workflow_name: string | null;
+  workflow_execution_id: string | null;
+  scheduled_time_ms: number | string;
+  status: string;
+  missed_count: number | string | null;
+  error_message: string | null;
+  started_at_ms: number | string;
+  completed_at_ms: number | string | null;
+  recovery_attempts: number | string;
+}
+
+const ms = (value: number | string | null): number | null =>
+  value === null ? null : Number(value);
+
+function toSchedule(row: ScheduleRow): CronScheduleRecord {
+  return {
+    id: row.id,
+    workflowName: row.workflow_name,
+    expression: row.expression,
+    timezone: row.timezone,
+    catchupPolicy: row.catchup_policy as CatchupPolicy,
+    enabled: Number(row.enabled) === 1,
+    context: JSON.parse(row.context) as JsonObject,
+    startAtMs: ms(row.start_at_ms),
+    endAtMs: ms(row.end_at_ms),
+    nextRunAtMs: ms(row.next_run_at_ms),
+    lastRunAtMs: ms(row.last_run_at_ms),
+    version: Number(row.version),
+    createdAtMs: Number(row.created_at_ms),
+    updatedAtMs: Number(row.updated_at_ms),
+  };
+}
+
+/** Status of a run whose hand-off was lost (reconciled by recovery). */
+const STORED_LOST = 'lost';
+
+function toRun(row: RunRow): CronRunRecord {
+  return {
+    id: row.id,
+    scheduleId: row.schedule_key,
+    workflowName: row.workflow_name,
+    workflowExecutionId: row.workflow_execution_id,
+    scheduledTimeMs: Number(row.scheduled_time_ms),
+    status: (row.status === STORED_LOST ? 'lost' : row.status) as CronRunStatus,
+    missedCount: ms(row.missed_count),
+    message: row.error_message,
+    startedAtMs: Number(row.started_at_ms),
+    completedAtMs: ms(row.completed_at_ms),
+    recoveryAttempts: Number(row.recovery_attempts),
+  };
+}
+
+/** Writes a new schedule and wakes cron loops. */
+export async function insertCronSchedule(
+  tx: Tx,
+  input: NewCronSchedule,
+): Promise<CronScheduleRecord> {
+  const row = await tx.get<ScheduleRow>(
+    `INSERT INTO cron_schedules
+       (id, workflow_name, expression, timezone, catchup_policy, enabled, context, start_at_ms,
+        end_at_ms, next_run_at_ms, version, created_at_ms, updated_at_ms)
+     VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, 1, ?, ?) RETURNING *`,
+    [
+      input.id,
+      input.workflowName,
+      input.expression,
+      input.timezone,
+      input.catchupPolicy,
+      JSON.stringify(input.context),
+      input.startAtMs,
+      input.endAtMs,
+      input.nextRunAtMs,
+      input.nowMs,
+      input.nowMs,
+    ],
+  );
+  tx.signal('cron');
+  return toSchedule(row!);
+}
+
+/** One schedule, or null. */
+export async function getCronSchedule(tx: Tx, id: string): Promise<CronScheduleRecord | null> {
+  const row = await tx.get<ScheduleRow>('SELECT * FROM cron_schedules WHERE id = ?', [id]);
+  return row === undefined ? null : toSchedule(row);
+}
+
+/** Schedules, oldest first (a stable order for paging). */
+export async function listCronSchedules(
+  tx: Tx,
+  filter: { enabledOnly: boolean; limit: number; offset: number },
+): Promise<CronScheduleRecord[]> {
+  const rows = await tx.all<ScheduleRow>(
+    `SELECT * FROM cron_schedules ${filter.enabledOnly ? 'WHERE enabled = 1' : ''}
+     ORDER BY created_at_ms, id LIMIT ? OFFSET ?`,
+    [filter.limit, filter.offset],
+  );
+  return rows.map(toSchedule);
+}
+
+/** Read, patch and write in one transaction, so a concurrent claim or update cannot interleave. */
+export async function updateCronSchedule(
+  tx: Tx,
+  id: string,
+  nowMs: number,
+  change: (current: CronScheduleRecord) => CronSchedulePatch,
+): Promise<CronScheduleRecord | null> {
+  const lock = tx.capabilities.skipLocked ? ' FOR UPDATE' : '';
+  const current = await tx.get<ScheduleRow>(`SELECT * FROM cron_schedules WHERE id = ?${lock}`, [
+    id,
+  ]);
+  if (current === undefined) return null;
+  const patch = change(toSchedule(current));
+  const row = await tx.get<ScheduleRow>(
+    `UPDATE cron_schedules SET expression = ?, timezone = ?, enabled = ?, next_run_at_ms = ?,
+       version = version + 1, updated_at_ms = ?
+     WHERE id = ? RETURNING *`,
+    [
+      patch.expression ?? current.expression,
+      patch.timezone ?? current.timezone,
+      patch.enabled === undefined ? Number(current.enabled) : patch.enabled ? 1 : 0,
+      patch.nextRunAtMs,
+      nowMs,
+      id,
+    ],
+  );
+  tx.signal('cron');
+  return toSchedule(row!);
+}
+
+/** Deletes a schedule; its history rows stay for audit. */
+export async function deleteCronSchedule(tx: Tx, id: string): Promise<boolean> {
+  const changed = await tx.run('DELETE FROM cron_schedules WHERE id = ?', [id]);
+  if (changed > 0) tx.signal('cron');
+  return changed > 0;
+}
+
+/** Enabled schedules of the named workflows that will fire again, earliest first. */
+export async function dueCronSchedules(
+  tx: Tx,
+  filter: { workflowNames: readonly string[]; limit: number },
+): Promise<CronScheduleRecord[]> {
+  if (filter.workflowNames.length === 0) return [];
+  const rows = await tx.all<ScheduleRow>(
+    `SELECT * FROM cron_schedules
+     WHERE enabled = 1 AND next_run_at_ms IS NOT NULL
+       AND workflow_name IN (${placeholders(filter.workflowNames.length)})
+     ORDER BY next_run_at_ms, id LIMIT ?`,
+    [...filter.workflowNames, filter.limit],
+  );
+  return rows.map(toSchedule);
+}
+
+const CRON_TIME_CONFLICT =
+  'ON CONFLICT (schedule_kind, schedule_key, scheduled_time_ms) DO NOTHING';
+
+/**
+ * Claims a due time: the compare-and-set on `(next_run_at_ms, version)` lets exactly one runner
+ * through per scheduled time; the audit rows and the executions commit with it, so a hand-off is
+ * never half done. A time already in history (only possible if the compare-and-set were
+ * bypassed) is skipped rather than failing the claim, which would retry it forever.
+ */
+export async function claimCronFire(tx: Tx, claim: CronFireClaim): Promise<CronClaimOutcome> {
+  const lastFired = claim.fires.at(-1)?.scheduledTimeMs ?? null;
+  const changed = await tx.run(
+    `UPDATE cron_schedules
+     SET next_run_at_ms = ?, last_run_at_ms = COALESCE(?, last_run_at_ms), version = version + 1,
+         updated_at_ms = ?
+     WHERE id = ? AND version = ? AND next_run_at_ms = ? AND enabled = 1`,
+    [
+      claim.nextRunAtMs,
+      lastFired,
+      claim.nowMs,
+      claim.scheduleId,
+      claim.seenVersion,
+      claim.seenNextRunAtMs,
+    ],
+  );
+  if (changed === 0) return { claimed: false, fired: [] };
+  if (claim.missed !== null) {
+    await tx.run(
+      `INSERT INTO schedule_runs
+         (id, schedule_kind, schedule_key, workflow_name, scheduled_time_ms, status, missed_count,
+          error_message, started_at_ms, completed_at_ms)
+       VALUES (?, 'cron', ?, ?, ?, 'missed', ?, ?, ?, ?) ${CRON_TIME_CONFLICT}`,
+      [
+        randomUUID(),
+        claim.scheduleId,
+        claim.workflowName,
+        claim.missed.firstMs,
+        claim.missed.count,
+        claim.missed.message,
+        claim.nowMs,
+        claim.nowMs,
+      ],
+    );
+  }
+  const fired: { scheduledTimeMs: number; executionId: string }[] = [];
+  for (const fire of claim.fires) {
+    const inserted = await tx.get<{ id: string }>(
+      `INSERT INTO schedule_runs
+         (id, schedule_kind, schedule_key, workflow_name, workflow_execution_id, scheduled_time_ms,
+          status, started_at_ms)
+       VALUES (?, 'cron', ?, ?, ?, ?, 'open', ?) ${CRON_TIME_CONFLICT} RETURNING id`,
+      [
+        randomUUID(),
+        claim.scheduleId,
+        claim.workflowName,
+        fire.execution.id,
+        fire.scheduledTimeMs,
+        claim.nowMs,
+      ],
+    );
+    if (inserted === undefined) continue;
+    claim.beforeHandOff?.();
+    await insertExecution(tx, fire.execution);
+    fired.push({ scheduledTimeMs: fire.scheduledTimeMs, executionId: fire.execution.id });
+  }
+  return { claimed: true, fired };
+}
+
+/** History, newest scheduled time first. */
+export async function cronHistory(
+  tx: Tx,
+  filter: { scheduleId: string; limit: number; offset: number },
+): Promise<CronRunRecord[]> {
+  const rows = await tx.all<RunRow>(
+    `SELECT * FROM schedule_runs WHERE schedule_kind = 'cron' AND schedule_key = ?
+     ORDER BY scheduled_time_ms DESC, started_at_ms DESC, id LIMIT ? OFFSET ?`,
+    [filter.scheduleId, filter.limit, filter.offset],
+  );
+  return rows.map(toRun);
+}
+
+/** Counts of runs recorded since `sinceMs`; `missed` sums the skipped times. */
+export async function cronStats(tx: Tx, filter: { sinceMs: number }): Promise<CronRunCounts> {
+  const row = await tx.get<Record<keyof CronRunCounts, number | string | null>>(
+    `SELECT
+       SUM(CASE WHEN status <> 'missed' THEN 1 ELSE 0 END) AS total,
+       SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS successful,
+       SUM(CASE WHEN status IN ('failed', 'cancelled') THEN 1 ELSE 0 END) AS failed,
+       SUM(CASE WHEN status = '${STORED_LOST}' THEN 1 ELSE 0 END) AS lost,
+       SUM(CASE WHEN status = 'missed' THEN missed_count ELSE 0 END) AS missed
+     FROM schedule_runs WHERE schedule_kind = 'cron' AND started_at_ms >= ?`,
+    [filter.sinceMs],
+  );
+  return {
+    total: Number(row?.total ?? 0),
+    successful: Number(row?.successful ?? 0),
+    failed: Number(row?.failed ?? 0),
+    lost: Number(row?.lost ?? 0),
+    missed: Number(row?.missed ?? 0),
+  };
+}
+
+/**
+ * Closes open cron runs whose execution already ended. The workflow's end closes its runs in
+ * the same transaction, so this only repairs rows written before that link existed.
+ */
+export function closeFinishedCronRuns(tx: Tx, nowMs: number): Promise<number> {
+  const execution = 'FROM workflow_executions e WHERE e.id = schedule_runs.workflow_execution_id';
+  return tx.run(
+    `UPDATE schedule_runs SET
+       status = lower((SELECT e.status ${execution})),
+       completed_at_ms = COALESCE((SELECT e.completed_at_ms ${execution}), ?)
+     WHERE schedule_kind = 'cron' AND status = 'open' AND workflow_execution_id IN
+       (SELECT id FROM workflow_executions WHERE status IN ('Completed', 'Failed', 'Cancelled'))`,
+    [nowMs],
+  );
+}
+
+/** The run (`schedule_runs` aliased `r`, or not aliased) has no execution. */
+const missingExecution = (run: string): string =>
+  `(${run}.workflow_execution_id IS NULL OR NOT EXISTS
+    (SELECT 1 FROM workflow_executions e WHERE e.id = ${run}.workflow_execution_id))`;
+
+/** Open cron runs whose execution is missing: hand-offs a crash or an outside delete lost. */
+export async function findCronLeftovers(
+  tx: Tx,
+  filter: { startedBeforeMs: number; limit: number },
+): Promise<CronLeftover[]> {
+  const rows = await tx.all<RunRow>(
+    `SELECT r.* FROM schedule_runs r
+     WHERE r.schedule_kind = 'cron' AND r.status = 'open' AND r.started_at_ms < ?
+       AND ${missingExecution('r')}
+     ORDER BY r.started_at_ms, r.id LIMIT ?`,
+    [filter.startedBeforeMs, filter.limit],
+  );
+  const out: CronLeftover[] = [];
+  for (const row of rows) {
+    out.push({ run: toRun(row), schedule: await getCronSchedule(tx, row.schedule_key) });
+  }
+  return out;
+}
+
+/** Re-hands a leftover off (new execution linked in the same transaction) or marks it lost. */
+export async function recoverCronRun(tx: Tx, input: CronRecovery): Promise<boolean> {
+  const guard = `id = ? AND status = 'open' AND recovery_attempts = ? AND ${missingExecution('schedule_runs')}`;
+  const params: SqlValue[] = [input.runId, input.seenRecoveryAttempts];
+  if (input.execution === null) {
+    const changed = await tx.run(
+      `UPDATE schedule_runs SET status = '${STORED_LOST}', error_message = ?, completed_at_ms = ?
+       WHERE ${guard}`,
+      [input.lostReason, input.nowMs, ...params],
+    );
+    return changed > 0;
+  }
+  const changed = await tx.run(
+    `UPDATE schedule_runs SET workflow_execution_id = ?, workflow_name = ?,
+       recovery_attempts = recovery_attempts + 1
+     WHERE ${guard}`,
+    [input.execution.id, input.execution.workflowName, ...params],
+  );
+  if (changed === 0) return false;
+  await insertExecution(tx, input.execution);
+  return true;
+}
