@@ -27,6 +27,32 @@ export {
   RESERVED_TRIGGER_KEYS,
 } from './core/trigger.js';
 export type { Trigger, DefineTriggerOptions, PollFunction } from './core/trigger.js';
+export type {
+  FireTriggerResult,
+  ListTriggerSchedulesOptions,
+  TriggerDal,
+  TriggerExecution,
+  TriggerHistoryOptions,
+  TriggerRunStatus,
+  TriggerSchedule,
+  TriggerScheduleInput,
+} from './engine/trigger-types.js';
+
+// Cron (SPEC §5)
+export { validateCron, nextCronTime, cronTimesBetween } from './core/cron.js';
+export type {
+  CatchupPolicy,
+  CronExecution,
+  CronExecutionStats,
+  CronHistoryOptions,
+  CronInstant,
+  CronRunStatus,
+  CronSchedule,
+  CronScheduleOptions,
+  CronStatsOptions,
+  ListCronSchedulesOptions,
+  UpdateCronScheduleOptions,
+} from './engine/cron-types.js';
 
 // Runner (SPEC §2)
 export { DefaultRunner } from './runner.js';
@@ -42,6 +68,11 @@ export type {
 export type { TaskResult, WorkflowExecutionResult } from './engine/results.js';
 export { WorkflowStatus, TaskStatus, EventType } from './store/rows.js';
 export type { ExecutionEvent } from './store/rows.js';
+
+// Client without task code, used by cloacinactl (issue 8)
+export { Client } from './client.js';
+export type { ClientOptions, StoredWorkflow } from './client.js';
+export { createDefaultLogger } from './observability/logger.js';
 
 // Errors (SPEC §7)
 export {

@@ -2,16 +2,47 @@
  * The composition root: the one place that picks a storage adapter from a database URL and wires
  * it to the engine.
  */
+import { randomUUID } from 'node:crypto';
 import { resolveRunnerConfig, type RunnerConfig } from './core/options.js';
 import { ConfigError } from './errors.js';
 import { Engine } from './engine/engine.js';
 import { systemClock } from './engine/clock.js';
+import type { Context } from './core/context.js';
+import type { Json } from './core/json.js';
+import type { Trigger } from './core/trigger.js';
+import { TriggerService } from './engine/trigger-service.js';
+import type {
+  FireTriggerResult,
+  ListTriggerSchedulesOptions,
+  TriggerDal,
+  TriggerExecution,
+  TriggerHistoryOptions,
+  TriggerSchedule,
+} from './engine/trigger-types.js';
+import type { Workflow } from './core/workflow.js';
+import { createCron } from './engine/cron-api.js';
+import type {
+  CronExecution,
+  CronExecutionStats,
+  CronHistoryOptions,
+  CronSchedule,
+  CronScheduleOptions,
+  CronStatsOptions,
+  ListCronSchedulesOptions,
+  UpdateCronScheduleOptions,
+} from './engine/cron-types.js';
 import { createDefaultLogger } from './observability/logger.js';
+import { createPrometheusMetrics } from './observability/metrics.js';
 import type { Store } from './store/store.js';
 import { openStore } from './store/open.js';
 
 /** The embedded workflow engine host: persists, schedules and executes workflows. */
 export class DefaultRunner extends Engine {
+  /** Event triggers (SPEC §4): polling loop and management API. */
+  private readonly triggerService = this.addService(new TriggerService(this.serviceContext));
+  /** Cron schedules (SPEC §5): management API, and the firing loop as a service when enabled. */
+  private readonly cron = createCron(this.serviceContext, (service) => this.addService(service));
+
   /**
    * Opens the database at `url` (SPEC §2.1 URL forms), runs migrations and starts the background
    * services. Invalid config or URL → `ConfigError` listing every problem.
@@ -25,9 +56,144 @@ export class DefaultRunner extends Engine {
       await store.close();
       throw error;
     }
-    const runner = new DefaultRunner(store, resolved, resolved.logger ?? createDefaultLogger(), resolved.clock ?? systemClock);
+    const runnerId = resolved.runnerId ?? randomUUID();
+    const metrics = createPrometheusMetrics({
+      runnerId,
+      activeWorkflows: () => store.countActiveExecutions(),
+    });
+    const runner = new DefaultRunner(
+      store,
+      { ...resolved, runnerId },
+      resolved.logger ?? createDefaultLogger(),
+      resolved.clock ?? systemClock,
+      metrics,
+    );
     runner.start();
     return runner;
+  }
+
+  // ---- Event triggers (SPEC §4) ----
+
+  /**
+   * Registers an event trigger for `workflowName` (default: the trigger's own `workflow`). The
+   * runner keeps this very object (state on `this` survives between polls) and upserts the
+   * durable schedule row; re-registration keeps an operator's `enabled = false`.
+   *
+   * @throws {ConfigError} when the trigger is invalid or names no workflow.
+   * @throws {WorkflowNotFoundError} when the workflow is not registered in this runner.
+   */
+  registerTrigger(trigger: Trigger, workflowName?: string): Promise<TriggerSchedule> {
+    return this.triggerService.register(trigger, workflowName);
+  }
+
+  /** Trigger schedules ordered by name (`limit` 100 and `offset` 0 by default). */
+  listTriggerSchedules(options?: ListTriggerSchedulesOptions): Promise<TriggerSchedule[]> {
+    return this.triggerService.list(options);
+  }
+
+  /** The schedule of trigger `name`, or null. */
+  getTriggerSchedule(name: string): Promise<TriggerSchedule | null> {
+    return this.triggerService.get(name);
+  }
+
+  /**
+   * Enables or disables polling of trigger `name` (takes effect at once, survives restarts).
+   * @throws {NotFoundError} when no schedule has that name.
+   */
+  setTriggerEnabled(name: string, enabled: boolean): Promise<TriggerSchedule> {
+    return this.triggerService.setEnabled(name, enabled);
+  }
+
+  /** Fires, suppressed fires and poll errors of trigger `name`, newest first ([] if unknown). */
+  getTriggerExecutionHistory(name: string, options?: TriggerHistoryOptions): Promise<TriggerExecution[]> {
+    return this.triggerService.history(name, options);
+  }
+
+  /**
+   * Fires trigger `name` now with `context`, under the same de-duplication as a poll.
+   * @throws {NotFoundError} when no schedule has that name.
+   */
+  fireTrigger(name: string, context?: Context | Record<string, Json>): Promise<FireTriggerResult> {
+    return this.triggerService.fire(name, context);
+  }
+
+  /** Deletes the schedule of trigger `name` (history is kept); returns whether it existed. */
+  deleteTrigger(name: string): Promise<boolean> {
+    return this.triggerService.delete(name);
+  }
+
+  /** Lower-level data access (the seed's `runner.dal().trigger_schedule().upsert(...)`). */
+  dal(): TriggerDal {
+    return this.triggerService.dal();
+  }
+
+  // ---- Cron schedules (SPEC §5) ----
+
+  /** Registers a workflow (see {@link Engine.register}); its cron schedules may now fire here. */
+  override register(workflow: Workflow): this {
+    super.register(workflow);
+    this.cron.workflowsChanged();
+    return this;
+  }
+
+  /**
+   * Schedules `workflowName` on a cron `expression` (5 fields, or 6 with leading seconds) in the
+   * IANA `timezone`; returns the schedule id. Each scheduled time fires exactly once across all
+   * runners; see docs/cron.md for catch-up and DST.
+   *
+   * @throws {WorkflowNotFoundError} when the workflow is not registered in this runner.
+   * @throws {CronError} for a bad expression, zone, catch-up policy, dates or reserved context key.
+   */
+  registerCronWorkflow(
+    workflowName: string,
+    expression: string,
+    timezone = 'UTC',
+    options: CronScheduleOptions = {},
+  ): Promise<string> {
+    return this.cron.register(workflowName, expression, timezone, options);
+  }
+
+  /** Cron schedules, oldest first (`limit` 100 and `offset` 0 by default). */
+  listCronSchedules(options?: ListCronSchedulesOptions): Promise<CronSchedule[]> {
+    return this.cron.list(options);
+  }
+
+  /** The cron schedule `id`, or null. */
+  getCronSchedule(id: string): Promise<CronSchedule | null> {
+    return this.cron.get(id);
+  }
+
+  /**
+   * Changes a schedule's expression and/or zone; the next run is recomputed from now.
+   * @throws {NotFoundError} when no schedule has that id.
+   * @throws {CronError} for a bad expression or zone.
+   */
+  updateCronSchedule(id: string, changes: UpdateCronScheduleOptions): Promise<CronSchedule> {
+    return this.cron.update(id, changes);
+  }
+
+  /**
+   * Enables or disables a schedule; re-enabling computes the next run from now (times passed
+   * while disabled are not caught up).
+   * @throws {NotFoundError} when no schedule has that id.
+   */
+  setCronScheduleEnabled(id: string, enabled: boolean): Promise<CronSchedule> {
+    return this.cron.setEnabled(id, enabled);
+  }
+
+  /** Deletes a cron schedule (its history is kept); returns whether it existed. */
+  deleteCronSchedule(id: string): Promise<boolean> {
+    return this.cron.delete(id);
+  }
+
+  /** Runs and skipped times of schedule `id`, newest scheduled time first ([] if unknown). */
+  getCronExecutionHistory(id: string, options?: CronHistoryOptions): Promise<CronExecution[]> {
+    return this.cron.history(id, options);
+  }
+
+  /** Outcome counts of cron runs of all schedules recorded since `since` (default: all time). */
+  getCronExecutionStats(options?: CronStatsOptions): Promise<CronExecutionStats> {
+    return this.cron.stats(options);
   }
 }
 

@@ -1,12 +1,103 @@
 /** Persistence of event-trigger schedules and fires (SPEC §4). */
 import type { Db } from './db.js';
+import {
+  claimTriggerPolls,
+  deleteTriggerSchedule,
+  findDueTriggers,
+  fireTrigger,
+  getTriggerHistory,
+  getTriggerSchedule,
+  listTriggerSchedules,
+  recordTriggerError,
+  recordTriggerPollSuccess,
+  setTriggerEnabled,
+  upsertTriggerSchedule,
+  type TriggerFireInput,
+  type TriggerFireOutcome,
+  type TriggerRunRecord,
+  type TriggerScheduleRecord,
+} from './ops/triggers.js';
+
+export type { TriggerFireInput, TriggerFireOutcome, TriggerRunRecord, TriggerScheduleRecord };
+export type { TriggerRunStatus } from './ops/triggers.js';
 
 /** Trigger operations of the {@link Store}; each is one transaction. */
 export interface TriggerStore {
-  readonly triggerOpsVersion?: 1;
+  /** Creates or updates a schedule row, keeping `enabled` and `lastPollAt` of an existing one. */
+  upsertTriggerSchedule(input: {
+    triggerName: string;
+    workflowName: string;
+    pollIntervalMs: number;
+    allowConcurrent: boolean;
+    nowMs: number;
+  }): Promise<TriggerScheduleRecord>;
+  /** The schedule row of a trigger, or null. */
+  getTriggerSchedule(triggerName: string): Promise<TriggerScheduleRecord | null>;
+  /** Schedule rows ordered by name. */
+  listTriggerSchedules(filter: {
+    enabledOnly: boolean;
+    limit: number;
+    offset: number;
+  }): Promise<TriggerScheduleRecord[]>;
+  /** Enables or disables a schedule; null when there is none. */
+  setTriggerEnabled(input: {
+    triggerName: string;
+    enabled: boolean;
+    nowMs: number;
+  }): Promise<TriggerScheduleRecord | null>;
+  /** Deletes a schedule row (its history stays); returns whether it existed. */
+  deleteTriggerSchedule(triggerName: string): Promise<boolean>;
+  /** Enabled schedules due at `nowMs`, least recently polled first. */
+  findDueTriggers(input: { nowMs: number }): Promise<TriggerScheduleRecord[]>;
+  /**
+   * Compare-and-set on `lastPollAt`: returns the rows this caller won the right to poll. `now`
+   * (the injected clock) is read inside the transaction, once the write lock is held.
+   */
+  claimTriggerPolls(input: {
+    triggerNames: readonly string[];
+    now: () => number;
+  }): Promise<TriggerScheduleRecord[]>;
+  /** Records a Skip or Fire poll; returns the length of the error streak it ended. */
+  recordTriggerPollSuccess(input: {
+    triggerName: string;
+    skipped: boolean;
+    skipReason: string | null;
+    nowMs: number;
+  }): Promise<number>;
+  /** Records a poll error (history row + streak); returns the streak length. */
+  recordTriggerError(input: {
+    triggerName: string;
+    workflowName: string | null;
+    errorMessage: string;
+    nowMs: number;
+  }): Promise<number>;
+  /** Fires (history row + execution) or records a suppressed duplicate, in one transaction. */
+  fireTrigger(input: TriggerFireInput): Promise<TriggerFireOutcome>;
+  /** History rows of a trigger, newest first. */
+  getTriggerHistory(input: {
+    triggerName: string;
+    limit: number;
+    offset: number;
+  }): Promise<TriggerRunRecord[]>;
 }
 
+const READ = { readOnly: true } as const;
+
 /** Builds the trigger operations over an adapter's database handle. */
-export function createTriggerStore(_db: Db): TriggerStore {
-  return {};
+export function createTriggerStore(db: Db): TriggerStore {
+  return {
+    upsertTriggerSchedule: (input) => db.transaction((tx) => upsertTriggerSchedule(tx, input)),
+    getTriggerSchedule: (name) => db.transaction((tx) => getTriggerSchedule(tx, name), READ),
+    listTriggerSchedules: (filter) =>
+      db.transaction((tx) => listTriggerSchedules(tx, filter), READ),
+    setTriggerEnabled: (input) => db.transaction((tx) => setTriggerEnabled(tx, input)),
+    deleteTriggerSchedule: (name) => db.transaction((tx) => deleteTriggerSchedule(tx, name)),
+    findDueTriggers: (input) => db.transaction((tx) => findDueTriggers(tx, input), READ),
+    claimTriggerPolls: (input) => db.transaction((tx) => claimTriggerPolls(tx, input)),
+    recordTriggerPollSuccess: (input) =>
+      db.transaction((tx) => recordTriggerPollSuccess(tx, input)),
+    recordTriggerError: (input) => db.transaction((tx) => recordTriggerError(tx, input)),
+    fireTrigger: (input) => db.transaction((tx) => fireTrigger(tx, input)),
+    getTriggerHistory: (input) => db.transaction((tx) => getTriggerHistory(tx, input), READ),
+  };
 }

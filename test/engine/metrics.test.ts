@@ -52,3 +52,26 @@ describe('metrics', () => {
     await stopRunner(runner);
   });
 });
+
+describe('trigger metrics', () => {
+  it('counts polls by outcome', async () => {
+    const { defineTrigger, TriggerResult } = await import('../../src/index.js');
+    const runner = await createRunner({ triggerBasePollInterval: '20ms' });
+    runner.register(workflow({ name: 'target', tasks: [task({ id: 'a' }, () => undefined)] }));
+    let polls = 0;
+    await runner.registerTrigger(
+      defineTrigger({ name: 'counted', pollInterval: '20ms' }, () => {
+        polls += 1;
+        return polls === 2 ? TriggerResult.fire({ n: 1 }) : TriggerResult.skip('nothing');
+      }),
+      'target',
+    );
+    const deadline = Date.now() + 5000;
+    while (polls < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    const text = await runner.metrics();
+    expect(sample(text, 'cloacina_trigger_polls_total', 'outcome="fire"')).toBe(1);
+    expect(sample(text, 'cloacina_trigger_polls_total', 'outcome="skip"')).toBeGreaterThanOrEqual(2);
+    await stopRunner(runner);
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * Turning a Fire result into workflow executions (SPEC §4.3): the fired context with the reserved
+ * keys, the de-duplicated primary fire in one store transaction, then fan-out to every workflow
+ * that lists the trigger. Shared by the polling loop and the manual `fireTrigger`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { JsonObject } from '../core/json.js';
+import { buildFiredContext, type TriggerResult } from '../core/trigger.js';
+import { InputValidationError, WorkflowNotFoundError, toError } from '../errors.js';
+import type { WorkflowShape } from './registry.js';
+import type { ServiceContext } from './service.js';
+import type { FireTriggerResult } from './trigger-types.js';
+
+/** The schedule settings a fire needs. */
+export interface FireTarget {
+  readonly triggerName: string;
+  readonly workflowName: string;
+  readonly allowConcurrent: boolean;
+}
+
+/**
+ * Checks a workflow's declared `input` schema against the fired context, as `execute()` does,
+ * so a trigger cannot start a workflow with input it declared invalid.
+ */
+function checkInput(workflow: WorkflowShape, context: JsonObject): void {
+  if (workflow.input === undefined) return;
+  const parsed = workflow.input.safeParse(context);
+  if (!parsed.success) {
+    throw new InputValidationError(
+      workflow.name,
+      parsed.error.issues.map((issue) => ({
+        path: issue.path.map((p) => (typeof p === 'number' ? p : String(p))),
+        message: issue.message,
+      })),
+    );
+  }
+}
+
+/**
+ * Fires `result` for `target`. The primary workflow's execution and its open history row are
+ * written in one transaction (or a suppressed-duplicate row instead); the caller never waits
+ * for the workflow to run. Secondary (fan-out) workflows start afterwards, each in its own
+ * transaction: a failing one is logged and never undoes or blocks the primary.
+ *
+ * @throws {TriggerError} `RESERVED_KEY` when the fired context holds a reserved key.
+ * @throws {WorkflowNotFoundError} when the primary workflow is not registered in this runner.
+ * @throws {InputValidationError} when the fired context fails the workflow's input schema.
+ */
+export async function fireTarget(
+  ctx: ServiceContext,
+  target: FireTarget,
+  result: TriggerResult,
+): Promise<FireTriggerResult> {
+  const nowMs = ctx.clock.now();
+  const context = buildFiredContext(target.triggerName, result, nowMs);
+  const contextHash = result.contextHash();
+  const workflow = ctx.registry.latest(target.workflowName);
+  if (workflow === undefined) {
+    throw new WorkflowNotFoundError(target.workflowName, ctx.registry.names());
+  }
+  checkInput(workflow, context);
+  const outcome = await ctx.store.fireTrigger({
+    triggerName: target.triggerName,
+    executionId: randomUUID(),
+    workflowName: workflow.name,
+    workflowVersion: workflow.version,
+    tasks: ctx.registry.plan(workflow),
+    context,
+    contextHash,
+    deduplicate: !target.allowConcurrent,
+    nowMs,
+    runnerId: ctx.runnerId,
+  });
+  if (outcome.status === 'deduplicated') {
+    return { status: 'deduplicated', openExecutionId: outcome.openExecutionId, contextHash };
+  }
+  const fanOutExecutionIds = await fanOut(ctx, target, context, contextHash, nowMs);
+  return { status: 'fired', executionId: outcome.executionId, fanOutExecutionIds, contextHash };
+}
+
+/** Starts every other registered workflow that lists the trigger; failures are only logged. */
+async function fanOut(
+  ctx: ServiceContext,
+  target: FireTarget,
+  context: JsonObject,
+  contextHash: string,
+  nowMs: number,
+): Promise<string[]> {
+  const started: string[] = [];
+  for (const name of ctx.registry.names()) {
+    if (name === target.workflowName) continue;
+    const workflow = ctx.registry.latest(name);
+    if (workflow === undefined || !workflow.triggers.includes(target.triggerName)) continue;
+    try {
+      checkInput(workflow, context);
+      // Secondaries are not de-duplicated themselves: the primary's hash already gated this
+      // fire, and a NULL dedup key keeps them out of the open-run unique index.
+      const outcome = await ctx.store.fireTrigger({
+        triggerName: target.triggerName,
+        executionId: randomUUID(),
+        workflowName: workflow.name,
+        workflowVersion: workflow.version,
+        tasks: ctx.registry.plan(workflow),
+        context,
+        contextHash,
+        deduplicate: false,
+        nowMs,
+        runnerId: ctx.runnerId,
+      });
+      if (outcome.status === 'fired') started.push(outcome.executionId);
+    } catch (error) {
+      ctx.logger.warn(
+        { trigger: target.triggerName, workflow: name, err: toError(error) },
+        'fan-out workflow of a trigger could not be started; the primary workflow runs regardless',
+      );
+    }
+  }
+  return started;
+}

@@ -1,0 +1,406 @@
+/**
+ * Event-trigger schedules and their history (SPEC §4), written once for both dialects. History
+ * shares `schedule_runs` with cron (`schedule_kind = 'trigger'`, `schedule_key` = trigger name).
+ */
+import { randomUUID } from 'node:crypto';
+import type { JsonObject } from '../../core/json.js';
+import type { Tx } from '../db.js';
+import type { NewTask } from '../store.js';
+import { insertExecution } from './executions.js';
+import { placeholders } from './events.js';
+
+/** A trigger's durable schedule row. Times are epoch milliseconds. */
+export interface TriggerScheduleRecord {
+  readonly triggerName: string;
+  readonly workflowName: string;
+  readonly pollIntervalMs: number;
+  readonly allowConcurrent: boolean;
+  readonly enabled: boolean;
+  readonly lastPollAtMs: number | null;
+  readonly skips: number;
+  readonly lastSkipReason: string | null;
+  readonly consecutiveErrors: number;
+  readonly lastError: string | null;
+  readonly lastErrorAtMs: number | null;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+}
+
+/** Status of one history row of a trigger. */
+export type TriggerRunStatus =
+  'open' | 'completed' | 'failed' | 'cancelled' | 'deduplicated' | 'error';
+
+/** One history row of a trigger: a fire, a suppressed fire or a poll error. */
+export interface TriggerRunRecord {
+  readonly id: string;
+  readonly triggerName: string;
+  readonly workflowName: string | null;
+  readonly contextHash: string | null;
+  readonly workflowExecutionId: string | null;
+  readonly status: TriggerRunStatus;
+  readonly errorMessage: string | null;
+  readonly startedAtMs: number;
+  readonly completedAtMs: number | null;
+}
+
+/** Input of {@link fireTrigger}. */
+export interface TriggerFireInput {
+  readonly triggerName: string;
+  /** The id the new execution gets (also the link written into the history row). */
+  readonly executionId: string;
+  readonly workflowName: string;
+  readonly workflowVersion: string;
+  readonly tasks: readonly NewTask[];
+  /** The fired context including `trigger_name` and `triggered_at`. */
+  readonly context: JsonObject;
+  readonly contextHash: string;
+  /** True to suppress the fire while an open run with the same hash exists. */
+  readonly deduplicate: boolean;
+  readonly nowMs: number;
+  readonly runnerId: string;
+}
+
+/** What {@link fireTrigger} did. */
+export type TriggerFireOutcome =
+  | { readonly status: 'fired'; readonly runId: string; readonly executionId: string }
+  | {
+      readonly status: 'deduplicated';
+      readonly runId: string;
+      /** The still-open execution that suppressed this fire (null if it closed meanwhile). */
+      readonly openExecutionId: string | null;
+    };
+
+interface ScheduleRow {
+  trigger_name: string;
+  workflow_name: string;
+  poll_interval_ms: number | string;
+  allow_concurrent: number | string;
+  enabled: number | string;
+  last_poll_at_ms: number | string | null;
+  skips: number | string;
+  last_skip_reason: string | null;
+  consecutive_errors: number | string;
+  last_error: string | null;
+  last_error_at_ms: number | string | null;
+  created_at_ms: number | string;
+  updated_at_ms: number | string;
+}
+
+interface RunRow {
+  id: string;
+  schedule_key: string;
+  workflow_name: string | null;
+  context_hash: string | null;
+  workflow_execution_id: string | null;
+  status: string;
+  error_message: string | null;
+  started_at_ms: number | string;
+  completed_at_ms: number | string | null;
+}
+
+// Postgres returns BIGINT as strings; both dialects go through Number().
+const num = (value: number | string): number => Number(value);
+const numOrNull = (value: number | string | null): number | null =>
+  value === null ? null : Number(value);
+
+function toSchedule(row: ScheduleRow): TriggerScheduleRecord {
+  return {
+    triggerName: row.trigger_name,
+    workflowName: row.workflow_name,
+    pollIntervalMs: num(row.poll_interval_ms),
+    allowConcurrent: num(row.allow_concurrent) === 1,
+    enabled: num(row.enabled) === 1,
+    lastPollAtMs: numOrNull(row.last_poll_at_ms),
+    skips: num(row.skips),
+    lastSkipReason: row.last_skip_reason,
+    consecutiveErrors: num(row.consecutive_errors),
+    lastError: row.last_error,
+    lastErrorAtMs: numOrNull(row.last_error_at_ms),
+    createdAtMs: num(row.created_at_ms),
+    updatedAtMs: num(row.updated_at_ms),
+  };
+}
+
+function toRun(row: RunRow): TriggerRunRecord {
+  return {
+    id: row.id,
+    triggerName: row.schedule_key,
+    workflowName: row.workflow_name,
+    contextHash: row.context_hash,
+    workflowExecutionId: row.workflow_execution_id,
+    status: row.status as TriggerRunStatus,
+    errorMessage: row.error_message,
+    startedAtMs: num(row.started_at_ms),
+    completedAtMs: numOrNull(row.completed_at_ms),
+  };
+}
+
+let sequence = 0;
+
+/**
+ * History ids sort in creation order (time, then a per-process sequence), so "newest first"
+ * stays exact for rows written in the same millisecond; the random tail keeps them unique
+ * across processes.
+ */
+function runId(nowMs: number): string {
+  sequence = (sequence + 1) % 0x100000000;
+  const time = Math.max(0, Math.trunc(nowMs)).toString(16).padStart(12, '0');
+  return `${time}-${sequence.toString(16).padStart(8, '0')}-${randomUUID().slice(0, 13)}`;
+}
+
+/**
+ * Creates or updates a schedule row. Re-registration updates workflow, interval and concurrency
+ * but never `enabled` (an operator's disable survives redeploys) nor `last_poll_at_ms` (a
+ * restart does not re-poll everything at once).
+ */
+export async function upsertTriggerSchedule(
+  tx: Tx,
+  input: {
+    triggerName: string;
+    workflowName: string;
+    pollIntervalMs: number;
+    allowConcurrent: boolean;
+    nowMs: number;
+  },
+): Promise<TriggerScheduleRecord> {
+  const row = await tx.get<ScheduleRow>(
+    `INSERT INTO trigger_schedules
+       (trigger_name, workflow_name, poll_interval_ms, allow_concurrent, enabled, created_at_ms, updated_at_ms)
+     VALUES (?, ?, ?, ?, 1, ?, ?)
+     ON CONFLICT (trigger_name) DO UPDATE SET
+       workflow_name = excluded.workflow_name,
+       poll_interval_ms = excluded.poll_interval_ms,
+       allow_concurrent = excluded.allow_concurrent,
+       updated_at_ms = excluded.updated_at_ms
+     RETURNING *`,
+    [
+      input.triggerName,
+      input.workflowName,
+      input.pollIntervalMs,
+      input.allowConcurrent ? 1 : 0,
+      input.nowMs,
+      input.nowMs,
+    ],
+  );
+  tx.signal('triggers');
+  return toSchedule(row!);
+}
+
+/** The schedule row of `triggerName`, or null. */
+export async function getTriggerSchedule(
+  tx: Tx,
+  triggerName: string,
+): Promise<TriggerScheduleRecord | null> {
+  const row = await tx.get<ScheduleRow>('SELECT * FROM trigger_schedules WHERE trigger_name = ?', [
+    triggerName,
+  ]);
+  return row === undefined ? null : toSchedule(row);
+}
+
+/** Schedule rows by name. */
+export async function listTriggerSchedules(
+  tx: Tx,
+  filter: { enabledOnly: boolean; limit: number; offset: number },
+): Promise<TriggerScheduleRecord[]> {
+  const where = filter.enabledOnly ? 'WHERE enabled = 1 ' : '';
+  const rows = await tx.all<ScheduleRow>(
+    `SELECT * FROM trigger_schedules ${where}ORDER BY trigger_name LIMIT ? OFFSET ?`,
+    [filter.limit, filter.offset],
+  );
+  return rows.map(toSchedule);
+}
+
+/** Enables or disables a schedule; null when there is none. */
+export async function setTriggerEnabled(
+  tx: Tx,
+  input: { triggerName: string; enabled: boolean; nowMs: number },
+): Promise<TriggerScheduleRecord | null> {
+  const row = await tx.get<ScheduleRow>(
+    `UPDATE trigger_schedules SET enabled = ?, updated_at_ms = ? WHERE trigger_name = ? RETURNING *`,
+    [input.enabled ? 1 : 0, input.nowMs, input.triggerName],
+  );
+  if (row !== undefined) tx.signal('triggers');
+  return row === undefined ? null : toSchedule(row);
+}
+
+/**
+ * Deletes a schedule row; its history is kept as an audit trail (open runs are still closed
+ * when their workflows end). Returns whether a row existed.
+ */
+export async function deleteTriggerSchedule(tx: Tx, triggerName: string): Promise<boolean> {
+  const changed = await tx.run('DELETE FROM trigger_schedules WHERE trigger_name = ?', [
+    triggerName,
+  ]);
+  if (changed > 0) tx.signal('triggers');
+  return changed > 0;
+}
+
+/** Enabled schedules due at `nowMs`, least recently polled first (never polled first of all). */
+export async function findDueTriggers(
+  tx: Tx,
+  input: { nowMs: number },
+): Promise<TriggerScheduleRecord[]> {
+  const rows = await tx.all<ScheduleRow>(
+    `SELECT * FROM trigger_schedules
+     WHERE enabled = 1 AND (last_poll_at_ms IS NULL OR last_poll_at_ms + poll_interval_ms <= ?)
+     ORDER BY CASE WHEN last_poll_at_ms IS NULL THEN 0 ELSE 1 END, last_poll_at_ms, trigger_name`,
+    [input.nowMs],
+  );
+  return rows.map(toSchedule);
+}
+
+/**
+ * Claims polls: moves `last_poll_at_ms` to `nowMs` for each named trigger that is still enabled
+ * and due, in one conditional UPDATE. The condition is re-checked under the row lock (Postgres)
+ * or the single writer (SQLite), so of several runners racing for one interval exactly one gets
+ * the row back. `now` is read inside the transaction, once the write lock is held, so the stored
+ * time is as close as possible to the poll it licenses (waiting for another writer does not
+ * shorten the next interval). Returns the claimed rows.
+ */
+export async function claimTriggerPolls(
+  tx: Tx,
+  input: { triggerNames: readonly string[]; now: () => number },
+): Promise<TriggerScheduleRecord[]> {
+  if (input.triggerNames.length === 0) return [];
+  const nowMs = input.now();
+  const rows = await tx.all<ScheduleRow>(
+    `UPDATE trigger_schedules SET last_poll_at_ms = ?, updated_at_ms = ?
+     WHERE trigger_name IN (${placeholders(input.triggerNames.length)}) AND enabled = 1
+       AND (last_poll_at_ms IS NULL OR last_poll_at_ms + poll_interval_ms <= ?)
+     RETURNING *`,
+    [nowMs, nowMs, ...input.triggerNames, nowMs],
+  );
+  return rows.map(toSchedule);
+}
+
+/**
+ * Records a successful poll (Skip or Fire): ends an error streak and, for a Skip, counts it.
+ * Returns the length of the error streak that just ended (0 when there was none).
+ */
+export async function recordTriggerPollSuccess(
+  tx: Tx,
+  input: { triggerName: string; skipped: boolean; skipReason: string | null; nowMs: number },
+): Promise<number> {
+  const before = await tx.get<{ consecutive_errors: number | string }>(
+    'SELECT consecutive_errors FROM trigger_schedules WHERE trigger_name = ?',
+    [input.triggerName],
+  );
+  if (before === undefined) return 0;
+  if (input.skipped) {
+    await tx.run(
+      `UPDATE trigger_schedules
+       SET skips = skips + 1, last_skip_reason = ?, consecutive_errors = 0, updated_at_ms = ?
+       WHERE trigger_name = ?`,
+      [input.skipReason, input.nowMs, input.triggerName],
+    );
+  } else if (num(before.consecutive_errors) > 0) {
+    await tx.run(
+      `UPDATE trigger_schedules SET consecutive_errors = 0, updated_at_ms = ? WHERE trigger_name = ?`,
+      [input.nowMs, input.triggerName],
+    );
+  }
+  return num(before.consecutive_errors);
+}
+
+/**
+ * Records a failed poll (thrown, timed out, bad result, reserved key, or a fire that could not
+ * be scheduled): a history row with status 'error' and the streak counters on the schedule.
+ * Returns the streak length including this error.
+ */
+export async function recordTriggerError(
+  tx: Tx,
+  input: { triggerName: string; workflowName: string | null; errorMessage: string; nowMs: number },
+): Promise<number> {
+  await tx.run(
+    `INSERT INTO schedule_runs
+       (id, schedule_kind, schedule_key, workflow_name, status, error_message, started_at_ms, completed_at_ms)
+     VALUES (?, 'trigger', ?, ?, 'error', ?, ?, ?)`,
+    [
+      runId(input.nowMs),
+      input.triggerName,
+      input.workflowName,
+      input.errorMessage,
+      input.nowMs,
+      input.nowMs,
+    ],
+  );
+  const row = await tx.get<{ consecutive_errors: number | string }>(
+    `UPDATE trigger_schedules
+     SET consecutive_errors = consecutive_errors + 1, last_error = ?, last_error_at_ms = ?, updated_at_ms = ?
+     WHERE trigger_name = ? RETURNING consecutive_errors`,
+    [input.errorMessage, input.nowMs, input.nowMs, input.triggerName],
+  );
+  return row === undefined ? 1 : num(row.consecutive_errors);
+}
+
+/**
+ * Fires a trigger in one transaction: either the open history row and the workflow execution
+ * (linked by `workflow_execution_id`), or — when de-duplicating and an open run with the same
+ * hash exists — a 'deduplicated' history row and nothing else. The open row is inserted with
+ * `ON CONFLICT … DO NOTHING` against the partial unique index on open runs, so two runners
+ * racing with the same hash cannot both start a workflow, and neither transaction aborts.
+ */
+export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<TriggerFireOutcome> {
+  const id = runId(input.nowMs);
+  const inserted = await tx.get<{ id: string }>(
+    `INSERT INTO schedule_runs
+       (id, schedule_kind, schedule_key, workflow_name, workflow_execution_id, context_hash, dedup_key,
+        status, started_at_ms)
+     VALUES (?, 'trigger', ?, ?, ?, ?, ?, 'open', ?)
+     ON CONFLICT (schedule_kind, schedule_key, dedup_key) WHERE status = 'open' DO NOTHING
+     RETURNING id`,
+    [
+      id,
+      input.triggerName,
+      input.workflowName,
+      input.executionId,
+      input.contextHash,
+      input.deduplicate ? input.contextHash : null,
+      input.nowMs,
+    ],
+  );
+  if (inserted === undefined) {
+    const open = await tx.get<{ workflow_execution_id: string | null }>(
+      `SELECT workflow_execution_id FROM schedule_runs
+       WHERE schedule_kind = 'trigger' AND schedule_key = ? AND dedup_key = ? AND status = 'open'`,
+      [input.triggerName, input.contextHash],
+    );
+    await tx.run(
+      `INSERT INTO schedule_runs
+         (id, schedule_kind, schedule_key, workflow_name, workflow_execution_id, context_hash, status,
+          started_at_ms, completed_at_ms)
+       VALUES (?, 'trigger', ?, ?, NULL, ?, 'deduplicated', ?, ?)`,
+      [id, input.triggerName, input.workflowName, input.contextHash, input.nowMs, input.nowMs],
+    );
+    return {
+      status: 'deduplicated',
+      runId: id,
+      openExecutionId: open?.workflow_execution_id ?? null,
+    };
+  }
+  await insertExecution(tx, {
+    id: input.executionId,
+    workflowName: input.workflowName,
+    workflowVersion: input.workflowVersion,
+    initialContext: input.context,
+    tasks: input.tasks,
+    nowMs: input.nowMs,
+    runnerId: input.runnerId,
+  });
+  return { status: 'fired', runId: id, executionId: input.executionId };
+}
+
+/** History of a trigger, newest first. */
+export async function getTriggerHistory(
+  tx: Tx,
+  input: { triggerName: string; limit: number; offset: number },
+): Promise<TriggerRunRecord[]> {
+  const rows = await tx.all<RunRow>(
+    `SELECT id, schedule_key, workflow_name, context_hash, workflow_execution_id, status,
+            error_message, started_at_ms, completed_at_ms
+     FROM schedule_runs WHERE schedule_kind = 'trigger' AND schedule_key = ?
+     ORDER BY started_at_ms DESC, id DESC LIMIT ? OFFSET ?`,
+    [input.triggerName, input.limit, input.offset],
+  );
+  return rows.map(toRun);
+}
