@@ -95,6 +95,9 @@ export class TriggerService implements EngineService {
     if (this.#ctx.registry.latest(workflow) === undefined) {
       throw new WorkflowNotFoundError(workflow, this.#ctx.registry.names());
     }
+    // The object first: a loop pass between the upsert and this line would otherwise find a
+    // schedule row without an object and warn about it.
+    this.#own.register(trigger);
     const record = await this.#ctx.store.upsertTriggerSchedule({
       triggerName: spec.name,
       workflowName: workflow,
@@ -102,7 +105,6 @@ export class TriggerService implements EngineService {
       allowConcurrent: spec.allowConcurrent,
       nowMs: this.#ctx.clock.now(),
     });
-    this.#own.register(trigger);
     this.#loop.forgetWarning(spec.name);
     this.#loop.wake();
     return toTriggerSchedule(record);

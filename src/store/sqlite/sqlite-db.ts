@@ -149,7 +149,12 @@ class SqliteConnection {
         resolve: resolve as (value: unknown) => void,
         reject,
       });
-      if (!this.draining) void this.drain();
+      if (!this.draining) {
+        // Start on the next turn of the event loop, so every operation issued in this turn
+        // (completions of several slots, a burst of executeAsync calls) shares one commit.
+        this.draining = true;
+        setImmediate(() => void this.drain());
+      }
     });
   }
 

@@ -1,0 +1,334 @@
+/**
+ * The benchmark workloads (issue 7). Each runs against a runner created by `bench/workload.ts`
+ * in a fresh process and database, warms up on a smaller batch of the same shape, then measures.
+ * Every step body is a no-op that records a timestamp; the producer keeps
+ * {@link IN_FLIGHT} `executeAsync` calls in flight and learns of completions from the runner's
+ * event stream (`workflow_completed`), so waiting adds no database reads.
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  TriggerResult,
+  defineTrigger,
+  task,
+  workflow,
+  type DefaultRunner,
+  type RunnerEvent,
+  type TaskDefinition,
+  type Trigger,
+} from '../src/index.js';
+import { percentile, round } from './stats.js';
+
+/** `executeAsync` calls the producer keeps in flight. */
+export const IN_FLIGHT = 10;
+
+/** Figures of one measured run; every value is a number (ms, per second, %, MB). */
+export type Metrics = Record<string, number>;
+
+/** What a workload reports: its figures and the units of work it measured. */
+export interface WorkloadOutcome {
+  readonly metrics: Metrics;
+  /** Workflows (or polls) measured; statement counts are divided by it. */
+  readonly units: number;
+}
+
+/** Hooks the child process gives a workload. */
+export interface WorkloadHooks {
+  /** Called between the warm-up and the measured part (resets statement counters). */
+  readonly afterWarmup: () => void;
+}
+
+/** Names of the workloads, in the order `npm run bench` runs them. */
+export const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'T1'] as const;
+/** One workload name. */
+export type WorkloadName = (typeof WORKLOADS)[number];
+
+const TERMINAL = new Set(['workflow_completed', 'workflow_failed', 'workflow_cancelled']);
+
+/** Time of the last task body; the bodies record only this. */
+let lastStepAt = 0;
+const noop = (): void => {
+  lastStepAt = performance.now();
+};
+
+/** Tracks terminal events of executions, so producers can wait without polling. */
+class Completions {
+  readonly at = new Map<string, number>();
+  failed = 0;
+  private readonly waiting = new Map<string, () => void>();
+  private countTarget = Number.POSITIVE_INFINITY;
+  private onCount: (() => void) | undefined;
+
+  readonly listener = (event: RunnerEvent): void => {
+    if (!TERMINAL.has(event.type)) return;
+    this.at.set(event.executionId, performance.now());
+    if (event.type !== 'workflow_completed') this.failed += 1;
+    this.waiting.get(event.executionId)?.();
+    if (this.at.size >= this.countTarget) this.onCount?.();
+  };
+
+  /** Resolves when `id` has ended. */
+  one(id: string): Promise<void> {
+    if (this.at.has(id)) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.set(id, resolve));
+  }
+
+  /** Resolves when `n` executions have ended in total. */
+  count(n: number): Promise<void> {
+    if (this.at.size >= n) return Promise.resolve();
+    this.countTarget = n;
+    return new Promise((resolve) => {
+      this.onCount = resolve;
+    });
+  }
+}
+
+/** Rejects after `ms` with a message saying what was still missing. */
+async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
+  const guard = new AbortController();
+  const timeout = sleep(ms, undefined, { signal: guard.signal }).then(() => {
+    throw new Error(`timed out after ${ms} ms: ${what()}`);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    guard.abort();
+    timeout.catch(() => undefined);
+  }
+}
+
+/**
+ * Submits `count` executions of `name` with {@link IN_FLIGHT} `executeAsync` calls in flight and
+ * waits for all to end; returns the time from the first submit to the last completion.
+ */
+async function pushThrough(runner: DefaultRunner, name: string, count: number): Promise<number> {
+  const completions = new Completions();
+  runner.on('event', completions.listener);
+  try {
+    const start = performance.now();
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < count) {
+        next += 1;
+        await runner.executeAsync(name);
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+    await within(completions.count(count), 300_000, () => `${completions.at.size}/${count} ended`);
+    if (completions.failed > 0)
+      throw new Error(`${completions.failed} executions did not complete`);
+    return Math.max(...completions.at.values()) - start;
+  } finally {
+    runner.off('event', completions.listener);
+  }
+}
+
+function chain(length: number): TaskDefinition[] {
+  return Array.from({ length }, (_, i) =>
+    task({ id: `s${i}`, dependencies: i === 0 ? [] : [`s${i - 1}`] }, noop),
+  );
+}
+
+function fanOutIn(width: number): TaskDefinition[] {
+  const middle = Array.from({ length: width }, (_, i) =>
+    task({ id: `p${i}`, dependencies: ['root'] }, noop),
+  );
+  return [
+    task({ id: 'root' }, noop),
+    ...middle,
+    task({ id: 'join', dependencies: middle.map((t) => t.id) }, noop),
+  ];
+}
+
+/** Throughput workloads W1–W3: `count` workflows of `tasks` tasks each. */
+async function throughput(
+  runner: DefaultRunner,
+  hooks: WorkloadHooks,
+  tasks: TaskDefinition[],
+  count: number,
+  warmup: number,
+): Promise<WorkloadOutcome> {
+  runner.register(workflow({ name: 'bench', tasks }));
+  await pushThrough(runner, 'bench', warmup);
+  hooks.afterWarmup();
+  const cpuBefore = process.cpuUsage();
+  const elapsedMs = await pushThrough(runner, 'bench', count);
+  const cpu = process.cpuUsage(cpuBefore);
+  const seconds = elapsedMs / 1000;
+  return {
+    units: count,
+    metrics: {
+      workflowsPerSec: round(count / seconds, 1),
+      tasksPerSec: round((count * tasks.length) / seconds, 1),
+      elapsedMs: round(elapsedMs, 1),
+      // CPU of the runner process per workflow: less sensitive than rates to a busy machine.
+      cpuUsPerWorkflow: round((cpu.user + cpu.system) / count, 0),
+      lastStepToEndMs: round(Math.max(0, performance.now() - lastStepAt), 1),
+    },
+  };
+}
+
+/** W4: single-task workflows one at a time with a 10–20 ms idle gap; latencies in ms. */
+async function latency(
+  runner: DefaultRunner,
+  hooks: WorkloadHooks,
+  count: number,
+  warmup: number,
+): Promise<WorkloadOutcome> {
+  const startedAt = new Map<string, number>();
+  runner.register(
+    workflow({
+      name: 'latency',
+      tasks: [
+        task({ id: 'only' }, (_ctx, handle) => {
+          startedAt.set(handle.executionId, performance.now());
+        }),
+      ],
+    }),
+  );
+  const completions = new Completions();
+  runner.on('event', completions.listener);
+  const toStart: number[] = [];
+  const toEnd: number[] = [];
+  try {
+    for (let i = 0; i < warmup + count; i += 1) {
+      if (i === warmup) hooks.afterWarmup();
+      const submitAt = performance.now();
+      const handle = await runner.executeAsync('latency');
+      const id = handle.executionId;
+      await within(completions.one(id), 30_000, () => `execution ${id} did not end`);
+      if (i >= warmup) {
+        toStart.push(startedAt.get(id)! - submitAt);
+        toEnd.push(completions.at.get(id)! - submitAt);
+      }
+      await sleep(10 + Math.random() * 10);
+    }
+  } finally {
+    runner.off('event', completions.listener);
+  }
+  return {
+    units: count,
+    metrics: {
+      startP50Ms: round(percentile(toStart, 50), 3),
+      startP95Ms: round(percentile(toStart, 95), 3),
+      startP99Ms: round(percentile(toStart, 99), 3),
+      endP50Ms: round(percentile(toEnd, 50), 3),
+      endP95Ms: round(percentile(toEnd, 95), 3),
+      endP99Ms: round(percentile(toEnd, 99), 3),
+    },
+  };
+}
+
+/** Number of skipping triggers of T1. */
+const T1_TRIGGERS = 1000;
+/** Fires measured in T1's second phase (after one warm-up fire). */
+const T1_FIRES = 20;
+
+/**
+ * T1: {@link T1_TRIGGERS} triggers polled every second that Skip, for `BENCH_T1_SECONDS`
+ * (default 30) — CPU % of one core and poll lateness (poll time − previous poll − interval);
+ * then, with those still polling, one trigger that fires — fire → root-task start.
+ */
+async function triggers(runner: DefaultRunner, hooks: WorkloadHooks): Promise<WorkloadOutcome> {
+  const seconds = Number(process.env.BENCH_T1_SECONDS ?? '30');
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new Error(
+      `BENCH_T1_SECONDS must be a positive number, received ${process.env.BENCH_T1_SECONDS}`,
+    );
+  }
+  const fireStartedAt: number[] = [];
+  runner.register(
+    workflow({
+      name: 'triggered',
+      tasks: [
+        task({ id: 'root' }, (ctx) => {
+          fireStartedAt[Number(ctx.get('n'))] = performance.now();
+        }),
+      ],
+    }),
+  );
+  const intervalMs = 1000;
+  const lastPoll = new Float64Array(T1_TRIGGERS);
+  const lateness: number[] = [];
+  let measuring = false;
+  let polls = 0;
+  const skipping: Trigger[] = Array.from({ length: T1_TRIGGERS }, (_, i) =>
+    defineTrigger({ name: `skip-${i}`, workflow: 'triggered', pollInterval: intervalMs }, () => {
+      const now = performance.now();
+      if (measuring && lastPoll[i]! > 0) {
+        lateness.push(now - (lastPoll[i]! + intervalMs));
+        polls += 1;
+      }
+      lastPoll[i] = now;
+      return TriggerResult.skip();
+    }),
+  );
+  for (let i = 0; i < skipping.length; i += IN_FLIGHT) {
+    await Promise.all(skipping.slice(i, i + IN_FLIGHT).map((t) => runner.registerTrigger(t)));
+  }
+  // Settle: every trigger has polled at least once before the window opens.
+  await sleep(3000);
+  hooks.afterWarmup();
+  measuring = true;
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  await sleep(seconds * 1000);
+  const cpu = process.cpuUsage(cpuBefore);
+  const wallMs = performance.now() - wallBefore;
+  measuring = false;
+  const cpuPercent = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
+
+  const firedAt: number[] = [];
+  await runner.registerTrigger(
+    defineTrigger(
+      { name: 'fire', workflow: 'triggered', pollInterval: 100, allowConcurrent: true },
+      () => {
+        const n = firedAt.length;
+        if (n > T1_FIRES) return TriggerResult.skip('enough fires');
+        firedAt.push(performance.now());
+        return TriggerResult.fire({ n });
+      },
+    ),
+  );
+  // A saturated trigger loop polls the firing trigger rarely: report what 60 s gave.
+  const deadline = performance.now() + 60_000;
+  const started = (): number => fireStartedAt.filter((t) => t !== undefined).length;
+  while (started() < T1_FIRES + 1 && performance.now() < deadline) await sleep(50);
+  // Fire 0 is the warm-up; fires whose task has not started by the deadline are left out.
+  const fireToStart = firedAt
+    .slice(1)
+    .map((at, i) => (fireStartedAt[i + 1] ?? Number.NaN) - at)
+    .filter((ms) => !Number.isNaN(ms));
+  return {
+    units: Math.max(1, polls),
+    metrics: {
+      cpuPercent: round(cpuPercent, 1),
+      pollsPerSec: round(polls / (wallMs / 1000), 1),
+      latenessP50Ms: round(percentile(lateness, 50), 1),
+      latenessP99Ms: round(percentile(lateness, 99), 1),
+      fireToStartP50Ms: round(percentile(fireToStart, 50), 2),
+      fireToStartP99Ms: round(percentile(fireToStart, 99), 2),
+      firesMeasured: fireToStart.length,
+    },
+  };
+}
+
+/** Runs workload `name` on `runner`. */
+export function runWorkload(
+  name: WorkloadName,
+  runner: DefaultRunner,
+  hooks: WorkloadHooks,
+): Promise<WorkloadOutcome> {
+  switch (name) {
+    case 'W1':
+      return throughput(runner, hooks, [task({ id: 'only' }, noop)], 2000, 200);
+    case 'W2':
+      return throughput(runner, hooks, chain(3), 300, 50);
+    case 'W3':
+      return throughput(runner, hooks, fanOutIn(20), 20, 5);
+    case 'W4':
+      return latency(runner, hooks, 200, 20);
+    case 'T1':
+      return triggers(runner, hooks);
+  }
+}
