@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import prettier from 'eslint-config-prettier';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 /** The dependency rules of ARCHITECTURE.md, enforced so that a wrong import fails lint. */
 const boundaries = {
@@ -31,6 +32,12 @@ const boundaries = {
           from: './src/engine',
           message: 'store/ does not know the engine.',
         },
+        {
+          target: './src/cli',
+          from: './src',
+          except: ['./index.ts', './cli'],
+          message: 'cli/ uses the public API only: import from src/index.ts.',
+        },
       ],
     },
   ],
@@ -56,7 +63,8 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver': { node: { extensions: ['.ts', '.js'] } } },
+    // The TypeScript resolver maps `./x.js` specifiers to `./x.ts`, so path rules see real files.
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver()] },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',

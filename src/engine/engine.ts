@@ -244,8 +244,40 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       );
     }
     this.registry.register(workflow);
+    this.recordDefinition(workflow);
     this.wakeup.wake();
     return this;
+  }
+
+  /** Definition writes in flight; shutdown waits for them before closing the database. */
+  private readonly definitionWrites = new Set<Promise<void>>();
+
+  /**
+   * Stores the code-free definition so clients without the task code can list and schedule the
+   * workflow. It runs in the background because `register()` is synchronous; nothing in this
+   * runner depends on it (it schedules from its own registry), and a failure is only logged.
+   */
+  private recordDefinition(workflow: Workflow): void {
+    const write = this.store
+      .saveDefinition({
+        name: workflow.name,
+        version: workflow.version,
+        description: workflow.description,
+        definition: workflow.toDefinition(),
+        plan: this.registry.plan(workflow),
+        runnerId: this.runnerId,
+        nowMs: this.clock.now(),
+      })
+      .then(
+        () => undefined,
+        (error: unknown) =>
+          this.logger.warn(
+            { err: toError(error), workflow: workflow.name, version: workflow.version },
+            'storing the workflow definition failed; clients cannot schedule this version by name',
+          ),
+      )
+      .finally(() => this.definitionWrites.delete(write));
+    this.definitionWrites.add(write);
   }
 
   /** Names of the workflows registered in this runner. */
@@ -484,6 +516,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       }
     }
     await running();
+    await Promise.allSettled([...this.definitionWrites]);
     for (const stop of this.stops.splice(0)) stop();
     this.lifetime.abort();
     await this.store.close();

@@ -129,7 +129,7 @@ export class Executor {
     task.done = this.run(task)
       .catch((error: unknown) => {
         this.deps.logger.error(
-          { err: toError(error), taskId: claim.taskId },
+          { err: toError(error), executionId: claim.executionId, taskId: claim.taskId },
           'task bookkeeping failed',
         );
       })

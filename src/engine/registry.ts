@@ -10,8 +10,25 @@ interface Entry {
   readonly versions: Map<string, Workflow>;
 }
 
+/**
+ * What services need to know about a workflow to schedule it: no task code. A registered
+ * `Workflow` is one; so is a stored definition, which lets a client without the code fire
+ * triggers and add cron schedules through the same service functions as a runner.
+ */
+export type WorkflowShape = Pick<Workflow, 'name' | 'version' | 'input' | 'triggers'>;
+
+/** The workflows services can schedule: a runner's registry, or a client's stored definitions. */
+export interface WorkflowCatalog {
+  /** The version used for new executions, or undefined. */
+  latest(name: string): WorkflowShape | undefined;
+  /** Names of the workflows known here. */
+  names(): string[];
+  /** The task rows of one execution of `workflow` (a value this catalog's `latest` returned). */
+  plan(workflow: WorkflowShape): readonly NewTask[];
+}
+
 /** Registered workflows by name and version. */
-export class WorkflowRegistry {
+export class WorkflowRegistry implements WorkflowCatalog {
   private readonly entries = new Map<string, Entry>();
   private readonly plans = new WeakMap<Workflow, readonly NewTask[]>();
 

@@ -2,12 +2,13 @@
 import type { Clock, Logger, ResolvedRunnerConfig } from '../core/options.js';
 import type { Store } from '../store/store.js';
 import type { EngineMetrics } from './metrics.js';
-import type { WorkflowRegistry } from './registry.js';
+import type { WorkflowCatalog } from './registry.js';
 
 /** What a service gets from the runner that hosts it. */
 export interface ServiceContext {
   readonly store: Store;
-  readonly registry: WorkflowRegistry;
+  /** A runner's registry; a client passes its stored definitions (no task code). */
+  readonly registry: WorkflowCatalog;
   readonly config: ResolvedRunnerConfig;
   readonly clock: Clock;
   readonly logger: Logger;

@@ -1,0 +1,56 @@
+/**
+ * The event-trigger tutorial's file watcher (examples/event-triggers/file-watcher.ts) as a
+ * `cloacinactl daemon` module: a trigger polls an inbox folder and fires `file_processing` with
+ * `{ filename, file_hash }` for the oldest file; `process_file` moves it to `processed/`. While a
+ * file's run is open, polls that see it again are suppressed (`allowConcurrent: false`).
+ *
+ *   INBOX_DIR=/tmp/inbox npx tsx src/cli/main.ts daemon --dir examples/daemon
+ *
+ * See docs/operating.md for the whole session.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { readFile, readdir, rename, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { TriggerResult, defineTrigger, task, workflow } from '../../src/index.js';
+
+const inbox = resolve(process.env.INBOX_DIR ?? 'inbox');
+const processed = join(inbox, '..', `${inbox.split('/').pop() ?? 'inbox'}-processed`);
+mkdirSync(inbox, { recursive: true });
+mkdirSync(processed, { recursive: true });
+
+const validateFile = task({ id: 'validate_file' }, async (ctx) => {
+  const info = await stat(join(inbox, ctx.get('filename') as string));
+  if (info.size === 0) throw new Error(`${ctx.get('filename') as string} is empty`);
+  ctx.insert('size_bytes', info.size);
+});
+
+const processFile = task({ id: 'process_file', dependencies: ['validate_file'] }, async (ctx) => {
+  const filename = ctx.get('filename') as string;
+  const target = join(processed, `${Date.now()}-${filename}`);
+  await rename(join(inbox, filename), target);
+  ctx.insert('processed_path', target);
+});
+
+/** Validates a dropped file, then moves it out of the inbox. */
+export const fileProcessing = workflow({
+  name: 'file_processing',
+  description: 'validate and move a file dropped into the inbox',
+  tasks: [validateFile, processFile],
+});
+
+/** Fires for the oldest file of the inbox; the hash makes a changed file a new fire. */
+export const fileWatcher = defineTrigger(
+  { name: 'file_watcher', workflow: 'file_processing', pollInterval: '1s' },
+  async () => {
+    for (const filename of (await readdir(inbox)).filter((n) => !n.startsWith('.')).sort()) {
+      try {
+        const hash = createHash('sha256').update(await readFile(join(inbox, filename)));
+        return TriggerResult.fire({ filename, file_hash: hash.digest('hex') });
+      } catch {
+        continue; // moved away between readdir and read
+      }
+    }
+    return TriggerResult.skip('inbox empty');
+  },
+);

@@ -1,0 +1,113 @@
+/**
+ * What a client knows about workflows without their code: stored definitions, seen as the
+ * {@link WorkflowCatalog} the trigger and cron management functions of a runner work with.
+ */
+import { Context } from './core/context.js';
+import { isPlainObject, type JsonObject } from './core/json.js';
+import type { Logger } from './core/options.js';
+import type { WorkflowCatalog, WorkflowShape } from './engine/registry.js';
+import { ContextError } from './errors.js';
+import type { DefinitionRecord } from './store/definition-store.js';
+import type { Store } from './store/store.js';
+
+/** A workflow definition as a runner stored it: everything but the code. */
+export interface StoredWorkflow {
+  readonly name: string;
+  /** Content version of the latest registration (see `Workflow.version`). */
+  readonly version: string;
+  readonly description: string;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Event triggers that also start this workflow (fan-out). */
+  readonly triggers: readonly string[];
+  /** Tasks with their dependencies, in declared order. */
+  readonly tasks: readonly { readonly id: string; readonly dependencies: readonly string[] }[];
+  /** The full code-free definition (`Workflow.toDefinition()`). */
+  readonly definition: JsonObject;
+  /** When a runner last registered this version. */
+  readonly registeredAt: Date;
+  /** The id of that runner. */
+  readonly registeredBy: string | null;
+}
+
+/** A logger that drops everything: a client has no loops to report on. */
+export const silentLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silentLogger,
+};
+
+/** The public shape of a stored definition. */
+export function toStoredWorkflow(record: DefinitionRecord): StoredWorkflow {
+  const def = record.definition;
+  const tags = isPlainObject(def['tags']) ? (def['tags'] as Record<string, string>) : {};
+  const triggers = Array.isArray(def['triggers']) ? (def['triggers'] as string[]) : [];
+  const tasks = Array.isArray(def['tasks'])
+    ? (def['tasks'] as { id: string; dependencies: string[] }[]).map((t) => ({
+        id: t.id,
+        dependencies: t.dependencies,
+      }))
+    : [];
+  return {
+    name: record.name,
+    version: record.version,
+    description: record.description,
+    tags,
+    triggers,
+    tasks,
+    definition: def,
+    registeredAt: new Date(record.registeredAtMs),
+    registeredBy: record.registeredBy,
+  };
+}
+
+/**
+ * Stored definitions seen as a {@link WorkflowCatalog}, so the trigger and cron management
+ * functions of the runner work unchanged in a process without task code. Refreshed from the
+ * database before each operation that needs it, since runners elsewhere register at any time.
+ */
+export class StoredCatalog implements WorkflowCatalog {
+  #byName = new Map<string, { shape: WorkflowShape; record: DefinitionRecord }>();
+
+  async refresh(store: Store): Promise<void> {
+    const records = await store.listLatestDefinitions();
+    this.#byName = new Map(
+      records.map((record) => {
+        const stored = toStoredWorkflow(record);
+        // No input schema: it is code. A runner checks it on the `execute()` path only.
+        const shape = {
+          name: stored.name,
+          version: stored.version,
+          input: undefined,
+          triggers: stored.triggers,
+        };
+        return [record.name, { shape, record }];
+      }),
+    );
+  }
+
+  latest(name: string): WorkflowShape | undefined {
+    return this.#byName.get(name)?.shape;
+  }
+
+  names(): string[] {
+    return [...this.#byName.keys()];
+  }
+
+  plan(workflow: WorkflowShape): DefinitionRecord['plan'] {
+    return this.#byName.get(workflow.name)?.record.plan ?? [];
+  }
+}
+
+/** The initial context of an execution: a Context or a plain JSON object, as a runner takes it. */
+export function initialContext(workflowName: string, context: unknown): JsonObject {
+  if (context === undefined || context === null) return {};
+  if (context instanceof Context) return context.toJSON();
+  if (isPlainObject(context)) return new Context(context as JsonObject).toJSON();
+  throw new ContextError(
+    'INVALID_CONTEXT',
+    `The initial context of '${workflowName}' must be a Context or a plain JSON object, received ` +
+      `${Array.isArray(context) ? 'an array' : typeof context}.`,
+  );
+}

@@ -1,0 +1,337 @@
+/**
+ * The PostgreSQL adapter: the only module (with its siblings) that imports pg.
+ *
+ * Every transaction runs on one pooled client under READ COMMITTED; the shared operations rely on
+ * conditional UPDATEs and row locks, which that level makes safe across any number of processes.
+ * A tenant's schema is the search_path of every connection, so the shared SQL never names it.
+ * Wake-ups cross processes with NOTIFY, sent inside the transaction so that PostgreSQL delivers
+ * them only if it commits.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { DatabaseError } from '../../errors.js';
+import type {
+  Capabilities,
+  CommitNotice,
+  Db,
+  SqlValue,
+  Tx,
+  TxOptions,
+  WakeChannel,
+} from '../db.js';
+import { MIGRATIONS } from '../migrations.js';
+import type { NewEvent } from '../rows.js';
+import { encodePayload, PgListener, type ListenerLogger } from './pg-notify.js';
+import {
+  channelFor,
+  isConflict,
+  isConnectionError,
+  migrationLockKey,
+  quoteIdent,
+  toPgPlaceholders,
+  wrapPgError,
+} from './pg-sql.js';
+
+/** How a PostgreSQL database is opened. */
+export interface PgOptions {
+  /** `postgres://` or `postgresql://` connection URL. */
+  readonly url: string;
+  /** Largest number of pooled connections (the LISTEN connection comes on top). */
+  readonly poolSize: number;
+  /** Tenant schema; `public` when absent. Must already be validated. */
+  readonly schema?: string | undefined;
+  /** Receives connection-loss and reconnection messages. @default silent */
+  readonly logger?: ListenerLogger | undefined;
+}
+
+/** Times a transaction is run again after a serialization failure or deadlock. */
+const MAX_CONFLICT_RETRIES = 4;
+
+const OID_INT8 = 20;
+const OID_NUMERIC = 1700;
+
+/**
+ * BIGINT (epoch-ms times, COUNT(*)) and NUMERIC (SUM) arrive as strings by default because they
+ * can exceed 2^53; ours are times and counts far below that, so parse them as numbers. The
+ * override is per pool: the process-wide `pg.types` is left as other code expects it.
+ */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === OID_INT8 || oid === OID_NUMERIC) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown;
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/**
+ * Moves an `options` URL parameter out of the URL: pg lets URL parameters override the config
+ * object, so a user's `?options=...` would otherwise silently drop the search_path set here.
+ */
+function takeStartupOptions(url: string): { url: string; startupOptions: string } {
+  const query = url.indexOf('?');
+  if (query < 0) return { url, startupOptions: '' };
+  const params = new URLSearchParams(url.slice(query + 1));
+  const given = params.get('options');
+  if (given === null) return { url, startupOptions: '' };
+  params.delete('options');
+  const rest = params.toString();
+  return {
+    url: url.slice(0, query) + (rest === '' ? '' : `?${rest}`),
+    startupOptions: `${given} `,
+  };
+}
+
+const silent: ListenerLogger = { info: () => undefined, warn: () => undefined };
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+class PgTx implements Tx {
+  readonly dialect = 'postgres' as const;
+  readonly events: NewEvent[] = [];
+  readonly channels = new Set<WakeChannel>();
+  constructor(
+    private readonly client: pg.PoolClient,
+    readonly capabilities: Capabilities,
+  ) {}
+
+  async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    try {
+      const result = await this.client.query(toPgPlaceholders(sql), [...params]);
+      return result.rows as T[];
+    } catch (error) {
+      throw wrapPgError(error, sql);
+    }
+  }
+
+  async get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    const rows = await this.all<T>(sql, params);
+    return rows[0];
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    try {
+      const result = await this.client.query(toPgPlaceholders(sql), [...params]);
+      return result.rowCount ?? 0;
+    } catch (error) {
+      throw wrapPgError(error, sql);
+    }
+  }
+
+  announce(event: NewEvent): void {
+    this.events.push(event);
+  }
+
+  signal(channel: WakeChannel): void {
+    this.channels.add(channel);
+  }
+}
+
+/** A pooled PostgreSQL database, optionally confined to one tenant schema. */
+export class PgDb implements Db {
+  readonly dialect = 'postgres' as const;
+  readonly capabilities: Capabilities = { skipLocked: true, listenNotify: true };
+  /** The schema every connection works in. */
+  readonly schema: string;
+  private readonly pool: pg.Pool;
+  private readonly listener: PgListener;
+  private readonly channel: string;
+  /** Identifies this handle's NOTIFY payloads, so it ignores its own (already announced) commits. */
+  private readonly senderId = randomUUID();
+  private readonly listeners = new Set<(notice: CommitNotice) => void>();
+  private readonly logger: ListenerLogger;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: PgOptions) {
+    this.schema = options.schema ?? 'public';
+    this.channel = channelFor(this.schema);
+    this.logger = options.logger ?? silent;
+    // search_path as a startup parameter: set before the first statement of every connection,
+    // including ones the pool opens after a reconnect. Only the tenant schema is on it, so one
+    // tenant can never read another's tables by accident (pg_catalog is always searched).
+    const { url, startupOptions } = takeStartupOptions(options.url);
+    const config: pg.ClientConfig = {
+      connectionString: url,
+      options: `${startupOptions}-c search_path=${quoteIdent(this.schema)}`,
+      types,
+      connectionTimeoutMillis: 10_000,
+    };
+    this.pool = new pg.Pool({ ...config, max: options.poolSize });
+    // An idle client whose connection drops (server restart, terminated backend) emits 'error' on
+    // the pool; unhandled, that would crash the process. The pool discards the client itself.
+    this.pool.on('error', (error) => {
+      this.logger.warn(
+        { err: error },
+        'an idle PostgreSQL connection failed; the pool replaces it',
+      );
+    });
+    this.listener = new PgListener({
+      config,
+      channel: this.channel,
+      ownId: this.senderId,
+      onWake: (channels) => this.emit({ events: [], channels, remote: true }),
+      logger: this.logger,
+    });
+  }
+
+  /** Backend pid of the LISTEN connection while it is up. */
+  get listenerPid(): number | undefined {
+    return this.listener.backendPid;
+  }
+
+  transaction<T>(fn: (tx: Tx) => Promise<T>, options: TxOptions = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.runWithRetries(fn, options.readOnly ?? false).then(({ value, tx }) => {
+        // Settle the caller first, then notify, as the SQLite adapter does: a caller's
+        // continuation (e.g. the executor registering the tasks it just claimed) runs before the
+        // reactions of listeners to the events of that same commit.
+        resolve(value);
+        if (tx.events.length > 0 || tx.channels.size > 0) {
+          this.emit({ events: tx.events, channels: tx.channels, remote: false });
+        }
+      }, reject);
+    });
+  }
+
+  private async runWithRetries<T>(
+    fn: (tx: Tx) => Promise<T>,
+    readOnly: boolean,
+  ): Promise<{ value: T; tx: PgTx }> {
+    for (let attempt = 1; ; attempt += 1) {
+      if (this.closed) throw new DatabaseError('The PostgreSQL database handle is closed.');
+      try {
+        return await this.runOnce(fn, readOnly);
+      } catch (error) {
+        if (attempt <= MAX_CONFLICT_RETRIES && isConflict(error)) {
+          // Rows were locked in a different order by a concurrent transaction; nothing was
+          // committed, so running the whole function again is safe.
+          await sleep(Math.round(5 * 2 ** attempt * (0.5 + Math.random())));
+          continue;
+        }
+        throw wrapPgError(error, 'transaction');
+      }
+    }
+  }
+
+  private async runOnce<T>(
+    fn: (tx: Tx) => Promise<T>,
+    readOnly: boolean,
+  ): Promise<{ value: T; tx: PgTx }> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+      const tx = new PgTx(client, this.capabilities);
+      const value = await fn(tx);
+      if (tx.channels.size > 0 && !readOnly) {
+        // Delivered by PostgreSQL at commit, and only if the transaction commits.
+        await client.query('SELECT pg_notify($1, $2)', [
+          this.channel,
+          encodePayload(this.senderId, tx.channels),
+        ]);
+      }
+      await client.query('COMMIT');
+      return { value, tx };
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        // The connection is unusable: tell the pool to discard it rather than hand it out again.
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      }
+      if (broken === undefined && isConnectionError(error)) broken = error as Error;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  onCommit(listener: (notice: CommitNotice) => void): () => void {
+    this.listeners.add(listener);
+    if (!this.closed) void this.listener.start();
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(notice: CommitNotice): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(notice);
+      } catch {
+        // A listener never breaks the store; listeners guard their own errors.
+      }
+    }
+  }
+
+  /**
+   * Creates the schema if needed and applies missing migrations, serialized across processes by a
+   * transaction-scoped advisory lock. Then starts the LISTEN connection and waits for it, so that
+   * a runner created after `migrate()` resolves hears every commit made from then on.
+   */
+  async migrate(): Promise<void> {
+    if (this.closed) throw new DatabaseError('The PostgreSQL database handle is closed.');
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw wrapPgError(error, 'connect for migrations');
+    }
+    let broken: Error | undefined;
+    let step = 'BEGIN';
+    try {
+      await client.query('BEGIN');
+      step = 'advisory lock';
+      // Several processes starting together queue here; the first applies, the others find
+      // nothing left to do. CREATE SCHEMA / CREATE TABLE IF NOT EXISTS alone would race.
+      await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [
+        migrationLockKey(this.schema),
+      ]);
+      if (this.schema !== 'public') {
+        step = 'create schema';
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
+      }
+      step = 'schema_migrations';
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)',
+      );
+      const applied = new Set(
+        (await client.query<{ id: number }>('SELECT id FROM schema_migrations')).rows.map(
+          (row) => row.id,
+        ),
+      );
+      for (const migration of MIGRATIONS) {
+        if (applied.has(migration.id)) continue;
+        for (const sql of migration.postgres) {
+          step = `migration ${migration.id}: ${sql}`;
+          await client.query(sql);
+        }
+        await client.query(
+          'INSERT INTO schema_migrations (id, name, applied_at_ms) VALUES ($1, $2, $3)',
+          [migration.id, migration.name, Date.now()],
+        );
+      }
+      step = 'COMMIT';
+      await client.query('COMMIT');
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      }
+      throw wrapPgError(error, step);
+    } finally {
+      client.release(broken);
+    }
+    await this.listener.start();
+  }
+
+  /** Stops the listener and ends the pool. Idempotent. */
+  close(): Promise<void> {
+    this.closed = true;
+    this.closing ??= (async () => {
+      await this.listener.stop();
+      await this.pool.end();
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * What the PostgreSQL adapter does to the shared SQL and to driver errors: `?` placeholders become
+ * `$1..$n`, identifiers are quoted, and driver failures become `DatabaseError`s that say whether
+ * trying again can help.
+ */
+import { createHash } from 'node:crypto';
+import { DatabaseError, isCloacinaError } from '../../errors.js';
+
+/** Converted statements; the ops use a bounded set of SQL texts, so this stays small. */
+const converted = new Map<string, string>();
+/** Guards against unbounded growth if a caller builds SQL with ever-changing text. */
+const MAX_CACHED = 2000;
+
+/**
+ * Rewrites `?` placeholders to `$1..$n`, leaving `?` inside string literals, quoted identifiers
+ * and comments alone. The result is cached per SQL text.
+ */
+export function toPgPlaceholders(sql: string): string {
+  const cached = converted.get(sql);
+  if (cached !== undefined) return cached;
+  let out = '';
+  let index = 0;
+  let i = 0;
+  while (i < sql.length) {
+    const ch = sql[i]!;
+    if (ch === "'" || ch === '"') {
+      // Quoted text runs to the matching quote; a doubled quote is an escaped quote.
+      let end = i + 1;
+      while (end < sql.length) {
+        if (sql[end] === ch) {
+          if (sql[end + 1] === ch) {
+            end += 2;
+            continue;
+          }
+          break;
+        }
+        end += 1;
+      }
+      out += sql.slice(i, end + 1);
+      i = end + 1;
+    } else if (ch === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      const stop = end === -1 ? sql.length : end;
+      out += sql.slice(i, stop);
+      i = stop;
+    } else if (ch === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      const stop = end === -1 ? sql.length : end + 2;
+      out += sql.slice(i, stop);
+      i = stop;
+    } else if (ch === '?') {
+      index += 1;
+      out += `$${index}`;
+      i += 1;
+    } else {
+      out += ch;
+      i += 1;
+    }
+  }
+  if (converted.size >= MAX_CACHED) converted.clear();
+  converted.set(sql, out);
+  return out;
+}
+
+/** Quotes an identifier (schema and channel names are validated, quoting keeps their case). */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The NOTIFY channel of a schema; long names are hashed to stay under the 63-byte limit. */
+export function channelFor(schema: string): string {
+  const plain = `cloacina_${schema}`;
+  if (plain.length <= 63) return plain;
+  return `cloacina_${createHash('sha256').update(schema).digest('hex').slice(0, 40)}`;
+}
+
+/**
+ * The advisory-lock key serializing migrations of one schema: a 64-bit constant derived from the
+ * schema name, so tenants migrate independently while processes of one tenant queue up.
+ */
+export function migrationLockKey(schema: string): string {
+  const hex = createHash('sha256').update(`cloacina:migrate:${schema}`).digest('hex').slice(0, 16);
+  return BigInt.asIntN(64, BigInt(`0x${hex}`)).toString();
+}
+
+/** SQLSTATE (or Node error code) of a driver error. */
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Serialization failure or deadlock: the transaction can simply run again. */
+export function isConflict(error: unknown): boolean {
+  const code = errorCode(isCloacinaError(error) ? error.cause : error);
+  return code === '40001' || code === '40P01';
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01', // admin_shutdown: the server is restarting or the backend was terminated
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now: the server is starting up
+]);
+
+/** The connection (not the statement) failed: the same work can succeed once the server is back. */
+export function isConnectionError(error: unknown): boolean {
+  const code = errorCode(error);
+  if (code !== undefined && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
+  // pg reports a dropped socket without a code.
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+    message,
+  );
+}
+
+/** Wraps a driver error as a `DatabaseError`; Cloacina errors thrown by operations pass through. */
+export function wrapPgError(error: unknown, what: string): unknown {
+  if (isCloacinaError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const code = errorCode(error);
+  const retryable = isConnectionError(error) || isConflict(error);
+  const hint = isConnectionError(error)
+    ? ' The database connection failed; the runner retries, check that PostgreSQL is reachable.'
+    : '';
+  return new DatabaseError(
+    `PostgreSQL statement failed${code === undefined ? '' : ` [${code}]`}: ${message} ` +
+      `(in: ${what.slice(0, 120).replace(/\s+/g, ' ')}).${hint}`,
+    { retryable, cause: error },
+  );
+}

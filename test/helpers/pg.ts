@@ -1,0 +1,41 @@
+/**
+ * PostgreSQL test plumbing: the server under test, per-test schemas, and admin queries the tests
+ * use to inspect or disturb the server. Tests may import pg; the product code does so only in
+ * src/store/postgres/.
+ */
+import pg from 'pg';
+
+/** The server the postgres project runs against. */
+export const PG_URL =
+  process.env.CLOACINA_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Runs one admin statement on its own short-lived connection. */
+export async function pgAdmin<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Whether the server answers, and why not when it does not. */
+export async function probePostgres(): Promise<{ ok: true } | { ok: false; reason: string }> {
+  try {
+    await pgAdmin('SELECT 1');
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Drops test schemas (and everything in them). */
+export async function dropSchemas(schemas: Iterable<string>): Promise<void> {
+  const names = [...schemas];
+  if (names.length === 0) return;
+  await pgAdmin(`DROP SCHEMA IF EXISTS ${names.map((name) => `"${name}"`).join(', ')} CASCADE`);
+}
