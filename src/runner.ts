@@ -49,14 +49,19 @@ export class DefaultRunner extends Engine {
    */
   static async create(url: string, config: RunnerConfig = {}): Promise<DefaultRunner> {
     const resolved = resolveRunnerConfig(config);
-    const store: Store = await openStore(url, { schema: resolved.schema, poolSize: resolved.dbPoolSize });
+    const runnerId = resolved.runnerId ?? randomUUID();
+    const logger = resolved.logger ?? createDefaultLogger();
+    const store: Store = await openStore(url, {
+      schema: resolved.schema,
+      poolSize: resolved.dbPoolSize,
+      logger: logger.child({ runnerId }),
+    });
     try {
       await store.migrate();
     } catch (error) {
       await store.close();
       throw error;
     }
-    const runnerId = resolved.runnerId ?? randomUUID();
     const metrics = createPrometheusMetrics({
       runnerId,
       activeWorkflows: () => store.countActiveExecutions(),
@@ -64,7 +69,7 @@ export class DefaultRunner extends Engine {
     const runner = new DefaultRunner(
       store,
       { ...resolved, runnerId },
-      resolved.logger ?? createDefaultLogger(),
+      logger,
       resolved.clock ?? systemClock,
       metrics,
     );
@@ -105,7 +110,10 @@ export class DefaultRunner extends Engine {
   }
 
   /** Fires, suppressed fires and poll errors of trigger `name`, newest first ([] if unknown). */
-  getTriggerExecutionHistory(name: string, options?: TriggerHistoryOptions): Promise<TriggerExecution[]> {
+  getTriggerExecutionHistory(
+    name: string,
+    options?: TriggerHistoryOptions,
+  ): Promise<TriggerExecution[]> {
     return this.triggerService.history(name, options);
   }
 

@@ -14,7 +14,9 @@ describe('claims, heartbeats and hand-over', () => {
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => (finish = resolve));
     const victim = task({ id: 'victim' }, async (_ctx, handle) => {
-      await new Promise<void>((resolve) => handle.signal.addEventListener('abort', () => resolve()));
+      await new Promise<void>((resolve) =>
+        handle.signal.addEventListener('abort', () => resolve()),
+      );
       abortReason = handle.signal.reason;
       finish();
     });
@@ -34,7 +36,17 @@ describe('claims, heartbeats and hand-over', () => {
       maxRecoveryAttempts: 3,
       runnerId: 'thief',
     });
-    const [stolen] = await store.claimReadyTasks({ runnerId: 'thief', limit: 1, nowMs: future, workflowNames: ['steal'] });
+    // SKIP LOCKED passes over a row the old holder's heartbeat locks at that very moment: retry.
+    let stolen: Awaited<ReturnType<typeof store.claimReadyTasks>>[number] | undefined;
+    for (let i = 0; i < 100 && stolen === undefined; i += 1) {
+      [stolen] = await store.claimReadyTasks({
+        runnerId: 'thief',
+        limit: 1,
+        nowMs: future,
+        workflowNames: ['steal'],
+      });
+      if (stolen === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     expect(swept.recovered).toBe(1);
     expect(stolen?.taskId).toBe('victim');
 
@@ -54,7 +66,12 @@ describe('claims, heartbeats and hand-over', () => {
     expect(late).toBe(false);
     // The thief holds the real claim and completes; exactly one completion is recorded.
     expect(
-      await store.completeTask({ ...stolen!, output: { by: 'thief' }, nowMs: Date.now(), runnerId: 'thief' }),
+      await store.completeTask({
+        ...stolen!,
+        output: { by: 'thief' },
+        nowMs: Date.now(),
+        runnerId: 'thief',
+      }),
     ).toBe(true);
     const result = await handle.wait();
     expect(result.status).toBe('Completed');
@@ -76,11 +93,31 @@ describe('claims, heartbeats and hand-over', () => {
     const tasks = await store.getTasks(handle.executionId);
     if (tasks[0]!.status !== 'Completed') {
       const now = Date.now();
-      await store.claimReadyTasks({ runnerId: 'ghost', limit: 1, nowMs: now, workflowNames: ['ghosted'] });
-      const first = await store.sweepStaleClaims({ nowMs: now + 1000, staleBeforeMs: now + 500, maxRecoveryAttempts: 1, runnerId: 'sweeper' });
+      await store.claimReadyTasks({
+        runnerId: 'ghost',
+        limit: 1,
+        nowMs: now,
+        workflowNames: ['ghosted'],
+      });
+      const first = await store.sweepStaleClaims({
+        nowMs: now + 1000,
+        staleBeforeMs: now + 500,
+        maxRecoveryAttempts: 1,
+        runnerId: 'sweeper',
+      });
       expect(first).toEqual({ recovered: 1, abandoned: 0 });
-      await store.claimReadyTasks({ runnerId: 'ghost', limit: 1, nowMs: now + 1000, workflowNames: ['ghosted'] });
-      const second = await store.sweepStaleClaims({ nowMs: now + 3000, staleBeforeMs: now + 2500, maxRecoveryAttempts: 1, runnerId: 'sweeper' });
+      await store.claimReadyTasks({
+        runnerId: 'ghost',
+        limit: 1,
+        nowMs: now + 1000,
+        workflowNames: ['ghosted'],
+      });
+      const second = await store.sweepStaleClaims({
+        nowMs: now + 3000,
+        staleBeforeMs: now + 2500,
+        maxRecoveryAttempts: 1,
+        runnerId: 'sweeper',
+      });
       expect(second).toEqual({ recovered: 0, abandoned: 1 });
       const [abandoned] = await store.getTasks(handle.executionId);
       expect(abandoned!.status).toBe('Failed');
@@ -90,7 +127,12 @@ describe('claims, heartbeats and hand-over', () => {
       const events = await store.getEvents(handle.executionId);
       expect(events.map((e) => e.type)).toContain('task_abandoned');
       // Terminal tasks are never touched.
-      const third = await store.sweepStaleClaims({ nowMs: now + 9e9, staleBeforeMs: now + 9e9, maxRecoveryAttempts: 1, runnerId: 'sweeper' });
+      const third = await store.sweepStaleClaims({
+        nowMs: now + 9e9,
+        staleBeforeMs: now + 9e9,
+        maxRecoveryAttempts: 1,
+        runnerId: 'sweeper',
+      });
       expect(third).toEqual({ recovered: 0, abandoned: 0 });
     } else {
       throw new Error('the task ran before the runner stopped; the test needs it unclaimed');
@@ -105,7 +147,9 @@ describe('claims, heartbeats and hand-over', () => {
       task({ id: 'slow' }, async (_ctx, handle) => {
         attempts.push(who);
         if (who === 'a') {
-          await new Promise<void>((resolve) => handle.signal.addEventListener('abort', () => resolve()));
+          await new Promise<void>((resolve) =>
+            handle.signal.addEventListener('abort', () => resolve()),
+          );
         }
       });
     const a = await createRunner({ staleClaimThreshold: '1h' }, url);
@@ -173,10 +217,13 @@ describe('claims, heartbeats and hand-over', () => {
     const byRunner = new Map<string, number>();
     for (const r of [one, two]) {
       r.on('event', (e) => {
-        if (e.type === 'task_started') byRunner.set(r.runnerId, (byRunner.get(r.runnerId) ?? 0) + 1);
+        if (e.type === 'task_started')
+          byRunner.set(r.runnerId, (byRunner.get(r.runnerId) ?? 0) + 1);
       });
     }
-    const handles = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? one : two).executeAsync('shared')));
+    const handles = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? one : two).executeAsync('shared')),
+    );
     const results = await Promise.all(handles.map((h) => h.wait('20s')));
     expect(results.every((r) => r.status === 'Completed')).toBe(true);
     expect(ran).toHaveLength(120);

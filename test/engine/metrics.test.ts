@@ -66,12 +66,23 @@ describe('trigger metrics', () => {
       }),
       'target',
     );
-    const deadline = Date.now() + 5000;
-    while (polls < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    await new Promise((r) => setTimeout(r, 50));
-    const text = await runner.metrics();
+    // Poll the exposition until both outcomes are counted (the fire is recorded after its
+    // transaction commits, a moment after poll() returned).
+    let text = '';
+    const deadline = Date.now() + 10_000;
+    do {
+      await new Promise((r) => setTimeout(r, 20));
+      text = await runner.metrics();
+    } while (
+      ((sample(text, 'cloacina_trigger_polls_total', 'outcome="fire"') ?? 0) < 1 ||
+        (sample(text, 'cloacina_trigger_polls_total', 'outcome="skip"') ?? 0) < 2) &&
+      Date.now() < deadline
+    );
+    expect(polls).toBeGreaterThanOrEqual(3);
     expect(sample(text, 'cloacina_trigger_polls_total', 'outcome="fire"')).toBe(1);
-    expect(sample(text, 'cloacina_trigger_polls_total', 'outcome="skip"')).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'cloacina_trigger_polls_total', 'outcome="skip"')).toBeGreaterThanOrEqual(
+      2,
+    );
     await stopRunner(runner);
   });
 });
