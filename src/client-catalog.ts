@@ -2,11 +2,10 @@
  * What a client knows about workflows without their code: stored definitions, seen as the
  * {@link WorkflowCatalog} the trigger and cron management functions of a runner work with.
  */
-import { Context } from './core/context.js';
+import { toContextObject } from './core/input.js';
 import { isPlainObject, type JsonObject } from './core/json.js';
 import type { Logger } from './core/options.js';
 import type { WorkflowCatalog, WorkflowShape } from './engine/registry.js';
-import { ContextError } from './errors.js';
 import type { DefinitionRecord } from './store/definition-store.js';
 import type { Store } from './store/store.js';
 
@@ -102,12 +101,5 @@ export class StoredCatalog implements WorkflowCatalog {
 
 /** The initial context of an execution: a Context or a plain JSON object, as a runner takes it. */
 export function initialContext(workflowName: string, context: unknown): JsonObject {
-  if (context === undefined || context === null) return {};
-  if (context instanceof Context) return context.toJSON();
-  if (isPlainObject(context)) return new Context(context as JsonObject).toJSON();
-  throw new ContextError(
-    'INVALID_CONTEXT',
-    `The initial context of '${workflowName}' must be a Context or a plain JSON object, received ` +
-      `${Array.isArray(context) ? 'an array' : typeof context}.`,
-  );
+  return toContextObject(`The initial context of '${workflowName}'`, context);
 }

@@ -4,16 +4,10 @@
  * every runner (this process, and others where the backend notifies) acts on at once.
  */
 import { randomUUID } from 'node:crypto';
-import { Context } from '../core/context.js';
 import { validateCron } from '../core/cron.js';
-import { isPlainObject, type Json, type JsonObject } from '../core/json.js';
-import {
-  ContextError,
-  CronError,
-  InputValidationError,
-  NotFoundError,
-  WorkflowNotFoundError,
-} from '../errors.js';
+import { checkInput, toContextObject } from '../core/input.js';
+import type { JsonObject } from '../core/json.js';
+import { CronError, NotFoundError, WorkflowNotFoundError } from '../errors.js';
 import type { CronRunRecord, CronScheduleRecord } from '../store/cron-store.js';
 import { nextRunAfter, RESERVED_CRON_KEYS, runContext } from './cron-plan.js';
 import { CronService } from './cron-service.js';
@@ -87,16 +81,7 @@ export class CronApi {
     if (workflow.input !== undefined) {
       // Checked once here with a sample run context, so a bad context fails the call, not every fire.
       const sample = runContext({ ...draft, id, context } as CronScheduleRecord, nowMs);
-      const parsed = workflow.input.safeParse(sample);
-      if (!parsed.success) {
-        throw new InputValidationError(
-          workflowName,
-          parsed.error.issues.map((issue) => ({
-            path: issue.path.map((p) => (typeof p === 'number' ? p : String(p))),
-            message: issue.message,
-          })),
-        );
-      }
+      checkInput(workflowName, workflow.input, sample);
     }
     await store.insertCronSchedule({
       id,
@@ -218,16 +203,7 @@ function paging(value: number | undefined, name: string, fallback: number): numb
 }
 
 function scheduleContext(value: CronScheduleOptions['context']): JsonObject {
-  let context: JsonObject;
-  if (value === undefined || value === null) context = {};
-  else if (value instanceof Context) context = value.toJSON();
-  else if (isPlainObject(value)) context = new Context(value as Record<string, Json>).toJSON();
-  else {
-    throw new ContextError(
-      'INVALID_CONTEXT',
-      `A cron schedule's context must be a Context or a plain JSON object; received ${Array.isArray(value) ? 'an array' : typeof value}.`,
-    );
-  }
+  const context = toContextObject("A cron schedule's context", value);
   const reserved = RESERVED_CRON_KEYS.filter((key) => key in context);
   if (reserved.length > 0) {
     throw new CronError(

@@ -6,16 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import { Context } from '../core/context.js';
 import { parseDuration, type Duration } from '../core/duration.js';
-import { isPlainObject, type JsonObject } from '../core/json.js';
+import type { Context } from '../core/context.js';
+import { checkInput, toContextObject } from '../core/input.js';
+import type { JsonObject } from '../core/json.js';
 import type { Clock, Logger, ResolvedRunnerConfig } from '../core/options.js';
 import { Workflow } from '../core/workflow.js';
 import {
   CloacinaError,
-  ContextError,
   ErrorCode,
-  InputValidationError,
   NotFoundError,
   TimeoutError,
   WorkflowNotFoundError,
@@ -286,29 +285,8 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   }
 
   private initialContext(workflow: Workflow, context: unknown): JsonObject {
-    let initial: JsonObject;
-    if (context === undefined || context === null) initial = {};
-    else if (context instanceof Context) initial = context.toJSON();
-    else if (isPlainObject(context)) initial = new Context(context as JsonObject).toJSON();
-    else {
-      throw new ContextError(
-        'INVALID_CONTEXT',
-        `The initial context of '${workflow.name}' must be a Context or a plain JSON object, received ` +
-          `${Array.isArray(context) ? 'an array' : typeof context}.`,
-      );
-    }
-    if (workflow.input === undefined) return initial;
-    const parsed = workflow.input.safeParse(initial);
-    if (!parsed.success) {
-      throw new InputValidationError(
-        workflow.name,
-        parsed.error.issues.map((issue) => ({
-          path: issue.path.map((p) => (typeof p === 'number' ? p : String(p))),
-          message: issue.message,
-        })),
-      );
-    }
-    return isPlainObject(parsed.data) ? new Context(parsed.data as JsonObject).toJSON() : initial;
+    const initial = toContextObject(`The initial context of '${workflow.name}'`, context);
+    return checkInput(workflow.name, workflow.input, initial);
   }
 
   /**

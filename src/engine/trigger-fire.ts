@@ -4,10 +4,10 @@
  * that lists the trigger. Shared by the polling loop and the manual `fireTrigger`.
  */
 import { randomUUID } from 'node:crypto';
+import { checkInput } from '../core/input.js';
 import type { JsonObject } from '../core/json.js';
 import { buildFiredContext, type TriggerResult } from '../core/trigger.js';
-import { InputValidationError, WorkflowNotFoundError, toError } from '../errors.js';
-import type { WorkflowShape } from './registry.js';
+import { WorkflowNotFoundError, toError } from '../errors.js';
 import type { ServiceContext } from './service.js';
 import type { FireTriggerResult } from './trigger-types.js';
 
@@ -16,24 +16,6 @@ export interface FireTarget {
   readonly triggerName: string;
   readonly workflowName: string;
   readonly allowConcurrent: boolean;
-}
-
-/**
- * Checks a workflow's declared `input` schema against the fired context, as `execute()` does,
- * so a trigger cannot start a workflow with input it declared invalid.
- */
-function checkInput(workflow: WorkflowShape, context: JsonObject): void {
-  if (workflow.input === undefined) return;
-  const parsed = workflow.input.safeParse(context);
-  if (!parsed.success) {
-    throw new InputValidationError(
-      workflow.name,
-      parsed.error.issues.map((issue) => ({
-        path: issue.path.map((p) => (typeof p === 'number' ? p : String(p))),
-        message: issue.message,
-      })),
-    );
-  }
 }
 
 /**
@@ -58,7 +40,7 @@ export async function fireTarget(
   if (workflow === undefined) {
     throw new WorkflowNotFoundError(target.workflowName, ctx.registry.names());
   }
-  checkInput(workflow, context);
+  checkInput(workflow.name, workflow.input, context);
   const outcome = await ctx.store.fireTrigger({
     triggerName: target.triggerName,
     executionId: randomUUID(),
@@ -92,7 +74,7 @@ async function fanOut(
     const workflow = ctx.registry.latest(name);
     if (workflow === undefined || !workflow.triggers.includes(target.triggerName)) continue;
     try {
-      checkInput(workflow, context);
+      checkInput(workflow.name, workflow.input, context);
       // Secondaries are not de-duplicated themselves: the primary's hash already gated this
       // fire, and a NULL dedup key keeps them out of the open-run unique index.
       const outcome = await ctx.store.fireTrigger({
