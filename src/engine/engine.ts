@@ -14,6 +14,7 @@ import type { Clock, Logger, ResolvedRunnerConfig } from '../core/options.js';
 import { Workflow } from '../core/workflow.js';
 import {
   CloacinaError,
+  DatabaseError,
   ErrorCode,
   NotFoundError,
   TimeoutError,
@@ -341,7 +342,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     const timer = timeoutMs === null ? undefined : setTimeout(() => stop.abort(), timeoutMs);
     try {
       const record = await this.waiters.wait(executionId, stop.signal);
-      if (record !== null) return await this.getExecutionResult(executionId);
+      if (record !== null) return await this.endedResult(executionId, stop.signal);
       if (this.lifetime.signal.aborted) {
         throw new CloacinaError(
           ErrorCode.SHUTDOWN,
@@ -357,6 +358,30 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     } finally {
       if (timer !== undefined) clearTimeout(timer);
       this.lifetime.signal.removeEventListener('abort', onShutdown);
+    }
+  }
+
+  /**
+   * Reads the result of an execution known to have ended. A transient database failure here
+   * (e.g. the PostgreSQL server restarting just as the execution ended) is retried with backoff
+   * until the wait's timeout or shutdown: the outcome is durable, so failing the caller's wait
+   * over a connection blip would report an error for an execution that completed.
+   */
+  private async endedResult(
+    executionId: string,
+    signal: AbortSignal,
+  ): Promise<WorkflowExecutionResult> {
+    for (let delayMs = 100; ; delayMs = Math.min(2 * delayMs, 2_000)) {
+      try {
+        return await this.getExecutionResult(executionId);
+      } catch (error) {
+        if (!(error instanceof DatabaseError && error.retryable) || signal.aborted) throw error;
+        this.logger.warn(
+          { err: error, executionId, retryInMs: delayMs },
+          'reading the result of an ended execution failed; retrying',
+        );
+        await sleep(delayMs, signal);
+      }
     }
   }
 

@@ -22,7 +22,9 @@ async function recover(url: string, logFile: string, sleepMs: number) {
   const runner = await createRunner(recoveryConfig, url);
   runner.register(chainWorkflow('chain', 5, logFile, sleepMs));
   const executions = await runner.listExecutions();
-  const results = await Promise.all(executions.map((e) => runner.waitForExecution(e.executionId, '30s')));
+  const results = await Promise.all(
+    executions.map((e) => runner.waitForExecution(e.executionId, '30s')),
+  );
   await stopRunner(runner);
   return results;
 }
@@ -33,7 +35,11 @@ describe('crash recovery (SIGKILL)', () => {
     const logFile = join(dir, 'log.txt');
     const url = freshDatabaseUrl();
     const child = spawnScript(WORKER, [url, logFile, '1', '5', '150']);
-    await waitFor(() => logLines(logFile).some((l) => l.endsWith(' t3')), 20_000, 'task 3 to start');
+    await waitFor(
+      () => logLines(logFile).some((l) => l.endsWith(' t3')),
+      20_000,
+      'task 3 to start',
+    );
     child.process.kill('SIGKILL');
     expect(await child.exited).toBe('SIGKILL');
 
@@ -55,7 +61,11 @@ describe('crash recovery (SIGKILL)', () => {
       const url = freshDatabaseUrl();
       // 3 executions of 5 short tasks: a kill lands during scheduling, a task, or a completion.
       const child = spawnScript(WORKER, [url, logFile, '3', '5', '20']);
-      await waitFor(() => child.stdout().includes('scheduled'), 20_000, 'the worker to start scheduling');
+      await waitFor(
+        () => child.stdout().includes('scheduled'),
+        20_000,
+        'the worker to start scheduling',
+      );
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 250)));
       child.process.kill('SIGKILL');
       await child.exited;
@@ -66,7 +76,9 @@ describe('crash recovery (SIGKILL)', () => {
       expect(results.every((r) => r.status === 'Completed')).toBe(true);
       const counts = countLines(logLines(logFile));
       for (const result of results) {
-        const perTask = ['t1', 't2', 't3', 't4', 't5'].map((t) => counts.get(`${result.executionId} ${t}`) ?? 0);
+        const perTask = ['t1', 't2', 't3', 't4', 't5'].map(
+          (t) => counts.get(`${result.executionId} ${t}`) ?? 0,
+        );
         expect(perTask.every((n) => n >= 1 && n <= 2)).toBe(true);
         // Only the task in flight at the kill may have run twice.
         expect(perTask.filter((n) => n === 2).length).toBeLessThanOrEqual(1);

@@ -15,9 +15,12 @@ describe('several runner processes on one database', () => {
     // Create the schema before the processes start, so both begin with work to share at once.
     const setup = await createRunner({}, url);
     await stopRunner(setup);
-    const children = [0, 1].map(() => spawnScript('test/acceptance/fixtures/chain-worker.ts', [url, logFile, '200', '3', '0']));
+    const children = [0, 1].map(() =>
+      spawnScript('test/acceptance/fixtures/chain-worker.ts', [url, logFile, '200', '3', '0']),
+    );
     const codes = await Promise.all(children.map((c) => c.exited));
-    for (const child of children) expect(child.stdout().slice(-300), child.stderr()).toContain('done');
+    for (const child of children)
+      expect(child.stdout().slice(-300), child.stderr()).toContain('done');
     expect(codes).toEqual([0, 0]);
 
     const lines = logLines(logFile);
@@ -27,7 +30,14 @@ describe('several runner processes on one database', () => {
       for (const [line] of dupes) {
         const [id, taskId] = line.split(' ');
         const ev = await probe.getExecutionEvents(id!);
-        console.log(line, JSON.stringify(ev.filter((e) => e.taskId === taskId).map((e) => [e.type, e.runnerId?.slice(0, 4), e.createdAtMs % 100000, e.data])));
+        console.log(
+          line,
+          JSON.stringify(
+            ev
+              .filter((e) => e.taskId === taskId)
+              .map((e) => [e.type, e.runnerId?.slice(0, 4), e.createdAtMs % 100000, e.data]),
+          ),
+        );
       }
       await stopRunner(probe);
       for (const child of children) console.log(child.stderr().slice(0, 3000));

@@ -16,7 +16,11 @@ export interface Child {
 }
 
 /** Spawns `node --import tsx <script> ...args` from the repository root. */
-export function spawnScript(script: string, args: readonly string[], env: Record<string, string> = {}): Child {
+export function spawnScript(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: root,
     env: { ...process.env, ...env },
@@ -33,10 +37,15 @@ export function spawnScript(script: string, args: readonly string[], env: Record
 }
 
 /** Polls `predicate` every 10 ms until it holds, or rejects after `timeoutMs`. */
-export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -44,7 +53,9 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, timeo
 /** Lines of a log file (empty when it does not exist yet). */
 export function logLines(file: string): string[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 }
 
 /** How many times each line occurs. */

@@ -86,6 +86,21 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Listens for 'error' on a client checked out of the pool, until the returned function is called.
+ *
+ * pg-pool listens for errors only on idle clients: it removes its listener when it hands a client
+ * out and adds it back on release. When the server goes away while a client is checked out (a
+ * restart: FATAL 57P01, then ECONNRESET), pg rejects the statement in flight *and* emits 'error'
+ * on the client; with no listener that event is an uncaught exception that kills the process.
+ * The statement's rejection already drives the retry, so the event only marks the client as
+ * broken, and the pool discards it on release instead of handing it out again.
+ */
+function watchCheckedOut(client: pg.PoolClient, onError: (error: Error) => void): () => void {
+  client.on('error', onError);
+  return () => client.removeListener('error', onError);
+}
+
 class PgTx implements Tx {
   readonly dialect = 'postgres' as const;
   readonly events: NewEvent[] = [];
@@ -220,6 +235,7 @@ export class PgDb implements Db {
   ): Promise<{ value: T; tx: PgTx }> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    const stopWatching = watchCheckedOut(client, (error) => (broken ??= error));
     try {
       await client.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
       const tx = new PgTx(client, this.capabilities);
@@ -243,6 +259,7 @@ export class PgDb implements Db {
       if (broken === undefined && isConnectionError(error)) broken = error as Error;
       throw error;
     } finally {
+      stopWatching();
       client.release(broken);
     }
   }
@@ -277,6 +294,7 @@ export class PgDb implements Db {
       throw wrapPgError(error, 'connect for migrations');
     }
     let broken: Error | undefined;
+    const stopWatching = watchCheckedOut(client, (error) => (broken ??= error));
     let step = 'BEGIN';
     try {
       await client.query('BEGIN');
@@ -320,6 +338,7 @@ export class PgDb implements Db {
       }
       throw wrapPgError(error, step);
     } finally {
+      stopWatching();
       client.release(broken);
     }
     await this.listener.start();
