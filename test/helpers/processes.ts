@@ -2,8 +2,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Children still running when their test file ends are killed, so none outlives its file. */
+const spawned = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of spawned) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  spawned.clear();
+});
 
 /** A spawned TypeScript script (run through tsx) with its collected output. */
 export interface Child {
@@ -26,6 +36,7 @@ export function spawnScript(
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  spawned.add(child);
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
