@@ -10,6 +10,9 @@ const backendSuite = ['test/{store,engine,acceptance,cli}/**/*.test.ts'];
  */
 export default defineConfig({
   test: {
+    // Under CI the results are also written as JSON, for the summary line `.ci/run` prints.
+    reporters: process.env.CI === 'true' ? ['default', 'json'] : ['default'],
+    outputFile: { json: '.tmp/vitest-results.json' },
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [
