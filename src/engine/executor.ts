@@ -64,6 +64,8 @@ export interface ExecutorDeps {
 export class Executor {
   readonly running = new Map<string, RunningTask>();
   private claiming = true;
+  /** The last claim pass filled every free slot (or found none free): more may be waiting. */
+  private backlog = true;
   private inFlight: Promise<boolean> | undefined;
 
   constructor(private readonly deps: ExecutorDeps) {}
@@ -93,8 +95,13 @@ export class Executor {
     if (!this.claiming) return false;
     const { slots, store, registry, clock, runnerId } = this.deps;
     const reserved = slots.tryAcquire(slots.available);
-    if (reserved === 0) return false;
+    if (reserved === 0) {
+      // Woken with every slot busy: Ready work may be waiting for the next slot to free.
+      this.backlog = true;
+      return false;
+    }
     let claimed: ClaimedTask[] = [];
+    let failed = false;
     try {
       claimed = await store.claimReadyTasks({
         runnerId,
@@ -104,6 +111,7 @@ export class Executor {
       });
       this.deps.metrics.claimAttempt(claimed.length > 0 ? 'claimed' : 'empty', claimed.length);
     } catch (error) {
+      failed = true;
       this.deps.metrics.claimAttempt('error', 0);
       this.deps.logger.warn(
         { err: toError(error) },
@@ -118,6 +126,8 @@ export class Executor {
       return false;
     }
     slots.release(reserved - claimed.length);
+    // A full (or failed) pass may have left Ready work behind; a partial one saw none left.
+    this.backlog = failed || claimed.length === reserved;
     for (const claim of claimed) this.start(claim);
     this.deps.metrics.setActiveTasks(this.running.size);
     return claimed.length === reserved && this.claiming;
@@ -141,7 +151,9 @@ export class Executor {
           task.holdsSlot = false;
           this.deps.slots.release();
         }
-        this.deps.wake();
+        // A freed slot matters only when work was left waiting for one; new Ready work
+        // announces itself (commit notices, retry timers, the backstop tick).
+        if (this.backlog) this.deps.wake();
       });
   }
 

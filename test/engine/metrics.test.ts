@@ -86,3 +86,19 @@ describe('trigger metrics', () => {
     await stopRunner(runner);
   });
 });
+
+describe('claim efficiency', () => {
+  it('does not spend a claim query on every freed slot when nothing is waiting', async () => {
+    // A 10 s backstop tick keeps its own passes out of the count.
+    const runner = await createRunner({ schedulerPollInterval: '10s' });
+    runner.register(workflow({ name: 'one', tasks: [task({ id: 'x' }, () => undefined)] }));
+    for (let i = 0; i < 30; i += 1) expect((await runner.execute('one')).status).toBe('Completed');
+    const text = await runner.metrics();
+    expect(sample(text, 'cloacina_claim_attempts_total', 'outcome="claimed"')).toBe(30);
+    // Each freed slot used to trigger a pass that found nothing: ~1 empty claim per workflow.
+    expect(
+      sample(text, 'cloacina_claim_attempts_total', 'outcome="empty"') ?? 0,
+    ).toBeLessThanOrEqual(5);
+    await stopRunner(runner);
+  });
+});
