@@ -9,7 +9,7 @@ import type { Tx } from '../db.js';
 import { EventType } from '../rows.js';
 import type { ClaimRef, ClaimedTask, SweepOutcome } from '../store.js';
 import { appendEvent, placeholders } from './events.js';
-import { settle } from './progress.js';
+import { recordFinished } from './progress.js';
 
 interface ClaimedRow {
   id: string;
@@ -208,21 +208,16 @@ export async function sweepStaleClaims(
       );
       if (changed === 0) continue;
       abandoned += 1;
-      await appendEvent(tx, {
+      await recordFinished(tx, {
         executionId: row.execution_id,
         taskId: row.task_id,
-        type: EventType.TaskAbandoned,
+        dependentsJson: row.dependents,
+        failed: true,
+        event: EventType.TaskAbandoned,
         data: { error: message, recoveryAttempts: recoveries },
-        runnerId: input.runnerId,
         nowMs: input.nowMs,
+        runnerId: input.runnerId,
       });
-      await settle(
-        tx,
-        row.execution_id,
-        { taskId: row.task_id, failed: true, dependents: JSON.parse(row.dependents) as string[] },
-        input.nowMs,
-        input.runnerId,
-      );
     } else {
       const changed = await tx.run(
         `UPDATE task_executions

@@ -69,6 +69,42 @@ async function initialContextOf(tx: Tx, executionId: string): Promise<JsonObject
   return row === undefined ? {} : (JSON.parse(row.initial_context) as JsonObject);
 }
 
+/** A task that just became Completed or Failed, with the event that records it. */
+export interface Finished {
+  readonly executionId: string;
+  readonly taskId: string;
+  /** The task row's `dependents` column (JSON array). */
+  readonly dependentsJson: string;
+  readonly failed: boolean;
+  readonly event: EventType;
+  readonly data: JsonObject;
+  readonly nowMs: number;
+  readonly runnerId: string | null;
+}
+
+/** Appends the event of a task that just finished and settles its dependents, in one go. */
+export async function recordFinished(tx: Tx, finished: Finished): Promise<void> {
+  await appendEvent(tx, {
+    executionId: finished.executionId,
+    taskId: finished.taskId,
+    type: finished.event,
+    data: finished.data,
+    runnerId: finished.runnerId,
+    nowMs: finished.nowMs,
+  });
+  await settle(
+    tx,
+    finished.executionId,
+    {
+      taskId: finished.taskId,
+      failed: finished.failed,
+      dependents: JSON.parse(finished.dependentsJson) as string[],
+    },
+    finished.nowMs,
+    finished.runnerId,
+  );
+}
+
 /**
  * Propagates terminal transitions to dependents, then updates the execution's counters and, when
  * no task is open any more, records the outcome. Skips cascade through the same worklist.

@@ -7,7 +7,7 @@ import type { Tx } from '../db.js';
 import { EventType } from '../rows.js';
 import type { ClaimWrite } from '../store.js';
 import { appendEvent } from './events.js';
-import { settle } from './progress.js';
+import { recordFinished } from './progress.js';
 
 const HELD = `id = ? AND claim_id = ? AND status IN ('Running', 'Deferred')`;
 
@@ -34,21 +34,16 @@ export async function completeTask(
     [JSON.stringify(input.output), input.nowMs, input.taskExecutionId, input.claimId],
   );
   if (row === undefined) return false;
-  await appendEvent(tx, {
+  await recordFinished(tx, {
     executionId: row.execution_id,
     taskId: row.task_id,
-    type: EventType.TaskCompleted,
+    dependentsJson: row.dependents,
+    failed: false,
+    event: EventType.TaskCompleted,
     data: { attempt: Number(row.attempt), durationMs: durationOf(row, input.nowMs) },
-    runnerId: input.runnerId,
     nowMs: input.nowMs,
+    runnerId: input.runnerId,
   });
-  await settle(
-    tx,
-    row.execution_id,
-    { taskId: row.task_id, failed: false, dependents: JSON.parse(row.dependents) as string[] },
-    input.nowMs,
-    input.runnerId,
-  );
   return true;
 }
 
@@ -65,25 +60,20 @@ export async function failTask(
     [input.errorMessage, input.nowMs, input.taskExecutionId, input.claimId],
   );
   if (row === undefined) return false;
-  await appendEvent(tx, {
+  await recordFinished(tx, {
     executionId: row.execution_id,
     taskId: row.task_id,
-    type: EventType.TaskFailed,
+    dependentsJson: row.dependents,
+    failed: true,
+    event: EventType.TaskFailed,
     data: {
       attempt: Number(row.attempt),
       error: input.errorMessage,
       durationMs: durationOf(row, input.nowMs),
     },
-    runnerId: input.runnerId,
     nowMs: input.nowMs,
+    runnerId: input.runnerId,
   });
-  await settle(
-    tx,
-    row.execution_id,
-    { taskId: row.task_id, failed: true, dependents: JSON.parse(row.dependents) as string[] },
-    input.nowMs,
-    input.runnerId,
-  );
   return true;
 }
 
