@@ -8,6 +8,7 @@ import { checkInput } from '../core/input.js';
 import type { JsonObject } from '../core/json.js';
 import { buildFiredContext, type TriggerResult } from '../core/trigger.js';
 import { WorkflowNotFoundError, toError } from '../errors.js';
+import type { WorkflowShape } from './registry.js';
 import type { ServiceContext } from './service.js';
 import type { FireTriggerResult } from './trigger-types.js';
 
@@ -40,24 +41,42 @@ export async function fireTarget(
   if (workflow === undefined) {
     throw new WorkflowNotFoundError(target.workflowName, ctx.registry.names());
   }
-  checkInput(workflow.name, workflow.input, context);
-  const outcome = await ctx.store.fireTrigger({
-    triggerName: target.triggerName,
-    executionId: randomUUID(),
-    workflowName: workflow.name,
-    workflowVersion: workflow.version,
-    tasks: ctx.registry.plan(workflow),
-    context,
-    contextHash,
+  const outcome = await fireWorkflow(ctx, target.triggerName, workflow, context, contextHash, {
     deduplicate: !target.allowConcurrent,
     nowMs,
-    runnerId: ctx.runnerId,
   });
   if (outcome.status === 'deduplicated') {
     return { status: 'deduplicated', openExecutionId: outcome.openExecutionId, contextHash };
   }
   const fanOutExecutionIds = await fanOut(ctx, target, context, contextHash, nowMs);
   return { status: 'fired', executionId: outcome.executionId, fanOutExecutionIds, contextHash };
+}
+
+/**
+ * Checks the workflow's declared input, then writes the history row and the execution in one
+ * store transaction (or, when de-duplicating, a suppressed-duplicate row instead).
+ */
+function fireWorkflow(
+  ctx: ServiceContext,
+  triggerName: string,
+  workflow: WorkflowShape,
+  context: JsonObject,
+  contextHash: string,
+  options: { deduplicate: boolean; nowMs: number },
+) {
+  checkInput(workflow.name, workflow.input, context);
+  return ctx.store.fireTrigger({
+    triggerName,
+    executionId: randomUUID(),
+    workflowName: workflow.name,
+    workflowVersion: workflow.version,
+    tasks: ctx.registry.plan(workflow),
+    context,
+    contextHash,
+    deduplicate: options.deduplicate,
+    nowMs: options.nowMs,
+    runnerId: ctx.runnerId,
+  });
 }
 
 /** Starts every other registered workflow that lists the trigger; failures are only logged. */
@@ -74,20 +93,11 @@ async function fanOut(
     const workflow = ctx.registry.latest(name);
     if (workflow === undefined || !workflow.triggers.includes(target.triggerName)) continue;
     try {
-      checkInput(workflow.name, workflow.input, context);
       // Secondaries are not de-duplicated themselves: the primary's hash already gated this
       // fire, and a NULL dedup key keeps them out of the open-run unique index.
-      const outcome = await ctx.store.fireTrigger({
-        triggerName: target.triggerName,
-        executionId: randomUUID(),
-        workflowName: workflow.name,
-        workflowVersion: workflow.version,
-        tasks: ctx.registry.plan(workflow),
-        context,
-        contextHash,
+      const outcome = await fireWorkflow(ctx, target.triggerName, workflow, context, contextHash, {
         deduplicate: false,
         nowMs,
-        runnerId: ctx.runnerId,
       });
       if (outcome.status === 'fired') started.push(outcome.executionId);
     } catch (error) {
