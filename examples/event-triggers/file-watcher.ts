@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import {
   DefaultRunner,
   TriggerResult,
+  rules,
   task,
   workflow,
   type Trigger,
@@ -61,20 +62,33 @@ class FileWatcherTrigger implements Trigger {
 
 const validateFile = task({ id: 'validate_file' }, async (ctx) => {
   const path = join(ctx.get('watch_path') as string, ctx.get('filename') as string);
-  const info = await stat(path);
+  // A poll that read the file just before an earlier run moved it away fires once more after
+  // that run ended (its hash was released): nothing is left to do, and process_file is skipped.
+  const info = await stat(path).catch(() => null);
+  if (info === null) {
+    ctx.insert('already_gone', true);
+    return;
+  }
   await sleep(250); // pretend validation takes a while, so later polls see the file again
   if (info.size === 0) throw new Error(`${ctx.get('filename') as string} is empty`);
   ctx.insert('validated', true);
   ctx.insert('size_bytes', info.size);
 });
 
-const processFile = task({ id: 'process_file', dependencies: ['validate_file'] }, async (ctx) => {
-  const filename = ctx.get('filename') as string;
-  await sleep(200);
-  const target = join(processed, `${Date.now()}-${filename}`);
-  await rename(join(ctx.get('watch_path') as string, filename), target);
-  ctx.insert('processed_path', target);
-});
+const processFile = task(
+  {
+    id: 'process_file',
+    dependencies: ['validate_file'],
+    triggerRules: rules.contextValue('already_gone', 'notExists'),
+  },
+  async (ctx) => {
+    const filename = ctx.get('filename') as string;
+    await sleep(200);
+    const target = join(processed, `${Date.now()}-${filename}`);
+    await rename(join(ctx.get('watch_path') as string, filename), target);
+    ctx.insert('processed_path', target);
+  },
+);
 
 const runner = await DefaultRunner.create(`sqlite://${join(root, 'triggers.db')}`, {
   triggerBasePollInterval: '50ms',
@@ -94,9 +108,11 @@ runner.on('event', (event) => {
     const ctx = result.finalContext;
     say(
       `workflow ${result.status}: ${ctx.get('filename') as string} → ` +
-        (result.status === 'Completed'
-          ? (ctx.get('processed_path') as string)
-          : String(result.errorMessage)),
+        (result.status !== 'Completed'
+          ? String(result.errorMessage)
+          : ctx.has('processed_path')
+            ? (ctx.get('processed_path') as string)
+            : 'already moved by an earlier run; process_file skipped'),
     );
   });
 });
