@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { task, workflow } from '../../src/index.js';
+import { Client, task, workflow } from '../../src/index.js';
 import { openStore } from '../../src/store/open.js';
 import { createRunner, freshDatabaseUrl, nextEvent, stopRunner } from '../helpers/backend.js';
 
@@ -84,59 +84,57 @@ describe('claims, heartbeats and hand-over', () => {
 
   it('sweeps stale claims back to Ready, then abandons past maxRecoveryAttempts', async () => {
     const url = freshDatabaseUrl();
+    // A runner stores the definition and stops; a client without the code schedules it, so no
+    // runner executes the task and only the "ghost" below ever claims it.
     const runner = await createRunner({ enableRecovery: false }, url);
     runner.register(workflow({ name: 'ghosted', tasks: [task({ id: 'g' }, () => undefined)] }));
+    await stopRunner(runner);
+    const client = await Client.connect(url);
+    const handle = await client.executeAsync('ghosted');
+    await client.close();
     const store = await openStore(url);
-    // Schedule through a runner that does not execute it: the registering runner is stopped.
-    const handle = await runner.executeAsync('ghosted');
-    await stopRunner(runner, { graceful: false });
-    const tasks = await store.getTasks(handle.executionId);
-    if (tasks[0]!.status !== 'Completed') {
-      const now = Date.now();
-      await store.claimReadyTasks({
-        runnerId: 'ghost',
-        limit: 1,
-        nowMs: now,
-        workflowNames: ['ghosted'],
-      });
-      const first = await store.sweepStaleClaims({
-        nowMs: now + 1000,
-        staleBeforeMs: now + 500,
-        maxRecoveryAttempts: 1,
-        runnerId: 'sweeper',
-      });
-      expect(first).toEqual({ recovered: 1, abandoned: 0 });
-      await store.claimReadyTasks({
-        runnerId: 'ghost',
-        limit: 1,
-        nowMs: now + 1000,
-        workflowNames: ['ghosted'],
-      });
-      const second = await store.sweepStaleClaims({
-        nowMs: now + 3000,
-        staleBeforeMs: now + 2500,
-        maxRecoveryAttempts: 1,
-        runnerId: 'sweeper',
-      });
-      expect(second).toEqual({ recovered: 0, abandoned: 1 });
-      const [abandoned] = await store.getTasks(handle.executionId);
-      expect(abandoned!.status).toBe('Failed');
-      expect(abandoned!.errorMessage).toMatch(/^ABANDONED: /);
-      const execution = await store.getExecution(handle.executionId);
-      expect(execution?.status).toBe('Failed');
-      const events = await store.getEvents(handle.executionId);
-      expect(events.map((e) => e.type)).toContain('task_abandoned');
-      // Terminal tasks are never touched.
-      const third = await store.sweepStaleClaims({
-        nowMs: now + 9e9,
-        staleBeforeMs: now + 9e9,
-        maxRecoveryAttempts: 1,
-        runnerId: 'sweeper',
-      });
-      expect(third).toEqual({ recovered: 0, abandoned: 0 });
-    } else {
-      throw new Error('the task ran before the runner stopped; the test needs it unclaimed');
-    }
+    const now = Date.now();
+    await store.claimReadyTasks({
+      runnerId: 'ghost',
+      limit: 1,
+      nowMs: now,
+      workflowNames: ['ghosted'],
+    });
+    const first = await store.sweepStaleClaims({
+      nowMs: now + 1000,
+      staleBeforeMs: now + 500,
+      maxRecoveryAttempts: 1,
+      runnerId: 'sweeper',
+    });
+    expect(first).toEqual({ recovered: 1, abandoned: 0 });
+    await store.claimReadyTasks({
+      runnerId: 'ghost',
+      limit: 1,
+      nowMs: now + 1000,
+      workflowNames: ['ghosted'],
+    });
+    const second = await store.sweepStaleClaims({
+      nowMs: now + 3000,
+      staleBeforeMs: now + 2500,
+      maxRecoveryAttempts: 1,
+      runnerId: 'sweeper',
+    });
+    expect(second).toEqual({ recovered: 0, abandoned: 1 });
+    const [abandoned] = await store.getTasks(handle.executionId);
+    expect(abandoned!.status).toBe('Failed');
+    expect(abandoned!.errorMessage).toMatch(/^ABANDONED: /);
+    const execution = await store.getExecution(handle.executionId);
+    expect(execution?.status).toBe('Failed');
+    const events = await store.getEvents(handle.executionId);
+    expect(events.map((e) => e.type)).toContain('task_abandoned');
+    // Terminal tasks are never touched.
+    const third = await store.sweepStaleClaims({
+      nowMs: now + 9e9,
+      staleBeforeMs: now + 9e9,
+      maxRecoveryAttempts: 1,
+      runnerId: 'sweeper',
+    });
+    expect(third).toEqual({ recovered: 0, abandoned: 0 });
     await store.close();
   });
 

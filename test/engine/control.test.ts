@@ -86,9 +86,15 @@ describe('cancel, pause and resume', () => {
     const runner = await createRunner();
     runner.register(workflow({ name: 'done', tasks: [task({ id: 'a' }, () => undefined)] }));
     const result = await runner.execute('done');
-    await expect(runner.cancelExecution(result.executionId)).rejects.toBeInstanceOf(InvalidStateError);
-    await expect(runner.pauseExecution(result.executionId)).rejects.toBeInstanceOf(InvalidStateError);
-    await expect(runner.resumeExecution(result.executionId)).rejects.toBeInstanceOf(InvalidStateError);
+    await expect(runner.cancelExecution(result.executionId)).rejects.toBeInstanceOf(
+      InvalidStateError,
+    );
+    await expect(runner.pauseExecution(result.executionId)).rejects.toBeInstanceOf(
+      InvalidStateError,
+    );
+    await expect(runner.resumeExecution(result.executionId)).rejects.toBeInstanceOf(
+      InvalidStateError,
+    );
     expect(await runner.getExecutionStatus(result.executionId)).toBe('Completed');
     await stopRunner(runner);
   });
@@ -135,9 +141,12 @@ describe('deferral', () => {
 
   it('is bounded by the task timeout', async () => {
     const runner = await createRunner({ maxConcurrentTasks: 1 });
-    const never = task({ id: 'never', timeout: '150ms', retry: { attempts: 1 } }, async (_ctx, handle) => {
-      await handle.deferUntil(() => false, '20ms');
-    });
+    const never = task(
+      { id: 'never', timeout: '150ms', retry: { attempts: 1 } },
+      async (_ctx, handle) => {
+        await handle.deferUntil(() => false, '20ms');
+      },
+    );
     runner.register(workflow({ name: 'defer_timeout', tasks: [never] }));
     const result = await runner.execute('defer_timeout');
     expect(result.status).toBe('Failed');

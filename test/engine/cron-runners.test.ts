@@ -15,21 +15,9 @@ import {
   type FreshDatabase,
 } from '../helpers/backend.js';
 import { pgAdmin } from '../helpers/pg.js';
+import { waitFor } from '../helpers/wait.js';
 
 const CHILD = fileURLToPath(new URL('./cron-crash-child.ts', import.meta.url));
-
-async function waitFor<T>(
-  predicate: () => Promise<T> | T,
-  timeoutMs = 10_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await predicate();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function recorder(name: string, seen: JsonObject[]): ReturnType<typeof workflow> {
   return workflow({ name, tasks: [task({ id: 'record' }, (ctx) => void seen.push(ctx.toJSON()))] });

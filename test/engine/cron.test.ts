@@ -10,24 +10,11 @@ import {
   type JsonObject,
 } from '../../src/index.js';
 import { createRunner, freshDatabaseUrl, stopRunner } from '../helpers/backend.js';
+import { waitFor } from '../helpers/wait.js';
 
 const T0 = Date.parse('2025-01-01T00:00:30Z');
 const MIN = 60_000;
 const at = (iso: string): number => Date.parse(iso);
-
-/** Polls `predicate` every 10 ms until it holds (then returns its value) or `timeoutMs` passes. */
-async function waitFor<T>(
-  predicate: () => Promise<T> | T,
-  timeoutMs = 5_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await predicate();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A one-task workflow recording the context its root task saw. */
 function recorder(

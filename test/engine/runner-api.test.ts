@@ -13,7 +13,13 @@ import {
   task,
   workflow,
 } from '../../src/index.js';
-import { createRunner, freshDatabaseUrl, freshSqliteUrl, nextEvent, stopRunner } from '../helpers/backend.js';
+import {
+  createRunner,
+  freshDatabaseUrl,
+  freshSqliteUrl,
+  nextEvent,
+  stopRunner,
+} from '../helpers/backend.js';
 
 const noop = task({ id: 'noop' }, () => undefined);
 

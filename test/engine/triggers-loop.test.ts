@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TriggerError, TriggerResult, defineTrigger, type Trigger } from '../../src/index.js';
 import { createRunner, freshDatabaseUrl, stopRunner } from '../helpers/backend.js';
-import { RecordingLogger, gaps, recordingWorkflow, sleep, waitFor } from './triggers-fixtures.js';
+import { waitFor } from '../helpers/wait.js';
+import { RecordingLogger, gaps, recordingWorkflow, sleep } from './triggers-fixtures.js';
 
 const FAST = { triggerBasePollInterval: '20ms' } as const;
 
@@ -20,7 +21,7 @@ describe('event triggers: polling loop', () => {
     runner.register(recordingWorkflow('wf'));
     const times: number[] = [];
     await runner.registerTrigger(timed('gated', '30ms', times), 'wf');
-    await waitFor(() => times.length >= 2, 'two polls');
+    await waitFor(() => times.length >= 2, 5000, 'two polls');
     await runner.setTriggerEnabled('gated', false);
     await sleep(60); // a poll already in flight may still land
     const frozen = times.length;
@@ -43,7 +44,7 @@ describe('event triggers: polling loop', () => {
     await sleep(150);
     expect(after).toHaveLength(0);
     await runner.setTriggerEnabled('gated', true);
-    await waitFor(() => after.length >= 2, 'polling to resume after re-enabling');
+    await waitFor(() => after.length >= 2, 5000, 'polling to resume after re-enabling');
     await stopRunner(runner);
   });
 
@@ -66,7 +67,7 @@ describe('event triggers: polling loop', () => {
     await runner.registerTrigger(hang, 'wf');
     await runner.registerTrigger(timed('steady', '50ms', steady), 'wf');
 
-    await waitFor(() => signals.length >= 3, 'the hung trigger to be retried twice', 5000);
+    await waitFor(() => signals.length >= 3, 5000, 'the hung trigger to be retried twice');
     const steadyGaps = gaps(steady);
     await runner.setTriggerEnabled('boom', false);
     await runner.setTriggerEnabled('hang', false);
@@ -114,7 +115,7 @@ describe('event triggers: polling loop', () => {
       return TriggerResult.skip('fine');
     });
     await runner.registerTrigger(flaky, 'wf');
-    await waitFor(() => calls >= 6, 'recovery and a few more polls');
+    await waitFor(() => calls >= 6, 5000, 'recovery and a few more polls');
     await runner.setTriggerEnabled('flaky', false);
     expect(logger.about('flaky', 'warn')).toHaveLength(1);
     expect(logger.about('flaky', 'info').filter((c) => c.msg.includes('recovered'))).toHaveLength(
@@ -145,7 +146,7 @@ describe('event triggers: polling loop', () => {
         'wf',
       );
     }
-    await waitFor(() => total >= 12, 'a dozen polls');
+    await waitFor(() => total >= 12, 5000, 'a dozen polls');
     for (const name of ['s1', 's2', 's3', 's4']) await runner.setTriggerEnabled(name, false);
     expect(peak).toBe(2);
     await stopRunner(runner);
@@ -224,7 +225,7 @@ describe('event triggers: polling loop', () => {
     runner.register(recordingWorkflow('wf'));
     const before: number[] = [];
     await runner.registerTrigger(timed('slow', '2s', before), 'wf');
-    await waitFor(() => before.length === 1, 'the first poll');
+    await waitFor(() => before.length === 1, 5000, 'the first poll');
     const polledAt = (await runner.getTriggerSchedule('slow'))!.lastPollAt;
     await stopRunner(runner);
 

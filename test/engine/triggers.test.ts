@@ -12,7 +12,8 @@ import {
   type Trigger,
 } from '../../src/index.js';
 import { createRunner, stopRunner } from '../helpers/backend.js';
-import { Gate, RecordingLogger, recordingWorkflow, sleep, waitFor } from './triggers-fixtures.js';
+import { waitFor } from '../helpers/wait.js';
+import { Gate, RecordingLogger, recordingWorkflow, sleep } from './triggers-fixtures.js';
 
 const FAST = { triggerBasePollInterval: '20ms' } as const;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -64,6 +65,7 @@ describe('event triggers: fire and de-duplication', () => {
 
     await waitFor(
       async () => (await history(runner, 'same')).some((h) => h.status === 'deduplicated'),
+      5000,
       'a suppressed fire',
     );
     let rows = await history(runner, 'same');
@@ -76,10 +78,14 @@ describe('event triggers: fire and de-duplication', () => {
     expect(await runner.listExecutions({ workflowName: 'wf' })).toHaveLength(1);
 
     g.open();
-    await waitFor(async () => {
-      rows = await history(runner, 'same');
-      return rows.filter((h) => h.workflowExecutionId !== null).length >= 2;
-    }, 'a second fire after the first run ended');
+    await waitFor(
+      async () => {
+        rows = await history(runner, 'same');
+        return rows.filter((h) => h.workflowExecutionId !== null).length >= 2;
+      },
+      5000,
+      'a second fire after the first run ended',
+    );
     const runs = rows.filter((h) => h.workflowExecutionId !== null).reverse();
     expect(runs[0]!.status).toBe('completed');
     expect(runs[0]!.completedAt).toBeInstanceOf(Date);
@@ -93,7 +99,7 @@ describe('event triggers: fire and de-duplication', () => {
     runner.register(recordingWorkflow('wf', { gate: gate() }));
     const trigger = firing('bare', undefined);
     await runner.registerTrigger(trigger, 'wf');
-    await waitFor(() => trigger.polls >= 4, 'several polls');
+    await waitFor(() => trigger.polls >= 4, 5000, 'several polls');
     await runner.setTriggerEnabled('bare', false);
     const rows = await history(runner, 'bare');
     expect(rows.filter((h) => h.status === 'open')).toHaveLength(1);
@@ -112,7 +118,7 @@ describe('event triggers: fire and de-duplication', () => {
     runner.register(recordingWorkflow('wf', { gate: gate() }));
     const trigger = firing('drain', { queue: 'q1' }, { allowConcurrent: true });
     await runner.registerTrigger(trigger, 'wf');
-    await waitFor(() => trigger.polls >= 3, 'three polls');
+    await waitFor(() => trigger.polls >= 3, 5000, 'three polls');
     await runner.setTriggerEnabled('drain', false);
     const first = await runner.fireTrigger('drain', { queue: 'q1' });
     const second = await runner.fireTrigger('drain', { queue: 'q1' });
@@ -150,7 +156,7 @@ describe('event triggers: fire and de-duplication', () => {
     const seen: JsonObject[] = [];
     runner.register(recordingWorkflow('wf', { seen }));
     await runner.registerTrigger(firing('ctx', { filename: 'data.csv', size: 3 }), 'wf');
-    await waitFor(() => seen.length > 0, 'the root task to run');
+    await waitFor(() => seen.length > 0, 5000, 'the root task to run');
     await runner.setTriggerEnabled('ctx', false);
     const input = seen[0]!;
     expect(input.filename).toBe('data.csv');
@@ -168,6 +174,7 @@ describe('event triggers: fire and de-duplication', () => {
     await runner.registerTrigger(firing('forger', { trigger_name: 'someone else' }), 'wf');
     await waitFor(
       async () => (await history(runner, 'forger')).some((h) => h.status === 'error'),
+      5000,
       'a recorded error',
     );
     await runner.setTriggerEnabled('forger', false);
@@ -266,6 +273,7 @@ describe('event triggers: registration and management', () => {
     expect(created.createdAt).toBeInstanceOf(Date);
     await waitFor(
       async () => ((await runner.getTriggerSchedule('skipper'))?.skips ?? 0) >= 3,
+      5000,
       'three skips',
     );
     await runner.setTriggerEnabled('skipper', false);
@@ -347,7 +355,7 @@ describe('event triggers: registration and management', () => {
         pollInterval: '40ms',
       });
       expect(row.pollIntervalMs).toBe(40);
-      await waitFor(() => seen.length === 1, 'the seed-path trigger to fire');
+      await waitFor(() => seen.length === 1, 5000, 'the seed-path trigger to fire');
       expect(seen[0]).toMatchObject({ filename: 'x.csv', trigger_name: 'seed_path' });
       await runner.setTriggerEnabled('seed_path', false);
     } finally {

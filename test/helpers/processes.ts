@@ -47,19 +47,7 @@ export function spawnScript(
   return { process: child, stdout: () => out, stderr: () => err, exited };
 }
 
-/** Polls `predicate` every 10 ms until it holds, or rejects after `timeoutMs`. */
-export async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline)
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { waitFor } from './wait.js';
 
 /** Lines of a log file (empty when it does not exist yet). */
 export function logLines(file: string): string[] {
