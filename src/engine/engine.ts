@@ -22,7 +22,7 @@ import {
   toError,
 } from '../errors.js';
 import type { CommitNotice } from '../store/db.js';
-import type { ExecutionEvent, NewEvent, WorkflowStatus } from '../store/rows.js';
+import type { ExecutionEvent, ExecutionRecord, NewEvent, WorkflowStatus } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import { Executor } from './executor.js';
 import { noMetrics, type EngineMetrics } from './metrics.js';
@@ -342,7 +342,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     const timer = timeoutMs === null ? undefined : setTimeout(() => stop.abort(), timeoutMs);
     try {
       const record = await this.waiters.wait(executionId, stop.signal);
-      if (record !== null) return await this.endedResult(executionId, stop.signal);
+      if (record !== null) return await this.endedResult(record, stop.signal);
       if (this.lifetime.signal.aborted) {
         throw new CloacinaError(
           ErrorCode.SHUTDOWN,
@@ -368,12 +368,14 @@ export class Engine implements ExecutionControl, AsyncDisposable {
    * over a connection blip would report an error for an execution that completed.
    */
   private async endedResult(
-    executionId: string,
+    record: ExecutionRecord,
     signal: AbortSignal,
   ): Promise<WorkflowExecutionResult> {
+    const executionId = record.id;
     for (let delayMs = 100; ; delayMs = Math.min(2 * delayMs, 2_000)) {
       try {
-        return await this.getExecutionResult(executionId);
+        // The waiter already read the terminal record; only the task rows are still needed.
+        return toExecutionResult(record, await this.store.getTasks(executionId));
       } catch (error) {
         if (!(error instanceof DatabaseError && error.retryable) || signal.aborted) throw error;
         this.logger.warn(
@@ -385,9 +387,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     }
   }
 
-  private async requireExecution(
-    executionId: string,
-  ): Promise<NonNullable<Awaited<ReturnType<Store['getExecution']>>>> {
+  private async requireExecution(executionId: string): Promise<ExecutionRecord> {
     const record = await this.store.getExecution(executionId);
     if (record === null) {
       throw new NotFoundError(
