@@ -24,24 +24,6 @@ describe('several runner processes on one database', () => {
     expect(codes).toEqual([0, 0]);
 
     const lines = logLines(logFile);
-    const dupes = [...countLines(lines).entries()].filter(([, n]) => n > 1);
-    if (dupes.length > 0) {
-      const probe = await createRunner({}, url);
-      for (const [line] of dupes) {
-        const [id, taskId] = line.split(' ');
-        const ev = await probe.getExecutionEvents(id!);
-        console.log(
-          line,
-          JSON.stringify(
-            ev
-              .filter((e) => e.taskId === taskId)
-              .map((e) => [e.type, e.runnerId?.slice(0, 4), e.createdAtMs % 100000, e.data]),
-          ),
-        );
-      }
-      await stopRunner(probe);
-      for (const child of children) console.log(child.stderr().slice(0, 3000));
-    }
     expect(lines).toHaveLength(2 * 200 * 3);
     expect([...countLines(lines).values()].every((n) => n === 1)).toBe(true);
 
@@ -52,7 +34,8 @@ describe('several runner processes on one database', () => {
     expect(all.every((r) => r.status === 'Completed')).toBe(true);
     // Both processes executed tasks (claims recorded the runner of each start).
     const runners = new Set<string>();
-    for (const execution of all.slice(0, 50)) {
+    for (const execution of all) {
+      if (runners.size === 2) break;
       for (const event of await check.getExecutionEvents(execution.executionId)) {
         if (event.type === 'task_started' && event.runnerId !== null) runners.add(event.runnerId);
       }
