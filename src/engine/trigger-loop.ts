@@ -1,16 +1,24 @@
 /**
- * The trigger polling loop (SPEC §4.3). Each tick finds enabled, due schedules whose trigger
- * object lives in this process, claims them with a compare-and-set on the durable
- * `last_poll_at_ms`, and starts their polls without awaiting them: a slow or hung poll holds
- * only its own slot of `maxConcurrentPolls` and only until `triggerPollTimeout`, so it never
- * delays other triggers, cron or task execution. A fire is one store transaction; the loop
- * never waits for the workflow it starts.
+ * The trigger polling loop (SPEC §4.3). Each pass claims due schedules whose trigger object
+ * lives in this process with a compare-and-set on the durable `last_poll_at_ms`, and starts
+ * their polls without awaiting them: a slow or hung poll holds only its own slot of
+ * `maxConcurrentPolls` and only until `triggerPollTimeout`, so it never delays other triggers,
+ * cron or task execution. A fire is one store transaction; the loop never waits for the
+ * workflow it starts.
+ *
+ * The loop keeps each known trigger's next due time in memory and sleeps until the earliest,
+ * so a trigger is polled on its interval, not on the next base tick after it: with ticks and
+ * due times a second apart, waiting for a tick would stretch a 1 s interval to 2 s. The
+ * durable row stays the truth: a pass runs the full due query on every base tick and on
+ * registration or a remote change, and a claim that loses its compare-and-set (another runner
+ * polled, or an operator disabled) just drops the in-memory time until a scan finds it due.
  */
 import { normalizePollResult, type Trigger, type TriggerResult } from '../core/trigger.js';
 import { TriggerError, isCloacinaError, toError } from '../errors.js';
-import type { TriggerScheduleRecord } from '../store/trigger-store.js';
+import type { TriggerPollSuccess, TriggerScheduleRecord } from '../store/trigger-store.js';
 import type { PollOutcome } from './metrics.js';
 import type { ServiceContext } from './service.js';
+import { Batcher } from './batcher.js';
 import { every } from './timers.js';
 import { fireTarget } from './trigger-fire.js';
 import { Wakeup } from './wakeup.js';
@@ -35,8 +43,18 @@ export class TriggerLoop {
   readonly #settling = new Set<Promise<void>>();
   /** Schedule rows without a registered object, warned about once each. */
   readonly #warnedUnregistered = new Set<string>();
+  /** Next due time (clock ms) of each schedule this runner has claimed or found due. */
+  readonly #nextDue = new Map<string, number>();
+  /** Successful polls recorded together: one transaction per burst of finished polls. */
+  readonly #records: Batcher<TriggerPollSuccess, undefined>;
   #stopTicks: (() => void) | undefined;
   #stopCommits: (() => void) | undefined;
+  /** Wakes the loop at the earliest next due time. */
+  #dueTimer: NodeJS.Timeout | undefined;
+  /** When {@link #dueTimer} fires (clock ms). */
+  #dueTimerAt = Number.POSITIVE_INFINITY;
+  /** Set by ticks and external wake-ups: the next pass runs the full due query. */
+  #scan = true;
   #backlog = false;
   #tickFailing = false;
   #stopped = false;
@@ -45,12 +63,17 @@ export class TriggerLoop {
     this.#ctx = ctx;
     this.#lookup = lookup;
     this.#wakeup = new Wakeup(() => this.#pass());
+    this.#records = new Batcher(async (polls) => {
+      await ctx.store.recordTriggerPolls({ polls, nowMs: ctx.clock.now() });
+      return polls.map(() => undefined);
+    });
   }
 
   /** Starts ticking every `triggerBasePollInterval` and on schedule changes. */
   start(): void {
     if (this.#stopped || this.#stopTicks !== undefined) return;
     this.#stopTicks = every(this.#ctx.config.triggerBasePollIntervalMs, () => this.wake());
+
     // Another process's enable/register arrives as a 'triggers' wake-up (Postgres NOTIFY).
     this.#stopCommits = this.#ctx.store.onCommit((notice) => {
       if (notice.remote && notice.channels.has('triggers')) this.wake();
@@ -58,8 +81,17 @@ export class TriggerLoop {
     this.wake();
   }
 
-  /** Runs a pass now (coalesced with one already running); a no-op unless started. */
+  /**
+   * Runs a pass with a full due query now (coalesced with one already running); a no-op
+   * unless started.
+   */
   wake(): void {
+    this.#scan = true;
+    this.#wakeDue();
+  }
+
+  /** Runs a pass over the in-memory due times only. */
+  #wakeDue(): void {
     // Registration wakes the loop; with trigger scheduling off it must stay asleep.
     if (!this.#stopped && this.#stopTicks !== undefined) this.#wakeup.wake();
   }
@@ -75,6 +107,7 @@ export class TriggerLoop {
     this.#wakeup.stop();
     this.#stopTicks?.();
     this.#stopCommits?.();
+    clearTimeout(this.#dueTimer);
     for (const controller of this.#inFlight.values()) {
       controller.abort(
         new TriggerError('POLL_TIMEOUT', 'shutdown', 'The runner is shutting down.'),
@@ -92,37 +125,40 @@ export class TriggerLoop {
     }
     try {
       const nowMs = this.#ctx.clock.now();
-      const due = await this.#ctx.store.findDueTriggers({ nowMs });
-      const candidates: { row: TriggerScheduleRecord; trigger: Trigger }[] = [];
-      for (const row of due) {
-        if (this.#inFlight.has(row.triggerName)) continue;
-        const trigger = this.#lookup(row.triggerName);
-        if (trigger === undefined) {
-          this.#warnUnregistered(row);
-          continue;
+      if (this.#scan) {
+        this.#scan = false;
+        for (const row of await this.#ctx.store.findDueTriggers({ nowMs })) {
+          if (this.#lookup(row.triggerName) === undefined) this.#warnUnregistered(row);
+          else this.#nextDue.set(row.triggerName, nowMs);
         }
-        candidates.push({ row, trigger });
       }
-      this.#backlog = candidates.length > free;
-      const chosen = candidates.slice(0, free);
-      if (chosen.length === 0 || this.#stopped) return false;
+      const chosen = this.#chooseDue(nowMs, free);
+      if (chosen.length === 0 || this.#stopped) {
+        this.#armDueTimer();
+        return false;
+      }
       // "now" is read inside the claim transaction: `lastPollAt` then records when the poll
-      // really starts, not when the due query began or the write lock was requested, which
-      // keeps the spacing between actual polls close to the interval.
+      // really starts, not when the pass began or the write lock was requested, which keeps
+      // the spacing between actual polls close to the interval.
       const claimed = await this.#ctx.store.claimTriggerPolls({
-        triggerNames: chosen.map((c) => c.row.triggerName),
+        triggerNames: chosen.map((c) => c.name),
         now: () => this.#ctx.clock.now(),
       });
       if (this.#tickFailing) {
         this.#tickFailing = false;
         this.#ctx.logger.info('trigger loop recovered');
       }
+      // Lost compare-and-sets are not due durably: forget them until a scan finds them due.
+      for (const { name } of chosen) this.#nextDue.delete(name);
       for (const row of claimed) {
-        const trigger = chosen.find((c) => c.row.triggerName === row.triggerName)?.trigger;
+        this.#nextDue.set(row.triggerName, (row.lastPollAtMs ?? 0) + row.pollIntervalMs);
+        const trigger = chosen.find((c) => c.name === row.triggerName)?.trigger;
         if (trigger !== undefined && !this.#stopped) this.#startPoll(row, trigger);
       }
+      this.#armDueTimer();
     } catch (error) {
-      // A database hiccup: log once per streak, try again on the next tick.
+      // A database hiccup: log once per streak, try again on the next tick (not at the due
+      // times, which have passed already and would spin).
       if (!this.#tickFailing) {
         this.#tickFailing = true;
         this.#ctx.logger.warn(
@@ -132,6 +168,46 @@ export class TriggerLoop {
       }
     }
     return false;
+  }
+
+  /** Up to `free` triggers due at `nowMs`, not in flight, with an object here; earliest first. */
+  #chooseDue(nowMs: number, free: number): { name: string; trigger: Trigger }[] {
+    const due: { name: string; trigger: Trigger; at: number }[] = [];
+    for (const [name, at] of this.#nextDue) {
+      if (at > nowMs || this.#inFlight.has(name)) continue;
+      const trigger = this.#lookup(name);
+      if (trigger === undefined) this.#nextDue.delete(name);
+      else due.push({ name, trigger, at });
+    }
+    this.#backlog = due.length > free;
+    return due.sort((a, b) => a.at - b.at).slice(0, free);
+  }
+
+  /** Sleeps until the earliest due time of a trigger not in flight (polls re-arm on finish). */
+  #armDueTimer(): void {
+    clearTimeout(this.#dueTimer);
+    this.#dueTimer = undefined;
+    this.#dueTimerAt = Number.POSITIVE_INFINITY;
+    if (this.#backlog) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const [name, at] of this.#nextDue) {
+      if (at < earliest && !this.#inFlight.has(name)) earliest = at;
+    }
+    this.#armAt(earliest);
+  }
+
+  /** Makes sure the loop wakes by `at` (clock ms); a no-op when it wakes earlier already. */
+  #armAt(at: number): void {
+    if (this.#stopped || at === Number.POSITIVE_INFINITY || at >= this.#dueTimerAt) return;
+    clearTimeout(this.#dueTimer);
+    const delay = Math.min(Math.max(0, at - this.#ctx.clock.now()), 2 ** 31 - 1);
+    this.#dueTimerAt = at;
+    this.#dueTimer = setTimeout(() => {
+      this.#dueTimer = undefined;
+      this.#dueTimerAt = Number.POSITIVE_INFINITY;
+      this.#wakeDue();
+    }, delay);
+    this.#dueTimer.unref();
   }
 
   #warnUnregistered(row: TriggerScheduleRecord): void {
@@ -215,19 +291,22 @@ export class TriggerLoop {
       if (!this.#stopped) await this.#recordError(row, error);
       return;
     } finally {
-      if (this.#backlog) this.wake();
+      // A freed slot matters when others wait for one; and the loop must wake when this
+      // trigger is due again (at once, if its interval was shorter than the poll took).
+      const nextDue = this.#nextDue.get(name) ?? Number.POSITIVE_INFINITY;
+      if (this.#backlog || nextDue <= this.#ctx.clock.now()) this.#wakeDue();
+      else this.#armAt(nextDue);
     }
-    const nowMs = this.#ctx.clock.now();
     if (result.isSkip()) {
       measure('skip');
       this.#ctx.logger.debug({ trigger: name, reason: result.reason }, 'trigger poll: skip');
-      const streak = await this.#ctx.store.recordTriggerPollSuccess({
+      await this.#records.add({
         triggerName: name,
         skipped: true,
         skipReason: result.reason ?? null,
-        nowMs,
+        errorStreak: row.consecutiveErrors,
       });
-      this.#logRecovery(name, streak);
+      this.#logRecovery(row);
       return;
     }
     try {
@@ -249,13 +328,13 @@ export class TriggerLoop {
       await this.#recordError(row, error);
       return;
     }
-    const streak = await this.#ctx.store.recordTriggerPollSuccess({
+    await this.#records.add({
       triggerName: name,
       skipped: false,
       skipReason: null,
-      nowMs,
+      errorStreak: row.consecutiveErrors,
     });
-    this.#logRecovery(name, streak);
+    this.#logRecovery(row);
   }
 
   async #recordError(row: TriggerScheduleRecord, error: unknown): Promise<void> {
@@ -273,10 +352,14 @@ export class TriggerLoop {
     } else this.#ctx.logger.debug(fields, 'trigger poll failed again');
   }
 
-  #logRecovery(name: string, streak: number): void {
-    if (streak > 0) {
+  /**
+   * Logs the end of an error streak. The streak is the one the claim read: errors are recorded
+   * well within an interval, so it is the streak this poll ended.
+   */
+  #logRecovery(row: TriggerScheduleRecord): void {
+    if (row.consecutiveErrors > 0) {
       this.#ctx.logger.info(
-        { trigger: name, consecutiveErrors: streak },
+        { trigger: row.triggerName, consecutiveErrors: row.consecutiveErrors },
         'trigger poll recovered after errors',
       );
     }

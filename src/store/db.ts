@@ -53,6 +53,13 @@ export interface CommitNotice {
 export interface TxOptions {
   /** A read-only transaction never takes the write lock. */
   readonly readOnly?: boolean;
+  /**
+   * The function's statements need no atomicity together (one statement, or independent
+   * ones), so each may commit on its own: PostgreSQL then skips BEGIN and COMMIT, two of the
+   * three round trips of a one-statement operation. Wake-ups (`signal`) are sent after the
+   * function, not with its writes. SQLite ignores it (its group commit is cheaper still).
+   */
+  readonly autocommit?: boolean;
 }
 
 /** A database handle owned by one adapter. */

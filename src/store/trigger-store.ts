@@ -9,16 +9,23 @@ import {
   getTriggerSchedule,
   listTriggerSchedules,
   recordTriggerError,
-  recordTriggerPollSuccess,
+  recordTriggerPolls,
   setTriggerEnabled,
   upsertTriggerSchedule,
   type TriggerFireInput,
   type TriggerFireOutcome,
+  type TriggerPollSuccess,
   type TriggerRunRecord,
   type TriggerScheduleRecord,
 } from './ops/triggers.js';
 
-export type { TriggerFireInput, TriggerFireOutcome, TriggerRunRecord, TriggerScheduleRecord };
+export type {
+  TriggerFireInput,
+  TriggerFireOutcome,
+  TriggerPollSuccess,
+  TriggerRunRecord,
+  TriggerScheduleRecord,
+};
 export type { TriggerRunStatus } from './ops/triggers.js';
 
 /** Trigger operations of the {@link Store}; each is one transaction. */
@@ -57,13 +64,8 @@ export interface TriggerStore {
     triggerNames: readonly string[];
     now: () => number;
   }): Promise<TriggerScheduleRecord[]>;
-  /** Records a Skip or Fire poll; returns the length of the error streak it ended. */
-  recordTriggerPollSuccess(input: {
-    triggerName: string;
-    skipped: boolean;
-    skipReason: string | null;
-    nowMs: number;
-  }): Promise<number>;
+  /** Records Skip and Fire polls together (each statement commits on its own). */
+  recordTriggerPolls(input: { polls: readonly TriggerPollSuccess[]; nowMs: number }): Promise<void>;
   /** Records a poll error (history row + streak); returns the streak length. */
   recordTriggerError(input: {
     triggerName: string;
@@ -82,6 +84,10 @@ export interface TriggerStore {
 }
 
 const READ = { readOnly: true } as const;
+/** One read statement: no transaction needed around it. */
+const READ_ONE = { readOnly: true, autocommit: true } as const;
+/** Statements that stand alone (see {@link TxOptions.autocommit}). */
+const AUTOCOMMIT = { autocommit: true } as const;
 
 /** Builds the trigger operations over an adapter's database handle. */
 export function createTriggerStore(db: Db): TriggerStore {
@@ -92,10 +98,11 @@ export function createTriggerStore(db: Db): TriggerStore {
       db.transaction((tx) => listTriggerSchedules(tx, filter), READ),
     setTriggerEnabled: (input) => db.transaction((tx) => setTriggerEnabled(tx, input)),
     deleteTriggerSchedule: (name) => db.transaction((tx) => deleteTriggerSchedule(tx, name)),
-    findDueTriggers: (input) => db.transaction((tx) => findDueTriggers(tx, input), READ),
-    claimTriggerPolls: (input) => db.transaction((tx) => claimTriggerPolls(tx, input)),
-    recordTriggerPollSuccess: (input) =>
-      db.transaction((tx) => recordTriggerPollSuccess(tx, input)),
+    findDueTriggers: (input) => db.transaction((tx) => findDueTriggers(tx, input), READ_ONE),
+    claimTriggerPolls: (input) =>
+      db.transaction((tx) => claimTriggerPolls(tx, input), AUTOCOMMIT),
+    recordTriggerPolls: (input) =>
+      db.transaction((tx) => recordTriggerPolls(tx, input), AUTOCOMMIT),
     recordTriggerError: (input) => db.transaction((tx) => recordTriggerError(tx, input)),
     fireTrigger: (input) => db.transaction((tx) => fireTrigger(tx, input)),
     getTriggerHistory: (input) => db.transaction((tx) => getTriggerHistory(tx, input), READ),

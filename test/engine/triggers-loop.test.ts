@@ -48,6 +48,31 @@ describe('event triggers: polling loop', () => {
     await stopRunner(runner);
   });
 
+  it('polls on each trigger\'s own interval between base ticks, and records every skip', async () => {
+    // With a base tick of an hour, only the loop's due-time wake-ups can poll again.
+    const runner = await createRunner({ triggerBasePollInterval: '1h' });
+    runner.register(recordingWorkflow('wf'));
+    const fast: number[] = [];
+    const slow: number[] = [];
+    await runner.registerTrigger(timed('fast', '40ms', fast), 'wf');
+    await runner.registerTrigger(timed('slow', '120ms', slow), 'wf');
+    await waitFor(() => slow.length >= 4, 10_000, 'four polls of the slow trigger');
+    await runner.setTriggerEnabled('fast', false);
+    await runner.setTriggerEnabled('slow', false);
+    // Never closer than the interval (the durable compare-and-set), and it kept polling.
+    expect(Math.min(...gaps(fast))).toBeGreaterThanOrEqual(39);
+    expect(Math.min(...gaps(slow))).toBeGreaterThanOrEqual(119);
+    expect(fast.length).toBeGreaterThan(slow.length);
+    await waitFor(
+      async () => (await runner.getTriggerSchedule('slow'))?.skips === slow.length,
+      5000,
+      'every skip of the slow trigger recorded',
+    );
+    const fastSchedule = await runner.getTriggerSchedule('fast');
+    expect(fastSchedule?.skips).toBe(fast.length);
+    await stopRunner(runner);
+  });
+
   it('records throwing and hung polls, aborts the hung signal at the timeout, retries, and keeps other triggers on cadence', async () => {
     const logger = new RecordingLogger();
     const runner = await createRunner({ ...FAST, triggerPollTimeout: '150ms', logger });

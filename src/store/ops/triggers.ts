@@ -273,33 +273,62 @@ export async function claimTriggerPolls(
   return rows.map(toSchedule);
 }
 
+/** One successful poll (Skip or Fire) to record with {@link recordTriggerPolls}. */
+export interface TriggerPollSuccess {
+  readonly triggerName: string;
+  readonly skipped: boolean;
+  readonly skipReason: string | null;
+  /** The trigger's error streak when the poll was claimed: a Fire resets it when non-zero. */
+  readonly errorStreak: number;
+}
+
 /**
- * Records a successful poll (Skip or Fire): ends an error streak and, for a Skip, counts it.
- * Returns the length of the error streak that just ended (0 when there was none).
+ * Records successful polls (Skips and Fires) in a few set-based statements, so a loop polling
+ * a thousand triggers a second writes per batch, not per poll: each Skip is counted with its
+ * reason and ends its trigger's error streak, and each Fire after errors ends the streak.
+ * Every statement stands alone (it touches only its own triggers' counters), so the batch may
+ * run under autocommit.
  */
-export async function recordTriggerPollSuccess(
+export async function recordTriggerPolls(
   tx: Tx,
-  input: { triggerName: string; skipped: boolean; skipReason: string | null; nowMs: number },
-): Promise<number> {
-  const before = await tx.get<{ consecutive_errors: number | string }>(
-    'SELECT consecutive_errors FROM trigger_schedules WHERE trigger_name = ?',
-    [input.triggerName],
-  );
-  if (before === undefined) return 0;
-  if (input.skipped) {
+  input: { polls: readonly TriggerPollSuccess[]; nowMs: number },
+): Promise<void> {
+  // Skips grouped by (count, last reason): one UPDATE per group, usually exactly one.
+  const skipped = new Map<string, { count: number; reason: string | null }>();
+  for (const poll of input.polls) {
+    if (!poll.skipped) continue;
+    const seen = skipped.get(poll.triggerName);
+    skipped.set(poll.triggerName, { count: (seen?.count ?? 0) + 1, reason: poll.skipReason });
+  }
+  const groups = new Map<string, { count: number; reason: string | null; names: string[] }>();
+  for (const [name, { count, reason }] of skipped) {
+    const key = JSON.stringify([count, reason]);
+    const group = groups.get(key) ?? { count, reason, names: [] };
+    group.names.push(name);
+    groups.set(key, group);
+  }
+  for (const { count, reason, names } of groups.values()) {
     await tx.run(
       `UPDATE trigger_schedules
-       SET skips = skips + 1, last_skip_reason = ?, consecutive_errors = 0, updated_at_ms = ?
-       WHERE trigger_name = ?`,
-      [input.skipReason, input.nowMs, input.triggerName],
-    );
-  } else if (num(before.consecutive_errors) > 0) {
-    await tx.run(
-      `UPDATE trigger_schedules SET consecutive_errors = 0, updated_at_ms = ? WHERE trigger_name = ?`,
-      [input.nowMs, input.triggerName],
+       SET skips = skips + ?, last_skip_reason = ?, consecutive_errors = 0, updated_at_ms = ?
+       WHERE trigger_name IN (${placeholders(names.length)})`,
+      [count, reason, input.nowMs, ...names],
     );
   }
-  return num(before.consecutive_errors);
+  const firedAfterErrors = [
+    ...new Set(
+      input.polls
+        .filter((p) => !p.skipped && p.errorStreak > 0 && !skipped.has(p.triggerName))
+        .map((p) => p.triggerName),
+    ),
+  ];
+  if (firedAfterErrors.length > 0) {
+    await tx.run(
+      `UPDATE trigger_schedules SET consecutive_errors = 0, updated_at_ms = ?
+       WHERE trigger_name IN (${placeholders(firedAfterErrors.length)})`,
+      [input.nowMs, ...firedAfterErrors],
+    );
+  }
 }
 
 /**

@@ -101,10 +101,16 @@ function watchCheckedOut(client: pg.PoolClient, onError: (error: Error) => void)
   return () => client.removeListener('error', onError);
 }
 
+/** Errors of autocommit functions that had already committed a statement: never retried. */
+const PARTIAL = new WeakSet<object>();
+const isPartial = (error: unknown): boolean => error instanceof Object && PARTIAL.has(error);
+
 class PgTx implements Tx {
   readonly dialect = 'postgres' as const;
   readonly events: NewEvent[] = [];
   readonly channels = new Set<WakeChannel>();
+  /** Statements that finished; under autocommit each one is committed. */
+  completed = 0;
   constructor(
     private readonly client: pg.PoolClient,
     readonly capabilities: Capabilities,
@@ -113,6 +119,7 @@ class PgTx implements Tx {
   async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     try {
       const result = await this.client.query(toPgPlaceholders(sql), [...params]);
+      this.completed += 1;
       return result.rows as T[];
     } catch (error) {
       throw wrapPgError(error, sql);
@@ -127,6 +134,7 @@ class PgTx implements Tx {
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     try {
       const result = await this.client.query(toPgPlaceholders(sql), [...params]);
+      this.completed += 1;
       return result.rowCount ?? 0;
     } catch (error) {
       throw wrapPgError(error, sql);
@@ -197,7 +205,7 @@ export class PgDb implements Db {
 
   transaction<T>(fn: (tx: Tx) => Promise<T>, options: TxOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.runWithRetries(fn, options.readOnly ?? false).then(({ value, tx }) => {
+      this.runWithRetries(fn, options).then(({ value, tx }) => {
         // Settle the caller first, then notify, as the SQLite adapter does: a caller's
         // continuation (e.g. the executor registering the tasks it just claimed) runs before the
         // reactions of listeners to the events of that same commit.
@@ -211,14 +219,16 @@ export class PgDb implements Db {
 
   private async runWithRetries<T>(
     fn: (tx: Tx) => Promise<T>,
-    readOnly: boolean,
+    options: TxOptions,
   ): Promise<{ value: T; tx: PgTx }> {
     for (let attempt = 1; ; attempt += 1) {
       if (this.closed) throw new DatabaseError('The PostgreSQL database handle is closed.');
       try {
-        return await this.runOnce(fn, readOnly);
+        return await (options.autocommit === true
+          ? this.runAutocommit(fn)
+          : this.runOnce(fn, options.readOnly ?? false));
       } catch (error) {
-        if (attempt <= MAX_CONFLICT_RETRIES && isConflict(error)) {
+        if (attempt <= MAX_CONFLICT_RETRIES && isConflict(error) && !isPartial(error)) {
           // Rows were locked in a different order by a concurrent transaction; nothing was
           // committed, so running the whole function again is safe.
           await sleep(Math.round(5 * 2 ** attempt * (0.5 + Math.random())));
@@ -257,6 +267,32 @@ export class PgDb implements Db {
         broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
       }
       if (broken === undefined && isConnectionError(error)) broken = error as Error;
+      throw error;
+    } finally {
+      stopWatching();
+      client.release(broken);
+    }
+  }
+
+  /** Runs `fn` without BEGIN/COMMIT: each statement commits on its own. */
+  private async runAutocommit<T>(fn: (tx: Tx) => Promise<T>): Promise<{ value: T; tx: PgTx }> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const stopWatching = watchCheckedOut(client, (error) => (broken ??= error));
+    const tx = new PgTx(client, this.capabilities);
+    try {
+      const value = await fn(tx);
+      if (tx.channels.size > 0) {
+        await client.query('SELECT pg_notify($1, $2)', [
+          this.channel,
+          encodePayload(this.senderId, tx.channels),
+        ]);
+      }
+      return { value, tx };
+    } catch (error) {
+      if (broken === undefined && isConnectionError(error)) broken = error as Error;
+      // Statements before the failing one are committed: running `fn` again would repeat them.
+      if (tx.completed > 0 && error instanceof Object) PARTIAL.add(error);
       throw error;
     } finally {
       stopWatching();
