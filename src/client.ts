@@ -169,7 +169,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
       const known = (await this.#store.listLatestDefinitions()).map((d) => d.name);
       throw new WorkflowNotFoundError(workflowName, known);
     }
-    const record = await this.#store.scheduleExecution({
+    const { record } = await this.#store.scheduleExecution({
       id: randomUUID(),
       workflowName,
       workflowVersion: definition.version,

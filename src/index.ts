@@ -9,7 +9,13 @@ export type { Json, JsonObject } from './core/json.js';
 export type { Duration } from './core/duration.js';
 export { parseDuration, formatDuration } from './core/duration.js';
 export { task } from './core/task.js';
-export type { TaskDefinition, TaskFunction, TaskHandle, TaskLogger, TaskOptions } from './core/task.js';
+export type {
+  TaskDefinition,
+  TaskFunction,
+  TaskHandle,
+  TaskLogger,
+  TaskOptions,
+} from './core/task.js';
 export { workflow, Workflow, WorkflowBuilder } from './core/workflow.js';
 export type { InputSchema, WorkflowOptions } from './core/workflow.js';
 export { rules, evaluateRule, describeRule } from './core/rules.js';

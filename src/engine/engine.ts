@@ -23,7 +23,7 @@ import {
 } from '../errors.js';
 import type { CommitNotice } from '../store/db.js';
 import type { ExecutionEvent, ExecutionRecord, NewEvent, WorkflowStatus } from '../store/rows.js';
-import type { Store } from '../store/store.js';
+import type { ScheduledExecution, Store } from '../store/store.js';
 import { Executor } from './executor.js';
 import { noMetrics, type EngineMetrics } from './metrics.js';
 import type { EngineService, ServiceContext } from './service.js';
@@ -303,16 +303,30 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     if (workflow === undefined)
       throw new WorkflowNotFoundError(workflowName, this.registry.names());
     const initial = this.initialContext(workflow, context);
-    const record = await this.store.scheduleExecution({
-      id: randomUUID(),
-      workflowName,
-      workflowVersion: workflow.version,
-      initialContext: initial,
-      tasks: this.registry.plan(workflow),
-      nowMs: this.clock.now(),
-      runnerId: this.runnerId,
-    });
-    return new WorkflowExecutionHandle(this, record.id, workflowName);
+    const tasks = this.registry.plan(workflow);
+    // With a free slot and nothing older waiting, the roots are claimed by the scheduling
+    // transaction itself and start as soon as it commits.
+    const reserved = this.executor.reserveForSchedule(
+      tasks.filter((t) => t.dependencies.length === 0).length,
+    );
+    let scheduled: ScheduledExecution;
+    try {
+      scheduled = await this.store.scheduleExecution({
+        id: randomUUID(),
+        workflowName,
+        workflowVersion: workflow.version,
+        initialContext: initial,
+        tasks,
+        nowMs: this.clock.now(),
+        runnerId: this.runnerId,
+        claimRoots: reserved,
+      });
+    } catch (error) {
+      this.slots.release(reserved);
+      throw error;
+    }
+    await this.executor.adopt(scheduled.claimed, reserved);
+    return new WorkflowExecutionHandle(this, scheduled.record.id, workflowName);
   }
 
   /** Schedules an execution and waits for its end (SPEC §2.2). */

@@ -133,6 +133,40 @@ export class Executor {
     return claimed.length === reserved && this.claiming;
   }
 
+  /**
+   * Reserves slots for root tasks claimed in a scheduling transaction (see
+   * `NewExecution.claimRoots`). None when claiming stopped, or when the last claim pass left
+   * Ready work waiting: that older work goes first (oldest-ready first, SPEC §3.7).
+   */
+  reserveForSchedule(roots: number): number {
+    if (!this.claiming || this.backlog || roots <= 0) return 0;
+    return this.deps.slots.tryAcquire(roots);
+  }
+
+  /**
+   * Starts tasks claimed by a scheduling transaction on the slots reserved for them, and
+   * returns the slots left unused. Claims that arrive after shutdown began are handed back.
+   */
+  async adopt(claimed: readonly ClaimedTask[], reserved: number): Promise<void> {
+    const { slots, store, clock, runnerId } = this.deps;
+    slots.release(reserved - claimed.length);
+    if (claimed.length === 0) return;
+    if (!this.claiming) {
+      slots.release(claimed.length);
+      try {
+        await store.releaseClaims({ claims: claimed, nowMs: clock.now(), runnerId });
+      } catch (error) {
+        // The execution is scheduled; the sweeper returns the unreleased claims later.
+        this.deps.logger.warn({ err: toError(error) }, 'handing back claims at shutdown failed');
+      }
+      return;
+    }
+    // Counted with the tasks claimed by passes: the metric is tasks claimed, by how it went.
+    this.deps.metrics.claimAttempt('claimed', claimed.length);
+    for (const claim of claimed) this.start(claim);
+    this.deps.metrics.setActiveTasks(this.running.size);
+  }
+
   private start(claim: ClaimedTask): void {
     const task = new RunningTask(claim);
     this.running.set(claim.taskExecutionId, task);
@@ -227,10 +261,7 @@ export class Executor {
         { attempt: claim.attempt, delayMs, err: failure },
         'task attempt failed; retry scheduled',
       );
-      await this.write(task, 'retry', {
-        errorMessage: message,
-        retryAtMs: this.deps.clock.now() + delayMs,
-      });
+      await this.write(task, 'retry', { errorMessage: message, retryDelayMs: delayMs });
       // The retry waits durably in the database; this timer only spares waiting for the tick.
       setTimeout(this.deps.wake, delayMs).unref();
       return;
@@ -245,7 +276,7 @@ export class Executor {
   private async write(
     task: RunningTask,
     kind: 'complete' | 'fail' | 'retry',
-    payload: { output?: JsonObject; errorMessage?: string; retryAtMs?: number },
+    payload: { output?: JsonObject; errorMessage?: string; retryDelayMs?: number },
   ): Promise<void> {
     const { store, clock, runnerId, logger } = this.deps;
     for (let attempt = 1; ; attempt += 1) {
@@ -260,7 +291,8 @@ export class Executor {
           held = await store.scheduleRetry({
             ...base,
             errorMessage: payload.errorMessage ?? '',
-            retryAtMs: payload.retryAtMs ?? base.nowMs,
+            // From the write's own "now", so the recorded delay is exactly the policy's.
+            retryAtMs: base.nowMs + (payload.retryDelayMs ?? 0),
           });
         }
         this.deps.metrics.taskFinished(

@@ -32,7 +32,10 @@ export interface Tx {
   get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
   /** Runs a statement; resolves to the number of rows changed. */
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
-  /** Records an event to announce after commit (the row itself is written by the caller). */
+  /**
+   * Records an event: the adapter writes its row in this transaction, together with the
+   * transaction's other events just before commit, and announces it after commit.
+   */
   announce(event: NewEvent): void;
   /** Records a wake-up to broadcast after commit (e.g. 'task_ready', 'schedule_changed'). */
   signal(channel: WakeChannel): void;

@@ -8,6 +8,7 @@
 import { cronSchedulesMigration } from './migrations/cron.js';
 import { workflowDefinitionsMigration } from './migrations/definitions.js';
 import type { Migration } from './migrations/migration.js';
+import { scheduleLinkedMigration } from './migrations/schedule-linked.js';
 import { triggerSchedulesMigration } from './migrations/triggers.js';
 
 export type { Migration };
@@ -126,4 +127,5 @@ export const MIGRATIONS: readonly Migration[] = [
   triggerSchedulesMigration,
   cronSchedulesMigration,
   workflowDefinitionsMigration,
+  scheduleLinkedMigration,
 ];

@@ -115,6 +115,7 @@ export type NewEvent = Omit<ExecutionEvent, 'id'>;
 /** Raw row shapes, snake_case as in SQL. */
 export interface ExecutionRow {
   id: string;
+  schedule_linked?: number | string;
   workflow_name: string;
   workflow_version: string;
   status: string;

@@ -37,6 +37,20 @@ export interface NewExecution {
   readonly tasks: readonly NewTask[];
   readonly nowMs: number;
   readonly runnerId: string;
+  /** True when a trigger or cron run links to this execution (its end closes that run). */
+  readonly scheduleLinked?: boolean;
+  /**
+   * Claims up to this many root tasks for `runnerId` in the scheduling transaction itself, for
+   * a runner with free slots and no older Ready work waiting: the roots start without a second
+   * transaction. The rest of the roots are Ready for any runner.
+   */
+  readonly claimRoots?: number;
+}
+
+/** What scheduling wrote: the execution, and the root tasks claimed with it. */
+export interface ScheduledExecution {
+  readonly record: ExecutionRecord;
+  readonly claimed: readonly ClaimedTask[];
 }
 
 /** A task claimed by a runner, with what it needs to run. */
@@ -92,8 +106,11 @@ export interface Store extends TriggerStore, CronStore, DefinitionStore {
   /** Commit notices: events appended and wake-up channels, after commit. */
   onCommit(listener: (notice: CommitNotice) => void): () => void;
 
-  /** Writes the execution, its context and every task row; roots become Ready. */
-  scheduleExecution(input: NewExecution): Promise<ExecutionRecord>;
+  /**
+   * Writes the execution, its context and every task row; roots become Ready, or Running for
+   * the scheduling runner when `claimRoots` asks for it.
+   */
+  scheduleExecution(input: NewExecution): Promise<ScheduledExecution>;
   /** Claims up to `limit` Ready tasks (oldest first) of the named workflows, atomically. */
   claimReadyTasks(input: {
     runnerId: string;

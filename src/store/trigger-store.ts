@@ -99,8 +99,7 @@ export function createTriggerStore(db: Db): TriggerStore {
     setTriggerEnabled: (input) => db.transaction((tx) => setTriggerEnabled(tx, input)),
     deleteTriggerSchedule: (name) => db.transaction((tx) => deleteTriggerSchedule(tx, name)),
     findDueTriggers: (input) => db.transaction((tx) => findDueTriggers(tx, input), READ_ONE),
-    claimTriggerPolls: (input) =>
-      db.transaction((tx) => claimTriggerPolls(tx, input), AUTOCOMMIT),
+    claimTriggerPolls: (input) => db.transaction((tx) => claimTriggerPolls(tx, input), AUTOCOMMIT),
     recordTriggerPolls: (input) =>
       db.transaction((tx) => recordTriggerPolls(tx, input), AUTOCOMMIT),
     recordTriggerError: (input) => db.transaction((tx) => recordTriggerError(tx, input)),

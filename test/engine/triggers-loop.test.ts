@@ -48,7 +48,7 @@ describe('event triggers: polling loop', () => {
     await stopRunner(runner);
   });
 
-  it('polls on each trigger\'s own interval between base ticks, and records every skip', async () => {
+  it("polls on each trigger's own interval between base ticks, and records every skip", async () => {
     // With a base tick of an hour, only the loop's due-time wake-ups can poll again.
     const runner = await createRunner({ triggerBasePollInterval: '1h' });
     runner.register(recordingWorkflow('wf'));

@@ -73,7 +73,7 @@ export async function claimReadyTasks(
     [input.nowMs, input.nowMs, ...executionIds],
   );
   for (const { id } of started) {
-    await appendEvent(tx, {
+    appendEvent(tx, {
       executionId: id,
       type: EventType.WorkflowStarted,
       runnerId: input.runnerId,
@@ -85,7 +85,7 @@ export async function claimReadyTasks(
   for (const row of claimed) {
     const head = headById.get(row.execution_id);
     if (head === undefined) continue;
-    await appendEvent(tx, {
+    appendEvent(tx, {
       executionId: row.execution_id,
       taskId: row.task_id,
       type: EventType.TaskStarted,
@@ -151,7 +151,7 @@ export async function releaseClaims(
     );
     if (row === undefined) continue;
     released += 1;
-    await appendEvent(tx, {
+    appendEvent(tx, {
       executionId: row.execution_id,
       taskId: row.task_id,
       type: EventType.TaskReleased,
@@ -228,7 +228,7 @@ export async function sweepStaleClaims(
       );
       if (changed === 0) continue;
       recovered += 1;
-      await appendEvent(tx, {
+      appendEvent(tx, {
         executionId: row.execution_id,
         taskId: row.task_id,
         type: EventType.TaskRecovered,

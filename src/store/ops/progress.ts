@@ -84,7 +84,7 @@ export interface Finished {
 
 /** Appends the event of a task that just finished and settles its dependents, in one go. */
 export async function recordFinished(tx: Tx, finished: Finished): Promise<void> {
-  await appendEvent(tx, {
+  appendEvent(tx, {
     executionId: finished.executionId,
     taskId: finished.taskId,
     type: finished.event,
@@ -143,7 +143,7 @@ export async function settle(
           `UPDATE task_executions SET status = 'Ready', ready_at_ms = ?, input_context = ? WHERE id = ?`,
           [nowMs, context === null ? null : JSON.stringify(context), row.id],
         );
-        await appendEvent(tx, {
+        appendEvent(tx, {
           executionId,
           taskId: dependentId,
           type: EventType.TaskReady,
@@ -157,7 +157,7 @@ export async function settle(
           `UPDATE task_executions SET status = 'Skipped', skip_reason = ?, completed_at_ms = ? WHERE id = ?`,
           [reason, nowMs, row.id],
         );
-        await appendEvent(tx, {
+        appendEvent(tx, {
           executionId,
           taskId: dependentId,
           type: EventType.TaskSkipped,
@@ -222,22 +222,28 @@ async function finishExecution(
     failedTaskIds.length > 0
       ? `${failedTaskIds.length} task(s) failed: ${failedTaskIds.join(', ')}`
       : null;
-  const finished = await tx.get<{ started_at_ms: number | null; created_at_ms: number }>(
+  const finished = await tx.get<{
+    started_at_ms: number | null;
+    created_at_ms: number;
+    schedule_linked: number | string;
+  }>(
     `UPDATE workflow_executions
      SET status = ?, final_context = ?, error_message = ?, completed_at_ms = ?, updated_at_ms = ?
      WHERE id = ? AND status IN ('Pending', 'Running', 'Paused')
-     RETURNING started_at_ms, created_at_ms`,
+     RETURNING started_at_ms, created_at_ms, schedule_linked`,
     [status, JSON.stringify(context), errorMessage, nowMs, nowMs, executionId],
   );
   if (finished === undefined) return;
   const startedAtMs = Number(finished.started_at_ms ?? finished.created_at_ms);
-  await appendEvent(tx, {
+  appendEvent(tx, {
     executionId,
     type: status === 'Failed' ? EventType.WorkflowFailed : EventType.WorkflowCompleted,
     data: { durationMs: nowMs - startedAtMs, ...(errorMessage === null ? {} : { errorMessage }) },
     runnerId,
     nowMs,
   });
-  await closeScheduleRuns(tx, executionId, status, nowMs);
+  if (Number(finished.schedule_linked) === 1) {
+    await closeScheduleRuns(tx, executionId, status, nowMs);
+  }
   tx.signal('executions');
 }

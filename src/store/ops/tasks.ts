@@ -90,7 +90,7 @@ export async function scheduleRetry(
     [input.errorMessage, input.retryAtMs, input.taskExecutionId, input.claimId],
   );
   if (row === undefined) return false;
-  await appendEvent(tx, {
+  appendEvent(tx, {
     executionId: row.execution_id,
     taskId: row.task_id,
     type: EventType.TaskRetryScheduled,
@@ -118,7 +118,7 @@ export async function setDeferred(
     [input.deferred ? 'Deferred' : 'Running', input.nowMs, input.taskExecutionId, input.claimId],
   );
   if (row === undefined) return false;
-  await appendEvent(tx, {
+  appendEvent(tx, {
     executionId: row.execution_id,
     taskId: row.task_id,
     type: input.deferred ? EventType.TaskDeferred : EventType.TaskResumed,

@@ -415,6 +415,7 @@ export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<Trig
     tasks: input.tasks,
     nowMs: input.nowMs,
     runnerId: input.runnerId,
+    scheduleLinked: true,
   });
   return { status: 'fired', runId: id, executionId: input.executionId };
 }

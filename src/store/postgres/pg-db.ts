@@ -19,6 +19,7 @@ import type {
   TxOptions,
   WakeChannel,
 } from '../db.js';
+import { eventInserts } from '../ops/events.js';
 import { MIGRATIONS } from '../migrations.js';
 import type { NewEvent } from '../rows.js';
 import { encodePayload, PgListener, type ListenerLogger } from './pg-notify.js';
@@ -145,6 +146,11 @@ class PgTx implements Tx {
     this.events.push(event);
   }
 
+  /** Writes the rows of the announced events (before commit). */
+  async writeEvents(): Promise<void> {
+    for (const { sql, params } of eventInserts(this.events)) await this.run(sql, params);
+  }
+
   signal(channel: WakeChannel): void {
     this.channels.add(channel);
   }
@@ -250,6 +256,7 @@ export class PgDb implements Db {
       await client.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
       const tx = new PgTx(client, this.capabilities);
       const value = await fn(tx);
+      await tx.writeEvents();
       if (tx.channels.size > 0 && !readOnly) {
         // Delivered by PostgreSQL at commit, and only if the transaction commits.
         await client.query('SELECT pg_notify($1, $2)', [
@@ -282,6 +289,7 @@ export class PgDb implements Db {
     const tx = new PgTx(client, this.capabilities);
     try {
       const value = await fn(tx);
+      await tx.writeEvents();
       if (tx.channels.size > 0) {
         await client.query('SELECT pg_notify($1, $2)', [
           this.channel,

@@ -20,6 +20,7 @@ import type {
   WakeChannel,
 } from '../db.js';
 import { MIGRATIONS } from '../migrations.js';
+import { eventInserts } from '../ops/events.js';
 import type { NewEvent } from '../rows.js';
 
 /** How a SQLite database is opened. */
@@ -198,11 +199,16 @@ class SqliteConnection {
         outcomes.push({ job, ok: false, value: error, tx });
       }
     }
+    let step = 'INSERT INTO execution_events';
     try {
+      // The event rows of every successful job in one go (see `appendEvent`).
+      const events = outcomes.flatMap((outcome) => (outcome.ok ? outcome.tx.events : []));
+      for (const { sql, params } of eventInserts(events)) this.statement(sql).run(...params);
+      step = 'COMMIT';
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      const wrapped = wrap(error, 'COMMIT');
+      const wrapped = wrap(error, step);
       for (const job of batch) job.reject(wrapped);
       return;
     }
