@@ -281,19 +281,32 @@ export class Executor {
     const { store, clock, runnerId, logger } = this.deps;
     for (let attempt = 1; ; attempt += 1) {
       const base = { ...task.ref, nowMs: clock.now(), runnerId };
+      const next = kind === 'retry' ? undefined : this.reserveNext(task);
+      let claimed: readonly ClaimedTask[] = [];
       try {
         let held: boolean;
-        if (kind === 'complete')
-          held = await store.completeTask({ ...base, output: payload.output ?? {} });
-        else if (kind === 'fail')
-          held = await store.failTask({ ...base, errorMessage: payload.errorMessage ?? '' });
-        else {
+        if (kind === 'retry') {
           held = await store.scheduleRetry({
             ...base,
             errorMessage: payload.errorMessage ?? '',
             // From the write's own "now", so the recorded delay is exactly the policy's.
             retryAtMs: base.nowMs + (payload.retryDelayMs ?? 0),
           });
+        } else {
+          const claimNext = next && {
+            limit: next.limit,
+            workflowNames: this.deps.registry.names(),
+          };
+          const outcome =
+            kind === 'complete'
+              ? await store.completeTask({ ...base, output: payload.output ?? {}, claimNext })
+              : await store.failTask({
+                  ...base,
+                  errorMessage: payload.errorMessage ?? '',
+                  claimNext,
+                });
+          held = outcome.held;
+          claimed = outcome.claimed;
         }
         this.deps.metrics.taskFinished(
           held ? { complete: 'Completed', fail: 'Failed', retry: 'Retried' }[kind] : 'ClaimLost',
@@ -305,13 +318,59 @@ export class Executor {
             'claim lost before the result was written; the result was discarded',
           );
         }
-        return;
       } catch (error) {
+        if (next !== undefined) this.deps.slots.release(next.extra);
         const retryable = error instanceof DatabaseError && error.retryable;
         if (!retryable || attempt >= WRITE_ATTEMPTS) throw error;
         await sleep(50 * 2 ** attempt);
+        continue;
       }
+      if (next !== undefined) await this.startNext(task, next, claimed);
+      return;
     }
+  }
+
+  /**
+   * Slots for the tasks a final write may claim (see `ClaimNext`): the one the finishing task
+   * frees plus any free ones. Only when Ready work may exist: the last pass left some waiting,
+   * or this task's end may ready its dependents. Claiming oldest-first keeps it as fair as a
+   * claim pass.
+   */
+  private reserveNext(task: RunningTask): { limit: number; extra: number } | undefined {
+    if (!this.claiming || (!this.backlog && !task.claim.hasDependents)) return undefined;
+    const own = task.holdsSlot ? 1 : 0;
+    const extra = this.deps.slots.tryAcquire(this.deps.slots.available);
+    if (own + extra === 0) return undefined;
+    return { limit: own + extra, extra };
+  }
+
+  /** Starts the tasks a final write claimed, in the finishing task's slot and the reserved ones. */
+  private async startNext(
+    task: RunningTask,
+    next: { limit: number; extra: number },
+    claimed: readonly ClaimedTask[],
+  ): Promise<void> {
+    const { slots, store, clock, runnerId } = this.deps;
+    this.backlog = claimed.length === next.limit;
+    if (!this.claiming && claimed.length > 0) {
+      // Shutdown began during the write: hand the new claims back unstarted.
+      slots.release(next.extra);
+      await store.releaseClaims({ claims: claimed, nowMs: clock.now(), runnerId });
+      return;
+    }
+    let unused = next.extra;
+    if (claimed.length > 0 && task.holdsSlot) {
+      // The finishing task's slot passes to the first claimed task.
+      task.holdsSlot = false;
+      unused -= claimed.length - 1;
+    } else {
+      unused -= claimed.length;
+    }
+    slots.release(unused);
+    if (claimed.length === 0) return;
+    this.deps.metrics.claimAttempt('claimed', claimed.length);
+    for (const claim of claimed) this.start(claim);
+    this.deps.metrics.setActiveTasks(this.running.size);
   }
 
   private handleFor(task: RunningTask, log: Logger): TaskHandle {

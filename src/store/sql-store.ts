@@ -3,7 +3,7 @@
  * adapter's {@link Db}. Adapters differ only in how they connect, lock and notify.
  */
 import { createCronStore } from './cron-store.js';
-import type { CommitNotice, Db } from './db.js';
+import type { CommitNotice, Db, Tx } from './db.js';
 import { createDefinitionStore } from './definition-store.js';
 import { createTriggerStore } from './trigger-store.js';
 import { claimReadyTasks, heartbeat, releaseClaims, sweepStaleClaims } from './ops/claims.js';
@@ -23,9 +23,26 @@ import {
   listExecutions,
 } from './ops/queries.js';
 import { completeTask, failTask, scheduleRetry, setDeferred } from './ops/tasks.js';
-import type { Store } from './store.js';
+import type { ClaimNext, ClaimWrite, FinishOutcome, Store } from './store.js';
 
 const READ = { readOnly: true } as const;
+
+/** Claims the next tasks after a final write, in its transaction, when asked to. */
+async function finish(
+  tx: Tx,
+  input: ClaimWrite & { claimNext?: ClaimNext },
+  held: boolean,
+): Promise<FinishOutcome> {
+  const next = input.claimNext;
+  if (next === undefined || next.limit <= 0) return { held, claimed: [] };
+  const claimed = await claimReadyTasks(tx, {
+    runnerId: input.runnerId,
+    limit: next.limit,
+    nowMs: input.nowMs,
+    workflowNames: next.workflowNames,
+  });
+  return { held, claimed };
+}
 
 /** Builds the {@link Store} over an adapter's database handle. */
 export function createSqlStore(db: Db): Store {
@@ -42,8 +59,9 @@ export function createSqlStore(db: Db): Store {
     scheduleExecution: (input) => db.transaction((tx) => insertExecution(tx, input)),
     claimReadyTasks: (input) => db.transaction((tx) => claimReadyTasks(tx, input)),
     heartbeat: (input) => db.transaction((tx) => heartbeat(tx, input)),
-    completeTask: (input) => db.transaction((tx) => completeTask(tx, input)),
-    failTask: (input) => db.transaction((tx) => failTask(tx, input)),
+    completeTask: (input) =>
+      db.transaction(async (tx) => finish(tx, input, await completeTask(tx, input))),
+    failTask: (input) => db.transaction(async (tx) => finish(tx, input, await failTask(tx, input))),
     scheduleRetry: (input) => db.transaction((tx) => scheduleRetry(tx, input)),
     setDeferred: (input) => db.transaction((tx) => setDeferred(tx, input)),
     releaseClaims: (input) => db.transaction((tx) => releaseClaims(tx, input)),

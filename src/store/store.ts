@@ -63,6 +63,25 @@ export interface ClaimedTask {
   readonly taskId: string;
   readonly attempt: number;
   readonly input: JsonObject;
+  /** Whether other tasks depend on this one (its end may make them Ready). */
+  readonly hasDependents: boolean;
+}
+
+/**
+ * Claims Ready tasks (oldest first, as a claim pass would) in the transaction of a task's
+ * final write, into the slot that task frees and any other slots reserved for it: one
+ * transaction instead of two, and a dependent starts without a wake-up round.
+ */
+export interface ClaimNext {
+  readonly limit: number;
+  readonly workflowNames: readonly string[];
+}
+
+/** Result of a final task write that may claim the next tasks. */
+export interface FinishOutcome {
+  /** False when the claim was lost and nothing was written. */
+  readonly held: boolean;
+  readonly claimed: readonly ClaimedTask[];
 }
 
 /** Identifies a claim held by a runner. */
@@ -121,9 +140,13 @@ export interface Store extends TriggerStore, CronStore, DefinitionStore {
   /** Refreshes the heartbeat of held claims; returns the claims that are no longer held. */
   heartbeat(input: { claims: readonly ClaimRef[]; nowMs: number }): Promise<ClaimRef[]>;
   /** Records success and the output context; readies or skips dependents; may end the workflow. */
-  completeTask(input: ClaimWrite & { output: JsonObject }): Promise<WriteOutcome>;
+  completeTask(
+    input: ClaimWrite & { output: JsonObject; claimNext?: ClaimNext },
+  ): Promise<FinishOutcome>;
   /** Records final failure; readies or skips dependents; may end the workflow. */
-  failTask(input: ClaimWrite & { errorMessage: string }): Promise<WriteOutcome>;
+  failTask(
+    input: ClaimWrite & { errorMessage: string; claimNext?: ClaimNext },
+  ): Promise<FinishOutcome>;
   /** Records a failed attempt and makes the task Ready again at `retryAtMs` with `attempt + 1`. */
   scheduleRetry(
     input: ClaimWrite & { errorMessage: string; retryAtMs: number },

@@ -63,7 +63,7 @@ describe('claims, heartbeats and hand-over', () => {
       nowMs: Date.now(),
       runnerId: runner.runnerId,
     });
-    expect(late).toBe(false);
+    expect(late).toEqual({ held: false, claimed: [] });
     // The thief holds the real claim and completes; exactly one completion is recorded.
     expect(
       await store.completeTask({
@@ -72,7 +72,7 @@ describe('claims, heartbeats and hand-over', () => {
         nowMs: Date.now(),
         runnerId: 'thief',
       }),
-    ).toBe(true);
+    ).toEqual({ held: true, claimed: [] });
     const result = await handle.wait();
     expect(result.status).toBe('Completed');
     expect(result.finalContext.get('by')).toBe('thief');

@@ -18,6 +18,7 @@ interface ClaimedRow {
   task_id: string;
   attempt: number;
   input_context: string | null;
+  dependents: string;
 }
 
 interface ExecutionHead {
@@ -48,7 +49,7 @@ export async function claimReadyTasks(
        ORDER BY t.ready_at_ms, t.position, t.id
        LIMIT ? ${lock}
      )
-     RETURNING id, execution_id, workflow_name, task_id, attempt, input_context`,
+     RETURNING id, execution_id, workflow_name, task_id, attempt, input_context, dependents`,
     [
       input.runnerId,
       claimId,
@@ -102,6 +103,7 @@ export async function claimReadyTasks(
       taskId: row.task_id,
       attempt: Number(row.attempt),
       input: JSON.parse(row.input_context ?? head.initial_context) as JsonObject,
+      hasDependents: row.dependents !== '[]',
     });
   }
   return result;

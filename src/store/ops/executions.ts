@@ -102,6 +102,7 @@ export async function insertExecution(tx: Tx, input: NewExecution): Promise<Sche
       taskId: task.taskId,
       attempt: 1,
       input: input.initialContext,
+      hasDependents: task.dependents.length > 0,
     });
   }
   // Roots left Ready wake the claimers (in this process and, on Postgres, the others).
