@@ -33,6 +33,13 @@ export interface Tx {
   /** Runs a statement; resolves to the number of rows changed. */
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
   /**
+   * A statement whose result nobody reads. It takes effect in order with the others, but the
+   * adapter may send it later, together with the next statement or with COMMIT (PostgreSQL:
+   * one round trip for a transaction that only writes); an error surfaces there. Its SQL must
+   * not contain `?` other than placeholders.
+   */
+  write(sql: string, params?: readonly SqlValue[]): void;
+  /**
    * Records an event: the adapter writes its row in this transaction, together with the
    * transaction's other events just before commit, and announces it after commit.
    */

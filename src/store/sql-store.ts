@@ -56,7 +56,8 @@ export function createSqlStore(db: Db): Store {
     close: () => db.close(),
     onCommit: (listener: (notice: CommitNotice) => void) => db.onCommit(listener),
 
-    scheduleExecution: (input) => db.transaction((tx) => insertExecution(tx, input)),
+    scheduleExecution: (input) =>
+      db.transaction((tx) => Promise.resolve(insertExecution(tx, input))),
     claimReadyTasks: (input) => db.transaction((tx) => claimReadyTasks(tx, input)),
     heartbeat: (input) => db.transaction((tx) => heartbeat(tx, input)),
     completeTask: (input) =>

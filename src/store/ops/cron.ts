@@ -259,7 +259,7 @@ export async function claimCronFire(tx: Tx, claim: CronFireClaim): Promise<CronC
     );
     if (inserted === undefined) continue;
     claim.beforeHandOff?.();
-    await insertExecution(tx, { ...fire.execution, scheduleLinked: true });
+    insertExecution(tx, { ...fire.execution, scheduleLinked: true });
     fired.push({ scheduledTimeMs: fire.scheduledTimeMs, executionId: fire.execution.id });
   }
   return { claimed: true, fired };
@@ -358,6 +358,6 @@ export async function recoverCronRun(tx: Tx, input: CronRecovery): Promise<boole
     [input.execution.id, input.execution.workflowName, ...params],
   );
   if (changed === 0) return false;
-  await insertExecution(tx, { ...input.execution, scheduleLinked: true });
+  insertExecution(tx, { ...input.execution, scheduleLinked: true });
   return true;
 }

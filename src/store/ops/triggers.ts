@@ -407,7 +407,7 @@ export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<Trig
       openExecutionId: open?.workflow_execution_id ?? null,
     };
   }
-  await insertExecution(tx, {
+  insertExecution(tx, {
     id: input.executionId,
     workflowName: input.workflowName,
     workflowVersion: input.workflowVersion,

@@ -7,7 +7,7 @@
  * Wake-ups cross processes with NOTIFY, sent inside the transaction so that PostgreSQL delivers
  * them only if it commits.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { DatabaseError } from '../../errors.js';
 import type {
@@ -102,9 +102,39 @@ function watchCheckedOut(client: pg.PoolClient, onError: (error: Error) => void)
   return () => client.removeListener('error', onError);
 }
 
-/** A SQL string literal (for values of our own making, never user input). */
-function literal(value: string): string {
+/** A SQL literal for a simple (unparameterized) query; needs `standard_conforming_strings=on`. */
+function literal(value: SqlValue): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new DatabaseError(`Cannot inline the number ${value}.`);
+    return String(value);
+  }
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** `sql` with each `?` placeholder replaced by its parameter as a literal. */
+function inlineParams(sql: string, params: readonly SqlValue[]): string {
+  let next = 0;
+  return sql.replace(/\?/g, () => literal(params[next++] ?? null));
+}
+
+/** Statement names by SQL text: the same text always gets the same name. */
+const statementNames = new Map<string, { name: string; text: string }>();
+
+/**
+ * A named (prepared) query: each pooled connection parses and plans a statement once and then
+ * only binds and executes it, which saves the server most of its work per statement.
+ */
+function prepared(sql: string, params: readonly SqlValue[]): pg.QueryConfig {
+  let entry = statementNames.get(sql);
+  if (entry === undefined) {
+    entry = {
+      name: `cloacina_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`,
+      text: toPgPlaceholders(sql),
+    };
+    statementNames.set(sql, entry);
+  }
+  return { name: entry.name, text: entry.text, values: [...params] };
 }
 
 /** Errors of autocommit functions that had already committed a statement: never retried. */
@@ -117,14 +147,30 @@ class PgTx implements Tx {
   readonly channels = new Set<WakeChannel>();
   /** Statements that finished; under autocommit each one is committed. */
   completed = 0;
+  /** Whether BEGIN has reached the server (a rollback is needed on failure). */
+  begun = false;
+  /** BEGIN (or BEGIN READ ONLY) until it is sent; null under autocommit. */
+  #begin: string | null;
+  /**
+   * `write()`s not sent yet. They go out with BEGIN as one simple query just before the next
+   * statement whose result is read, or with COMMIT: a transaction that only writes costs one
+   * round trip.
+   */
+  readonly #writes: string[] = [];
+
+  /** @param begin `BEGIN` (or `BEGIN READ ONLY`), or null under autocommit. */
   constructor(
     private readonly client: pg.PoolClient,
     readonly capabilities: Capabilities,
-  ) {}
+    begin: string | null,
+  ) {
+    this.#begin = begin;
+  }
 
   async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    await this.#send();
     try {
-      const result = await this.client.query(toPgPlaceholders(sql), [...params]);
+      const result = await this.client.query(prepared(sql, params));
       this.completed += 1;
       return result.rows as T[];
     } catch (error) {
@@ -138,8 +184,9 @@ class PgTx implements Tx {
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    await this.#send();
     try {
-      const result = await this.client.query(toPgPlaceholders(sql), [...params]);
+      const result = await this.client.query(prepared(sql, params));
       this.completed += 1;
       return result.rowCount ?? 0;
     } catch (error) {
@@ -147,17 +194,50 @@ class PgTx implements Tx {
     }
   }
 
+  write(sql: string, params: readonly SqlValue[] = []): void {
+    this.#writes.push(inlineParams(sql, params));
+  }
+
   announce(event: NewEvent): void {
     this.events.push(event);
   }
 
-  /** Writes the rows of the announced events (before commit). */
-  async writeEvents(): Promise<void> {
-    for (const { sql, params } of eventInserts(this.events)) await this.run(sql, params);
-  }
-
   signal(channel: WakeChannel): void {
     this.channels.add(channel);
+  }
+
+  /**
+   * Sends what is pending, the event rows and `tail` (NOTIFY, COMMIT) as one simple query.
+   * Values are inlined as literals, which `standard_conforming_strings=on` (a startup option of
+   * every connection) makes exact: inside '…' only a doubled quote is special.
+   */
+  async finish(tail: readonly string[]): Promise<void> {
+    const events = eventInserts(this.events).map(({ sql, params }) => inlineParams(sql, params));
+    // A transaction that ran nothing and has nothing to tell needs no round trip at all.
+    const idle =
+      this.#begin !== null &&
+      this.#writes.length === 0 &&
+      events.length === 0 &&
+      tail.every((statement) => statement === 'COMMIT');
+    if (idle) return;
+    await this.#send([...events, ...tail]);
+  }
+
+  /** Sends BEGIN if not sent yet and the pending writes, then `more`, as one simple query. */
+  async #send(more: readonly string[] = []): Promise<void> {
+    const statements = [...(this.#begin === null ? [] : [this.#begin]), ...this.#writes, ...more];
+    if (statements.length === 0) return;
+    this.#writes.length = 0;
+    if (this.#begin !== null) {
+      this.#begin = null;
+      this.begun = true;
+    }
+    try {
+      await this.client.query(statements.join(';\n'));
+      this.completed += statements.length;
+    } catch (error) {
+      throw wrapPgError(error, statements.join('; '));
+    }
   }
 }
 
@@ -187,7 +267,8 @@ export class PgDb implements Db {
     const { url, startupOptions } = takeStartupOptions(options.url);
     const config: pg.ClientConfig = {
       connectionString: url,
-      options: `${startupOptions}-c search_path=${quoteIdent(this.schema)}`,
+      // standard_conforming_strings: relied on by the literals of the commit query.
+      options: `${startupOptions}-c search_path=${quoteIdent(this.schema)} -c standard_conforming_strings=on -c plan_cache_mode=force_custom_plan`,
       types,
       connectionTimeoutMillis: 10_000,
     };
@@ -257,28 +338,30 @@ export class PgDb implements Db {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     const stopWatching = watchCheckedOut(client, (error) => (broken ??= error));
+    const tx = new PgTx(client, this.capabilities, readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
     try {
-      await client.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
-      const tx = new PgTx(client, this.capabilities);
       const value = await fn(tx);
-      await tx.writeEvents();
+      const tail: string[] = [];
       if (tx.channels.size > 0 && !readOnly) {
-        // Delivered by PostgreSQL at commit, and only if the transaction commits. Sent with
-        // COMMIT as one simple query: one round trip instead of two (both values are ours).
-        const notify = `SELECT pg_notify(${literal(this.channel)}, ${literal(
-          encodePayload(this.senderId, tx.channels),
-        )})`;
-        await client.query(`${notify}; COMMIT`);
-      } else {
-        await client.query('COMMIT');
+        // Delivered by PostgreSQL at commit, and only if the transaction commits.
+        tail.push(
+          `SELECT pg_notify(${literal(this.channel)}, ${literal(
+            encodePayload(this.senderId, tx.channels),
+          )})`,
+        );
       }
+      tail.push('COMMIT');
+      await tx.finish(tail);
       return { value, tx };
     } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackError) {
-        // The connection is unusable: tell the pool to discard it rather than hand it out again.
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      if (tx.begun) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          // The connection is unusable: tell the pool to discard it rather than hand it out again.
+          broken =
+            rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        }
       }
       if (broken === undefined && isConnectionError(error)) broken = error as Error;
       throw error;
@@ -293,16 +376,18 @@ export class PgDb implements Db {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     const stopWatching = watchCheckedOut(client, (error) => (broken ??= error));
-    const tx = new PgTx(client, this.capabilities);
+    const tx = new PgTx(client, this.capabilities, null);
     try {
       const value = await fn(tx);
-      await tx.writeEvents();
-      if (tx.channels.size > 0) {
-        await client.query('SELECT pg_notify($1, $2)', [
-          this.channel,
-          encodePayload(this.senderId, tx.channels),
-        ]);
-      }
+      const tail =
+        tx.channels.size > 0
+          ? [
+              `SELECT pg_notify(${literal(this.channel)}, ${literal(
+                encodePayload(this.senderId, tx.channels),
+              )})`,
+            ]
+          : [];
+      await tx.finish(tail);
       return { value, tx };
     } catch (error) {
       if (broken === undefined && isConnectionError(error)) broken = error as Error;

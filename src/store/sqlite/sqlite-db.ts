@@ -94,6 +94,15 @@ class SqliteTx implements Tx {
     }
   }
 
+  write(sql: string, params: readonly SqlValue[] = []): void {
+    // Synchronous here: an error throws at the call, inside the transaction function.
+    try {
+      this.owner.statement(sql).run(...params);
+    } catch (error) {
+      throw wrap(error, sql);
+    }
+  }
+
   announce(event: NewEvent): void {
     this.events.push(event);
   }
