@@ -9,7 +9,15 @@ import type { JsonObject } from '../core/json.js';
 import type { Clock, Logger, ResolvedRunnerConfig } from '../core/options.js';
 import type { TaskDefinition, TaskHandle } from '../core/task.js';
 import { DatabaseError, TaskError, TimeoutError, toError } from '../errors.js';
-import type { ClaimRef, ClaimedTask, Store } from '../store/store.js';
+import type {
+  ClaimNext,
+  ClaimRef,
+  ClaimedTask,
+  CompletionsOutcome,
+  FinishOutcome,
+  Store,
+} from '../store/store.js';
+import { Batcher } from './batcher.js';
 import type { EngineMetrics } from './metrics.js';
 import type { WorkflowRegistry } from './registry.js';
 import type { Slots } from './slots.js';
@@ -67,6 +75,11 @@ export class Executor {
   /** The last claim pass filled every free slot (or found none free): more may be waiting. */
   private backlog = true;
   private inFlight: Promise<boolean> | undefined;
+  private heartbeating = false;
+  /** Completions of tasks that finish in the same turn share one transaction. */
+  private readonly completions = new Batcher<{ task: RunningTask; output: JsonObject }, boolean>(
+    (items) => this.completeBatch(items),
+  );
 
   constructor(private readonly deps: ExecutorDeps) {}
 
@@ -281,32 +294,33 @@ export class Executor {
     const { store, clock, runnerId, logger } = this.deps;
     for (let attempt = 1; ; attempt += 1) {
       const base = { ...task.ref, nowMs: clock.now(), runnerId };
-      const next = kind === 'retry' ? undefined : this.reserveNext(task);
-      let claimed: readonly ClaimedTask[] = [];
       try {
         let held: boolean;
-        if (kind === 'retry') {
+        if (kind === 'complete') {
+          held = await this.completions.add({ task, output: payload.output ?? {} });
+        } else if (kind === 'fail') {
+          const next = this.reserveNext([task]);
+          let outcome: FinishOutcome;
+          try {
+            outcome = await store.failTask({
+              ...base,
+              executionId: task.claim.executionId,
+              errorMessage: payload.errorMessage ?? '',
+              claimNext: this.claimNext(next),
+            });
+          } catch (error) {
+            this.deps.slots.release(next.extra);
+            throw error;
+          }
+          held = outcome.held;
+          await this.startNext([task], next, outcome.claimed);
+        } else {
           held = await store.scheduleRetry({
             ...base,
             errorMessage: payload.errorMessage ?? '',
             // From the write's own "now", so the recorded delay is exactly the policy's.
             retryAtMs: base.nowMs + (payload.retryDelayMs ?? 0),
           });
-        } else {
-          const claimNext = next && {
-            limit: next.limit,
-            workflowNames: this.deps.registry.names(),
-          };
-          const outcome =
-            kind === 'complete'
-              ? await store.completeTask({ ...base, output: payload.output ?? {}, claimNext })
-              : await store.failTask({
-                  ...base,
-                  errorMessage: payload.errorMessage ?? '',
-                  claimNext,
-                });
-          held = outcome.held;
-          claimed = outcome.claimed;
         }
         this.deps.metrics.taskFinished(
           held ? { complete: 'Completed', fail: 'Failed', retry: 'Retried' }[kind] : 'ClaimLost',
@@ -318,39 +332,73 @@ export class Executor {
             'claim lost before the result was written; the result was discarded',
           );
         }
+        return;
       } catch (error) {
-        if (next !== undefined) this.deps.slots.release(next.extra);
         const retryable = error instanceof DatabaseError && error.retryable;
         if (!retryable || attempt >= WRITE_ATTEMPTS) throw error;
         await sleep(50 * 2 ** attempt);
-        continue;
       }
-      if (next !== undefined) await this.startNext(task, next, claimed);
-      return;
     }
   }
 
   /**
-   * Slots for the tasks a final write may claim (see `ClaimNext`): the one the finishing task
-   * frees plus any free ones. Only when Ready work may exist: the last pass left some waiting,
-   * or this task's end may ready its dependents. Claiming oldest-first keeps it as fair as a
-   * claim pass.
+   * Records the completions of tasks that finished together in one transaction (see
+   * `Store.completeTasks`), claiming the next Ready tasks into the slots they free.
    */
-  private reserveNext(task: RunningTask): { limit: number; extra: number } | undefined {
-    if (!this.claiming || (!this.backlog && !task.claim.hasDependents)) return undefined;
-    const own = task.holdsSlot ? 1 : 0;
+  private async completeBatch(
+    items: readonly { task: RunningTask; output: JsonObject }[],
+  ): Promise<boolean[]> {
+    const { store, clock, runnerId } = this.deps;
+    const finishing = items.map((item) => item.task);
+    const next = this.reserveNext(finishing);
+    let outcome: CompletionsOutcome;
+    try {
+      outcome = await store.completeTasks({
+        completions: items.map(({ task, output }) => ({
+          ...task.ref,
+          executionId: task.claim.executionId,
+          output,
+        })),
+        nowMs: clock.now(),
+        runnerId,
+        claimNext: this.claimNext(next),
+      });
+    } catch (error) {
+      this.deps.slots.release(next.extra);
+      throw error;
+    }
+    await this.startNext(finishing, next, outcome.claimed);
+    return [...outcome.held];
+  }
+
+  /**
+   * Slots for the tasks a final write may claim (see `ClaimNext`): those the finishing tasks
+   * free plus any free ones. Only when Ready work may exist: the last pass left some waiting,
+   * or a finishing task's end may ready its dependents. Claiming oldest-first keeps it as fair
+   * as a claim pass.
+   */
+  private reserveNext(finishing: readonly RunningTask[]): { limit: number; extra: number } {
+    const mayFindWork = this.backlog || finishing.some((task) => task.claim.hasDependents);
+    if (!this.claiming || !mayFindWork) return { limit: 0, extra: 0 };
+    const own = finishing.filter((task) => task.holdsSlot).length;
     const extra = this.deps.slots.tryAcquire(this.deps.slots.available);
-    if (own + extra === 0) return undefined;
     return { limit: own + extra, extra };
   }
 
-  /** Starts the tasks a final write claimed, in the finishing task's slot and the reserved ones. */
+  private claimNext(next: { limit: number }): ClaimNext | undefined {
+    return next.limit > 0
+      ? { limit: next.limit, workflowNames: this.deps.registry.names() }
+      : undefined;
+  }
+
+  /** Starts the tasks a final write claimed, in the finishing tasks' slots and the reserved ones. */
   private async startNext(
-    task: RunningTask,
+    finishing: readonly RunningTask[],
     next: { limit: number; extra: number },
     claimed: readonly ClaimedTask[],
   ): Promise<void> {
     const { slots, store, clock, runnerId } = this.deps;
+    if (next.limit === 0) return;
     this.backlog = claimed.length === next.limit;
     if (!this.claiming && claimed.length > 0) {
       // Shutdown began during the write: hand the new claims back unstarted.
@@ -358,15 +406,16 @@ export class Executor {
       await store.releaseClaims({ claims: claimed, nowMs: clock.now(), runnerId });
       return;
     }
-    let unused = next.extra;
-    if (claimed.length > 0 && task.holdsSlot) {
-      // The finishing task's slot passes to the first claimed task.
-      task.holdsSlot = false;
-      unused -= claimed.length - 1;
-    } else {
-      unused -= claimed.length;
+    // The finishing tasks' slots pass to the claimed tasks first, then the reserved ones.
+    let unplaced = claimed.length;
+    for (const task of finishing) {
+      if (unplaced === 0) break;
+      if (task.holdsSlot) {
+        task.holdsSlot = false;
+        unplaced -= 1;
+      }
     }
-    slots.release(unused);
+    slots.release(next.extra - unplaced);
     if (claimed.length === 0) return;
     this.deps.metrics.claimAttempt('claimed', claimed.length);
     for (const claim of claimed) this.start(claim);
@@ -425,8 +474,22 @@ export class Executor {
     await store.setDeferred({ ...task.ref, nowMs: clock.now(), runnerId, deferred: false });
   }
 
-  /** Heartbeats every held claim in one statement; aborts tasks whose claim is gone. */
+  /**
+   * Heartbeats every held claim in one statement; aborts tasks whose claim is gone. A tick
+   * that finds the previous heartbeat still running skips: two of them in flight would update
+   * the same rows from two transactions, which only queue (or deadlock) behind each other.
+   */
   async heartbeat(): Promise<void> {
+    if (this.heartbeating) return;
+    this.heartbeating = true;
+    try {
+      await this.heartbeatOnce();
+    } finally {
+      this.heartbeating = false;
+    }
+  }
+
+  private async heartbeatOnce(): Promise<void> {
     const tasks = [...this.running.values()].filter((t) => !t.finished);
     if (tasks.length === 0) return;
     const lost = await this.deps.store.heartbeat({

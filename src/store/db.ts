@@ -12,6 +12,11 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Capabilities {
   /** `FOR UPDATE SKIP LOCKED` in claim sub-selects. */
   readonly skipLocked: boolean;
+  /**
+   * Concurrent writers with row locks (`SELECT … FOR UPDATE`), so lock order matters; SQLite
+   * has one writer at a time and needs none.
+   */
+  readonly rowLocks: boolean;
   /** Cross-process wake-ups through `LISTEN/NOTIFY`. */
   readonly listenNotify: boolean;
 }

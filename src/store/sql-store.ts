@@ -22,15 +22,15 @@ import {
   getTerminalExecutions,
   listExecutions,
 } from './ops/queries.js';
-import { completeTask, failTask, scheduleRetry, setDeferred } from './ops/tasks.js';
-import type { ClaimNext, ClaimWrite, FinishOutcome, Store } from './store.js';
+import { completeTasks, failTask, scheduleRetry, setDeferred } from './ops/tasks.js';
+import type { ClaimNext, FinishOutcome, Store } from './store.js';
 
 const READ = { readOnly: true } as const;
 
 /** Claims the next tasks after a final write, in its transaction, when asked to. */
 async function finish(
   tx: Tx,
-  input: ClaimWrite & { claimNext?: ClaimNext },
+  input: { nowMs: number; runnerId: string; claimNext?: ClaimNext },
   held: boolean,
 ): Promise<FinishOutcome> {
   const next = input.claimNext;
@@ -61,7 +61,21 @@ export function createSqlStore(db: Db): Store {
     claimReadyTasks: (input) => db.transaction((tx) => claimReadyTasks(tx, input)),
     heartbeat: (input) => db.transaction((tx) => heartbeat(tx, input)),
     completeTask: (input) =>
-      db.transaction(async (tx) => finish(tx, input, await completeTask(tx, input))),
+      db.transaction(async (tx) => {
+        const { taskExecutionId, claimId, executionId, output } = input;
+        const [held] = await completeTasks(tx, {
+          completions: [{ taskExecutionId, claimId, executionId, output }],
+          nowMs: input.nowMs,
+          runnerId: input.runnerId,
+        });
+        return finish(tx, input, held!);
+      }),
+    completeTasks: (input) =>
+      db.transaction(async (tx) => {
+        const held = await completeTasks(tx, input);
+        const { claimed } = await finish(tx, input, true);
+        return { held, claimed };
+      }),
     failTask: (input) => db.transaction(async (tx) => finish(tx, input, await failTask(tx, input))),
     scheduleRetry: (input) => db.transaction((tx) => scheduleRetry(tx, input)),
     setDeferred: (input) => db.transaction((tx) => setDeferred(tx, input)),

@@ -84,6 +84,19 @@ export interface FinishOutcome {
   readonly claimed: readonly ClaimedTask[];
 }
 
+/** One successful attempt, for {@link Store.completeTasks}. */
+export interface Completion extends ClaimRef {
+  readonly executionId: string;
+  readonly output: JsonObject;
+}
+
+/** Result of {@link Store.completeTasks}. */
+export interface CompletionsOutcome {
+  /** Per completion, in input order: false when its claim was lost (nothing written). */
+  readonly held: readonly boolean[];
+  readonly claimed: readonly ClaimedTask[];
+}
+
 /** Identifies a claim held by a runner. */
 export interface ClaimRef {
   readonly taskExecutionId: string;
@@ -141,11 +154,21 @@ export interface Store extends TriggerStore, CronStore, DefinitionStore {
   heartbeat(input: { claims: readonly ClaimRef[]; nowMs: number }): Promise<ClaimRef[]>;
   /** Records success and the output context; readies or skips dependents; may end the workflow. */
   completeTask(
-    input: ClaimWrite & { output: JsonObject; claimNext?: ClaimNext },
+    input: ClaimWrite & { executionId: string; output: JsonObject; claimNext?: ClaimNext },
   ): Promise<FinishOutcome>;
+  /**
+   * Records several successful attempts in one transaction with set-based statements (what a
+   * runner's slots finish together); returns, in input order, whether each claim was held.
+   */
+  completeTasks(input: {
+    completions: readonly Completion[];
+    nowMs: number;
+    runnerId: string;
+    claimNext?: ClaimNext;
+  }): Promise<CompletionsOutcome>;
   /** Records final failure; readies or skips dependents; may end the workflow. */
   failTask(
-    input: ClaimWrite & { errorMessage: string; claimNext?: ClaimNext },
+    input: ClaimWrite & { executionId: string; errorMessage: string; claimNext?: ClaimNext },
   ): Promise<FinishOutcome>;
   /** Records a failed attempt and makes the task Ready again at `retryAtMs` with `attempt + 1`. */
   scheduleRetry(

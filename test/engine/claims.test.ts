@@ -57,6 +57,7 @@ describe('claims, heartbeats and hand-over', () => {
     expect(tasks[0]!.status).toBe('Running');
     expect(tasks[0]!.claimedBy).toBe('thief');
     const late = await store.completeTask({
+      executionId: handle.executionId,
       taskExecutionId: stolen!.taskExecutionId,
       claimId: 'not-the-thief-claim',
       output: {},

@@ -44,6 +44,7 @@ describe('claiming with a final write', () => {
 
     const a = scheduled.claimed[0]!;
     const afterA = await store.completeTask({
+      executionId: id,
       taskExecutionId: a.taskExecutionId,
       claimId: a.claimId,
       output: { a: true },
@@ -63,6 +64,7 @@ describe('claiming with a final write', () => {
     // Without claimNext (or with a limit of 0) the next dependent stays Ready for any runner.
     const b = afterA.claimed[0]!;
     const afterB = await store.completeTask({
+      executionId: id,
       taskExecutionId: b.taskExecutionId,
       claimId: b.claimId,
       output: {},
@@ -95,5 +97,58 @@ describe('claiming with a final write', () => {
       workflowNames: ['chain'],
     });
     expect(claimed.map((c) => c.taskId)).toEqual(['a']);
+  });
+
+  it('completes tasks of several executions in one call, reporting a lost claim in its place', async () => {
+    store = await openStore(freshDatabaseUrl());
+    await store.migrate();
+    const single: NewTask[] = [
+      {
+        taskId: 'only',
+        position: 0,
+        dependencies: [],
+        dependents: [],
+        triggerRule: { type: 'always' },
+      },
+    ];
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    const claims = [];
+    for (const id of ids) {
+      const { claimed } = await store.scheduleExecution({
+        id,
+        workflowName: 'single',
+        workflowVersion: 'v1',
+        initialContext: { id },
+        tasks: single,
+        nowMs: 1_000,
+        runnerId: RUNNER,
+        claimRoots: 1,
+      });
+      claims.push(claimed[0]!);
+    }
+    const outcome = await store.completeTasks({
+      completions: claims.map((c, i) => ({
+        taskExecutionId: c.taskExecutionId,
+        // The second claim was lost (a wrong claim id): nothing may be written for it.
+        claimId: i === 1 ? 'not-the-claim' : c.claimId,
+        executionId: c.executionId,
+        output: { done: i },
+      })),
+      nowMs: 2_000,
+      runnerId: RUNNER,
+    });
+    expect(outcome).toEqual({ held: [true, false, true], claimed: [] });
+    const records = await Promise.all(ids.map((id) => store!.getExecution(id)));
+    expect(records.map((r) => r?.status)).toEqual(['Completed', 'Running', 'Completed']);
+    expect(records[0]?.finalContext).toEqual({ done: 0 });
+    expect(records[2]?.finalContext).toEqual({ done: 2 });
+    const events = await store.getEvents(ids[2]!);
+    expect(events.map((e) => e.type)).toEqual([
+      'task_ready',
+      'workflow_started',
+      'task_started',
+      'task_completed',
+      'workflow_completed',
+    ]);
   });
 });

@@ -9,7 +9,7 @@ import type { Tx } from '../db.js';
 import { EventType } from '../rows.js';
 import type { ClaimRef, ClaimedTask, SweepOutcome } from '../store.js';
 import { appendEvent, placeholders } from './events.js';
-import { recordFinished } from './progress.js';
+import { lockExecutions, recordFinished } from './progress.js';
 
 interface ClaimedRow {
   id: string;
@@ -68,10 +68,17 @@ export async function claimReadyTasks(
      WHERE id IN (${placeholders(executionIds.length)})`,
     executionIds,
   );
+  // Rows of executions are locked in id order (see `lockExecutions`).
+  executionIds.sort();
+  const lockInOrder = tx.capabilities.rowLocks
+    ? `id IN (SELECT id FROM workflow_executions WHERE id IN (${placeholders(executionIds.length)})
+       AND status = 'Pending' ORDER BY id FOR UPDATE) AND `
+    : '';
   const started = await tx.all<{ id: string }>(
     `UPDATE workflow_executions SET status = 'Running', started_at_ms = ?, updated_at_ms = ?
-     WHERE id IN (${placeholders(executionIds.length)}) AND status = 'Pending' RETURNING id`,
-    [input.nowMs, input.nowMs, ...executionIds],
+     WHERE ${lockInOrder}id IN (${placeholders(executionIds.length)}) AND status = 'Pending'
+     RETURNING id`,
+    [input.nowMs, input.nowMs, ...(tx.capabilities.rowLocks ? executionIds : []), ...executionIds],
   );
   for (const { id } of started) {
     appendEvent(tx, {
@@ -109,31 +116,30 @@ export async function claimReadyTasks(
   return result;
 }
 
-function groupByClaim(claims: readonly ClaimRef[]): Map<string, string[]> {
-  const groups = new Map<string, string[]>();
-  for (const claim of claims) {
-    const ids = groups.get(claim.claimId) ?? [];
-    ids.push(claim.taskExecutionId);
-    groups.set(claim.claimId, ids);
-  }
-  return groups;
-}
-
-/** Refreshes heartbeats; returns the claims that are no longer held by their holder. */
+/**
+ * Refreshes heartbeats in one statement; returns the claims that are no longer held by their
+ * holder. With row locks the rows are locked in id order first, the order every multi-row
+ * writer of running tasks uses, so a heartbeat never deadlocks with the sweeper.
+ */
 export async function heartbeat(
   tx: Tx,
   input: { claims: readonly ClaimRef[]; nowMs: number },
 ): Promise<ClaimRef[]> {
-  const held = new Set<string>();
-  for (const [claimId, ids] of groupByClaim(input.claims)) {
-    const rows = await tx.all<{ id: string }>(
-      `UPDATE task_executions SET heartbeat_at_ms = ?
-       WHERE claim_id = ? AND status IN ('Running', 'Deferred') AND id IN (${placeholders(ids.length)})
-       RETURNING id`,
-      [input.nowMs, claimId, ...ids],
-    );
-    for (const row of rows) held.add(`${row.id}/${claimId}`);
-  }
+  if (input.claims.length === 0) return [];
+  const ids = input.claims.map((claim) => claim.taskExecutionId);
+  const pairs = input.claims.flatMap((claim) => [claim.taskExecutionId, claim.claimId]);
+  const lockInOrder = tx.capabilities.rowLocks
+    ? `id IN (SELECT id FROM task_executions WHERE id IN (${placeholders(ids.length)})
+       ORDER BY id FOR UPDATE) AND `
+    : '';
+  const rows = await tx.all<{ id: string; claim_id: string }>(
+    `UPDATE task_executions SET heartbeat_at_ms = ?
+     WHERE ${lockInOrder}(id, claim_id) IN (VALUES ${input.claims.map(() => '(?, ?)').join(', ')})
+       AND status IN ('Running', 'Deferred')
+     RETURNING id, claim_id`,
+    [input.nowMs, ...(tx.capabilities.rowLocks ? ids : []), ...pairs],
+  );
+  const held = new Set(rows.map((row) => `${row.id}/${row.claim_id}`));
   return input.claims.filter((claim) => !held.has(`${claim.taskExecutionId}/${claim.claimId}`));
 }
 
@@ -194,10 +200,13 @@ export async function sweepStaleClaims(
   );
   let recovered = 0;
   let abandoned = 0;
+  // Row locks in id order, like heartbeats: the sweep and a late heartbeat never deadlock.
+  stale.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const row of stale) {
     const guard = `id = ? AND status IN ('Running', 'Deferred') AND heartbeat_at_ms < ?`;
     const recoveries = Number(row.recovery_attempts);
     if (recoveries >= input.maxRecoveryAttempts) {
+      await lockExecutions(tx, [row.execution_id]);
       const message =
         `ABANDONED: task '${row.task_id}' lost its runner (${row.claimed_by ?? 'unknown'}) ` +
         `${recoveries + 1} times; it was recovered ${recoveries} time(s), the limit set by maxRecoveryAttempts.`;

@@ -133,7 +133,7 @@ export function insertExecution(tx: Tx, input: NewExecution): ScheduledExecution
 }
 
 async function loadForUpdate(tx: Tx, executionId: string): Promise<ExecutionRow> {
-  const lock = tx.capabilities.skipLocked ? ' FOR UPDATE' : '';
+  const lock = tx.capabilities.rowLocks ? ' FOR UPDATE' : '';
   const row = await tx.get<ExecutionRow>(`SELECT * FROM workflow_executions WHERE id = ?${lock}`, [
     executionId,
   ]);

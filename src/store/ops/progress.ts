@@ -7,7 +7,7 @@
 import type { JsonObject } from '../../core/json.js';
 import { mergeAll } from '../../core/merge.js';
 import { describeRule, evaluateRule, type TriggerRule } from '../../core/rules.js';
-import type { Tx } from '../db.js';
+import type { SqlValue, Tx } from '../db.js';
 import { EventType } from '../rows.js';
 import { appendEvent, placeholders } from './events.js';
 import { closeScheduleRuns } from './schedule-links.js';
@@ -82,6 +82,23 @@ export interface Finished {
   readonly runnerId: string | null;
 }
 
+/**
+ * Locks execution rows in id order before their tasks' dependents and counters are touched.
+ * Every writer that settles tasks takes these locks first and in the same order, so two
+ * transactions settling tasks of the same executions queue instead of deadlocking (a deadlock
+ * costs PostgreSQL's `deadlock_timeout`, a second, before it is even detected).
+ */
+export async function lockExecutions(tx: Tx, executionIds: Iterable<string>): Promise<void> {
+  if (!tx.capabilities.rowLocks) return;
+  const ids = [...new Set(executionIds)].sort();
+  if (ids.length === 0) return;
+  await tx.all(
+    `SELECT id FROM workflow_executions WHERE id IN (${placeholders(ids.length)})
+     ORDER BY id FOR UPDATE`,
+    ids,
+  );
+}
+
 /** Appends the event of a task that just finished and settles its dependents, in one go. */
 export async function recordFinished(tx: Tx, finished: Finished): Promise<void> {
   appendEvent(tx, {
@@ -92,7 +109,7 @@ export async function recordFinished(tx: Tx, finished: Finished): Promise<void> 
     runnerId: finished.runnerId,
     nowMs: finished.nowMs,
   });
-  await settle(
+  const closed = await propagate(
     tx,
     finished.executionId,
     {
@@ -103,19 +120,28 @@ export async function recordFinished(tx: Tx, finished: Finished): Promise<void> 
     finished.nowMs,
     finished.runnerId,
   );
+  await closeTasks(tx, [closed], finished.nowMs, finished.runnerId);
+}
+
+/** Tasks of one execution that became terminal in the current transaction. */
+export interface Closed {
+  readonly executionId: string;
+  readonly closed: number;
+  readonly failed: number;
 }
 
 /**
- * Propagates terminal transitions to dependents, then updates the execution's counters and, when
- * no task is open any more, records the outcome. Skips cascade through the same worklist.
+ * Propagates a terminal transition to the task's dependents: each whose dependencies are all
+ * terminal becomes Ready or Skipped; skips cascade through the same worklist. Returns how many
+ * tasks closed (for {@link closeTasks}).
  */
-export async function settle(
+export async function propagate(
   tx: Tx,
   executionId: string,
   first: Settled,
   nowMs: number,
   runnerId: string | null,
-): Promise<void> {
+): Promise<Closed> {
   const worklist: Settled[] = [first];
   let closed = 0;
   let failed = 0;
@@ -173,77 +199,164 @@ export async function settle(
       }
     }
   }
-  const counters = await tx.get<{ open_tasks: number }>(
-    `UPDATE workflow_executions
-     SET open_tasks = open_tasks - ?, failed_tasks = failed_tasks + ?, updated_at_ms = ?
-     WHERE id = ? RETURNING open_tasks`,
-    [closed, failed, nowMs, executionId],
-  );
-  if (counters !== undefined && Number(counters.open_tasks) <= 0) {
-    await finishExecution(tx, executionId, nowMs, runnerId);
-  }
+  return { executionId, closed, failed };
 }
 
 /**
- * The final context: smart merge of every completed task's output in topological order (ties in
- * declared order), which is deterministic whatever order the tasks finished in.
+ * Applies closed-task counts to their executions in one statement and records the outcome of
+ * every execution that has no open task left. Counts of one execution are summed first: an
+ * UPDATE … FROM joins each target row once.
  */
+export async function closeTasks(
+  tx: Tx,
+  counts: readonly Closed[],
+  nowMs: number,
+  runnerId: string | null,
+): Promise<void> {
+  const byExecution = new Map<string, { closed: number; failed: number }>();
+  for (const { executionId, closed, failed } of counts) {
+    const sum = byExecution.get(executionId) ?? { closed: 0, failed: 0 };
+    sum.closed += closed;
+    sum.failed += failed;
+    byExecution.set(executionId, sum);
+  }
+  if (byExecution.size === 0) return;
+  const values: SqlValue[] = [];
+  for (const [id, { closed, failed }] of byExecution) values.push(id, closed, failed);
+  const rows = await tx.all<{ id: string; open_tasks: number | string }>(
+    `UPDATE workflow_executions
+     SET open_tasks = open_tasks - v.column2, failed_tasks = failed_tasks + v.column3,
+         updated_at_ms = ?
+     FROM (VALUES ${valueRows(byExecution.size, '(?, CAST(? AS INTEGER), CAST(? AS INTEGER))')}) AS v
+     WHERE id = v.column1
+     RETURNING id, open_tasks`,
+    [nowMs, ...values],
+  );
+  const done = rows.filter((row) => Number(row.open_tasks) <= 0).map((row) => row.id);
+  if (done.length > 0) await finishExecutions(tx, done, nowMs, runnerId);
+}
+
+/** `n` copies of a VALUES row, comma separated. */
+function valueRows(n: number, row: string): string {
+  return new Array<string>(n).fill(row).join(', ');
+}
+
+/**
+ * Propagates terminal transitions to dependents, then updates the execution's counters and, when
+ * no task is open any more, records the outcome. Skips cascade through the same worklist.
+ */
+export async function settle(
+  tx: Tx,
+  executionId: string,
+  first: Settled,
+  nowMs: number,
+  runnerId: string | null,
+): Promise<void> {
+  const closed = await propagate(tx, executionId, first, nowMs, runnerId);
+  await closeTasks(tx, [closed], nowMs, runnerId);
+}
+
+/** The final context and failed tasks of an execution (see {@link finalContextsOf}). */
 export async function finalContextOf(
   tx: Tx,
   executionId: string,
 ): Promise<{ context: JsonObject; failedTaskIds: string[] }> {
-  const rows = await tx.all<{ task_id: string; status: string; output_context: string | null }>(
-    `SELECT task_id, status, output_context FROM task_executions WHERE execution_id = ? ORDER BY position`,
-    [executionId],
-  );
-  const outputs: JsonObject[] = [];
-  const failedTaskIds: string[] = [];
-  for (const row of rows) {
-    if (row.status === 'Completed' && row.output_context !== null) {
-      outputs.push(JSON.parse(row.output_context) as JsonObject);
-    } else if (row.status === 'Failed') {
-      failedTaskIds.push(row.task_id);
-    }
-  }
-  const context = outputs.length > 0 ? mergeAll(outputs) : await initialContextOf(tx, executionId);
-  return { context, failedTaskIds };
+  return (await finalContextsOf(tx, [executionId])).get(executionId)!;
 }
 
-/** Records the workflow outcome exactly once (the status guard makes racing writers no-ops). */
-async function finishExecution(
+/**
+ * Final contexts: the smart merge of every completed task's output in topological order (ties
+ * in declared order), deterministic whatever order the tasks finished in; the initial context
+ * when no task completed. Read for several executions with one query.
+ */
+export async function finalContextsOf(
   tx: Tx,
-  executionId: string,
+  executionIds: readonly string[],
+): Promise<Map<string, { context: JsonObject; failedTaskIds: string[] }>> {
+  const rows = await tx.all<{
+    execution_id: string;
+    task_id: string;
+    status: string;
+    output_context: string | null;
+  }>(
+    `SELECT execution_id, task_id, status, output_context FROM task_executions
+     WHERE execution_id IN (${placeholders(executionIds.length)}) ORDER BY execution_id, position`,
+    executionIds,
+  );
+  const parts = new Map(
+    executionIds.map((id) => [id, { outputs: [] as JsonObject[], failedTaskIds: [] as string[] }]),
+  );
+  for (const row of rows) {
+    const part = parts.get(row.execution_id)!;
+    if (row.status === 'Completed' && row.output_context !== null) {
+      part.outputs.push(JSON.parse(row.output_context) as JsonObject);
+    } else if (row.status === 'Failed') {
+      part.failedTaskIds.push(row.task_id);
+    }
+  }
+  const result = new Map<string, { context: JsonObject; failedTaskIds: string[] }>();
+  for (const [id, part] of parts) {
+    const context =
+      part.outputs.length > 0 ? mergeAll(part.outputs) : await initialContextOf(tx, id);
+    result.set(id, { context, failedTaskIds: part.failedTaskIds });
+  }
+  return result;
+}
+
+/**
+ * Records the outcome of executions whose tasks are all terminal, exactly once each (the
+ * status guard makes racing writers no-ops): one statement for all of them.
+ */
+async function finishExecutions(
+  tx: Tx,
+  executionIds: readonly string[],
   nowMs: number,
   runnerId: string | null,
 ): Promise<void> {
-  const { context, failedTaskIds } = await finalContextOf(tx, executionId);
-  const status = failedTaskIds.length > 0 ? 'Failed' : 'Completed';
-  const errorMessage =
-    failedTaskIds.length > 0
-      ? `${failedTaskIds.length} task(s) failed: ${failedTaskIds.join(', ')}`
-      : null;
-  const finished = await tx.get<{
+  const contexts = await finalContextsOf(tx, executionIds);
+  const outcomes = new Map<
+    string,
+    { status: 'Completed' | 'Failed'; errorMessage: string | null }
+  >();
+  const values: SqlValue[] = [];
+  for (const [id, { context, failedTaskIds }] of contexts) {
+    const failed = failedTaskIds.length > 0;
+    const outcome = {
+      status: failed ? ('Failed' as const) : ('Completed' as const),
+      errorMessage: failed
+        ? `${failedTaskIds.length} task(s) failed: ${failedTaskIds.join(', ')}`
+        : null,
+    };
+    outcomes.set(id, outcome);
+    values.push(id, outcome.status, JSON.stringify(context), outcome.errorMessage);
+  }
+  const finished = await tx.all<{
+    id: string;
     started_at_ms: number | null;
     created_at_ms: number;
     schedule_linked: number | string;
   }>(
     `UPDATE workflow_executions
-     SET status = ?, final_context = ?, error_message = ?, completed_at_ms = ?, updated_at_ms = ?
-     WHERE id = ? AND status IN ('Pending', 'Running', 'Paused')
-     RETURNING started_at_ms, created_at_ms, schedule_linked`,
-    [status, JSON.stringify(context), errorMessage, nowMs, nowMs, executionId],
+     SET status = v.column2, final_context = v.column3, error_message = v.column4,
+         completed_at_ms = ?, updated_at_ms = ?
+     FROM (VALUES ${valueRows(contexts.size, '(?, ?, ?, ?)')}) AS v
+     WHERE id = v.column1 AND status IN ('Pending', 'Running', 'Paused')
+     RETURNING id, started_at_ms, created_at_ms, schedule_linked`,
+    [nowMs, nowMs, ...values],
   );
-  if (finished === undefined) return;
-  const startedAtMs = Number(finished.started_at_ms ?? finished.created_at_ms);
-  appendEvent(tx, {
-    executionId,
-    type: status === 'Failed' ? EventType.WorkflowFailed : EventType.WorkflowCompleted,
-    data: { durationMs: nowMs - startedAtMs, ...(errorMessage === null ? {} : { errorMessage }) },
-    runnerId,
-    nowMs,
-  });
-  if (Number(finished.schedule_linked) === 1) {
-    await closeScheduleRuns(tx, executionId, status, nowMs);
+  for (const row of finished) {
+    const { status, errorMessage } = outcomes.get(row.id)!;
+    const startedAtMs = Number(row.started_at_ms ?? row.created_at_ms);
+    appendEvent(tx, {
+      executionId: row.id,
+      type: status === 'Failed' ? EventType.WorkflowFailed : EventType.WorkflowCompleted,
+      data: { durationMs: nowMs - startedAtMs, ...(errorMessage === null ? {} : { errorMessage }) },
+      runnerId,
+      nowMs,
+    });
+    if (Number(row.schedule_linked) === 1) {
+      await closeScheduleRuns(tx, row.id, status, nowMs);
+    }
   }
-  tx.signal('executions');
+  if (finished.length > 0) tx.signal('executions');
 }

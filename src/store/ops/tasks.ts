@@ -2,12 +2,13 @@
  * Claim-guarded task writes. Each write names the claim it holds (`claimId`); a runner whose claim
  * was swept, released or cancelled writes nothing, so no attempt's outcome is recorded twice.
  */
-import type { JsonObject } from '../../core/json.js';
-import type { Tx } from '../db.js';
+import type { SqlValue, Tx } from '../db.js';
 import { EventType } from '../rows.js';
-import type { ClaimWrite } from '../store.js';
-import { appendEvent } from './events.js';
-import { recordFinished } from './progress.js';
+import type { ClaimWrite, Completion } from '../store.js';
+import { appendEvent, placeholders } from './events.js';
+import { closeTasks, lockExecutions, propagate, recordFinished, type Closed } from './progress.js';
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 const HELD = `id = ? AND claim_id = ? AND status IN ('Running', 'Deferred')`;
 
@@ -21,37 +22,81 @@ interface FinishedRow {
 
 const FINISHED_COLUMNS = 'execution_id, task_id, dependents, attempt, attempt_started_at_ms';
 
-/** Records success with its output; dependents are evaluated in the same transaction. */
-export async function completeTask(
+interface CompletedRow extends FinishedRow {
+  id: string;
+}
+
+/**
+ * Records successful attempts with their outputs, several in a few set-based statements:
+ * the claim-guarded update of every task at once, the dependents of each task that has some,
+ * then one counter update and one outcome update for all the executions involved. Returns,
+ * in input order, whether each claim was still held (a lost claim writes nothing).
+ */
+export async function completeTasks(
   tx: Tx,
-  input: ClaimWrite & { output: JsonObject },
-): Promise<boolean> {
-  const row = await tx.get<FinishedRow>(
-    `UPDATE task_executions
-     SET status = 'Completed', output_context = ?, error_message = NULL, completed_at_ms = ?,
-         claimed_by = NULL, claim_id = NULL, heartbeat_at_ms = NULL
-     WHERE ${HELD} RETURNING ${FINISHED_COLUMNS}`,
-    [JSON.stringify(input.output), input.nowMs, input.taskExecutionId, input.claimId],
+  input: { completions: readonly Completion[]; nowMs: number; runnerId: string },
+): Promise<boolean[]> {
+  if (input.completions.length === 0) return [];
+  await lockExecutions(
+    tx,
+    input.completions.map((c) => c.executionId),
   );
-  if (row === undefined) return false;
-  await recordFinished(tx, {
-    executionId: row.execution_id,
-    taskId: row.task_id,
-    dependentsJson: row.dependents,
-    failed: false,
-    event: EventType.TaskCompleted,
-    data: { attempt: Number(row.attempt), durationMs: durationOf(row, input.nowMs) },
-    nowMs: input.nowMs,
-    runnerId: input.runnerId,
-  });
-  return true;
+  const values: SqlValue[] = [];
+  for (const c of input.completions) {
+    values.push(c.taskExecutionId, c.claimId, JSON.stringify(c.output));
+  }
+  // Task rows are locked in id order, as heartbeats lock them (see `heartbeat`).
+  const ids = input.completions.map((c) => c.taskExecutionId);
+  const lockInOrder = tx.capabilities.rowLocks
+    ? `id IN (SELECT id FROM task_executions WHERE id IN (${placeholders(ids.length)})
+       ORDER BY id FOR UPDATE) AND `
+    : '';
+  const rows = await tx.all<CompletedRow>(
+    `UPDATE task_executions
+     SET status = 'Completed', output_context = v.column3, error_message = NULL,
+         completed_at_ms = ?, claimed_by = NULL, claim_id = NULL, heartbeat_at_ms = NULL
+     FROM (VALUES ${new Array<string>(input.completions.length).fill('(?, ?, ?)').join(', ')}) AS v
+     WHERE ${lockInOrder}id = v.column1 AND claim_id = v.column2
+       AND status IN ('Running', 'Deferred')
+     RETURNING id, ${FINISHED_COLUMNS}`,
+    [input.nowMs, ...values, ...(tx.capabilities.rowLocks ? ids : [])],
+  );
+  const closed: Closed[] = [];
+  // In a fixed order, like the locks: dependents of one execution are updated together.
+  rows.sort((a, b) => compare(a.execution_id, b.execution_id) || compare(a.task_id, b.task_id));
+  for (const row of rows) {
+    appendEvent(tx, {
+      executionId: row.execution_id,
+      taskId: row.task_id,
+      type: EventType.TaskCompleted,
+      data: { attempt: Number(row.attempt), durationMs: durationOf(row, input.nowMs) },
+      runnerId: input.runnerId,
+      nowMs: input.nowMs,
+    });
+    const dependents = JSON.parse(row.dependents) as string[];
+    closed.push(
+      dependents.length === 0
+        ? { executionId: row.execution_id, closed: 1, failed: 0 }
+        : await propagate(
+            tx,
+            row.execution_id,
+            { taskId: row.task_id, failed: false, dependents },
+            input.nowMs,
+            input.runnerId,
+          ),
+    );
+  }
+  await closeTasks(tx, closed, input.nowMs, input.runnerId);
+  const held = new Set(rows.map((row) => row.id));
+  return input.completions.map((c) => held.has(c.taskExecutionId));
 }
 
 /** Records final failure; dependents are evaluated in the same transaction. */
 export async function failTask(
   tx: Tx,
-  input: ClaimWrite & { errorMessage: string },
+  input: ClaimWrite & { executionId: string; errorMessage: string },
 ): Promise<boolean> {
+  await lockExecutions(tx, [input.executionId]);
   const row = await tx.get<FinishedRow>(
     `UPDATE task_executions
      SET status = 'Failed', error_message = ?, completed_at_ms = ?,

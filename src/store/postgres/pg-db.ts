@@ -244,7 +244,11 @@ class PgTx implements Tx {
 /** A pooled PostgreSQL database, optionally confined to one tenant schema. */
 export class PgDb implements Db {
   readonly dialect = 'postgres' as const;
-  readonly capabilities: Capabilities = { skipLocked: true, listenNotify: true };
+  readonly capabilities: Capabilities = {
+    skipLocked: true,
+    rowLocks: true,
+    listenNotify: true,
+  };
   /** The schema every connection works in. */
   readonly schema: string;
   private readonly pool: pg.Pool;

@@ -118,7 +118,11 @@ class SqliteTx implements Tx {
  */
 class SqliteConnection {
   readonly dialect = 'sqlite' as const;
-  readonly capabilities: Capabilities = { skipLocked: false, listenNotify: false };
+  readonly capabilities: Capabilities = {
+    skipLocked: false,
+    rowLocks: false,
+    listenNotify: false,
+  };
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly listeners = new Set<(notice: CommitNotice) => void>();
