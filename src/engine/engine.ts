@@ -23,7 +23,8 @@ import {
 } from '../errors.js';
 import type { CommitNotice } from '../store/db.js';
 import type { ExecutionEvent, ExecutionRecord, NewEvent, WorkflowStatus } from '../store/rows.js';
-import type { ScheduledExecution, Store } from '../store/store.js';
+import type { NewExecution, ScheduledExecution, Store } from '../store/store.js';
+import { Batcher } from './batcher.js';
 import { Executor } from './executor.js';
 import { noMetrics, type EngineMetrics } from './metrics.js';
 import type { EngineService, ServiceContext } from './service.js';
@@ -80,6 +81,11 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   private readonly executor: Executor;
   private readonly wakeup: Wakeup;
   private readonly waiters: Waiters;
+  /**
+   * Executions scheduled by concurrent callers share one transaction: at once when none is in
+   * flight, else together as soon as the one in flight ends (see {@link Batcher}).
+   */
+  private readonly schedules: Batcher<NewExecution, ScheduledExecution>;
   private readonly listeners = new Set<(event: RunnerEvent) => void>();
   private readonly stops: (() => void)[] = [];
   private readonly services: EngineService[] = [];
@@ -101,6 +107,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     this.clock = clock;
     this.slots = new Slots(config.maxConcurrentTasks);
     this.waiters = new Waiters(store);
+    this.schedules = new Batcher((inputs) => store.scheduleExecutions(inputs), 'eager');
     this.wakeup = new Wakeup(() => this.executor.claimPass());
     this.executor = new Executor({
       store,
@@ -311,7 +318,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     );
     let scheduled: ScheduledExecution;
     try {
-      scheduled = await this.store.scheduleExecution({
+      scheduled = await this.schedules.add({
         id: randomUUID(),
         workflowName,
         workflowVersion: workflow.version,

@@ -58,6 +58,8 @@ export function createSqlStore(db: Db): Store {
 
     scheduleExecution: (input) =>
       db.transaction((tx) => Promise.resolve(insertExecution(tx, input))),
+    scheduleExecutions: (inputs) =>
+      db.transaction((tx) => Promise.resolve(inputs.map((input) => insertExecution(tx, input)))),
     claimReadyTasks: (input) => db.transaction((tx) => claimReadyTasks(tx, input)),
     heartbeat: (input) => db.transaction((tx) => heartbeat(tx, input)),
     completeTask: (input) =>

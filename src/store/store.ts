@@ -143,6 +143,8 @@ export interface Store extends TriggerStore, CronStore, DefinitionStore {
    * the scheduling runner when `claimRoots` asks for it.
    */
   scheduleExecution(input: NewExecution): Promise<ScheduledExecution>;
+  /** Schedules several executions in one transaction (see {@link scheduleExecution}). */
+  scheduleExecutions(inputs: readonly NewExecution[]): Promise<ScheduledExecution[]>;
   /** Claims up to `limit` Ready tasks (oldest first) of the named workflows, atomically. */
   claimReadyTasks(input: {
     runnerId: string;
