@@ -34,29 +34,46 @@ interface DependencyRow {
   output_context: string | null;
 }
 
+/** The status and output of a task this transaction just finished, known without a read. */
+export interface KnownResult {
+  readonly status: string;
+  readonly output: JsonObject | null;
+}
+
 /**
  * The context a task starts from: the smart merge of its completed dependencies' outputs in
  * declared order. When none completed (all failed or skipped) it starts from the initial context,
- * so an `always` task downstream of a failure still sees the workflow's input.
+ * so an `always` task downstream of a failure still sees the workflow's input. Dependencies that
+ * finished in this very transaction (`known`) need no read: a chain step reads nothing.
  */
 async function inputContextFor(
   tx: Tx,
   executionId: string,
   dependencies: readonly string[],
+  known: ReadonlyMap<string, KnownResult>,
 ): Promise<{ context: JsonObject | null; statuses: Map<string, string> }> {
-  const rows = await tx.all<DependencyRow>(
-    `SELECT task_id, status, output_context FROM task_executions
-     WHERE execution_id = ? AND task_id IN (${placeholders(dependencies.length)})`,
-    [executionId, ...dependencies],
-  );
-  const byId = new Map(rows.map((row) => [row.task_id, row]));
-  const statuses = new Map(rows.map((row) => [row.task_id, row.status]));
+  const byId = new Map<string, KnownResult>();
+  const unknown = dependencies.filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    const rows = await tx.all<DependencyRow>(
+      `SELECT task_id, status, output_context FROM task_executions
+       WHERE execution_id = ? AND task_id IN (${placeholders(unknown.length)})`,
+      [executionId, ...unknown],
+    );
+    for (const row of rows) {
+      byId.set(row.task_id, {
+        status: row.status,
+        output: row.output_context === null ? null : (JSON.parse(row.output_context) as JsonObject),
+      });
+    }
+  }
+  const statuses = new Map<string, string>();
   const outputs: JsonObject[] = [];
   for (const id of dependencies) {
-    const row = byId.get(id);
-    if (row?.status === 'Completed' && row.output_context !== null) {
-      outputs.push(JSON.parse(row.output_context) as JsonObject);
-    }
+    const result = known.get(id) ?? byId.get(id);
+    if (result === undefined) continue;
+    statuses.set(id, result.status);
+    if (result.status === 'Completed' && result.output !== null) outputs.push(result.output);
   }
   return { context: outputs.length > 0 ? mergeAll(outputs) : null, statuses };
 }
@@ -141,6 +158,7 @@ export async function propagate(
   first: Settled,
   nowMs: number,
   runnerId: string | null,
+  known: ReadonlyMap<string, KnownResult> = new Map(),
 ): Promise<Closed> {
   const worklist: Settled[] = [first];
   let closed = 0;
@@ -160,12 +178,13 @@ export async function propagate(
         continue;
       const dependencies = JSON.parse(row.dependencies) as string[];
       const rule = JSON.parse(row.trigger_rule) as TriggerRule;
-      const { context, statuses } = await inputContextFor(tx, executionId, dependencies);
+      const { context, statuses } = await inputContextFor(tx, executionId, dependencies, known);
       initial ??= context === null ? await initialContextOf(tx, executionId) : undefined;
       const input = context ?? initial ?? {};
       const ready = evaluateRule(rule, { taskStatus: (id) => statuses.get(id), context: input });
       if (ready) {
-        await tx.run(
+        // Nothing reads the result: on PostgreSQL it travels with the next statement.
+        tx.write(
           `UPDATE task_executions SET status = 'Ready', ready_at_ms = ?, input_context = ? WHERE id = ?`,
           [nowMs, context === null ? null : JSON.stringify(context), row.id],
         );
@@ -179,7 +198,7 @@ export async function propagate(
         tx.signal('tasks');
       } else {
         const reason = `Trigger rule not satisfied: ${describeRule(rule)}`;
-        await tx.run(
+        tx.write(
           `UPDATE task_executions SET status = 'Skipped', skip_reason = ?, completed_at_ms = ? WHERE id = ?`,
           [reason, nowMs, row.id],
         );

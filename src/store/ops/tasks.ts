@@ -6,7 +6,14 @@ import type { SqlValue, Tx } from '../db.js';
 import { EventType } from '../rows.js';
 import type { ClaimWrite, Completion } from '../store.js';
 import { appendEvent, placeholders } from './events.js';
-import { closeTasks, lockExecutions, propagate, recordFinished, type Closed } from './progress.js';
+import {
+  closeTasks,
+  lockExecutions,
+  propagate,
+  recordFinished,
+  type Closed,
+  type KnownResult,
+} from './progress.js';
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -64,6 +71,14 @@ export async function completeTasks(
   const closed: Closed[] = [];
   // In a fixed order, like the locks: dependents of one execution are updated together.
   rows.sort((a, b) => compare(a.execution_id, b.execution_id) || compare(a.task_id, b.task_id));
+  // What this batch completed, by execution: dependents read these outputs from memory.
+  const outputById = new Map(input.completions.map((c) => [c.taskExecutionId, c.output]));
+  const known = new Map<string, Map<string, KnownResult>>();
+  for (const row of rows) {
+    const results = known.get(row.execution_id) ?? new Map<string, KnownResult>();
+    results.set(row.task_id, { status: 'Completed', output: outputById.get(row.id) ?? null });
+    known.set(row.execution_id, results);
+  }
   for (const row of rows) {
     appendEvent(tx, {
       executionId: row.execution_id,
@@ -83,6 +98,7 @@ export async function completeTasks(
             { taskId: row.task_id, failed: false, dependents },
             input.nowMs,
             input.runnerId,
+            known.get(row.execution_id),
           ),
     );
   }
