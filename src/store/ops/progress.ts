@@ -147,10 +147,14 @@ export interface Closed {
   readonly failed: number;
 }
 
+/** A task of an execution that has just become terminal. */
+export interface SettledTask extends Settled {
+  readonly executionId: string;
+}
+
 /**
- * Propagates a terminal transition to the task's dependents: each whose dependencies are all
- * terminal becomes Ready or Skipped; skips cascade through the same worklist. Returns how many
- * tasks closed (for {@link closeTasks}).
+ * Propagates a terminal transition to the task's dependents (see {@link propagateAll}).
+ * Returns how many tasks closed (for {@link closeTasks}).
  */
 export async function propagate(
   tx: Tx,
@@ -158,28 +162,72 @@ export async function propagate(
   first: Settled,
   nowMs: number,
   runnerId: string | null,
-  known: ReadonlyMap<string, KnownResult> = new Map(),
 ): Promise<Closed> {
-  const worklist: Settled[] = [first];
-  let closed = 0;
-  let failed = 0;
-  let initial: JsonObject | undefined;
-  for (let next = worklist.shift(); next !== undefined; next = worklist.shift()) {
-    closed += 1;
-    if (next.failed) failed += 1;
-    for (const dependentId of next.dependents) {
-      const row = await tx.get<DependentRow>(
-        `UPDATE task_executions SET pending_deps = pending_deps - 1
-         WHERE execution_id = ? AND task_id = ?
-         RETURNING id, pending_deps, status, dependencies, dependents, trigger_rule`,
-        [executionId, dependentId],
-      );
-      if (row === undefined || Number(row.pending_deps) > 0 || row.status !== 'NotStarted')
-        continue;
+  const [closed] = await propagateAll(tx, [{ executionId, ...first }], nowMs, runnerId, new Map());
+  return closed!;
+}
+
+/**
+ * Propagates terminal transitions to dependents, level by level and set-based: one statement
+ * decrements the pending count of every dependent of the level (a join waiting for twenty
+ * tasks is decremented once by twenty); each that reaches zero becomes Ready or Skipped by its
+ * rule, and skipped ones form the next level. `known` holds, by execution, the results this
+ * transaction already knows (no read needed). Returns the closed counts per execution.
+ */
+export async function propagateAll(
+  tx: Tx,
+  settled: readonly SettledTask[],
+  nowMs: number,
+  runnerId: string | null,
+  known: Map<string, Map<string, KnownResult>>,
+): Promise<Closed[]> {
+  const counts = new Map<string, { closed: number; failed: number }>();
+  const initials = new Map<string, JsonObject>();
+  for (let level = settled; level.length > 0;) {
+    const decrements = new Map<string, { executionId: string; taskId: string; n: number }>();
+    for (const task of level) {
+      const count = counts.get(task.executionId) ?? { closed: 0, failed: 0 };
+      count.closed += 1;
+      if (task.failed) count.failed += 1;
+      counts.set(task.executionId, count);
+      for (const dependent of task.dependents) {
+        const key = `${task.executionId}\u0000${dependent}`;
+        const entry = decrements.get(key) ?? {
+          executionId: task.executionId,
+          taskId: dependent,
+          n: 0,
+        };
+        entry.n += 1;
+        decrements.set(key, entry);
+      }
+    }
+    if (decrements.size === 0) break;
+    const values: SqlValue[] = [];
+    for (const { executionId, taskId, n } of decrements.values())
+      values.push(executionId, taskId, n);
+    const rows = await tx.all<DependentRow & { execution_id: string; task_id: string }>(
+      `UPDATE task_executions SET pending_deps = pending_deps - v.column3
+       FROM (VALUES ${valueRows(decrements.size, '(?, ?, CAST(? AS INTEGER))')}) AS v
+       WHERE execution_id = v.column1 AND task_id = v.column2
+       RETURNING id, execution_id, task_id, pending_deps, status, dependencies, dependents,
+                 trigger_rule`,
+      values,
+    );
+    rows.sort((a, b) => compare(a.execution_id, b.execution_id) || compare(a.task_id, b.task_id));
+    const next: SettledTask[] = [];
+    for (const row of rows) {
+      if (Number(row.pending_deps) > 0 || row.status !== 'NotStarted') continue;
+      const executionId = row.execution_id;
+      const results = known.get(executionId) ?? new Map<string, KnownResult>();
+      known.set(executionId, results);
       const dependencies = JSON.parse(row.dependencies) as string[];
       const rule = JSON.parse(row.trigger_rule) as TriggerRule;
-      const { context, statuses } = await inputContextFor(tx, executionId, dependencies, known);
-      initial ??= context === null ? await initialContextOf(tx, executionId) : undefined;
+      const { context, statuses } = await inputContextFor(tx, executionId, dependencies, results);
+      let initial = initials.get(executionId);
+      if (context === null && initial === undefined) {
+        initial = await initialContextOf(tx, executionId);
+        initials.set(executionId, initial);
+      }
       const input = context ?? initial ?? {};
       const ready = evaluateRule(rule, { taskStatus: (id) => statuses.get(id), context: input });
       if (ready) {
@@ -190,7 +238,7 @@ export async function propagate(
         );
         appendEvent(tx, {
           executionId,
-          taskId: dependentId,
+          taskId: row.task_id,
           type: EventType.TaskReady,
           runnerId,
           nowMs,
@@ -204,22 +252,28 @@ export async function propagate(
         );
         appendEvent(tx, {
           executionId,
-          taskId: dependentId,
+          taskId: row.task_id,
           type: EventType.TaskSkipped,
           data: { reason },
           runnerId,
           nowMs,
         });
-        worklist.push({
-          taskId: dependentId,
+        results.set(row.task_id, { status: 'Skipped', output: null });
+        next.push({
+          executionId,
+          taskId: row.task_id,
           failed: false,
           dependents: JSON.parse(row.dependents) as string[],
         });
       }
     }
+    level = next;
   }
-  return { executionId, closed, failed };
+  return [...counts].map(([executionId, { closed, failed }]) => ({ executionId, closed, failed }));
 }
+
+/** Orders ids (code-unit order, as the locks are taken). */
+export const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Applies closed-task counts to their executions in one statement and records the outcome of

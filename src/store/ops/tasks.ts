@@ -8,14 +8,14 @@ import type { ClaimWrite, Completion } from '../store.js';
 import { appendEvent, placeholders } from './events.js';
 import {
   closeTasks,
+  compare,
   lockExecutions,
-  propagate,
+  propagateAll,
   recordFinished,
   type Closed,
   type KnownResult,
+  type SettledTask,
 } from './progress.js';
-
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 const HELD = `id = ? AND claim_id = ? AND status IN ('Running', 'Deferred')`;
 
@@ -79,6 +79,7 @@ export async function completeTasks(
     results.set(row.task_id, { status: 'Completed', output: outputById.get(row.id) ?? null });
     known.set(row.execution_id, results);
   }
+  const settled: SettledTask[] = [];
   for (const row of rows) {
     appendEvent(tx, {
       executionId: row.execution_id,
@@ -89,19 +90,17 @@ export async function completeTasks(
       nowMs: input.nowMs,
     });
     const dependents = JSON.parse(row.dependents) as string[];
-    closed.push(
-      dependents.length === 0
-        ? { executionId: row.execution_id, closed: 1, failed: 0 }
-        : await propagate(
-            tx,
-            row.execution_id,
-            { taskId: row.task_id, failed: false, dependents },
-            input.nowMs,
-            input.runnerId,
-            known.get(row.execution_id),
-          ),
-    );
+    if (dependents.length === 0)
+      closed.push({ executionId: row.execution_id, closed: 1, failed: 0 });
+    else
+      settled.push({
+        executionId: row.execution_id,
+        taskId: row.task_id,
+        failed: false,
+        dependents,
+      });
   }
+  closed.push(...(await propagateAll(tx, settled, input.nowMs, input.runnerId, known)));
   await closeTasks(tx, closed, input.nowMs, input.runnerId);
   const held = new Set(rows.map((row) => row.id));
   return input.completions.map((c) => held.has(c.taskExecutionId));
