@@ -206,7 +206,7 @@ export async function sweepStaleClaims(
     const guard = `id = ? AND status IN ('Running', 'Deferred') AND heartbeat_at_ms < ?`;
     const recoveries = Number(row.recovery_attempts);
     if (recoveries >= input.maxRecoveryAttempts) {
-      await lockExecutions(tx, [row.execution_id]);
+      lockExecutions(tx, [row.execution_id]);
       const message =
         `ABANDONED: task '${row.task_id}' lost its runner (${row.claimed_by ?? 'unknown'}) ` +
         `${recoveries + 1} times; it was recovered ${recoveries} time(s), the limit set by maxRecoveryAttempts.`;

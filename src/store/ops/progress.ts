@@ -105,11 +105,12 @@ export interface Finished {
  * transactions settling tasks of the same executions queue instead of deadlocking (a deadlock
  * costs PostgreSQL's `deadlock_timeout`, a second, before it is even detected).
  */
-export async function lockExecutions(tx: Tx, executionIds: Iterable<string>): Promise<void> {
+export function lockExecutions(tx: Tx, executionIds: Iterable<string>): void {
   if (!tx.capabilities.rowLocks) return;
   const ids = [...new Set(executionIds)].sort();
   if (ids.length === 0) return;
-  await tx.all(
+  // Its rows are not needed: the lock travels with the next statement (`tx.write`).
+  tx.write(
     `SELECT id FROM workflow_executions WHERE id IN (${placeholders(ids.length)})
      ORDER BY id FOR UPDATE`,
     ids,

@@ -44,7 +44,7 @@ export async function completeTasks(
   input: { completions: readonly Completion[]; nowMs: number; runnerId: string },
 ): Promise<boolean[]> {
   if (input.completions.length === 0) return [];
-  await lockExecutions(
+  lockExecutions(
     tx,
     input.completions.map((c) => c.executionId),
   );
@@ -111,7 +111,7 @@ export async function failTask(
   tx: Tx,
   input: ClaimWrite & { executionId: string; errorMessage: string },
 ): Promise<boolean> {
-  await lockExecutions(tx, [input.executionId]);
+  lockExecutions(tx, [input.executionId]);
   const row = await tx.get<FinishedRow>(
     `UPDATE task_executions
      SET status = 'Failed', error_message = ?, completed_at_ms = ?,

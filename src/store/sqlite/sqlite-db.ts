@@ -97,7 +97,9 @@ class SqliteTx implements Tx {
   write(sql: string, params: readonly SqlValue[] = []): void {
     // Synchronous here: an error throws at the call, inside the transaction function.
     try {
-      this.owner.statement(sql).run(...params);
+      const statement = this.owner.statement(sql);
+      if (statement.reader) statement.all(...params);
+      else statement.run(...params);
     } catch (error) {
       throw wrap(error, sql);
     }
