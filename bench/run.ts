@@ -249,7 +249,8 @@ async function machine(): Promise<Record<string, unknown>> {
   const sqlite = (probe.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
   probe.close();
   const postgres = await pgAdmin(
-    async (c) => (await c.query<{ v: string }>('SHOW server_version AS v')).rows[0]?.v,
+    async (c) =>
+      (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v,
   ).catch(() => 'unreachable');
   return {
     cpus: cpus().length,
