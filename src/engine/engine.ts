@@ -82,8 +82,8 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   private readonly wakeup: Wakeup;
   private readonly waiters: Waiters;
   /**
-   * Executions scheduled by concurrent callers share one transaction: at once when none is in
-   * flight, else together as soon as the one in flight ends (see {@link Batcher}).
+   * Executions scheduled in the same turn of the event loop (concurrent callers) share one
+   * transaction (see {@link Batcher}).
    */
   private readonly schedules: Batcher<NewExecution, ScheduledExecution>;
   private readonly listeners = new Set<(event: RunnerEvent) => void>();
@@ -107,7 +107,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     this.clock = clock;
     this.slots = new Slots(config.maxConcurrentTasks);
     this.waiters = new Waiters(store);
-    this.schedules = new Batcher((inputs) => store.scheduleExecutions(inputs), 'eager');
+    this.schedules = new Batcher((inputs) => store.scheduleExecutions(inputs));
     this.wakeup = new Wakeup(() => this.executor.claimPass());
     this.executor = new Executor({
       store,

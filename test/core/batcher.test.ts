@@ -26,25 +26,3 @@ describe('Batcher', () => {
     expect(await batcher.add(5)).toBe(10);
   });
 });
-
-describe('Batcher (eager)', () => {
-  it('serves a lone request at once and batches the ones that arrive while it is in flight', async () => {
-    const calls: number[][] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const batcher = new Batcher<number, number>(async (items) => {
-      calls.push([...items]);
-      if (calls.length === 1) await gate;
-      return items.map((n) => n + 100);
-    }, 'eager');
-    const first = batcher.add(1);
-    // Served synchronously: the call is recorded before any await.
-    expect(calls).toEqual([[1]]);
-    const rest = [batcher.add(2), batcher.add(3)];
-    expect(calls).toEqual([[1]]);
-    release();
-    expect(await first).toBe(101);
-    expect(await Promise.all(rest)).toEqual([102, 103]);
-    expect(calls).toEqual([[1], [2, 3]]);
-  });
-});
