@@ -157,8 +157,8 @@ export class Executor {
   }
 
   /**
-   * Starts tasks claimed by a scheduling transaction on the slots reserved for them, and
-   * returns the slots left unused. Claims that arrive after shutdown began are handed back.
+   * Starts tasks claimed by a scheduling transaction on the slots reserved for them, and gives
+   * back the slots left unused. Claims that arrive after shutdown began are handed back.
    */
   async adopt(claimed: readonly ClaimedTask[], reserved: number): Promise<void> {
     const { slots, store, clock, runnerId } = this.deps;
