@@ -62,16 +62,6 @@ export function createSqlStore(db: Db): Store {
       db.transaction((tx) => Promise.resolve(inputs.map((input) => insertExecution(tx, input)))),
     claimReadyTasks: (input) => db.transaction((tx) => claimReadyTasks(tx, input)),
     heartbeat: (input) => db.transaction((tx) => heartbeat(tx, input)),
-    completeTask: (input) =>
-      db.transaction(async (tx) => {
-        const { taskExecutionId, claimId, executionId, output } = input;
-        const [held] = await completeTasks(tx, {
-          completions: [{ taskExecutionId, claimId, executionId, output }],
-          nowMs: input.nowMs,
-          runnerId: input.runnerId,
-        });
-        return finish(tx, input, held!);
-      }),
     completeTasks: (input) =>
       db.transaction(async (tx) => {
         const held = await completeTasks(tx, input);

@@ -154,13 +154,10 @@ export interface Store extends TriggerStore, CronStore, DefinitionStore {
   }): Promise<ClaimedTask[]>;
   /** Refreshes the heartbeat of held claims; returns the claims that are no longer held. */
   heartbeat(input: { claims: readonly ClaimRef[]; nowMs: number }): Promise<ClaimRef[]>;
-  /** Records success and the output context; readies or skips dependents; may end the workflow. */
-  completeTask(
-    input: ClaimWrite & { executionId: string; output: JsonObject; claimNext?: ClaimNext },
-  ): Promise<FinishOutcome>;
   /**
-   * Records several successful attempts in one transaction with set-based statements (what a
-   * runner's slots finish together); returns, in input order, whether each claim was held.
+   * Records successful attempts with their output contexts in one transaction, with set-based
+   * statements (what a runner's slots finish together); readies or skips dependents; may end
+   * workflows. Returns, in input order, whether each claim was held.
    */
   completeTasks(input: {
     completions: readonly Completion[];

@@ -56,24 +56,27 @@ describe('claims, heartbeats and hand-over', () => {
     const [tasks] = [await store.getTasks(handle.executionId)];
     expect(tasks[0]!.status).toBe('Running');
     expect(tasks[0]!.claimedBy).toBe('thief');
-    const late = await store.completeTask({
-      executionId: handle.executionId,
-      taskExecutionId: stolen!.taskExecutionId,
-      claimId: 'not-the-thief-claim',
-      output: {},
+    const late = await store.completeTasks({
+      completions: [
+        {
+          executionId: handle.executionId,
+          taskExecutionId: stolen!.taskExecutionId,
+          claimId: 'not-the-thief-claim',
+          output: {},
+        },
+      ],
       nowMs: Date.now(),
       runnerId: runner.runnerId,
     });
-    expect(late).toEqual({ held: false, claimed: [] });
+    expect(late).toEqual({ held: [false], claimed: [] });
     // The thief holds the real claim and completes; exactly one completion is recorded.
     expect(
-      await store.completeTask({
-        ...stolen!,
-        output: { by: 'thief' },
+      await store.completeTasks({
+        completions: [{ ...stolen!, output: { by: 'thief' } }],
         nowMs: Date.now(),
         runnerId: 'thief',
       }),
-    ).toEqual({ held: true, claimed: [] });
+    ).toEqual({ held: [true], claimed: [] });
     const result = await handle.wait();
     expect(result.status).toBe('Completed');
     expect(result.finalContext.get('by')).toBe('thief');

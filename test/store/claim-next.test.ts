@@ -43,16 +43,13 @@ describe('claiming with a final write', () => {
     expect(scheduled.record.status).toBe('Running');
 
     const a = scheduled.claimed[0]!;
-    const afterA = await store.completeTask({
-      executionId: id,
-      taskExecutionId: a.taskExecutionId,
-      claimId: a.claimId,
-      output: { a: true },
+    const afterA = await store.completeTasks({
+      completions: [{ ...a, output: { a: true } }],
       nowMs: 2_000,
       runnerId: RUNNER,
       claimNext: { limit: 5, workflowNames: ['chain'] },
     });
-    expect(afterA.held).toBe(true);
+    expect(afterA.held).toEqual([true]);
     expect(afterA.claimed.map((c) => c.taskId)).toEqual(['b']);
     expect(afterA.claimed[0]!.input).toEqual({ a: true });
     const tasks = await store.getTasks(id);
@@ -63,16 +60,13 @@ describe('claiming with a final write', () => {
 
     // Without claimNext (or with a limit of 0) the next dependent stays Ready for any runner.
     const b = afterA.claimed[0]!;
-    const afterB = await store.completeTask({
-      executionId: id,
-      taskExecutionId: b.taskExecutionId,
-      claimId: b.claimId,
-      output: {},
+    const afterB = await store.completeTasks({
+      completions: [{ ...b, output: {} }],
       nowMs: 3_000,
       runnerId: RUNNER,
       claimNext: { limit: 0, workflowNames: ['chain'] },
     });
-    expect(afterB).toEqual({ held: true, claimed: [] });
+    expect(afterB).toEqual({ held: [true], claimed: [] });
     expect((await store.getTasks(id)).find((t) => t.taskId === 'c')?.status).toBe('Ready');
   });
 

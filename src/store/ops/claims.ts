@@ -9,7 +9,8 @@ import type { Tx } from '../db.js';
 import { EventType } from '../rows.js';
 import type { ClaimRef, ClaimedTask, SweepOutcome } from '../store.js';
 import { appendEvent, placeholders } from './events.js';
-import { lockExecutions, recordFinished } from './progress.js';
+import { inIdOrder, lockExecutions } from './locks.js';
+import { recordFinished } from './progress.js';
 
 interface ClaimedRow {
   id: string;
@@ -68,17 +69,13 @@ export async function claimReadyTasks(
      WHERE id IN (${placeholders(executionIds.length)})`,
     executionIds,
   );
-  // Rows of executions are locked in id order (see `lockExecutions`).
-  executionIds.sort();
-  const lockInOrder = tx.capabilities.rowLocks
-    ? `id IN (SELECT id FROM workflow_executions WHERE id IN (${placeholders(executionIds.length)})
-       AND status = 'Pending' ORDER BY id FOR UPDATE) AND `
-    : '';
+  // Pending executions are locked in id order (see `locks.ts`).
+  const startLock = inIdOrder(tx, 'workflow_executions', executionIds, `status = 'Pending'`);
   const started = await tx.all<{ id: string }>(
     `UPDATE workflow_executions SET status = 'Running', started_at_ms = ?, updated_at_ms = ?
-     WHERE ${lockInOrder}id IN (${placeholders(executionIds.length)}) AND status = 'Pending'
+     WHERE ${startLock.where}id IN (${placeholders(executionIds.length)}) AND status = 'Pending'
      RETURNING id`,
-    [input.nowMs, input.nowMs, ...(tx.capabilities.rowLocks ? executionIds : []), ...executionIds],
+    [input.nowMs, input.nowMs, ...startLock.params, ...executionIds],
   );
   for (const { id } of started) {
     appendEvent(tx, {
@@ -128,16 +125,13 @@ export async function heartbeat(
   if (input.claims.length === 0) return [];
   const ids = input.claims.map((claim) => claim.taskExecutionId);
   const pairs = input.claims.flatMap((claim) => [claim.taskExecutionId, claim.claimId]);
-  const lockInOrder = tx.capabilities.rowLocks
-    ? `id IN (SELECT id FROM task_executions WHERE id IN (${placeholders(ids.length)})
-       ORDER BY id FOR UPDATE) AND `
-    : '';
+  const lock = inIdOrder(tx, 'task_executions', ids);
   const rows = await tx.all<{ id: string; claim_id: string }>(
     `UPDATE task_executions SET heartbeat_at_ms = ?
-     WHERE ${lockInOrder}(id, claim_id) IN (VALUES ${input.claims.map(() => '(?, ?)').join(', ')})
+     WHERE ${lock.where}(id, claim_id) IN (VALUES ${input.claims.map(() => '(?, ?)').join(', ')})
        AND status IN ('Running', 'Deferred')
      RETURNING id, claim_id`,
-    [input.nowMs, ...(tx.capabilities.rowLocks ? ids : []), ...pairs],
+    [input.nowMs, ...lock.params, ...pairs],
   );
   const held = new Set(rows.map((row) => `${row.id}/${row.claim_id}`));
   return input.claims.filter((claim) => !held.has(`${claim.taskExecutionId}/${claim.claimId}`));

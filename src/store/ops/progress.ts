@@ -99,24 +99,6 @@ export interface Finished {
   readonly runnerId: string | null;
 }
 
-/**
- * Locks execution rows in id order before their tasks' dependents and counters are touched.
- * Every writer that settles tasks takes these locks first and in the same order, so two
- * transactions settling tasks of the same executions queue instead of deadlocking (a deadlock
- * costs PostgreSQL's `deadlock_timeout`, a second, before it is even detected).
- */
-export function lockExecutions(tx: Tx, executionIds: Iterable<string>): void {
-  if (!tx.capabilities.rowLocks) return;
-  const ids = [...new Set(executionIds)].sort();
-  if (ids.length === 0) return;
-  // Its rows are not needed: the lock travels with the next statement (`tx.write`).
-  tx.write(
-    `SELECT id FROM workflow_executions WHERE id IN (${placeholders(ids.length)})
-     ORDER BY id FOR UPDATE`,
-    ids,
-  );
-}
-
 /** Appends the event of a task that just finished and settles its dependents, in one go. */
 export async function recordFinished(tx: Tx, finished: Finished): Promise<void> {
   appendEvent(tx, {
@@ -127,18 +109,21 @@ export async function recordFinished(tx: Tx, finished: Finished): Promise<void> 
     runnerId: finished.runnerId,
     nowMs: finished.nowMs,
   });
-  const closed = await propagate(
+  const closed = await propagateAll(
     tx,
-    finished.executionId,
-    {
-      taskId: finished.taskId,
-      failed: finished.failed,
-      dependents: JSON.parse(finished.dependentsJson) as string[],
-    },
+    [
+      {
+        executionId: finished.executionId,
+        taskId: finished.taskId,
+        failed: finished.failed,
+        dependents: JSON.parse(finished.dependentsJson) as string[],
+      },
+    ],
     finished.nowMs,
     finished.runnerId,
+    new Map(),
   );
-  await closeTasks(tx, [closed], finished.nowMs, finished.runnerId);
+  await closeTasks(tx, closed, finished.nowMs, finished.runnerId);
 }
 
 /** Tasks of one execution that became terminal in the current transaction. */
@@ -151,21 +136,6 @@ export interface Closed {
 /** A task of an execution that has just become terminal. */
 export interface SettledTask extends Settled {
   readonly executionId: string;
-}
-
-/**
- * Propagates a terminal transition to the task's dependents (see {@link propagateAll}).
- * Returns how many tasks closed (for {@link closeTasks}).
- */
-export async function propagate(
-  tx: Tx,
-  executionId: string,
-  first: Settled,
-  nowMs: number,
-  runnerId: string | null,
-): Promise<Closed> {
-  const [closed] = await propagateAll(tx, [{ executionId, ...first }], nowMs, runnerId, new Map());
-  return closed!;
 }
 
 /**
@@ -313,21 +283,6 @@ export async function closeTasks(
 /** `n` copies of a VALUES row, comma separated. */
 function valueRows(n: number, row: string): string {
   return new Array<string>(n).fill(row).join(', ');
-}
-
-/**
- * Propagates terminal transitions to dependents, then updates the execution's counters and, when
- * no task is open any more, records the outcome. Skips cascade through the same worklist.
- */
-export async function settle(
-  tx: Tx,
-  executionId: string,
-  first: Settled,
-  nowMs: number,
-  runnerId: string | null,
-): Promise<void> {
-  const closed = await propagate(tx, executionId, first, nowMs, runnerId);
-  await closeTasks(tx, [closed], nowMs, runnerId);
 }
 
 /** The final context and failed tasks of an execution (see {@link finalContextsOf}). */

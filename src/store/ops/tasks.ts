@@ -5,11 +5,11 @@
 import type { SqlValue, Tx } from '../db.js';
 import { EventType } from '../rows.js';
 import type { ClaimWrite, Completion } from '../store.js';
-import { appendEvent, placeholders } from './events.js';
+import { appendEvent } from './events.js';
+import { inIdOrder, lockExecutions } from './locks.js';
 import {
   closeTasks,
   compare,
-  lockExecutions,
   propagateAll,
   recordFinished,
   type Closed,
@@ -53,20 +53,20 @@ export async function completeTasks(
     values.push(c.taskExecutionId, c.claimId, JSON.stringify(c.output));
   }
   // Task rows are locked in id order, as heartbeats lock them (see `heartbeat`).
-  const ids = input.completions.map((c) => c.taskExecutionId);
-  const lockInOrder = tx.capabilities.rowLocks
-    ? `id IN (SELECT id FROM task_executions WHERE id IN (${placeholders(ids.length)})
-       ORDER BY id FOR UPDATE) AND `
-    : '';
+  const lock = inIdOrder(
+    tx,
+    'task_executions',
+    input.completions.map((c) => c.taskExecutionId),
+  );
   const rows = await tx.all<CompletedRow>(
     `UPDATE task_executions
      SET status = 'Completed', output_context = v.column3, error_message = NULL,
          completed_at_ms = ?, claimed_by = NULL, claim_id = NULL, heartbeat_at_ms = NULL
      FROM (VALUES ${new Array<string>(input.completions.length).fill('(?, ?, ?)').join(', ')}) AS v
-     WHERE ${lockInOrder}id = v.column1 AND claim_id = v.column2
+     WHERE ${lock.where}id = v.column1 AND claim_id = v.column2
        AND status IN ('Running', 'Deferred')
      RETURNING id, ${FINISHED_COLUMNS}`,
-    [input.nowMs, ...values, ...(tx.capabilities.rowLocks ? ids : [])],
+    [input.nowMs, ...values, ...lock.params],
   );
   const closed: Closed[] = [];
   // In a fixed order, like the locks: dependents of one execution are updated together.
