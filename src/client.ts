@@ -6,6 +6,7 @@
  * composition root: the one other place that opens a store from a URL.
  */
 import { randomUUID } from 'node:crypto';
+import { newExecutionId } from './core/execution-id.js';
 import type { Context } from './core/context.js';
 import { parseDuration, type Duration } from './core/duration.js';
 import type { Json } from './core/json.js';
@@ -170,7 +171,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
       throw new WorkflowNotFoundError(workflowName, known);
     }
     const { record } = await this.#store.scheduleExecution({
-      id: randomUUID(),
+      id: newExecutionId(),
       workflowName,
       workflowVersion: definition.version,
       initialContext: initialContext(workflowName, context),

@@ -7,7 +7,7 @@
  * `lost` when they are older than `cronMaxRecoveryAge`, out of attempts, or their schedule or
  * workflow is gone.
  */
-import { randomUUID } from 'node:crypto';
+import { newExecutionId } from '../core/execution-id.js';
 import type { CronLeftover } from '../store/cron-store.js';
 import { runContext } from './cron-plan.js';
 import type { ServiceContext } from './service.js';
@@ -74,7 +74,7 @@ async function reconcile(
     return done;
   }
   const execution = {
-    id: randomUUID(),
+    id: newExecutionId(),
     workflowName: schedule.workflowName,
     workflowVersion: workflow.version,
     initialContext: runContext(schedule, run.scheduledTimeMs),

@@ -4,7 +4,7 @@
  * changes, and claims each due schedule with a compare-and-set that also writes the history
  * rows and the executions. Firing never waits for a workflow.
  */
-import { randomUUID } from 'node:crypto';
+import { newExecutionId } from '../core/execution-id.js';
 import { toError } from '../errors.js';
 import type { CronScheduleRecord } from '../store/cron-store.js';
 import type { NewExecution } from '../store/store.js';
@@ -133,7 +133,7 @@ export class CronService implements EngineService {
       const tasks = registry.plan(workflow);
       const fires = plan.times.map((scheduledTimeMs) => {
         const execution: NewExecution = {
-          id: randomUUID(),
+          id: newExecutionId(),
           workflowName: row.workflowName,
           workflowVersion: workflow.version,
           initialContext: runContext(row, scheduledTimeMs),

@@ -4,6 +4,7 @@
  * composition root (`DefaultRunner.create`) picks the adapter.
  */
 import { randomUUID } from 'node:crypto';
+import { newExecutionId } from '../core/execution-id.js';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { parseDuration, type Duration } from '../core/duration.js';
@@ -319,7 +320,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     let scheduled: ScheduledExecution;
     try {
       scheduled = await this.schedules.add({
-        id: randomUUID(),
+        id: newExecutionId(),
         workflowName,
         workflowVersion: workflow.version,
         initialContext: initial,

@@ -3,7 +3,7 @@
  * keys, the de-duplicated primary fire in one store transaction, then fan-out to every workflow
  * that lists the trigger. Shared by the polling loop and the manual `fireTrigger`.
  */
-import { randomUUID } from 'node:crypto';
+import { newExecutionId } from '../core/execution-id.js';
 import { checkInput } from '../core/input.js';
 import type { JsonObject } from '../core/json.js';
 import { buildFiredContext, type TriggerResult } from '../core/trigger.js';
@@ -67,7 +67,7 @@ function fireWorkflow(
   checkInput(workflow.name, workflow.input, context);
   return ctx.store.fireTrigger({
     triggerName,
-    executionId: randomUUID(),
+    executionId: newExecutionId(),
     workflowName: workflow.name,
     workflowVersion: workflow.version,
     tasks: ctx.registry.plan(workflow),

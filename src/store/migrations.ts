@@ -8,6 +8,7 @@
 import { cronSchedulesMigration } from './migrations/cron.js';
 import { workflowDefinitionsMigration } from './migrations/definitions.js';
 import type { Migration } from './migrations/migration.js';
+import { hotStateIndexesMigration } from './migrations/hot-state-indexes.js';
 import { scheduleLinkedMigration } from './migrations/schedule-linked.js';
 import { triggerSchedulesMigration } from './migrations/triggers.js';
 
@@ -128,4 +129,5 @@ export const MIGRATIONS: readonly Migration[] = [
   cronSchedulesMigration,
   workflowDefinitionsMigration,
   scheduleLinkedMigration,
+  hotStateIndexesMigration,
 ];

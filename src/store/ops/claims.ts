@@ -28,6 +28,29 @@ interface ExecutionHead {
   initial_context: string;
 }
 
+/**
+ * The claim: marks up to `LIMIT` Ready tasks of the named workflows Running, oldest ready first,
+ * so a large DAG's tasks do not starve an execution submitted after it. Parameters: runner id,
+ * claim id, now (×4), the `workflowCount` names, the limit. CROSS JOIN makes SQLite walk the
+ * partial Ready index in claim order and stop at the limit, rather than start from the
+ * executions; PostgreSQL plans it like any inner join, and `SKIP LOCKED` lets concurrent
+ * claimers pass each other's rows.
+ */
+export function claimStatement(workflowCount: number, skipLocked: boolean): string {
+  return `UPDATE task_executions
+     SET status = 'Running', claimed_by = ?, claim_id = ?, heartbeat_at_ms = ?,
+         attempt_started_at_ms = ?, started_at_ms = COALESCE(started_at_ms, ?)
+     WHERE id IN (
+       SELECT t.id FROM task_executions t CROSS JOIN workflow_executions w
+       WHERE w.id = t.execution_id AND t.status = 'Ready' AND t.ready_at_ms <= ?
+         AND w.status IN ('Pending', 'Running')
+         AND t.workflow_name IN (${placeholders(workflowCount)})
+       ORDER BY t.ready_at_ms, t.position, t.id
+       LIMIT ? ${skipLocked ? 'FOR UPDATE OF t SKIP LOCKED' : ''}
+     )
+     RETURNING id, execution_id, workflow_name, task_id, attempt, input_context, dependents`;
+}
+
 /** Claims up to `limit` Ready tasks, oldest ready first, of the named workflows. */
 export async function claimReadyTasks(
   tx: Tx,
@@ -35,22 +58,8 @@ export async function claimReadyTasks(
 ): Promise<ClaimedTask[]> {
   if (input.workflowNames.length === 0 || input.limit <= 0) return [];
   const claimId = randomUUID();
-  const lock = tx.capabilities.skipLocked ? 'FOR UPDATE OF t SKIP LOCKED' : '';
-  // Oldest-ready first, so a large DAG's tasks do not starve an execution submitted after it.
   const claimed = await tx.all<ClaimedRow>(
-    `UPDATE task_executions
-     SET status = 'Running', claimed_by = ?, claim_id = ?, heartbeat_at_ms = ?,
-         attempt_started_at_ms = ?, started_at_ms = COALESCE(started_at_ms, ?)
-     WHERE id IN (
-       SELECT t.id FROM task_executions t
-       JOIN workflow_executions w ON w.id = t.execution_id
-       WHERE t.status = 'Ready' AND t.ready_at_ms <= ?
-         AND w.status IN ('Pending', 'Running')
-         AND t.workflow_name IN (${placeholders(input.workflowNames.length)})
-       ORDER BY t.ready_at_ms, t.position, t.id
-       LIMIT ? ${lock}
-     )
-     RETURNING id, execution_id, workflow_name, task_id, attempt, input_context, dependents`,
+    claimStatement(input.workflowNames.length, tx.capabilities.skipLocked),
     [
       input.runnerId,
       claimId,
@@ -177,6 +186,11 @@ interface StaleRow {
 /** Largest number of stale claims handled by one sweep transaction. */
 const SWEEP_BATCH = 100;
 
+/** The oldest claims whose heartbeat is older than the parameter (the partial claims index). */
+export const STALE_CLAIMS = `SELECT id, execution_id, task_id, recovery_attempts, claimed_by, dependents
+  FROM task_executions WHERE status IN ('Running', 'Deferred') AND heartbeat_at_ms < ?
+  ORDER BY heartbeat_at_ms LIMIT ${SWEEP_BATCH}`;
+
 /**
  * Returns silent claims to Ready (`recoveryAttempts + 1`), or fails the task as `ABANDONED:` once
  * it was recovered `maxRecoveryAttempts` times. Terminal tasks are never touched: only Running and
@@ -186,12 +200,7 @@ export async function sweepStaleClaims(
   tx: Tx,
   input: { nowMs: number; staleBeforeMs: number; maxRecoveryAttempts: number; runnerId: string },
 ): Promise<SweepOutcome> {
-  const stale = await tx.all<StaleRow>(
-    `SELECT id, execution_id, task_id, recovery_attempts, claimed_by, dependents FROM task_executions
-     WHERE status IN ('Running', 'Deferred') AND heartbeat_at_ms < ?
-     ORDER BY heartbeat_at_ms LIMIT ${SWEEP_BATCH}`,
-    [input.staleBeforeMs],
-  );
+  const stale = await tx.all<StaleRow>(STALE_CLAIMS, [input.staleBeforeMs]);
   let recovered = 0;
   let abandoned = 0;
   // Row locks in id order, like heartbeats: the sweep and a late heartbeat never deadlock.

@@ -1,0 +1,39 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { claimStatement, STALE_CLAIMS } from '../../src/store/ops/claims.js';
+import { openStore } from '../../src/store/open.js';
+import { freshSqliteUrl } from '../helpers/backend.js';
+
+/** SQLite's plan of `sql` with `params`, one line per step. */
+function planOf(file: string, sql: string, params: unknown[]): string {
+  const db = new Database(file, { readonly: true });
+  try {
+    const rows = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
+    return rows.map((row) => row.detail).join('\n');
+  } finally {
+    db.close();
+  }
+}
+
+describe('the hot queries on SQLite', () => {
+  it('claims by walking the partial Ready index in claim order, with no sort step', async () => {
+    const url = freshSqliteUrl();
+    const store = await openStore(url);
+    await store.migrate();
+    await store.close();
+    const file = url.slice('sqlite://'.length);
+    const plan = planOf(file, claimStatement(2, false), ['r', 'c', 1, 1, 1, 1, 'a', 'b', 10]);
+    expect(plan).toMatch(/SEARCH t USING INDEX task_executions_ready \(ready_at_ms<\?\)/);
+    expect(plan).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('finds silent claims through the partial index of live claims', async () => {
+    const url = freshSqliteUrl();
+    const store = await openStore(url);
+    await store.migrate();
+    await store.close();
+    const plan = planOf(url.slice('sqlite://'.length), STALE_CLAIMS, [1]);
+    expect(plan).toMatch(/USING INDEX task_executions_claimed \(heartbeat_at_ms<\?\)/);
+    expect(plan).not.toMatch(/TEMP B-TREE/);
+  });
+});
