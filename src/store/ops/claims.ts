@@ -18,14 +18,11 @@ interface ClaimedRow {
   workflow_name: string;
   task_id: string;
   attempt: number;
-  input_context: string | null;
+  /** The task's input, or the execution's initial context when it has none. */
+  input: string;
   dependents: string;
-}
-
-interface ExecutionHead {
-  id: string;
   workflow_version: string;
-  initial_context: string;
+  execution_status: string;
 }
 
 /**
@@ -34,7 +31,8 @@ interface ExecutionHead {
  * claim id, now (×4), the `workflowCount` names, the limit. CROSS JOIN makes SQLite walk the
  * partial Ready index in claim order and stop at the limit, rather than start from the
  * executions; PostgreSQL plans it like any inner join, and `SKIP LOCKED` lets concurrent
- * claimers pass each other's rows.
+ * claimers pass each other's rows. The execution heads a task needs to start come back with it
+ * (subqueries in RETURNING), which saves a read, a round trip on PostgreSQL.
  */
 export function claimStatement(workflowCount: number, skipLocked: boolean): string {
   return `UPDATE task_executions
@@ -48,7 +46,11 @@ export function claimStatement(workflowCount: number, skipLocked: boolean): stri
        ORDER BY t.ready_at_ms, t.position, t.id
        LIMIT ? ${skipLocked ? 'FOR UPDATE OF t SKIP LOCKED' : ''}
      )
-     RETURNING id, execution_id, workflow_name, task_id, attempt, input_context, dependents`;
+     RETURNING id, execution_id, workflow_name, task_id, attempt, dependents,
+       COALESCE(input_context,
+                (SELECT initial_context FROM workflow_executions h WHERE h.id = execution_id)) AS input,
+       (SELECT workflow_version FROM workflow_executions h WHERE h.id = execution_id) AS workflow_version,
+       (SELECT status FROM workflow_executions h WHERE h.id = execution_id) AS execution_status`;
 }
 
 /** Claims up to `limit` Ready tasks, oldest ready first, of the named workflows. */
@@ -72,33 +74,16 @@ export async function claimReadyTasks(
     ],
   );
   if (claimed.length === 0) return [];
-  const executionIds = [...new Set(claimed.map((row) => row.execution_id))];
-  const heads = await tx.all<ExecutionHead>(
-    `SELECT id, workflow_version, initial_context FROM workflow_executions
-     WHERE id IN (${placeholders(executionIds.length)})`,
-    executionIds,
-  );
-  // Pending executions are locked in id order (see `locks.ts`).
-  const startLock = inIdOrder(tx, 'workflow_executions', executionIds, `status = 'Pending'`);
-  const started = await tx.all<{ id: string }>(
-    `UPDATE workflow_executions SET status = 'Running', started_at_ms = ?, updated_at_ms = ?
-     WHERE ${startLock.where}id IN (${placeholders(executionIds.length)}) AND status = 'Pending'
-     RETURNING id`,
-    [input.nowMs, input.nowMs, ...startLock.params, ...executionIds],
-  );
-  for (const { id } of started) {
-    appendEvent(tx, {
-      executionId: id,
-      type: EventType.WorkflowStarted,
-      runnerId: input.runnerId,
-      nowMs: input.nowMs,
-    });
-  }
-  const headById = new Map(heads.map((head) => [head.id, head]));
+  // Executions still Pending start now. A status read as Running cannot go back, so a claim
+  // whose executions all run already writes nothing more.
+  const pending = [
+    ...new Set(
+      claimed.filter((row) => row.execution_status === 'Pending').map((row) => row.execution_id),
+    ),
+  ];
+  if (pending.length > 0) await startExecutions(tx, pending, input.nowMs, input.runnerId);
   const result: ClaimedTask[] = [];
   for (const row of claimed) {
-    const head = headById.get(row.execution_id);
-    if (head === undefined) continue;
     appendEvent(tx, {
       executionId: row.execution_id,
       taskId: row.task_id,
@@ -112,14 +97,37 @@ export async function claimReadyTasks(
       claimId,
       executionId: row.execution_id,
       workflowName: row.workflow_name,
-      workflowVersion: head.workflow_version,
+      workflowVersion: row.workflow_version,
       taskId: row.task_id,
       attempt: Number(row.attempt),
-      input: JSON.parse(row.input_context ?? head.initial_context) as JsonObject,
+      input: JSON.parse(row.input) as JsonObject,
       hasDependents: row.dependents !== '[]',
     });
   }
   return result;
+}
+
+/**
+ * Marks Pending executions Running with their start event. Two claimers may both have read
+ * Pending: the status guard lets only the first write, so the event is recorded once. The rows
+ * are locked in id order (see `locks.ts`).
+ */
+async function startExecutions(
+  tx: Tx,
+  executionIds: readonly string[],
+  nowMs: number,
+  runnerId: string,
+): Promise<void> {
+  const lock = inIdOrder(tx, 'workflow_executions', executionIds, `status = 'Pending'`);
+  const started = await tx.all<{ id: string }>(
+    `UPDATE workflow_executions SET status = 'Running', started_at_ms = ?, updated_at_ms = ?
+     WHERE ${lock.where}id IN (${placeholders(executionIds.length)}) AND status = 'Pending'
+     RETURNING id`,
+    [nowMs, nowMs, ...lock.params, ...executionIds],
+  );
+  for (const { id } of started) {
+    appendEvent(tx, { executionId: id, type: EventType.WorkflowStarted, runnerId, nowMs });
+  }
 }
 
 /**

@@ -131,6 +131,11 @@ export interface Closed {
   readonly executionId: string;
   readonly closed: number;
   readonly failed: number;
+  /**
+   * True when this transaction holds the row lock of a task of the execution that stays open
+   * (a dependent still waiting, or just made Ready): the execution cannot finish here.
+   */
+  readonly keepsOpen?: boolean;
 }
 
 /** A task of an execution that has just become terminal. */
@@ -152,12 +157,12 @@ export async function propagateAll(
   runnerId: string | null,
   known: Map<string, Map<string, KnownResult>>,
 ): Promise<Closed[]> {
-  const counts = new Map<string, { closed: number; failed: number }>();
+  const counts = new Map<string, { closed: number; failed: number; keepsOpen: boolean }>();
   const initials = new Map<string, JsonObject>();
   for (let level = settled; level.length > 0;) {
     const decrements = new Map<string, { executionId: string; taskId: string; n: number }>();
     for (const task of level) {
-      const count = counts.get(task.executionId) ?? { closed: 0, failed: 0 };
+      const count = counts.get(task.executionId) ?? { closed: 0, failed: 0, keepsOpen: false };
       count.closed += 1;
       if (task.failed) count.failed += 1;
       counts.set(task.executionId, count);
@@ -187,8 +192,12 @@ export async function propagateAll(
     rows.sort((a, b) => compare(a.execution_id, b.execution_id) || compare(a.task_id, b.task_id));
     const next: SettledTask[] = [];
     for (const row of rows) {
-      if (Number(row.pending_deps) > 0 || row.status !== 'NotStarted') continue;
+      if (row.status !== 'NotStarted') continue;
       const executionId = row.execution_id;
+      if (Number(row.pending_deps) > 0) {
+        counts.get(executionId)!.keepsOpen = true;
+        continue;
+      }
       const results = known.get(executionId) ?? new Map<string, KnownResult>();
       known.set(executionId, results);
       const dependencies = JSON.parse(row.dependencies) as string[];
@@ -214,6 +223,7 @@ export async function propagateAll(
           runnerId,
           nowMs,
         });
+        counts.get(executionId)!.keepsOpen = true;
         tx.signal('tasks');
       } else {
         const reason = `Trigger rule not satisfied: ${describeRule(rule)}`;
@@ -240,16 +250,18 @@ export async function propagateAll(
     }
     level = next;
   }
-  return [...counts].map(([executionId, { closed, failed }]) => ({ executionId, closed, failed }));
+  return [...counts].map(([executionId, count]) => ({ executionId, ...count }));
 }
 
 /** Orders ids (code-unit order, as the locks are taken). */
 export const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Applies closed-task counts to their executions in one statement and records the outcome of
- * every execution that has no open task left. Counts of one execution are summed first: an
- * UPDATE … FROM joins each target row once.
+ * Applies closed-task counts to their executions and records the outcome of every execution
+ * that has no open task left. Counts of one execution are summed first: an UPDATE … FROM joins
+ * each target row once. Executions this transaction knows to stay open (`keepsOpen`) cannot
+ * finish here, so their counters are written without reading them back (on PostgreSQL the
+ * write travels with the next statement).
  */
 export async function closeTasks(
   tx: Tx,
@@ -257,24 +269,30 @@ export async function closeTasks(
   nowMs: number,
   runnerId: string | null,
 ): Promise<void> {
-  const byExecution = new Map<string, { closed: number; failed: number }>();
-  for (const { executionId, closed, failed } of counts) {
-    const sum = byExecution.get(executionId) ?? { closed: 0, failed: 0 };
+  const byExecution = new Map<string, { closed: number; failed: number; keepsOpen: boolean }>();
+  for (const { executionId, closed, failed, keepsOpen } of counts) {
+    const sum = byExecution.get(executionId) ?? { closed: 0, failed: 0, keepsOpen: false };
     sum.closed += closed;
     sum.failed += failed;
+    sum.keepsOpen ||= keepsOpen === true;
     byExecution.set(executionId, sum);
   }
-  if (byExecution.size === 0) return;
-  const values: SqlValue[] = [];
-  for (const [id, { closed, failed }] of byExecution) values.push(id, closed, failed);
-  const rows = await tx.all<{ id: string; open_tasks: number | string }>(
+  const open: SqlValue[] = [];
+  const closing: SqlValue[] = [];
+  for (const [id, { closed, failed, keepsOpen }] of byExecution) {
+    (keepsOpen ? open : closing).push(id, closed, failed);
+  }
+  const update = (n: number, returning: string): string =>
     `UPDATE workflow_executions
      SET open_tasks = open_tasks - v.column2, failed_tasks = failed_tasks + v.column3,
          updated_at_ms = ?
-     FROM (VALUES ${valueRows(byExecution.size, '(?, CAST(? AS INTEGER), CAST(? AS INTEGER))')}) AS v
-     WHERE id = v.column1
-     RETURNING id, open_tasks`,
-    [nowMs, ...values],
+     FROM (VALUES ${valueRows(n, '(?, CAST(? AS INTEGER), CAST(? AS INTEGER))')}) AS v
+     WHERE id = v.column1${returning}`;
+  if (open.length > 0) tx.write(update(open.length / 3, ''), [nowMs, ...open]);
+  if (closing.length === 0) return;
+  const rows = await tx.all<{ id: string; open_tasks: number | string }>(
+    update(closing.length / 3, ' RETURNING id, open_tasks'),
+    [nowMs, ...closing],
   );
   const done = rows.filter((row) => Number(row.open_tasks) <= 0).map((row) => row.id);
   if (done.length > 0) await finishExecutions(tx, done, nowMs, runnerId);
