@@ -56,7 +56,7 @@ describe('settling tasks', () => {
       claimRoots: 1,
     });
     let now = 1_000;
-    const complete = async (tasks: readonly ClaimedTask[]): Promise<ClaimedTask[]> => {
+    const complete = async (tasks: readonly ClaimedTask[]): Promise<readonly ClaimedTask[]> => {
       now += 1;
       const out = await store!.completeTasks({
         completions: tasks.map((task) => ({ ...task, output: { [task.taskId]: true } })),
