@@ -309,8 +309,8 @@ export function closeFinishedCronRuns(tx: Tx, nowMs: number): Promise<number> {
     `UPDATE schedule_runs SET
        status = lower((SELECT e.status ${execution})),
        completed_at_ms = COALESCE((SELECT e.completed_at_ms ${execution}), ?)
-     WHERE schedule_kind = 'cron' AND status = 'open' AND workflow_execution_id IN
-       (SELECT id FROM workflow_executions WHERE status IN ('Completed', 'Failed', 'Cancelled'))`,
+     WHERE schedule_kind = 'cron' AND status = 'open' AND EXISTS
+       (SELECT 1 ${execution} AND e.status IN ('Completed', 'Failed', 'Cancelled'))`,
     [nowMs],
   );
 }
