@@ -10,6 +10,7 @@ import { claimReadyTasks, heartbeat, releaseClaims, sweepStaleClaims } from './o
 import {
   cancelExecution,
   insertExecution,
+  insertExecutions,
   pauseExecution,
   resumeExecution,
 } from './ops/executions.js';
@@ -59,7 +60,7 @@ export function createSqlStore(db: Db): Store {
     scheduleExecution: (input) =>
       db.transaction((tx) => Promise.resolve(insertExecution(tx, input))),
     scheduleExecutions: (inputs) =>
-      db.transaction((tx) => Promise.resolve(inputs.map((input) => insertExecution(tx, input)))),
+      db.transaction((tx) => Promise.resolve(insertExecutions(tx, inputs))),
     claimReadyTasks: (input) => db.transaction((tx) => claimReadyTasks(tx, input)),
     heartbeat: (input) => db.transaction((tx) => heartbeat(tx, input)),
     completeTasks: (input) =>

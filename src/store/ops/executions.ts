@@ -1,7 +1,7 @@
 /** Creating executions and the operator controls: cancel, pause, resume. */
 import { randomUUID } from 'node:crypto';
 import { InvalidStateError, NotFoundError } from '../../errors.js';
-import type { Tx } from '../db.js';
+import type { SqlValue, Tx } from '../db.js';
 import { EventType, toExecutionRecord, type ExecutionRecord, type ExecutionRow } from '../rows.js';
 import type { ClaimedTask, NewExecution, ScheduledExecution } from '../store.js';
 import { appendEvent } from './events.js';
@@ -11,46 +11,71 @@ import { closeScheduleRuns } from './schedule-links.js';
 /** Rows inserted per multi-row INSERT, well under both dialects' parameter limits. */
 const INSERT_CHUNK = 50;
 
+const EXECUTION_COLUMNS = `INSERT INTO workflow_executions
+  (id, workflow_name, workflow_version, status, initial_context, open_tasks, failed_tasks,
+   created_at_ms, started_at_ms, updated_at_ms, schedule_linked)`;
+
+const TASK_COLUMNS = `INSERT INTO task_executions
+  (id, execution_id, workflow_name, task_id, position, dependencies, dependents, trigger_rule,
+   status, pending_deps, ready_at_ms, claimed_by, claim_id, heartbeat_at_ms, started_at_ms,
+   attempt_started_at_ms)`;
+
 /**
- * Writes the execution row, its initial context and one row per task in the caller's
- * transaction. Roots are marked Ready here, so no separate scan is needed to start them; with
- * `claimRoots`, the first roots are claimed for the scheduling runner right away (Running, with
- * their start events), which saves a claim transaction and its latency.
+ * Writes `rows` (each `width` values) with `head` as multi-row INSERTs of at most
+ * {@link INSERT_CHUNK} rows. One statement for many rows: on PostgreSQL, whose pending writes
+ * travel as literal SQL, each statement is parsed and planned once, not once per execution.
  */
+function insertRows(tx: Tx, head: string, width: number, rows: readonly SqlValue[][]): void {
+  const row = `(${new Array<string>(width).fill('?').join(', ')})`;
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+    const chunk = rows.slice(start, start + INSERT_CHUNK);
+    tx.write(`${head} VALUES ${chunk.map(() => row).join(', ')}`, chunk.flat());
+  }
+}
+
+/** Writes one execution (see {@link insertExecutions}). */
 export function insertExecution(tx: Tx, input: NewExecution): ScheduledExecution {
-  const claimId = randomUUID();
-  const claimedIds = new Set(
-    input.tasks
-      .filter((task) => task.dependencies.length === 0)
-      .slice(0, Math.max(0, input.claimRoots ?? 0))
-      .map((task) => task.taskId),
-  );
-  const started = claimedIds.size > 0;
-  // Written with `tx.write` (nothing is read back): on PostgreSQL the whole scheduling
-  // transaction then travels in one round trip.
-  const row: ExecutionRow = {
-    id: input.id,
-    workflow_name: input.workflowName,
-    workflow_version: input.workflowVersion,
-    status: started ? 'Running' : 'Pending',
-    initial_context: JSON.stringify(input.initialContext),
-    final_context: null,
-    error_message: null,
-    pause_reason: null,
-    open_tasks: input.tasks.length,
-    failed_tasks: 0,
-    created_at_ms: input.nowMs,
-    started_at_ms: started ? input.nowMs : null,
-    completed_at_ms: null,
-    updated_at_ms: input.nowMs,
-    schedule_linked: input.scheduleLinked === true ? 1 : 0,
-  };
-  tx.write(
-    `INSERT INTO workflow_executions
-       (id, workflow_name, workflow_version, status, initial_context, open_tasks, failed_tasks,
-        created_at_ms, started_at_ms, updated_at_ms, schedule_linked)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
+  return insertExecutions(tx, [input])[0]!;
+}
+
+/**
+ * Writes the execution rows, their initial contexts and one row per task in the caller's
+ * transaction, all executions together. Roots are marked Ready here, so no separate scan is
+ * needed to start them; with `claimRoots`, the first roots are claimed for the scheduling runner
+ * right away (Running, with their start events), which saves a claim transaction and its
+ * latency. Written with `tx.write` (nothing is read back): on PostgreSQL the whole scheduling
+ * transaction then travels in one round trip.
+ */
+export function insertExecutions(tx: Tx, inputs: readonly NewExecution[]): ScheduledExecution[] {
+  const executionRows: SqlValue[][] = [];
+  const taskRows: SqlValue[][] = [];
+  const scheduled = inputs.map((input) => {
+    const claimId = randomUUID();
+    const claimedIds = new Set(
+      input.tasks
+        .filter((task) => task.dependencies.length === 0)
+        .slice(0, Math.max(0, input.claimRoots ?? 0))
+        .map((task) => task.taskId),
+    );
+    const started = claimedIds.size > 0;
+    const row: ExecutionRow = {
+      id: input.id,
+      workflow_name: input.workflowName,
+      workflow_version: input.workflowVersion,
+      status: started ? 'Running' : 'Pending',
+      initial_context: JSON.stringify(input.initialContext),
+      final_context: null,
+      error_message: null,
+      pause_reason: null,
+      open_tasks: input.tasks.length,
+      failed_tasks: 0,
+      created_at_ms: input.nowMs,
+      started_at_ms: started ? input.nowMs : null,
+      completed_at_ms: null,
+      updated_at_ms: input.nowMs,
+      schedule_linked: input.scheduleLinked === true ? 1 : 0,
+    };
+    executionRows.push([
       row.id,
       row.workflow_name,
       row.workflow_version,
@@ -62,15 +87,11 @@ export function insertExecution(tx: Tx, input: NewExecution): ScheduledExecution
       row.started_at_ms,
       row.updated_at_ms,
       row.schedule_linked ?? 0,
-    ],
-  );
-  for (let start = 0; start < input.tasks.length; start += INSERT_CHUNK) {
-    const chunk = input.tasks.slice(start, start + INSERT_CHUNK);
-    const values: (string | number | null)[] = [];
-    for (const task of chunk) {
+    ]);
+    for (const task of input.tasks) {
       const root = task.dependencies.length === 0;
       const claimed = claimedIds.has(task.taskId);
-      values.push(
+      taskRows.push([
         `${input.id}:${task.taskId}`,
         input.id,
         input.workflowName,
@@ -87,49 +108,44 @@ export function insertExecution(tx: Tx, input: NewExecution): ScheduledExecution
         claimed ? input.nowMs : null,
         claimed ? input.nowMs : null,
         claimed ? input.nowMs : null,
-      );
+      ]);
     }
-    tx.write(
-      `INSERT INTO task_executions
-         (id, execution_id, workflow_name, task_id, position, dependencies, dependents, trigger_rule,
-          status, pending_deps, ready_at_ms, claimed_by, claim_id, heartbeat_at_ms, started_at_ms,
-          attempt_started_at_ms)
-       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      values,
-    );
-  }
-  const base = { executionId: input.id, runnerId: input.runnerId, nowMs: input.nowMs };
-  const claimed: ClaimedTask[] = [];
-  for (const task of input.tasks) {
-    if (task.dependencies.length > 0) continue;
-    appendEvent(tx, { ...base, taskId: task.taskId, type: EventType.TaskReady });
-  }
-  if (started) appendEvent(tx, { ...base, type: EventType.WorkflowStarted });
-  for (const task of input.tasks) {
-    if (!claimedIds.has(task.taskId)) continue;
-    appendEvent(tx, {
-      ...base,
-      taskId: task.taskId,
-      type: EventType.TaskStarted,
-      data: { attempt: 1 },
-    });
-    claimed.push({
-      taskExecutionId: `${input.id}:${task.taskId}`,
-      claimId,
-      executionId: input.id,
-      workflowName: input.workflowName,
-      workflowVersion: input.workflowVersion,
-      taskId: task.taskId,
-      attempt: 1,
-      input: input.initialContext,
-      hasDependents: task.dependents.length > 0,
-    });
-  }
-  // Roots left Ready wake the claimers (in this process and, on Postgres, the others).
-  if (claimed.length < input.tasks.filter((t) => t.dependencies.length === 0).length) {
-    tx.signal('tasks');
-  }
-  return { record: toExecutionRecord(row), claimed };
+    const base = { executionId: input.id, runnerId: input.runnerId, nowMs: input.nowMs };
+    const claimed: ClaimedTask[] = [];
+    for (const task of input.tasks) {
+      if (task.dependencies.length > 0) continue;
+      appendEvent(tx, { ...base, taskId: task.taskId, type: EventType.TaskReady });
+    }
+    if (started) appendEvent(tx, { ...base, type: EventType.WorkflowStarted });
+    for (const task of input.tasks) {
+      if (!claimedIds.has(task.taskId)) continue;
+      appendEvent(tx, {
+        ...base,
+        taskId: task.taskId,
+        type: EventType.TaskStarted,
+        data: { attempt: 1 },
+      });
+      claimed.push({
+        taskExecutionId: `${input.id}:${task.taskId}`,
+        claimId,
+        executionId: input.id,
+        workflowName: input.workflowName,
+        workflowVersion: input.workflowVersion,
+        taskId: task.taskId,
+        attempt: 1,
+        input: input.initialContext,
+        hasDependents: task.dependents.length > 0,
+      });
+    }
+    // Roots left Ready wake the claimers (in this process and, on Postgres, the others).
+    if (claimed.length < input.tasks.filter((t) => t.dependencies.length === 0).length) {
+      tx.signal('tasks');
+    }
+    return { record: toExecutionRecord(row), claimed };
+  });
+  insertRows(tx, EXECUTION_COLUMNS, 11, executionRows);
+  insertRows(tx, TASK_COLUMNS, 16, taskRows);
+  return scheduled;
 }
 
 async function loadForUpdate(tx: Tx, executionId: string): Promise<ExecutionRow> {

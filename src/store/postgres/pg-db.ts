@@ -272,7 +272,14 @@ export class PgDb implements Db {
     const config: pg.ClientConfig = {
       connectionString: url,
       // standard_conforming_strings: relied on by the literals of the commit query.
-      options: `${startupOptions}-c search_path=${quoteIdent(this.schema)} -c standard_conforming_strings=on -c plan_cache_mode=force_custom_plan`,
+      // enable_bitmapscan=off (first, so a user's `options` can turn it back on): the claim and
+      // the other hot statements fetch a few rows through an index, and the task rows churn
+      // fast. A bitmap scan, which the planner picks for such small estimates, visits every
+      // index entry of rows that left the Ready state but are not vacuumed yet (thousands, under
+      // load) and sorts afterwards; a plain index scan reads in claim order, stops at the limit
+      // and marks the dead entries it meets so later scans skip them. Measured on a W1 run:
+      // 2.2 ms -> 0.5 ms of server time per claim.
+      options: `-c enable_bitmapscan=off ${startupOptions}-c search_path=${quoteIdent(this.schema)} -c standard_conforming_strings=on -c plan_cache_mode=force_custom_plan`,
       types,
       connectionTimeoutMillis: 10_000,
     };
