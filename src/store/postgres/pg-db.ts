@@ -168,14 +168,7 @@ class PgTx implements Tx {
   }
 
   async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    await this.#send();
-    try {
-      const result = await this.client.query(prepared(sql, params));
-      this.completed += 1;
-      return result.rows as T[];
-    } catch (error) {
-      throw wrapPgError(error, sql);
-    }
+    return (await this.#query(sql, params)).rows as T[];
   }
 
   async get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
@@ -184,13 +177,29 @@ class PgTx implements Tx {
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    await this.#send();
+    return (await this.#query(sql, params)).rowCount ?? 0;
+  }
+
+  /**
+   * Runs a statement whose result is read. With BEGIN or writes still pending, they and the
+   * statement (its values inlined) go as one simple query, and the statement's result is the
+   * last one: one round trip instead of two. Otherwise it runs as a prepared statement.
+   */
+  async #query(sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
+    const pending = this.#takePending();
     try {
-      const result = await this.client.query(prepared(sql, params));
-      this.completed += 1;
-      return result.rowCount ?? 0;
+      if (pending.length === 0) {
+        const result = await this.client.query(prepared(sql, params));
+        this.completed += 1;
+        return result;
+      }
+      const statements = [...pending, inlineParams(sql, params)];
+      const results = (await this.client.query(statements.join(';\n'))) as
+        pg.QueryResult | pg.QueryResult[];
+      this.completed += statements.length;
+      return Array.isArray(results) ? results[results.length - 1]! : results;
     } catch (error) {
-      throw wrapPgError(error, sql);
+      throw wrapPgError(error, pending.length === 0 ? sql : [...pending, sql].join('; '));
     }
   }
 
@@ -223,15 +232,21 @@ class PgTx implements Tx {
     await this.#send([...events, ...tail]);
   }
 
-  /** Sends BEGIN if not sent yet and the pending writes, then `more`, as one simple query. */
-  async #send(more: readonly string[] = []): Promise<void> {
-    const statements = [...(this.#begin === null ? [] : [this.#begin]), ...this.#writes, ...more];
-    if (statements.length === 0) return;
+  /** BEGIN if not sent yet and the pending writes, in order; they count as sent from here. */
+  #takePending(): string[] {
+    const statements = [...(this.#begin === null ? [] : [this.#begin]), ...this.#writes];
     this.#writes.length = 0;
     if (this.#begin !== null) {
       this.#begin = null;
       this.begun = true;
     }
+    return statements;
+  }
+
+  /** Sends BEGIN if not sent yet and the pending writes, then `more`, as one simple query. */
+  async #send(more: readonly string[] = []): Promise<void> {
+    const statements = [...this.#takePending(), ...more];
+    if (statements.length === 0) return;
     try {
       await this.client.query(statements.join(';\n'));
       this.completed += statements.length;
