@@ -29,28 +29,54 @@ type AbortCause = 'timeout' | 'cancelled' | 'claim_lost' | 'shutdown';
 /** How many times a claim-guarded write is retried on a transient database error. */
 const WRITE_ATTEMPTS = 5;
 
-/** One task attempt in flight in this runner. */
+/**
+ * One task attempt in flight in this runner. Its AbortSignal and child logger are made only
+ * when something asks for them (most no-op-fast tasks never do): an AbortController, its
+ * listener and a pino child are a measurable share of a short task's cost.
+ */
 export class RunningTask {
-  readonly controller = new AbortController();
   cause: AbortCause | undefined;
+  /** Why the attempt was aborted, once it was. */
+  reason: Error | undefined;
   /** Whether this task holds one of the runner's slots (false while deferred). */
   holdsSlot = true;
   finished = false;
   done: Promise<void> = Promise.resolve();
   /** Monotonic start, for the duration metric (independent of an injected clock). */
   readonly startedAt = performance.now();
+  /** Rejects with the reason when the attempt is aborted; the body races against it. */
+  readonly aborted: Promise<never>;
+  #rejectAborted: (reason: Error) => void = () => undefined;
+  #controller: AbortController | undefined;
 
-  constructor(readonly claim: ClaimedTask) {}
+  constructor(readonly claim: ClaimedTask) {
+    this.aborted = new Promise<never>((_, reject) => {
+      this.#rejectAborted = reject;
+    });
+    // Nobody may be racing it any more when it rejects (the body already finished).
+    this.aborted.catch(() => undefined);
+  }
 
   get ref(): ClaimRef {
     return { taskExecutionId: this.claim.taskExecutionId, claimId: this.claim.claimId };
   }
 
-  /** Aborts the attempt's signal, once, with a reason the task can read. */
+  /** The attempt's signal, aborted with {@link reason}; created on first use. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.reason !== undefined) this.#controller.abort(this.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Aborts the attempt, once, with a reason the task can read. */
   abort(cause: AbortCause, reason: Error): void {
-    if (this.finished || this.controller.signal.aborted) return;
+    if (this.finished || this.reason !== undefined) return;
     this.cause = cause;
-    this.controller.abort(reason);
+    this.reason = reason;
+    this.#controller?.abort(reason);
+    this.#rejectAborted(reason);
   }
 }
 
@@ -207,7 +233,9 @@ export class Executor {
   private async run(task: RunningTask): Promise<void> {
     const { claim } = task;
     const { registry, config, logger } = this.deps;
-    const log = logger.child({ executionId: claim.executionId, taskId: claim.taskId });
+    let child: Logger | undefined;
+    const log = (): Logger =>
+      (child ??= logger.child({ executionId: claim.executionId, taskId: claim.taskId }));
     const workflow = registry.resolve(claim.workflowName, claim.workflowVersion);
     const definition = workflow?.getTask(claim.taskId);
     if (definition === undefined) {
@@ -219,7 +247,7 @@ export class Executor {
       return;
     }
     if (workflow !== undefined && workflow.version !== claim.workflowVersion) {
-      log.warn(
+      log().warn(
         { registeredVersion: workflow.version, executionVersion: claim.workflowVersion },
         'execution version is not registered; running the task of the latest registered version',
       );
@@ -240,7 +268,7 @@ export class Executor {
     try {
       await Promise.race([
         Promise.resolve().then(() => definition.fn(context, handle)),
-        abortion(task.controller.signal),
+        task.aborted,
       ]);
     } catch (error) {
       failure = toError(error);
@@ -249,10 +277,10 @@ export class Executor {
     }
     if (task.cause !== undefined && task.cause !== 'timeout') {
       // Cancelled, claim lost or shut down: another party owns the outcome; write nothing.
-      log.debug({ cause: task.cause }, 'task attempt abandoned without a write');
+      log().debug({ cause: task.cause }, 'task attempt abandoned without a write');
       return;
     }
-    if (task.cause === 'timeout') failure = toError(task.controller.signal.reason);
+    if (task.cause === 'timeout') failure = task.reason;
     if (failure === undefined) {
       await this.write(task, 'complete', { output: context.toJSON() });
       return;
@@ -264,13 +292,13 @@ export class Executor {
     task: RunningTask,
     definition: TaskDefinition,
     failure: Error,
-    log: Logger,
+    log: () => Logger,
   ): Promise<void> {
     const { claim } = task;
     const message = failure.message === '' ? failure.name : failure.message;
     if (definition.retry.shouldRetry(failure, claim.attempt)) {
       const delayMs = definition.retry.delayFor(claim.attempt);
-      log.debug(
+      log().debug(
         { attempt: claim.attempt, delayMs, err: failure },
         'task attempt failed; retry scheduled',
       );
@@ -281,7 +309,7 @@ export class Executor {
     }
     const final =
       failure instanceof TaskError && !failure.retryable ? 'non-retryable' : 'retries exhausted';
-    log.info({ attempt: claim.attempt, err: failure, reason: final }, 'task failed');
+    log().info({ attempt: claim.attempt, err: failure, reason: final }, 'task failed');
     await this.write(task, 'fail', { errorMessage: message });
   }
 
@@ -422,14 +450,18 @@ export class Executor {
     this.deps.metrics.setActiveTasks(this.running.size);
   }
 
-  private handleFor(task: RunningTask, log: Logger): TaskHandle {
+  private handleFor(task: RunningTask, log: () => Logger): TaskHandle {
     const { claim } = task;
     return {
-      signal: task.controller.signal,
+      get signal() {
+        return task.signal;
+      },
       attempt: claim.attempt,
       executionId: claim.executionId,
       taskId: claim.taskId,
-      log,
+      get log() {
+        return log();
+      },
       deferUntil: (condition, pollInterval) => this.defer(task, condition, pollInterval),
     };
   }
@@ -445,7 +477,7 @@ export class Executor {
   ): Promise<void> {
     const intervalMs = parseDuration(pollInterval, 'deferUntil pollInterval');
     const { store, slots, clock, runnerId } = this.deps;
-    const signal = task.controller.signal;
+    const signal = task.signal;
     if (await condition()) return;
     const held = await store.setDeferred({
       ...task.ref,
@@ -523,12 +555,4 @@ export class Executor {
     }
     return refs;
   }
-}
-
-/** A promise that rejects with the signal's reason when it aborts. */
-function abortion(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(toError(signal.reason));
-    else signal.addEventListener('abort', () => reject(toError(signal.reason)), { once: true });
-  });
 }
