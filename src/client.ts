@@ -6,8 +6,8 @@
  * composition root: the one other place that opens a store from a URL.
  */
 import { randomUUID } from 'node:crypto';
-import { newExecutionId } from './core/execution-id.js';
 import type { Context } from './core/context.js';
+import { newExecutionId } from './core/execution-id.js';
 import { parseDuration, type Duration } from './core/duration.js';
 import type { Json } from './core/json.js';
 import { resolveRunnerConfig } from './core/options.js';

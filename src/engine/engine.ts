@@ -4,9 +4,9 @@
  * composition root (`DefaultRunner.create`) picks the adapter.
  */
 import { randomUUID } from 'node:crypto';
-import { newExecutionId } from '../core/execution-id.js';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
+import { newExecutionId } from '../core/execution-id.js';
 import { parseDuration, type Duration } from '../core/duration.js';
 import type { Context } from '../core/context.js';
 import { checkInput, toContextObject } from '../core/input.js';
