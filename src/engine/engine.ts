@@ -133,6 +133,10 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       logger: this.logger,
       runnerId: this.runnerId,
       metrics: this.metricsSink,
+      rootClaims: {
+        reserve: (roots) => this.executor.reserveForSchedule(roots),
+        adopt: (claimed, reserved) => this.executor.adopt(claimed, reserved),
+      },
     };
   }
 

@@ -1,6 +1,6 @@
 /** Background services of a runner (trigger loop, cron loop) share one small lifecycle. */
 import type { Clock, Logger, ResolvedRunnerConfig } from '../core/options.js';
-import type { Store } from '../store/store.js';
+import type { ClaimedTask, Store } from '../store/store.js';
 import type { EngineMetrics } from './metrics.js';
 import type { WorkflowCatalog } from './registry.js';
 
@@ -14,6 +14,19 @@ export interface ServiceContext {
   readonly logger: Logger;
   readonly runnerId: string;
   readonly metrics: EngineMetrics;
+  /** Starts root tasks claimed by a scheduling transaction; absent where no task runs (a client). */
+  readonly rootClaims?: RootClaims;
+}
+
+/**
+ * Root tasks that a fire claims for this runner in its own transaction, so they start when it
+ * commits instead of after a second, claiming transaction (see `NewExecution.claimRoots`).
+ */
+export interface RootClaims {
+  /** Reserves free slots for up to `roots` root tasks; 0 when none is free or older work waits. */
+  reserve(roots: number): number;
+  /** Starts the `claimed` tasks on the reserved slots and frees the rest (all, when none). */
+  adopt(claimed: readonly ClaimedTask[], reserved: number): Promise<void>;
 }
 
 /** A background loop started with the runner and stopped first at shutdown. */

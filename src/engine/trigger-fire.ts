@@ -9,6 +9,7 @@ import type { JsonObject } from '../core/json.js';
 import { buildFiredContext, type TriggerResult } from '../core/trigger.js';
 import { WorkflowNotFoundError, toError } from '../errors.js';
 import type { WorkflowShape } from './registry.js';
+import type { TriggerFireOutcome } from '../store/trigger-store.js';
 import type { ServiceContext } from './service.js';
 import type { FireTriggerResult } from './trigger-types.js';
 
@@ -54,29 +55,42 @@ export async function fireTarget(
 
 /**
  * Checks the workflow's declared input, then writes the history row and the execution in one
- * store transaction (or, when de-duplicating, a suppressed-duplicate row instead).
+ * store transaction (or, when de-duplicating, a suppressed-duplicate row instead). Roots the
+ * runner has free slots for are claimed by that transaction and start as it commits.
  */
-function fireWorkflow(
+async function fireWorkflow(
   ctx: ServiceContext,
   triggerName: string,
   workflow: WorkflowShape,
   context: JsonObject,
   contextHash: string,
   options: { deduplicate: boolean; nowMs: number },
-) {
+): Promise<TriggerFireOutcome> {
   checkInput(workflow.name, workflow.input, context);
-  return ctx.store.fireTrigger({
-    triggerName,
-    executionId: newExecutionId(),
-    workflowName: workflow.name,
-    workflowVersion: workflow.version,
-    tasks: ctx.registry.plan(workflow),
-    context,
-    contextHash,
-    deduplicate: options.deduplicate,
-    nowMs: options.nowMs,
-    runnerId: ctx.runnerId,
-  });
+  const tasks = ctx.registry.plan(workflow);
+  const roots = tasks.filter((task) => task.dependencies.length === 0).length;
+  const reserved = ctx.rootClaims?.reserve(roots) ?? 0;
+  let outcome: TriggerFireOutcome;
+  try {
+    outcome = await ctx.store.fireTrigger({
+      triggerName,
+      executionId: newExecutionId(),
+      workflowName: workflow.name,
+      workflowVersion: workflow.version,
+      tasks,
+      context,
+      contextHash,
+      deduplicate: options.deduplicate,
+      nowMs: options.nowMs,
+      runnerId: ctx.runnerId,
+      claimRoots: reserved,
+    });
+  } catch (error) {
+    await ctx.rootClaims?.adopt([], reserved);
+    throw error;
+  }
+  await ctx.rootClaims?.adopt(outcome.status === 'fired' ? outcome.claimed : [], reserved);
+  return outcome;
 }
 
 /** Starts every other registered workflow that lists the trigger; failures are only logged. */

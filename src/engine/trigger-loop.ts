@@ -18,7 +18,6 @@ import { TriggerError, isCloacinaError, toError } from '../errors.js';
 import type { TriggerPollSuccess, TriggerScheduleRecord } from '../store/trigger-store.js';
 import type { PollOutcome } from './metrics.js';
 import type { ServiceContext } from './service.js';
-import { Batcher } from './batcher.js';
 import { every } from './timers.js';
 import { fireTarget } from './trigger-fire.js';
 import { Wakeup } from './wakeup.js';
@@ -31,6 +30,12 @@ export function describePollError(error: unknown): string {
   const err = toError(error);
   return isCloacinaError(err) ? `${err.code}: ${err.message}` : err.message;
 }
+
+/**
+ * How long a finished poll's record may wait for the next claim to carry it before it is
+ * written on its own: the skip counters and error streaks are at most this stale.
+ */
+export const RECORD_DELAY_MS = 100;
 
 /** The polling loop of one runner. */
 export class TriggerLoop {
@@ -45,8 +50,15 @@ export class TriggerLoop {
   readonly #warnedUnregistered = new Set<string>();
   /** Next due time (clock ms) of each schedule this runner has claimed or found due. */
   readonly #nextDue = new Map<string, number>();
-  /** Successful polls recorded together: one transaction per burst of finished polls. */
-  readonly #records: Batcher<TriggerPollSuccess, undefined>;
+  /**
+   * Successful polls not recorded yet. The next claim writes them in its own round trip, so a
+   * busy loop spends one transaction per pass, not two; a timer writes them when no claim
+   * comes within {@link RECORD_DELAY_MS}, and `stop()` writes what is left. A trigger's record
+   * is written before its next poll is claimed (that claim carries it at the latest), so the
+   * streak reset of a success never lands after the error of a later poll.
+   */
+  #records: TriggerPollSuccess[] = [];
+  #recordTimer: NodeJS.Timeout | undefined;
   #stopTicks: (() => void) | undefined;
   #stopCommits: (() => void) | undefined;
   /** Wakes the loop at the earliest next due time. */
@@ -63,10 +75,6 @@ export class TriggerLoop {
     this.#ctx = ctx;
     this.#lookup = lookup;
     this.#wakeup = new Wakeup(() => this.#pass());
-    this.#records = new Batcher(async (polls) => {
-      await ctx.store.recordTriggerPolls({ polls, nowMs: ctx.clock.now() });
-      return polls.map(() => undefined);
-    });
   }
 
   /** Starts ticking every `triggerBasePollInterval` and on schedule changes. */
@@ -114,6 +122,45 @@ export class TriggerLoop {
       );
     }
     await Promise.allSettled([...this.#settling]);
+    await this.#flushRecords();
+  }
+
+  /** Queues a finished poll's record for the next claim (or the record timer). */
+  #record(poll: TriggerPollSuccess): void {
+    this.#records.push(poll);
+    if (this.#recordTimer !== undefined || this.#stopped) return;
+    this.#recordTimer = setTimeout(() => {
+      this.#recordTimer = undefined;
+      void this.#flushRecords();
+    }, RECORD_DELAY_MS);
+    this.#recordTimer.unref();
+  }
+
+  /** Takes the queued records (a claim carries them, or {@link #flushRecords} writes them). */
+  #takeRecords(): TriggerPollSuccess[] | undefined {
+    clearTimeout(this.#recordTimer);
+    this.#recordTimer = undefined;
+    if (this.#records.length === 0) return undefined;
+    const records = this.#records;
+    this.#records = [];
+    return records;
+  }
+
+  /** Writes the queued records on their own; a failure is logged, and they are not retried. */
+  async #flushRecords(): Promise<void> {
+    const polls = this.#takeRecords();
+    if (polls === undefined) return;
+    const write = this.#ctx.store
+      .recordTriggerPolls({ polls, nowMs: this.#ctx.clock.now() })
+      .catch((error: unknown) => {
+        this.#ctx.logger.warn(
+          { err: toError(error), polls: polls.length },
+          'recording trigger polls failed; their skip counters miss these polls',
+        );
+      })
+      .finally(() => this.#settling.delete(write));
+    this.#settling.add(write);
+    await write;
   }
 
   async #pass(): Promise<boolean> {
@@ -140,10 +187,19 @@ export class TriggerLoop {
       // "now" is read inside the claim transaction: `lastPollAt` then records when the poll
       // really starts, not when the pass began or the write lock was requested, which keeps
       // the spacing between actual polls close to the interval.
-      const claimed = await this.#ctx.store.claimTriggerPolls({
-        triggerNames: chosen.map((c) => c.name),
-        now: () => this.#ctx.clock.now(),
-      });
+      const records = this.#takeRecords();
+      let claimed: TriggerScheduleRecord[];
+      try {
+        claimed = await this.#ctx.store.claimTriggerPolls({
+          triggerNames: chosen.map((c) => c.name),
+          now: () => this.#ctx.clock.now(),
+          ...(records === undefined ? {} : { records }),
+        });
+      } catch (error) {
+        // Written with the next claim or by the timer.
+        if (records !== undefined) for (const record of records) this.#record(record);
+        throw error;
+      }
       if (this.#tickFailing) {
         this.#tickFailing = false;
         this.#ctx.logger.info('trigger loop recovered');
@@ -300,7 +356,7 @@ export class TriggerLoop {
     if (result.isSkip()) {
       measure('skip');
       this.#ctx.logger.debug({ trigger: name, reason: result.reason }, 'trigger poll: skip');
-      await this.#records.add({
+      this.#record({
         triggerName: name,
         skipped: true,
         skipReason: result.reason ?? null,
@@ -328,7 +384,7 @@ export class TriggerLoop {
       await this.#recordError(row, error);
       return;
     }
-    await this.#records.add({
+    this.#record({
       triggerName: name,
       skipped: false,
       skipReason: null,

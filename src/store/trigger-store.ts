@@ -63,6 +63,8 @@ export interface TriggerStore {
   claimTriggerPolls(input: {
     triggerNames: readonly string[];
     now: () => number;
+    /** Finished polls to record in the same transaction (see `recordTriggerPolls`). */
+    records?: readonly TriggerPollSuccess[];
   }): Promise<TriggerScheduleRecord[]>;
   /** Records Skip and Fire polls together (each statement commits on its own). */
   recordTriggerPolls(input: { polls: readonly TriggerPollSuccess[]; nowMs: number }): Promise<void>;
@@ -101,7 +103,7 @@ export function createTriggerStore(db: Db): TriggerStore {
     findDueTriggers: (input) => db.transaction((tx) => findDueTriggers(tx, input), READ_ONE),
     claimTriggerPolls: (input) => db.transaction((tx) => claimTriggerPolls(tx, input), AUTOCOMMIT),
     recordTriggerPolls: (input) =>
-      db.transaction((tx) => recordTriggerPolls(tx, input), AUTOCOMMIT),
+      db.transaction((tx) => Promise.resolve(recordTriggerPolls(tx, input)), AUTOCOMMIT),
     recordTriggerError: (input) => db.transaction((tx) => recordTriggerError(tx, input)),
     fireTrigger: (input) => db.transaction((tx) => fireTrigger(tx, input)),
     getTriggerHistory: (input) => db.transaction((tx) => getTriggerHistory(tx, input), READ),

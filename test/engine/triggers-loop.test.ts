@@ -265,4 +265,19 @@ describe('event triggers: polling loop', () => {
     expect((await runner.getTriggerSchedule('slow'))!.lastPollAt).toEqual(polledAt);
     await stopRunner(runner);
   });
+
+  it('writes the skips still waiting for a claim when the runner stops', async () => {
+    const url = freshDatabaseUrl();
+    let runner = await createRunner(FAST, url);
+    runner.register(recordingWorkflow('wf'));
+    const times: number[] = [];
+    // Polled once, then not for an hour: no later claim carries the skip's record.
+    await runner.registerTrigger(timed('hourly', '1h', times), 'wf');
+    await waitFor(() => times.length === 1, 5000, 'the first poll');
+    await stopRunner(runner);
+
+    runner = await createRunner({ ...FAST, enableTriggerScheduling: false }, url);
+    expect((await runner.getTriggerSchedule('hourly'))!.skips).toBe(1);
+    await stopRunner(runner);
+  });
 });

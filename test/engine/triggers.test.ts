@@ -229,6 +229,51 @@ describe('event triggers: fire and de-duplication', () => {
   });
 });
 
+describe('event triggers: starting the fired workflow', () => {
+  it('claims the root task in the fire transaction: it runs when fireTrigger returns', async () => {
+    const runner = await createRunner(FAST);
+    const g = gate();
+    runner.register(recordingWorkflow('wf', { gate: g }));
+    await runner.dal().triggerSchedules.upsert({
+      triggerName: 'instant',
+      workflowName: 'wf',
+      pollInterval: '1h',
+    });
+    const outcome = await runner.fireTrigger('instant', { n: 1 });
+    expect(outcome.status).toBe('fired');
+    if (outcome.status !== 'fired') return;
+    // No claiming transaction ran in between: the fire itself marked the root Running.
+    const running = await runner.getExecutionResult(outcome.executionId);
+    expect(running.status).toBe('Running');
+    expect(running.taskResults.map((t) => t.status)).toEqual(['Running']);
+    const types = (await runner.getExecutionEvents(outcome.executionId)).map((e) => e.type);
+    expect(types).toEqual(['task_ready', 'workflow_started', 'task_started']);
+    g.open();
+    expect((await runner.waitForExecution(outcome.executionId)).status).toBe('Completed');
+    await stopRunner(runner);
+  });
+
+  it('leaves the root Ready for any runner when no slot is free', async () => {
+    const runner = await createRunner({ ...FAST, maxConcurrentTasks: 1 });
+    const g = gate();
+    runner.register(recordingWorkflow('wf', { gate: g }));
+    await runner.dal().triggerSchedules.upsert({
+      triggerName: 'busy',
+      workflowName: 'wf',
+      pollInterval: '1h',
+    });
+    const first = await runner.fireTrigger('busy', { n: 1 });
+    const second = await runner.fireTrigger('busy', { n: 2 });
+    if (first.status !== 'fired' || second.status !== 'fired') throw new Error('both should fire');
+    const waiting = await runner.getExecutionResult(second.executionId);
+    expect(waiting.taskResults.map((t) => t.status)).toEqual(['Ready']);
+    g.open();
+    expect((await runner.waitForExecution(second.executionId)).status).toBe('Completed');
+    expect((await runner.waitForExecution(first.executionId)).status).toBe('Completed');
+    await stopRunner(runner);
+  });
+});
+
 describe('event triggers: registration and management', () => {
   it('validates registration: no workflow, unknown workflow, invalid trigger', async () => {
     const runner = await createRunner(FAST);

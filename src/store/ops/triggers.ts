@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../../core/json.js';
 import type { Tx } from '../db.js';
-import type { NewTask } from '../store.js';
+import type { ClaimedTask, NewTask } from '../store.js';
 import { insertExecution } from './executions.js';
 import { placeholders } from './events.js';
 
@@ -58,11 +58,19 @@ export interface TriggerFireInput {
   readonly deduplicate: boolean;
   readonly nowMs: number;
   readonly runnerId: string;
+  /** Root tasks to claim for `runnerId` in the fire's own transaction (see `NewExecution`). */
+  readonly claimRoots?: number;
 }
 
 /** What {@link fireTrigger} did. */
 export type TriggerFireOutcome =
-  | { readonly status: 'fired'; readonly runId: string; readonly executionId: string }
+  | {
+      readonly status: 'fired';
+      readonly runId: string;
+      readonly executionId: string;
+      /** The root tasks claimed for the firing runner (`claimRoots`); empty otherwise. */
+      readonly claimed: readonly ClaimedTask[];
+    }
   | {
       readonly status: 'deduplicated';
       readonly runId: string;
@@ -255,14 +263,20 @@ export async function findDueTriggers(
  * or the single writer (SQLite), so of several runners racing for one interval exactly one gets
  * the row back. `now` is read inside the transaction, once the write lock is held, so the stored
  * time is as close as possible to the poll it licenses (waiting for another writer does not
- * shorten the next interval). Returns the claimed rows.
+ * shorten the next interval). `records`, polls that finished since the last claim, are written
+ * first in the same round trip (see {@link recordTriggerPolls}). Returns the claimed rows.
  */
 export async function claimTriggerPolls(
   tx: Tx,
-  input: { triggerNames: readonly string[]; now: () => number },
+  input: {
+    triggerNames: readonly string[];
+    now: () => number;
+    records?: readonly TriggerPollSuccess[];
+  },
 ): Promise<TriggerScheduleRecord[]> {
-  if (input.triggerNames.length === 0) return [];
   const nowMs = input.now();
+  if (input.records !== undefined) recordTriggerPolls(tx, { polls: input.records, nowMs });
+  if (input.triggerNames.length === 0) return [];
   const rows = await tx.all<ScheduleRow>(
     `UPDATE trigger_schedules SET last_poll_at_ms = ?, updated_at_ms = ?
      WHERE trigger_name IN (${placeholders(input.triggerNames.length)}) AND enabled = 1
@@ -287,12 +301,12 @@ export interface TriggerPollSuccess {
  * a thousand triggers a second writes per batch, not per poll: each Skip is counted with its
  * reason and ends its trigger's error streak, and each Fire after errors ends the streak.
  * Every statement stands alone (it touches only its own triggers' counters), so the batch may
- * run under autocommit.
+ * run under autocommit; nothing is read back, so on PostgreSQL it travels with the next statement.
  */
-export async function recordTriggerPolls(
+export function recordTriggerPolls(
   tx: Tx,
   input: { polls: readonly TriggerPollSuccess[]; nowMs: number },
-): Promise<void> {
+): void {
   // Skips grouped by (count, last reason): one UPDATE per group, usually exactly one.
   const skipped = new Map<string, { count: number; reason: string | null }>();
   for (const poll of input.polls) {
@@ -308,7 +322,7 @@ export async function recordTriggerPolls(
     groups.set(key, group);
   }
   for (const { count, reason, names } of groups.values()) {
-    await tx.run(
+    tx.write(
       `UPDATE trigger_schedules
        SET skips = skips + ?, last_skip_reason = ?, consecutive_errors = 0, updated_at_ms = ?
        WHERE trigger_name IN (${placeholders(names.length)})`,
@@ -323,7 +337,7 @@ export async function recordTriggerPolls(
     ),
   ];
   if (firedAfterErrors.length > 0) {
-    await tx.run(
+    tx.write(
       `UPDATE trigger_schedules SET consecutive_errors = 0, updated_at_ms = ?
        WHERE trigger_name IN (${placeholders(firedAfterErrors.length)})`,
       [input.nowMs, ...firedAfterErrors],
@@ -407,7 +421,7 @@ export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<Trig
       openExecutionId: open?.workflow_execution_id ?? null,
     };
   }
-  insertExecution(tx, {
+  const { claimed } = insertExecution(tx, {
     id: input.executionId,
     workflowName: input.workflowName,
     workflowVersion: input.workflowVersion,
@@ -416,8 +430,9 @@ export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<Trig
     nowMs: input.nowMs,
     runnerId: input.runnerId,
     scheduleLinked: true,
+    claimRoots: input.claimRoots ?? 0,
   });
-  return { status: 'fired', runId: id, executionId: input.executionId };
+  return { status: 'fired', runId: id, executionId: input.executionId, claimed };
 }
 
 /** History of a trigger, newest first. */
