@@ -230,21 +230,30 @@ describe('event triggers: fire and de-duplication', () => {
 });
 
 describe('event triggers: starting the fired workflow', () => {
-  it('claims the root task in the fire transaction: it runs when fireTrigger returns', async () => {
-    const runner = await createRunner(FAST);
-    const g = gate();
+  /** A runner with trigger 'manual' on a one-task workflow whose task waits for `g`. */
+  async function manualTriggerRunner(g: Gate, maxConcurrentTasks?: number) {
+    const runner = await createRunner({
+      ...FAST,
+      ...(maxConcurrentTasks === undefined ? {} : { maxConcurrentTasks }),
+    });
     runner.register(recordingWorkflow('wf', { gate: g }));
     await runner.dal().triggerSchedules.upsert({
-      triggerName: 'instant',
+      triggerName: 'manual',
       workflowName: 'wf',
       pollInterval: '1h',
     });
+    return runner;
+  }
+
+  it('claims the root task in the fire transaction: it runs when fireTrigger returns', async () => {
+    const g = gate();
+    const runner = await manualTriggerRunner(g);
     // A claim pass that happens to be in flight holds the free slots for a moment, and then
     // the fire leaves its root Ready: of a few fires, one that ran into no pass is enough.
     let started: string | undefined;
     const fired: string[] = [];
     for (let n = 0; n < 5 && started === undefined; n += 1) {
-      const outcome = await runner.fireTrigger('instant', { n });
+      const outcome = await runner.fireTrigger('manual', { n });
       if (outcome.status !== 'fired') throw new Error(`fire ${n} was ${outcome.status}`);
       fired.push(outcome.executionId);
       // No claiming transaction ran in between: the fire itself marked the root Running.
@@ -262,17 +271,19 @@ describe('event triggers: starting the fired workflow', () => {
   });
 
   it('leaves the root Ready for any runner when no slot is free', async () => {
-    const runner = await createRunner({ ...FAST, maxConcurrentTasks: 1 });
     const g = gate();
-    runner.register(recordingWorkflow('wf', { gate: g }));
-    await runner.dal().triggerSchedules.upsert({
-      triggerName: 'busy',
-      workflowName: 'wf',
-      pollInterval: '1h',
-    });
-    const first = await runner.fireTrigger('busy', { n: 1 });
-    const second = await runner.fireTrigger('busy', { n: 2 });
-    if (first.status !== 'fired' || second.status !== 'fired') throw new Error('both should fire');
+    const runner = await manualTriggerRunner(g, 1);
+    const first = await runner.fireTrigger('manual', { n: 1 });
+    if (first.status !== 'fired') throw new Error('the first fire should fire');
+    // The only slot is held once the first root runs (its task waits at the gate).
+    await waitFor(
+      async () =>
+        (await runner.getExecutionResult(first.executionId)).taskResults[0]?.status === 'Running',
+      5000,
+      'the first root to run',
+    );
+    const second = await runner.fireTrigger('manual', { n: 2 });
+    if (second.status !== 'fired') throw new Error('the second fire should fire');
     const waiting = await runner.getExecutionResult(second.executionId);
     expect(waiting.taskResults.map((t) => t.status)).toEqual(['Ready']);
     g.open();
