@@ -259,9 +259,9 @@ export const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1
 /**
  * Applies closed-task counts to their executions and records the outcome of every execution
  * that has no open task left. Counts of one execution are summed first: an UPDATE … FROM joins
- * each target row once. Executions this transaction knows to stay open (`keepsOpen`) cannot
- * finish here, so their counters are written without reading them back (on PostgreSQL the
- * write travels with the next statement).
+ * each target row once. The counters are written without a read-back (on PostgreSQL the write
+ * travels with the next statement); executions this transaction knows to stay open
+ * (`keepsOpen`) cannot finish here and are not read at all.
  */
 export async function closeTasks(
   tx: Tx,
@@ -277,26 +277,27 @@ export async function closeTasks(
     sum.keepsOpen ||= keepsOpen === true;
     byExecution.set(executionId, sum);
   }
-  const open: SqlValue[] = [];
-  const closing: SqlValue[] = [];
+  if (byExecution.size === 0) return;
+  const values: SqlValue[] = [];
+  const closing: string[] = [];
   for (const [id, { closed, failed, keepsOpen }] of byExecution) {
-    (keepsOpen ? open : closing).push(id, closed, failed);
+    values.push(id, closed, failed);
+    if (!keepsOpen) closing.push(id);
   }
-  const update = (n: number, returning: string): string =>
+  tx.write(
     `UPDATE workflow_executions
      SET open_tasks = open_tasks - v.column2, failed_tasks = failed_tasks + v.column3,
          updated_at_ms = ?
-     FROM (VALUES ${valueRows(n, '(?, CAST(? AS INTEGER), CAST(? AS INTEGER))')}) AS v
-     WHERE id = v.column1${returning}`;
-  if (open.length > 0) tx.write(update(open.length / 3, ''), [nowMs, ...open]);
-  if (closing.length === 0) return;
-  const rows = await tx.all<{ id: string; open_tasks: number | string }>(
-    update(closing.length / 3, ' RETURNING id, open_tasks'),
-    [nowMs, ...closing],
+     FROM (VALUES ${valueRows(byExecution.size, '(?, CAST(? AS INTEGER), CAST(? AS INTEGER))')}) AS v
+     WHERE id = v.column1`,
+    [nowMs, ...values],
   );
-  const done = rows.filter((row) => Number(row.open_tasks) <= 0).map((row) => row.id);
-  if (done.length > 0) await finishExecutions(tx, done, nowMs, runnerId);
+  if (closing.length > 0) await finishClosed(tx, closing, nowMs, runnerId);
 }
+
+/** Statuses of an execution that has not ended, as SQL and as a set. */
+const ACTIVE = `'Pending', 'Running', 'Paused'`;
+const ACTIVE_STATUSES: ReadonlySet<string> = new Set(['Pending', 'Running', 'Paused']);
 
 /** `n` copies of a VALUES row, comma separated. */
 function valueRows(n: number, row: string): string {
@@ -311,6 +312,29 @@ export async function finalContextOf(
   return (await finalContextsOf(tx, [executionId])).get(executionId)!;
 }
 
+/** A task row that shapes an execution's final context. */
+interface ResultRow {
+  task_id: string;
+  task_status: string;
+  output_context: string | null;
+}
+
+/** An execution's final context and failed tasks, from its result rows in position order. */
+async function finalFrom(
+  tx: Tx,
+  executionId: string,
+  rows: readonly ResultRow[],
+): Promise<{ context: JsonObject; failedTaskIds: string[] }> {
+  const outputs: JsonObject[] = [];
+  const failedTaskIds: string[] = [];
+  for (const row of rows) {
+    if (row.task_status === 'Failed') failedTaskIds.push(row.task_id);
+    else if (row.output_context !== null) outputs.push(JSON.parse(row.output_context) as JsonObject);
+  }
+  const context = outputs.length > 0 ? mergeAll(outputs) : await initialContextOf(tx, executionId);
+  return { context, failedTaskIds };
+}
+
 /**
  * Final contexts: the smart merge of every completed task's output in topological order (ties
  * in declared order), deterministic whatever order the tasks finished in; the initial context
@@ -320,90 +344,92 @@ export async function finalContextsOf(
   tx: Tx,
   executionIds: readonly string[],
 ): Promise<Map<string, { context: JsonObject; failedTaskIds: string[] }>> {
-  const rows = await tx.all<{
-    execution_id: string;
-    task_id: string;
-    status: string;
-    output_context: string | null;
-  }>(
-    `SELECT execution_id, task_id, status, output_context FROM task_executions
-     WHERE execution_id IN (${placeholders(executionIds.length)}) ORDER BY execution_id, position`,
+  const rows = await tx.all<ResultRow & { execution_id: string }>(
+    `SELECT execution_id, task_id, status AS task_status, output_context FROM task_executions
+     WHERE execution_id IN (${placeholders(executionIds.length)})
+       AND status IN ('Completed', 'Failed')
+     ORDER BY execution_id, position`,
     executionIds,
   );
-  const parts = new Map(
-    executionIds.map((id) => [id, { outputs: [] as JsonObject[], failedTaskIds: [] as string[] }]),
-  );
-  for (const row of rows) {
-    const part = parts.get(row.execution_id)!;
-    if (row.status === 'Completed' && row.output_context !== null) {
-      part.outputs.push(JSON.parse(row.output_context) as JsonObject);
-    } else if (row.status === 'Failed') {
-      part.failedTaskIds.push(row.task_id);
-    }
-  }
   const result = new Map<string, { context: JsonObject; failedTaskIds: string[] }>();
-  for (const [id, part] of parts) {
-    const context =
-      part.outputs.length > 0 ? mergeAll(part.outputs) : await initialContextOf(tx, id);
-    result.set(id, { context, failedTaskIds: part.failedTaskIds });
+  for (const id of executionIds) {
+    const own = rows.filter((row) => row.execution_id === id);
+    result.set(id, await finalFrom(tx, id, own));
   }
   return result;
 }
 
+/** An execution whose counters were just written, with its results once it has no open task. */
+interface ClosingRow extends Partial<ResultRow> {
+  id: string;
+  status: string;
+  open_tasks: number | string;
+  started_at_ms: number | null;
+  created_at_ms: number;
+  schedule_linked: number | string;
+}
+
 /**
- * Records the outcome of executions whose tasks are all terminal, exactly once each (the
- * status guard makes racing writers no-ops): one statement for all of them.
+ * Records the outcome of the executions among `executionIds` whose tasks are all terminal,
+ * exactly once each. One read returns each execution's counter and status, and the results of
+ * its tasks only when nothing is left open; the outcome is a write nobody reads back (on
+ * PostgreSQL it travels with COMMIT). Every caller holds the execution locks (see
+ * `lockExecutions`), so the status read stays true until the write; the status guard in the
+ * write keeps it harmless even so.
  */
-async function finishExecutions(
+async function finishClosed(
   tx: Tx,
   executionIds: readonly string[],
   nowMs: number,
   runnerId: string | null,
 ): Promise<void> {
-  const contexts = await finalContextsOf(tx, executionIds);
-  const outcomes = new Map<
-    string,
-    { status: 'Completed' | 'Failed'; errorMessage: string | null }
-  >();
-  const values: SqlValue[] = [];
-  for (const [id, { context, failedTaskIds }] of contexts) {
-    const failed = failedTaskIds.length > 0;
-    const outcome = {
-      status: failed ? ('Failed' as const) : ('Completed' as const),
-      errorMessage: failed
-        ? `${failedTaskIds.length} task(s) failed: ${failedTaskIds.join(', ')}`
-        : null,
-    };
-    outcomes.set(id, outcome);
-    values.push(id, outcome.status, JSON.stringify(context), outcome.errorMessage);
-  }
-  const finished = await tx.all<{
-    id: string;
-    started_at_ms: number | null;
-    created_at_ms: number;
-    schedule_linked: number | string;
-  }>(
-    `UPDATE workflow_executions
-     SET status = v.column2, final_context = v.column3, error_message = v.column4,
-         completed_at_ms = ?, updated_at_ms = ?
-     FROM (VALUES ${valueRows(contexts.size, '(?, ?, ?, ?)')}) AS v
-     WHERE id = v.column1 AND status IN ('Pending', 'Running', 'Paused')
-     RETURNING id, started_at_ms, created_at_ms, schedule_linked`,
-    [nowMs, nowMs, ...values],
+  const rows = await tx.all<ClosingRow>(
+    `SELECT e.id, e.status, e.open_tasks, e.started_at_ms, e.created_at_ms, e.schedule_linked,
+            t.task_id, t.status AS task_status, t.output_context
+     FROM workflow_executions e
+     LEFT JOIN task_executions t
+       ON t.execution_id = e.id AND e.open_tasks <= 0 AND e.status IN (${ACTIVE})
+          AND t.status IN ('Completed', 'Failed')
+     WHERE e.id IN (${placeholders(executionIds.length)})
+     ORDER BY e.id, t.position`,
+    executionIds,
   );
-  for (const row of finished) {
-    const { status, errorMessage } = outcomes.get(row.id)!;
-    const startedAtMs = Number(row.started_at_ms ?? row.created_at_ms);
+  const byExecution = new Map<string, { head: ClosingRow; results: ResultRow[] }>();
+  for (const row of rows) {
+    const entry = byExecution.get(row.id) ?? { head: row, results: [] };
+    if (row.task_id != null) entry.results.push(row as ClosingRow & ResultRow);
+    byExecution.set(row.id, entry);
+  }
+  const values: SqlValue[] = [];
+  const linked: { id: string; status: 'Completed' | 'Failed' }[] = [];
+  for (const [id, { head, results }] of byExecution) {
+    if (Number(head.open_tasks) > 0 || !ACTIVE_STATUSES.has(head.status)) continue;
+    const { context, failedTaskIds } = await finalFrom(tx, id, results);
+    const failed = failedTaskIds.length > 0;
+    const status = failed ? ('Failed' as const) : ('Completed' as const);
+    const errorMessage = failed
+      ? `${failedTaskIds.length} task(s) failed: ${failedTaskIds.join(', ')}`
+      : null;
+    values.push(id, status, JSON.stringify(context), errorMessage);
+    const startedAtMs = Number(head.started_at_ms ?? head.created_at_ms);
     appendEvent(tx, {
-      executionId: row.id,
-      type: status === 'Failed' ? EventType.WorkflowFailed : EventType.WorkflowCompleted,
+      executionId: id,
+      type: failed ? EventType.WorkflowFailed : EventType.WorkflowCompleted,
       data: { durationMs: nowMs - startedAtMs, ...(errorMessage === null ? {} : { errorMessage }) },
       runnerId,
       nowMs,
     });
-    if (Number(row.schedule_linked) === 1) {
-      await closeScheduleRuns(tx, row.id, status, nowMs);
-    }
+    if (Number(head.schedule_linked) === 1) linked.push({ id, status });
   }
-  if (finished.length > 0) tx.signal('executions');
+  if (values.length === 0) return;
+  tx.write(
+    `UPDATE workflow_executions
+     SET status = v.column2, final_context = v.column3, error_message = v.column4,
+         completed_at_ms = ?, updated_at_ms = ?
+     FROM (VALUES ${valueRows(values.length / 4, '(?, ?, ?, ?)')}) AS v
+     WHERE id = v.column1 AND status IN (${ACTIVE})`,
+    [nowMs, nowMs, ...values],
+  );
+  for (const { id, status } of linked) await closeScheduleRuns(tx, id, status, nowMs);
+  tx.signal('executions');
 }
