@@ -30,18 +30,23 @@ describe('PostgreSQL session settings', () => {
     await Promise.all(opened.splice(0).map((db) => db.close()));
   });
 
-  it('start with bitmap scans off, custom plans and standard strings', async () => {
+  it('start with bitmap and sequential scans off, custom plans and standard strings', async () => {
     expect(
-      await settingsOf(['enable_bitmapscan', 'plan_cache_mode', 'standard_conforming_strings']),
-    ).toEqual(['off', 'force_custom_plan', 'on']);
+      await settingsOf([
+        'enable_bitmapscan',
+        'enable_seqscan',
+        'plan_cache_mode',
+        'standard_conforming_strings',
+      ]),
+    ).toEqual(['off', 'off', 'force_custom_plan', 'on']);
   });
 
-  it('let a URL option turn bitmap scans back on', async () => {
+  it('let a URL option turn bitmap and sequential scans back on', async () => {
     expect(
       await settingsOf(
-        ['enable_bitmapscan', 'work_mem'],
-        '-c enable_bitmapscan=on -c work_mem=8MB',
+        ['enable_bitmapscan', 'enable_seqscan', 'work_mem'],
+        '-c enable_bitmapscan=on -c enable_seqscan=on -c work_mem=8MB',
       ),
-    ).toEqual(['on', '8MB']);
+    ).toEqual(['on', 'on', '8MB']);
   });
 });
