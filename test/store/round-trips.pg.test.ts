@@ -29,7 +29,13 @@ async function countingQueries<T>(fn: () => Promise<T>): Promise<{ result: T; qu
 }
 
 const ONE_TASK: NewTask[] = [
-  { taskId: 'only', position: 0, dependencies: [], dependents: [], triggerRule: { type: 'always' } },
+  {
+    taskId: 'only',
+    position: 0,
+    dependencies: [],
+    dependents: [],
+    triggerRule: { type: 'always' },
+  },
 ];
 
 describe('PostgreSQL round trips', () => {

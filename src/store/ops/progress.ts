@@ -329,7 +329,8 @@ async function finalFrom(
   const failedTaskIds: string[] = [];
   for (const row of rows) {
     if (row.task_status === 'Failed') failedTaskIds.push(row.task_id);
-    else if (row.output_context !== null) outputs.push(JSON.parse(row.output_context) as JsonObject);
+    else if (row.output_context !== null)
+      outputs.push(JSON.parse(row.output_context) as JsonObject);
   }
   const context = outputs.length > 0 ? mergeAll(outputs) : await initialContextOf(tx, executionId);
   return { context, failedTaskIds };
