@@ -103,11 +103,17 @@ export class Executor {
   private inFlight: Promise<boolean> | undefined;
   private heartbeating = false;
   /** Completions of tasks that finish in the same turn share one transaction. */
-  private readonly completions = new Batcher<{ task: RunningTask; output: JsonObject }, boolean>(
-    (items) => this.completeBatch(items),
-  );
+  private readonly completions: Batcher<{ task: RunningTask; output: JsonObject }, boolean>;
 
-  constructor(private readonly deps: ExecutorDeps) {}
+  constructor(private readonly deps: ExecutorDeps) {
+    // With row locks (PostgreSQL) one completion transaction runs at a time, and those that
+    // finish meanwhile form the next: concurrent ones would queue on the locks of the
+    // executions they share (see `lockExecutions`), each holding a connection while it waits.
+    // SQLite commits concurrent batches together (one group commit), so there they go at once.
+    this.completions = new Batcher((items) => this.completeBatch(items), {
+      serial: deps.store.capabilities.rowLocks,
+    });
+  }
 
   /** Stops claiming new tasks (shutdown). Running tasks go on. */
   stopClaiming(): void {

@@ -25,4 +25,38 @@ describe('Batcher', () => {
     fail = false;
     expect(await batcher.add(5)).toBe(10);
   });
+
+  it('serial: serves one batch at a time; requests made meanwhile form the next batch', async () => {
+    const calls: number[][] = [];
+    let serving = 0;
+    let mostAtOnce = 0;
+    const releases: (() => void)[] = [];
+    const batcher = new Batcher<number, number>(
+      async (items) => {
+        calls.push([...items]);
+        serving += 1;
+        mostAtOnce = Math.max(mostAtOnce, serving);
+        await new Promise<void>((resolve) => releases.push(resolve));
+        serving -= 1;
+        return items.map((n) => n * 10);
+      },
+      { serial: true },
+    );
+    const first = batcher.add(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([[1]]);
+    // Added in different turns while the first batch is served: they wait, then go together.
+    const second = batcher.add(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    const third = batcher.add(3);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([[1]]);
+    releases.shift()!();
+    expect(await first).toBe(10);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([[1], [2, 3]]);
+    releases.shift()!();
+    expect(await Promise.all([second, third])).toEqual([20, 30]);
+    expect(mostAtOnce).toBe(1);
+  });
 });
