@@ -191,6 +191,9 @@ export async function propagateAll(
     );
     rows.sort((a, b) => compare(a.execution_id, b.execution_id) || compare(a.task_id, b.task_id));
     const next: SettledTask[] = [];
+    // Rows already locked by the decrement above; each kind is written with one statement.
+    const readied: SqlValue[] = [];
+    const skipped: SqlValue[] = [];
     for (const row of rows) {
       if (row.status !== 'NotStarted') continue;
       const executionId = row.execution_id;
@@ -211,11 +214,7 @@ export async function propagateAll(
       const input = context ?? initial ?? {};
       const ready = evaluateRule(rule, { taskStatus: (id) => statuses.get(id), context: input });
       if (ready) {
-        // Nothing reads the result: on PostgreSQL it travels with the next statement.
-        tx.write(
-          `UPDATE task_executions SET status = 'Ready', ready_at_ms = ?, input_context = ? WHERE id = ?`,
-          [nowMs, context === null ? null : JSON.stringify(context), row.id],
-        );
+        readied.push(row.id, context === null ? null : JSON.stringify(context));
         appendEvent(tx, {
           executionId,
           taskId: row.task_id,
@@ -227,10 +226,7 @@ export async function propagateAll(
         tx.signal('tasks');
       } else {
         const reason = `Trigger rule not satisfied: ${describeRule(rule)}`;
-        tx.write(
-          `UPDATE task_executions SET status = 'Skipped', skip_reason = ?, completed_at_ms = ? WHERE id = ?`,
-          [reason, nowMs, row.id],
-        );
+        skipped.push(row.id, reason);
         appendEvent(tx, {
           executionId,
           taskId: row.task_id,
@@ -247,6 +243,21 @@ export async function propagateAll(
           dependents: JSON.parse(row.dependents) as string[],
         });
       }
+    }
+    // Nothing reads these: on PostgreSQL they travel with the next statement.
+    if (readied.length > 0) {
+      tx.write(
+        `UPDATE task_executions SET status = 'Ready', ready_at_ms = ?, input_context = v.column2
+         FROM (VALUES ${valueRows(readied.length / 2, '(?, ?)')}) AS v WHERE id = v.column1`,
+        [nowMs, ...readied],
+      );
+    }
+    if (skipped.length > 0) {
+      tx.write(
+        `UPDATE task_executions SET status = 'Skipped', skip_reason = v.column2, completed_at_ms = ?
+         FROM (VALUES ${valueRows(skipped.length / 2, '(?, ?)')}) AS v WHERE id = v.column1`,
+        [nowMs, ...skipped],
+      );
     }
     level = next;
   }
