@@ -123,15 +123,24 @@ export class CronService implements EngineService {
   /**
    * Claims one due schedule; returns when it is due next from this runner's view: `nowMs` when
    * the claim lost a race (another runner or an update moved it), so a fresh read follows at once.
+   * Root tasks the runner has free slots for are claimed by the same transaction and start as it
+   * commits, as with a trigger fire.
    */
   private async fire(row: CronScheduleRecord, nowMs: number): Promise<number> {
-    const { store, registry, config, logger, runnerId } = this.ctx;
+    const { store, registry, config, logger, runnerId, rootClaims } = this.ctx;
     const workflow = registry.latest(row.workflowName);
     if (workflow === undefined || row.nextRunAtMs === null) return Number.POSITIVE_INFINITY;
+    let reserved = 0;
     try {
       const plan = planFire(row, nowMs, config.cronMaxCatchupExecutions);
       const tasks = registry.plan(workflow);
+      const roots = tasks.filter((task) => task.dependencies.length === 0).length;
+      reserved = rootClaims?.reserve(roots * plan.times.length) ?? 0;
+      // The oldest times get the slots first: a catch-up runs in scheduled order.
+      let unassigned = reserved;
       const fires = plan.times.map((scheduledTimeMs) => {
+        const claimRoots = Math.min(roots, unassigned);
+        unassigned -= claimRoots;
         const execution: NewExecution = {
           id: newExecutionId(),
           workflowName: row.workflowName,
@@ -140,6 +149,7 @@ export class CronService implements EngineService {
           tasks,
           nowMs,
           runnerId,
+          claimRoots,
         };
         return { scheduledTimeMs, execution };
       });
@@ -154,6 +164,9 @@ export class CronService implements EngineService {
         nowMs,
         beforeHandOff: this.beforeHandOff,
       });
+      const held = reserved;
+      reserved = 0;
+      await rootClaims?.adopt(outcome.roots, held);
       if (!outcome.claimed) return nowMs;
       const log = { schedule: row.id, workflow: row.workflowName, runnerId };
       this.ctx.metrics.cronFired(outcome.fired.length);
@@ -176,6 +189,7 @@ export class CronService implements EngineService {
       }
       return plan.nextRunAtMs ?? Number.POSITIVE_INFINITY;
     } catch (error) {
+      await rootClaims?.adopt([], reserved);
       // Left due: retried after the poll interval, not in a tight loop.
       logger.warn(
         { err: toError(error), schedule: row.id },

@@ -15,7 +15,7 @@ import {
   recoverCronRun,
   updateCronSchedule,
 } from './ops/cron.js';
-import type { NewExecution } from './store.js';
+import type { ClaimedTask, NewExecution } from './store.js';
 
 /** What to do with scheduled times that passed while no runner fired them (SPEC §5.4). */
 export type CatchupPolicy = 'skip' | 'run_all';
@@ -120,6 +120,8 @@ export interface CronClaimOutcome {
   readonly claimed: boolean;
   /** Fires handed off; a time already present in history (the unique key) is left out. */
   readonly fired: readonly { scheduledTimeMs: number; executionId: string }[];
+  /** Root tasks of the fired executions claimed for the runner (their `claimRoots`). */
+  readonly roots: readonly ClaimedTask[];
 }
 
 /** Counts of {@link CronStore.cronStats}. */

@@ -217,4 +217,58 @@ describe('claiming with a final write', () => {
     expect(done).toMatchObject({ status: 'Completed', openTasks: 0 });
     expect(done.finalContext).toEqual({ a: true, b: true, c: true, d: true, e: true });
   });
+
+  it('a cron fire claims the roots each fired execution asks for, in its own transaction', async () => {
+    store = await openStore(freshDatabaseUrl());
+    await store.migrate();
+    const schedule = await store.insertCronSchedule({
+      id: randomUUID(),
+      workflowName: 'chain',
+      expression: '* * * * *',
+      timezone: 'UTC',
+      catchupPolicy: 'run_all',
+      context: {},
+      startAtMs: null,
+      endAtMs: null,
+      nextRunAtMs: 60_000,
+      nowMs: 1_000,
+    });
+    // Two catch-up times of a one-root workflow; the runner had a slot for one (the older).
+    const fires = [60_000, 120_000].map((scheduledTimeMs, i) => ({
+      scheduledTimeMs,
+      execution: {
+        id: newExecutionId(),
+        workflowName: 'chain',
+        workflowVersion: 'v1',
+        initialContext: { at: scheduledTimeMs },
+        tasks: chain(),
+        nowMs: 130_000,
+        runnerId: RUNNER,
+        claimRoots: i === 0 ? 1 : 0,
+      },
+    }));
+    const outcome = await store.claimCronFire({
+      scheduleId: schedule.id,
+      seenVersion: schedule.version,
+      seenNextRunAtMs: 60_000,
+      nextRunAtMs: 180_000,
+      workflowName: 'chain',
+      fires,
+      missed: null,
+      nowMs: 130_000,
+    });
+    expect(outcome.claimed).toBe(true);
+    expect(outcome.roots.map((t) => [t.executionId, t.taskId])).toEqual([
+      [fires[0]!.execution.id, 'a'],
+    ]);
+    const [older, newer] = await Promise.all(
+      fires.map(async (fire) =>
+        (await store!.getTasks(fire.execution.id)).find((t) => t.taskId === 'a'),
+      ),
+    );
+    expect(older).toMatchObject({ status: 'Running', claimedBy: RUNNER });
+    expect(newer).toMatchObject({ status: 'Ready', claimedBy: null });
+    expect((await store.getExecution(fires[0]!.execution.id))!.status).toBe('Running');
+    expect((await store.getExecution(fires[1]!.execution.id))!.status).toBe('Pending');
+  });
 });

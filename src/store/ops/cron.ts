@@ -20,6 +20,7 @@ import type {
   NewCronSchedule,
 } from '../cron-store.js';
 import type { SqlValue, Tx } from '../db.js';
+import type { ClaimedTask } from '../store.js';
 import { placeholders } from './events.js';
 import { insertExecution } from './executions.js';
 
@@ -222,7 +223,7 @@ export async function claimCronFire(tx: Tx, claim: CronFireClaim): Promise<CronC
       claim.seenNextRunAtMs,
     ],
   );
-  if (changed === 0) return { claimed: false, fired: [] };
+  if (changed === 0) return { claimed: false, fired: [], roots: [] };
   if (claim.missed !== null) {
     await tx.run(
       `INSERT INTO schedule_runs
@@ -242,6 +243,7 @@ export async function claimCronFire(tx: Tx, claim: CronFireClaim): Promise<CronC
     );
   }
   const fired: { scheduledTimeMs: number; executionId: string }[] = [];
+  const roots: ClaimedTask[] = [];
   for (const fire of claim.fires) {
     const inserted = await tx.get<{ id: string }>(
       `INSERT INTO schedule_runs
@@ -259,10 +261,11 @@ export async function claimCronFire(tx: Tx, claim: CronFireClaim): Promise<CronC
     );
     if (inserted === undefined) continue;
     claim.beforeHandOff?.();
-    insertExecution(tx, { ...fire.execution, scheduleLinked: true });
+    const scheduled = insertExecution(tx, { ...fire.execution, scheduleLinked: true });
+    roots.push(...scheduled.claimed);
     fired.push({ scheduledTimeMs: fire.scheduledTimeMs, executionId: fire.execution.id });
   }
-  return { claimed: true, fired };
+  return { claimed: true, fired, roots };
 }
 
 /** History, newest scheduled time first. */
