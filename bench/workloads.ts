@@ -303,6 +303,8 @@ async function triggers(runner: DefaultRunner, hooks: WorkloadHooks): Promise<Wo
     units: Math.max(1, polls),
     metrics: {
       cpuPercent: round(cpuPercent, 1),
+      // The kernel's share (socket writes, fsync) apart from the process's own code.
+      cpuSystemPercent: round((cpu.system / 1000 / wallMs) * 100, 1),
       pollsPerSec: round(polls / (wallMs / 1000), 1),
       latenessP50Ms: round(percentile(lateness, 50), 1),
       latenessP99Ms: round(percentile(lateness, 99), 1),
