@@ -55,7 +55,8 @@ const boundaries = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tmp/**'] },
+  // bench/peers: peer engines with their own dependencies (`npm run bench:peers`).
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tmp/**', 'bench/peers/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
