@@ -315,14 +315,6 @@ function valueRows(n: number, row: string): string {
   return new Array<string>(n).fill(row).join(', ');
 }
 
-/** The final context and failed tasks of an execution (see {@link finalContextsOf}). */
-export async function finalContextOf(
-  tx: Tx,
-  executionId: string,
-): Promise<{ context: JsonObject; failedTaskIds: string[] }> {
-  return (await finalContextsOf(tx, [executionId])).get(executionId)!;
-}
-
 /** A task row that shapes an execution's final context. */
 interface ResultRow {
   task_id: string;
@@ -348,27 +340,20 @@ async function finalFrom(
 }
 
 /**
- * Final contexts: the smart merge of every completed task's output in topological order (ties
- * in declared order), deterministic whatever order the tasks finished in; the initial context
- * when no task completed. Read for several executions with one query.
+ * The final context of an execution: the smart merge of every completed task's output in
+ * topological order (ties in declared order), deterministic whatever order the tasks finished
+ * in; the initial context when no task completed. With the ids of its failed tasks.
  */
-export async function finalContextsOf(
+export async function finalContextOf(
   tx: Tx,
-  executionIds: readonly string[],
-): Promise<Map<string, { context: JsonObject; failedTaskIds: string[] }>> {
-  const rows = await tx.all<ResultRow & { execution_id: string }>(
-    `SELECT execution_id, task_id, status AS task_status, output_context FROM task_executions
-     WHERE execution_id IN (${placeholders(executionIds.length)})
-       AND status IN ('Completed', 'Failed')
-     ORDER BY execution_id, position`,
-    executionIds,
+  executionId: string,
+): Promise<{ context: JsonObject; failedTaskIds: string[] }> {
+  const rows = await tx.all<ResultRow>(
+    `SELECT task_id, status AS task_status, output_context FROM task_executions
+     WHERE execution_id = ? AND status IN ('Completed', 'Failed') ORDER BY position`,
+    [executionId],
   );
-  const result = new Map<string, { context: JsonObject; failedTaskIds: string[] }>();
-  for (const id of executionIds) {
-    const own = rows.filter((row) => row.execution_id === id);
-    result.set(id, await finalFrom(tx, id, own));
-  }
-  return result;
+  return finalFrom(tx, executionId, rows);
 }
 
 /** An execution whose counters were just written, with its results once it has no open task. */
