@@ -152,11 +152,13 @@ class PgTx implements Tx {
   /** BEGIN (or BEGIN READ ONLY) until it is sent; null under autocommit. */
   #begin: string | null;
   /**
-   * `write()`s not sent yet. They go out with BEGIN as one simple query just before the next
-   * statement whose result is read, or with COMMIT: a transaction that only writes costs one
-   * round trip.
+   * Statements not sent yet, in the order they were issued: `write()`s, and reads issued in the
+   * current turn. They go out with BEGIN as one simple query when the turn's synchronous work
+   * is done (a microtask), or with COMMIT: a transaction that only writes costs one round trip,
+   * and reads issued together (`Promise.all`) share one.
    */
-  readonly #writes: string[] = [];
+  readonly #queue: Queued[] = [];
+  #flushQueued = false;
 
   /** @param begin `BEGIN` (or `BEGIN READ ONLY`), or null under autocommit. */
   constructor(
@@ -180,31 +182,21 @@ class PgTx implements Tx {
     return (await this.#query(sql, params)).rowCount ?? 0;
   }
 
-  /**
-   * Runs a statement whose result is read. With BEGIN or writes still pending, they and the
-   * statement (its values inlined) go as one simple query, and the statement's result is the
-   * last one: one round trip instead of two. Otherwise it runs as a prepared statement.
-   */
-  async #query(sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
-    const pending = this.#takePending();
-    try {
-      if (pending.length === 0) {
-        const result = await this.client.query(prepared(sql, params));
-        this.completed += 1;
-        return result;
-      }
-      const statements = [...pending, inlineParams(sql, params)];
-      const results = (await this.client.query(statements.join(';\n'))) as
-        pg.QueryResult | pg.QueryResult[];
-      this.completed += statements.length;
-      return Array.isArray(results) ? results[results.length - 1]! : results;
-    } catch (error) {
-      throw wrapPgError(error, pending.length === 0 ? sql : [...pending, sql].join('; '));
-    }
+  /** Queues a statement whose result is read; it is sent at the end of the turn. */
+  #query(sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ sql, params, read: { resolve, reject } });
+      if (this.#flushQueued) return;
+      this.#flushQueued = true;
+      queueMicrotask(() => {
+        this.#flushQueued = false;
+        this.#flush().catch(() => undefined); // each read got the error
+      });
+    });
   }
 
   write(sql: string, params: readonly SqlValue[] = []): void {
-    this.#writes.push(inlineParams(sql, params));
+    this.#queue.push({ sql, params, read: undefined });
   }
 
   announce(event: NewEvent): void {
@@ -225,35 +217,72 @@ class PgTx implements Tx {
     // A transaction that ran nothing and has nothing to tell needs no round trip at all.
     const idle =
       this.#begin !== null &&
-      this.#writes.length === 0 &&
+      this.#queue.length === 0 &&
       events.length === 0 &&
       tail.every((statement) => statement === 'COMMIT');
     if (idle) return;
-    await this.#send([...events, ...tail]);
+    await this.#flush([...events, ...tail]);
   }
 
-  /** BEGIN if not sent yet and the pending writes, in order; they count as sent from here. */
-  #takePending(): string[] {
-    const statements = [...(this.#begin === null ? [] : [this.#begin]), ...this.#writes];
-    this.#writes.length = 0;
-    if (this.#begin !== null) {
+  /**
+   * Sends BEGIN if not sent yet, the queued statements in order and `more` (already inlined).
+   * A lone read with nothing else to send runs as a prepared statement; anything more goes as
+   * one simple query, values inlined, and each read gets its own statement's result. A failure
+   * rejects every read of the batch (the transaction is lost anyway) and, when `more` was
+   * given, is thrown.
+   */
+  async #flush(more: readonly string[] = []): Promise<void> {
+    const queued = this.#queue.splice(0);
+    const begin = this.#begin;
+    if (begin !== null) {
       this.#begin = null;
       this.begun = true;
     }
-    return statements;
-  }
-
-  /** Sends BEGIN if not sent yet and the pending writes, then `more`, as one simple query. */
-  async #send(more: readonly string[] = []): Promise<void> {
-    const statements = [...this.#takePending(), ...more];
+    const lone = queued[0];
+    if (begin === null && more.length === 0 && queued.length === 1 && lone?.read !== undefined) {
+      try {
+        const result = await this.client.query(prepared(lone.sql, lone.params));
+        this.completed += 1;
+        lone.read.resolve(result);
+      } catch (error) {
+        lone.read.reject(wrapPgError(error, lone.sql));
+      }
+      return;
+    }
+    const statements = [
+      ...(begin === null ? [] : [begin]),
+      ...queued.map(({ sql, params }) => inlineParams(sql, params)),
+      ...more,
+    ];
     if (statements.length === 0) return;
     try {
-      await this.client.query(statements.join(';\n'));
+      const results = (await this.client.query(statements.join(';\n'))) as
+        | pg.QueryResult
+        | pg.QueryResult[];
+      const list = Array.isArray(results) ? results : [results];
+      if (list.length !== statements.length) {
+        throw new Error(
+          `expected ${statements.length} results from one simple query, got ${list.length}: a queued statement held more than one statement`,
+        );
+      }
       this.completed += statements.length;
+      const offset = begin === null ? 0 : 1;
+      queued.forEach((entry, i) => entry.read?.resolve(list[offset + i]!));
     } catch (error) {
-      throw wrapPgError(error, statements.join('; '));
+      const wrapped = wrapPgError(error, statements.join('; '));
+      for (const entry of queued) entry.read?.reject(wrapped);
+      throw wrapped;
     }
   }
+}
+
+/** A statement waiting to be sent; a read carries the callbacks of its caller. */
+interface Queued {
+  readonly sql: string;
+  readonly params: readonly SqlValue[];
+  readonly read:
+    | { resolve: (result: pg.QueryResult) => void; reject: (error: unknown) => void }
+    | undefined;
 }
 
 /** A pooled PostgreSQL database, optionally confined to one tenant schema. */
