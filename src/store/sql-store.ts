@@ -65,9 +65,8 @@ export function createSqlStore(db: Db): Store {
     heartbeat: (input) => db.transaction((tx) => heartbeat(tx, input)),
     completeTasks: (input) =>
       db.transaction(async (tx) => {
-        const held = await completeTasks(tx, input);
-        const { claimed } = await finish(tx, input, true);
-        return { held, claimed };
+        const outcome = await completeTasks(tx, input, () => finish(tx, input, true));
+        return { held: outcome.held, claimed: outcome.alongside.claimed };
       }),
     failTask: (input) => db.transaction(async (tx) => finish(tx, input, await failTask(tx, input))),
     scheduleRetry: (input) => db.transaction((tx) => scheduleRetry(tx, input)),

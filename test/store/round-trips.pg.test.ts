@@ -79,4 +79,39 @@ describe('PostgreSQL round trips', () => {
     const events = (await store.getEvents(id)).map((event) => event.type);
     expect(events.slice(-2)).toEqual(['task_completed', 'workflow_completed']);
   });
+
+  it('a completion that also claims the next task reads the closing execution and claims in one', async () => {
+    store = await openStore(freshDatabaseUrl());
+    await store.migrate();
+    const schedule = (claimRoots: number) =>
+      store!.scheduleExecution({
+        id: newExecutionId(),
+        workflowName: 'one',
+        workflowVersion: 'v1',
+        initialContext: {},
+        tasks: ONE_TASK,
+        nowMs: 1_000,
+        runnerId: RUNNER,
+        claimRoots,
+      });
+    const first = await schedule(1);
+    // Running already (its root was claimed, then handed back): claiming its root again starts
+    // no execution, so there is no further read.
+    const second = await schedule(1);
+    await store.releaseClaims({ claims: second.claimed, nowMs: 1_500, runnerId: RUNNER });
+
+    const { result, queries } = await countingQueries(() =>
+      store!.completeTasks({
+        completions: [{ ...first.claimed[0]!, output: { done: 1 } }],
+        nowMs: 2_000,
+        runnerId: RUNNER,
+        claimNext: { limit: 1, workflowNames: ['one'] },
+      }),
+    );
+
+    expect(result.held).toEqual([true]);
+    expect(result.claimed.map((task) => task.executionId)).toEqual([second.record.id]);
+    expect(queries).toBe(3);
+    expect((await store.getExecution(first.record.id))!.status).toBe('Completed');
+  });
 });

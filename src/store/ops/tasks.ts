@@ -37,13 +37,17 @@ interface CompletedRow extends FinishedRow {
  * Records successful attempts with their outputs, several in a few set-based statements:
  * the claim-guarded update of every task at once, the dependents of each task that has some,
  * then one counter update and one outcome update for all the executions involved. Returns,
- * in input order, whether each claim was still held (a lost claim writes nothing).
+ * in input order, whether each claim was still held (a lost claim writes nothing), and what
+ * `alongside` returned: it runs once, after the dependents are settled and next to the read of
+ * the closing executions, so that on PostgreSQL a read it makes (the claim of the next tasks)
+ * shares that round trip.
  */
-export async function completeTasks(
+export async function completeTasks<T>(
   tx: Tx,
   input: { completions: readonly Completion[]; nowMs: number; runnerId: string },
-): Promise<boolean[]> {
-  if (input.completions.length === 0) return [];
+  alongside: () => Promise<T>,
+): Promise<{ held: boolean[]; alongside: T }> {
+  if (input.completions.length === 0) return { held: [], alongside: await alongside() };
   lockExecutions(
     tx,
     input.completions.map((c) => c.executionId),
@@ -101,9 +105,13 @@ export async function completeTasks(
       });
   }
   closed.push(...(await propagateAll(tx, settled, input.nowMs, input.runnerId, known)));
-  await closeTasks(tx, closed, input.nowMs, input.runnerId);
+  // Both issue their reads in this turn, before either awaits.
+  const [, extra] = await Promise.all([
+    closeTasks(tx, closed, input.nowMs, input.runnerId),
+    alongside(),
+  ]);
   const held = new Set(rows.map((row) => row.id));
-  return input.completions.map((c) => held.has(c.taskExecutionId));
+  return { held: input.completions.map((c) => held.has(c.taskExecutionId)), alongside: extra };
 }
 
 /** Records final failure; dependents are evaluated in the same transaction. */
