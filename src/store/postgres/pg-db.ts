@@ -257,8 +257,7 @@ class PgTx implements Tx {
     if (statements.length === 0) return;
     try {
       const results = (await this.client.query(statements.join(';\n'))) as
-        | pg.QueryResult
-        | pg.QueryResult[];
+        pg.QueryResult | pg.QueryResult[];
       const list = Array.isArray(results) ? results : [results];
       if (list.length !== statements.length) {
         throw new Error(
@@ -281,8 +280,7 @@ interface Queued {
   readonly sql: string;
   readonly params: readonly SqlValue[];
   readonly read:
-    | { resolve: (result: pg.QueryResult) => void; reject: (error: unknown) => void }
-    | undefined;
+    { resolve: (result: pg.QueryResult) => void; reject: (error: unknown) => void } | undefined;
 }
 
 /** A pooled PostgreSQL database, optionally confined to one tenant schema. */
