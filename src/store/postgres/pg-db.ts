@@ -185,7 +185,7 @@ class PgTx implements Tx {
   /** Queues a statement whose result is read; it is sent at the end of the turn. */
   #query(sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ sql, params, read: { resolve, reject } });
+      this.#queue.push({ sql, params: [...params], read: { resolve, reject } });
       if (this.#flushQueued) return;
       this.#flushQueued = true;
       queueMicrotask(() => {
@@ -196,7 +196,8 @@ class PgTx implements Tx {
   }
 
   write(sql: string, params: readonly SqlValue[] = []): void {
-    this.#queue.push({ sql, params, read: undefined });
+    // A copy: the values are inlined when the statement is sent, not now.
+    this.#queue.push({ sql, params: [...params], read: undefined });
   }
 
   announce(event: NewEvent): void {
