@@ -6,7 +6,7 @@
  */
 import { newExecutionId } from '../core/execution-id.js';
 import { toError } from '../errors.js';
-import type { CronScheduleRecord } from '../store/cron-store.js';
+import type { CronClaimOutcome, CronScheduleRecord } from '../store/cron-store.js';
 import type { NewExecution } from '../store/store.js';
 import { planFire, runContext } from './cron-plan.js';
 import { recoverCronRuns } from './cron-recovery.js';
@@ -130,12 +130,11 @@ export class CronService implements EngineService {
     const { store, registry, config, logger, runnerId, rootClaims } = this.ctx;
     const workflow = registry.latest(row.workflowName);
     if (workflow === undefined || row.nextRunAtMs === null) return Number.POSITIVE_INFINITY;
-    let reserved = 0;
     try {
       const plan = planFire(row, nowMs, config.cronMaxCatchupExecutions);
       const tasks = registry.plan(workflow);
       const roots = tasks.filter((task) => task.dependencies.length === 0).length;
-      reserved = rootClaims?.reserve(roots * plan.times.length) ?? 0;
+      const reserved = rootClaims?.reserve(roots * plan.times.length) ?? 0;
       // The oldest times get the slots first: a catch-up runs in scheduled order.
       let unassigned = reserved;
       const fires = plan.times.map((scheduledTimeMs) => {
@@ -153,20 +152,24 @@ export class CronService implements EngineService {
         };
         return { scheduledTimeMs, execution };
       });
-      const outcome = await store.claimCronFire({
-        scheduleId: row.id,
-        seenVersion: row.version,
-        seenNextRunAtMs: row.nextRunAtMs,
-        nextRunAtMs: plan.nextRunAtMs,
-        workflowName: row.workflowName,
-        fires,
-        missed: plan.missed,
-        nowMs,
-        beforeHandOff: this.beforeHandOff,
-      });
-      const held = reserved;
-      reserved = 0;
-      await rootClaims?.adopt(outcome.roots, held);
+      let outcome: CronClaimOutcome;
+      try {
+        outcome = await store.claimCronFire({
+          scheduleId: row.id,
+          seenVersion: row.version,
+          seenNextRunAtMs: row.nextRunAtMs,
+          nextRunAtMs: plan.nextRunAtMs,
+          workflowName: row.workflowName,
+          fires,
+          missed: plan.missed,
+          nowMs,
+          beforeHandOff: this.beforeHandOff,
+        });
+      } catch (error) {
+        await rootClaims?.adopt([], reserved);
+        throw error;
+      }
+      await rootClaims?.adopt(outcome.roots, reserved);
       if (!outcome.claimed) return nowMs;
       const log = { schedule: row.id, workflow: row.workflowName, runnerId };
       this.ctx.metrics.cronFired(outcome.fired.length);
@@ -189,7 +192,6 @@ export class CronService implements EngineService {
       }
       return plan.nextRunAtMs ?? Number.POSITIVE_INFINITY;
     } catch (error) {
-      await rootClaims?.adopt([], reserved);
       // Left due: retried after the poll interval, not in a tight loop.
       logger.warn(
         { err: toError(error), schedule: row.id },
