@@ -1,65 +1,70 @@
 /**
  * On PostgreSQL a runner sends one completion transaction at a time: concurrent ones would queue
  * on the row locks of the executions they share. Watched at the driver (`pg.Client#query`)
- * while fan-outs run on a real server.
+ * while another connection holds the execution's row lock, so the first completion stays open.
  */
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { task, workflow } from '../../src/index.js';
-import { createRunner, stopRunner } from '../helpers/backend.js';
+import { createRunner, freshDatabase, stopRunner } from '../helpers/backend.js';
+import { PG_URL, watchQueries } from '../helpers/pg.js';
+import { waitFor } from '../helpers/wait.js';
 
-const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-const original = proto.query;
+let restore: (() => void) | undefined;
+let admin: pg.Client | undefined;
 
-afterEach(() => {
-  proto.query = original;
+afterEach(async () => {
+  restore?.();
+  await admin?.end();
+  admin = undefined;
 });
 
-describe('completion transactions on PostgreSQL', () => {
-  it('run one at a time per runner, however many tasks finish together', async () => {
-    // A completion transaction opens with the claim-guarded update of its tasks and ends with
-    // COMMIT (or ROLLBACK) on the same connection.
-    const open = new Set<unknown>();
-    let mostAtOnce = 0;
-    let completions = 0;
-    proto.query = function (this: unknown, ...args: unknown[]): unknown {
-      const text = typeof args[0] === 'string' ? args[0] : '';
-      if (text.startsWith('BEGIN;') && text.includes("SET status = 'Completed'")) {
-        open.add(this);
-        completions += 1;
-        mostAtOnce = Math.max(mostAtOnce, open.size);
-      }
-      const result = original.apply(this, args);
-      if (open.has(this) && /\b(COMMIT|ROLLBACK)\b/.test(text)) {
-        const settle = (): void => {
-          open.delete(this);
-        };
-        (result as Promise<unknown>).then(settle, settle);
-      }
-      return result;
-    };
+/** A promise with its resolver: a task body that ends when the test says so. */
+function gate(): { open: () => void; passed: Promise<void> } {
+  let open!: () => void;
+  const passed = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { open, passed };
+}
 
-    const runner = await createRunner({ maxConcurrentTasks: 10 });
-    const middle = Array.from({ length: 20 }, (_, i) =>
-      task({ id: `p${i}`, dependencies: ['root'] }, () => undefined),
-    );
+describe('completion transactions on PostgreSQL', () => {
+  it('one at a time per runner: a task that finishes while one waits on a lock joins the next', async () => {
+    // A completion transaction opens with the claim-guarded update of its tasks.
+    let sent = 0;
+    restore = watchQueries((_client, text) => {
+      if (text.startsWith('BEGIN;') && text.includes("SET status = 'Completed'")) sent += 1;
+    });
+    const { url, schema } = freshDatabase();
+    const runner = await createRunner({ maxConcurrentTasks: 10 }, url);
+    const a = gate();
+    const b = gate();
     runner.register(
       workflow({
-        name: 'fan',
-        tasks: [
-          task({ id: 'root' }, () => undefined),
-          ...middle,
-          task({ id: 'join', dependencies: middle.map((t) => t.id) }, () => undefined),
-        ],
+        name: 'pair',
+        tasks: [task({ id: 'a' }, () => a.passed), task({ id: 'b' }, () => b.passed)],
       }),
     );
-    const results = await Promise.all(Array.from({ length: 6 }, () => runner.execute('fan')));
-    await stopRunner(runner);
+    const handle = await runner.executeAsync('pair');
 
-    expect(results.map((r) => r.status)).toEqual(Array(6).fill('Completed'));
-    // 6 × 22 tasks in batches: some batches must have had company to wait for.
-    expect(completions).toBeGreaterThan(6);
-    expect(completions).toBeLessThan(6 * 22);
-    expect(mostAtOnce).toBe(1);
+    // Another connection holds the execution's row lock: a's completion blocks on it.
+    admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query('BEGIN');
+    await admin.query(`SELECT id FROM "${schema}".workflow_executions WHERE id = $1 FOR UPDATE`, [
+      handle.executionId,
+    ]);
+    a.open();
+    await waitFor(() => sent === 1, 10_000, "a's completion transaction");
+
+    // b finishes meanwhile. Sent at once, its transaction would be a second one open.
+    b.open();
+    await expect(waitFor(() => sent > 1, 500)).rejects.toThrow(/Timed out/);
+
+    await admin.query('COMMIT');
+    const result = await handle.wait('10s');
+    await stopRunner(runner);
+    expect(result.status).toBe('Completed');
+    expect(sent).toBe(2);
   });
 });

@@ -39,3 +39,23 @@ export async function dropSchemas(schemas: Iterable<string>): Promise<void> {
   if (names.length === 0) return;
   await pgAdmin(`DROP SCHEMA IF EXISTS ${names.map((name) => `"${name}"`).join(', ')} CASCADE`);
 }
+
+/**
+ * Calls `seen` for every query any pg client of this process sends (text, or '' for a prepared
+ * statement's config object), with the client and the query's promise, until the returned
+ * function restores the driver. Observes what the engine sends; it changes nothing.
+ */
+export function watchQueries(
+  seen: (client: unknown, text: string, result: Promise<unknown>) => void,
+): () => void {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]): unknown {
+    const result = original.apply(this, args);
+    seen(this, typeof args[0] === 'string' ? args[0] : '', result as Promise<unknown>);
+    return result;
+  };
+  return () => {
+    proto.query = original;
+  };
+}

@@ -3,28 +3,25 @@
  * here, ~0.8 ms after an idle gap), so their count per transaction is part of the design:
  * counted at the driver (`pg.Client#query`), against a real server.
  */
-import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newExecutionId } from '../../src/core/execution-id.js';
 import { openStore } from '../../src/store/open.js';
 import type { NewTask, Store } from '../../src/store/store.js';
 import { freshDatabaseUrl } from '../helpers/backend.js';
+import { watchQueries } from '../helpers/pg.js';
 
 const RUNNER = 'runner-1';
 
 /** Counts the queries every pg client sends while `fn` runs. */
 async function countingQueries<T>(fn: () => Promise<T>): Promise<{ result: T; queries: number }> {
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
   let queries = 0;
-  proto.query = function (this: unknown, ...args: unknown[]): unknown {
+  const restore = watchQueries(() => {
     queries += 1;
-    return original.apply(this, args);
-  };
+  });
   try {
     return { result: await fn(), queries };
   } finally {
-    proto.query = original;
+    restore();
   }
 }
 
@@ -39,29 +36,35 @@ const ONE_TASK: NewTask[] = [
 ];
 
 describe('PostgreSQL round trips', () => {
-  let store: Store | undefined;
-  afterEach(async () => {
-    await store?.close();
-  });
-
-  it('a completion that ends its execution takes three: task, counter with results, outcome with COMMIT', async () => {
+  let store: Store;
+  beforeEach(async () => {
     store = await openStore(freshDatabaseUrl());
     await store.migrate();
-    const id = newExecutionId();
-    const scheduled = await store.scheduleExecution({
-      id,
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  /** Schedules a one-task execution, its root claimed for RUNNER when `claimRoots` is 1. */
+  const schedule = (claimRoots: number, initialContext = {}) =>
+    store.scheduleExecution({
+      id: newExecutionId(),
       workflowName: 'one',
       workflowVersion: 'v1',
-      initialContext: { input: 1 },
+      initialContext,
       tasks: ONE_TASK,
       nowMs: 1_000,
       runnerId: RUNNER,
-      claimRoots: 1,
+      claimRoots,
     });
+
+  it('a completion that ends its execution takes three: task, counter with results, outcome with COMMIT', async () => {
+    const scheduled = await schedule(1, { input: 1 });
+    const id = scheduled.record.id;
     const claim = scheduled.claimed[0]!;
 
     const { result, queries } = await countingQueries(() =>
-      store!.completeTasks({
+      store.completeTasks({
         completions: [{ ...claim, output: { input: 1, done: true } }],
         nowMs: 2_000,
         runnerId: RUNNER,
@@ -81,19 +84,6 @@ describe('PostgreSQL round trips', () => {
   });
 
   it('a completion that also claims the next task reads the closing execution and claims in one', async () => {
-    store = await openStore(freshDatabaseUrl());
-    await store.migrate();
-    const schedule = (claimRoots: number) =>
-      store!.scheduleExecution({
-        id: newExecutionId(),
-        workflowName: 'one',
-        workflowVersion: 'v1',
-        initialContext: {},
-        tasks: ONE_TASK,
-        nowMs: 1_000,
-        runnerId: RUNNER,
-        claimRoots,
-      });
     const first = await schedule(1);
     // Running already (its root was claimed, then handed back): claiming its root again starts
     // no execution, so there is no further read.
@@ -101,7 +91,7 @@ describe('PostgreSQL round trips', () => {
     await store.releaseClaims({ claims: second.claimed, nowMs: 1_500, runnerId: RUNNER });
 
     const { result, queries } = await countingQueries(() =>
-      store!.completeTasks({
+      store.completeTasks({
         completions: [{ ...first.claimed[0]!, output: { done: 1 } }],
         nowMs: 2_000,
         runnerId: RUNNER,
