@@ -122,6 +122,44 @@ describe('claiming with a final write', () => {
     expect(claimed.map((c) => c.taskId)).toEqual(['a']);
   });
 
+  it('two claimers taking the roots of one Pending execution at once start it exactly once', async () => {
+    const url = freshDatabaseUrl();
+    store = await openStore(url);
+    await store.migrate();
+    const other = await openStore(url);
+    try {
+      const roots: NewTask[] = ['left', 'right'].map((taskId, position) => ({
+        taskId,
+        position,
+        dependencies: [],
+        dependents: [],
+        triggerRule: { type: 'always' },
+      }));
+      const scheduled = await store.scheduleExecution({
+        id: newExecutionId(),
+        workflowName: 'pair',
+        workflowVersion: 'v1',
+        initialContext: {},
+        tasks: roots,
+        nowMs: 1_000,
+        runnerId: RUNNER,
+      });
+      expect(scheduled.record.status).toBe('Pending');
+      const claim = (claimer: Store, runnerId: string) =>
+        claimer.claimReadyTasks({ runnerId, limit: 1, nowMs: 2_000, workflowNames: ['pair'] });
+      const [mine, theirs] = await Promise.all([claim(store, RUNNER), claim(other, 'runner-2')]);
+
+      expect([...mine, ...theirs].map((task) => task.taskId).sort()).toEqual(['left', 'right']);
+      const id = scheduled.record.id;
+      expect(await store.getExecution(id)).toMatchObject({ status: 'Running', startedAtMs: 2_000 });
+      const types = (await store.getEvents(id)).map((event) => event.type);
+      expect(types.filter((type) => type === 'workflow_started')).toHaveLength(1);
+      expect(types.filter((type) => type === 'task_started')).toHaveLength(2);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('completes tasks of several executions in one call, reporting a lost claim in its place', async () => {
     store = await openStore(freshDatabaseUrl());
     await store.migrate();

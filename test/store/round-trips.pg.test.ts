@@ -104,4 +104,40 @@ describe('PostgreSQL round trips', () => {
     expect(queries).toBe(3);
     expect((await store.getExecution(first.record.id))!.status).toBe('Completed');
   });
+
+  it('a claim that starts a Pending execution takes two: claim with start, events with COMMIT', async () => {
+    const pending = await schedule(0);
+    expect(pending.record.status).toBe('Pending');
+
+    const { result, queries } = await countingQueries(() =>
+      store.claimReadyTasks({ runnerId: RUNNER, limit: 1, nowMs: 2_000, workflowNames: ['one'] }),
+    );
+
+    expect(result.map((task) => task.executionId)).toEqual([pending.record.id]);
+    expect(queries).toBe(2);
+    expect(await store.getExecution(pending.record.id)).toMatchObject({
+      status: 'Running',
+      startedAtMs: 2_000,
+    });
+    const events = (await store.getEvents(pending.record.id)).map((event) => event.type);
+    expect(events).toEqual(['task_ready', 'workflow_started', 'task_started']);
+  });
+
+  it('a completion that claims the root of a Pending execution starts it within the claim', async () => {
+    const first = await schedule(1);
+    const pending = await schedule(0);
+
+    const { result, queries } = await countingQueries(() =>
+      store.completeTasks({
+        completions: [{ ...first.claimed[0]!, output: { done: 1 } }],
+        nowMs: 2_000,
+        runnerId: RUNNER,
+        claimNext: { limit: 1, workflowNames: ['one'] },
+      }),
+    );
+
+    expect(result.claimed.map((task) => task.executionId)).toEqual([pending.record.id]);
+    expect(queries).toBe(3);
+    expect((await store.getExecution(pending.record.id))!.status).toBe('Running');
+  });
 });

@@ -23,6 +23,8 @@ interface ClaimedRow {
   dependents: string;
   workflow_version: string;
   execution_status: string;
+  /** PostgreSQL only: whether the claim statement itself started the execution. */
+  started?: boolean;
 }
 
 /**
@@ -53,6 +55,28 @@ export function claimStatement(workflowCount: number, skipLocked: boolean): stri
        (SELECT status FROM workflow_executions h WHERE h.id = execution_id) AS execution_status`;
 }
 
+/**
+ * The claim that also starts the Pending executions of the tasks it takes, for PostgreSQL: the
+ * start is a second data-modifying statement of the same query, so a claim costs one round
+ * trip, not two. It locks those executions in id order (see `locks.ts`) and re-checks Pending
+ * after the lock, so of two claimers that both took a task of one Pending execution, only the
+ * first starts it. Each row says whether this statement started its execution. Parameters: those
+ * of {@link claimStatement}, then now (×2).
+ */
+export function claimAndStartStatement(workflowCount: number): string {
+  return `WITH claimed AS (${claimStatement(workflowCount, true)}),
+     started AS (
+       UPDATE workflow_executions SET status = 'Running', started_at_ms = ?, updated_at_ms = ?
+       WHERE id IN (SELECT id FROM workflow_executions
+                    WHERE id IN (SELECT execution_id FROM claimed WHERE execution_status = 'Pending')
+                      AND status = 'Pending'
+                    ORDER BY id FOR UPDATE)
+         AND status = 'Pending'
+       RETURNING id)
+     SELECT claimed.*, started.id IS NOT NULL AS started
+     FROM claimed LEFT JOIN started ON started.id = claimed.execution_id`;
+}
+
 /** Claims up to `limit` Ready tasks, oldest ready first, of the named workflows. */
 export async function claimReadyTasks(
   tx: Tx,
@@ -60,28 +84,45 @@ export async function claimReadyTasks(
 ): Promise<ClaimedTask[]> {
   if (input.workflowNames.length === 0 || input.limit <= 0) return [];
   const claimId = randomUUID();
-  const claimed = await tx.all<ClaimedRow>(
-    claimStatement(input.workflowNames.length, tx.capabilities.skipLocked),
-    [
-      input.runnerId,
-      claimId,
-      input.nowMs,
-      input.nowMs,
-      input.nowMs,
-      input.nowMs,
-      ...input.workflowNames,
-      input.limit,
-    ],
-  );
-  if (claimed.length === 0) return [];
-  // Executions still Pending start now. A status read as Running cannot go back, so a claim
-  // whose executions all run already writes nothing more.
-  const pending = [
-    ...new Set(
-      claimed.filter((row) => row.execution_status === 'Pending').map((row) => row.execution_id),
-    ),
+  const params = [
+    input.runnerId,
+    claimId,
+    input.nowMs,
+    input.nowMs,
+    input.nowMs,
+    input.nowMs,
+    ...input.workflowNames,
+    input.limit,
   ];
-  if (pending.length > 0) await startExecutions(tx, pending, input.nowMs, input.runnerId);
+  let claimed: ClaimedRow[];
+  let started: Set<string>;
+  if (tx.capabilities.rowLocks) {
+    claimed = await tx.all<ClaimedRow>(claimAndStartStatement(input.workflowNames.length), [
+      ...params,
+      input.nowMs,
+      input.nowMs,
+    ]);
+    started = new Set(claimed.filter((row) => row.started === true).map((row) => row.execution_id));
+  } else {
+    claimed = await tx.all<ClaimedRow>(claimStatement(input.workflowNames.length, false), params);
+    // Executions still Pending start now. A status read as Running cannot go back, so a claim
+    // whose executions all run already writes nothing more.
+    const pending = [
+      ...new Set(
+        claimed.filter((row) => row.execution_status === 'Pending').map((row) => row.execution_id),
+      ),
+    ];
+    started = new Set(pending.length > 0 ? await startExecutions(tx, pending, input.nowMs) : []);
+  }
+  if (claimed.length === 0) return [];
+  for (const executionId of [...started].sort()) {
+    appendEvent(tx, {
+      executionId,
+      type: EventType.WorkflowStarted,
+      runnerId: input.runnerId,
+      nowMs: input.nowMs,
+    });
+  }
   const result: ClaimedTask[] = [];
   for (const row of claimed) {
     appendEvent(tx, {
@@ -108,26 +149,21 @@ export async function claimReadyTasks(
 }
 
 /**
- * Marks Pending executions Running with their start event. Two claimers may both have read
- * Pending: the status guard lets only the first write, so the event is recorded once. The rows
- * are locked in id order (see `locks.ts`).
+ * Marks Pending executions Running; returns the ids it started. Two claimers may both have read
+ * Pending: the status guard lets only the first write, so the start is recorded once.
  */
 async function startExecutions(
   tx: Tx,
   executionIds: readonly string[],
   nowMs: number,
-  runnerId: string,
-): Promise<void> {
-  const lock = inIdOrder(tx, 'workflow_executions', executionIds, `status = 'Pending'`);
+): Promise<string[]> {
   const started = await tx.all<{ id: string }>(
     `UPDATE workflow_executions SET status = 'Running', started_at_ms = ?, updated_at_ms = ?
-     WHERE ${lock.where}id IN (${placeholders(executionIds.length)}) AND status = 'Pending'
+     WHERE id IN (${placeholders(executionIds.length)}) AND status = 'Pending'
      RETURNING id`,
-    [nowMs, nowMs, ...lock.params, ...executionIds],
+    [nowMs, nowMs, ...executionIds],
   );
-  for (const { id } of started) {
-    appendEvent(tx, { executionId: id, type: EventType.WorkflowStarted, runnerId, nowMs });
-  }
+  return started.map(({ id }) => id);
 }
 
 /**
