@@ -392,6 +392,7 @@ export class Executor {
           ...task.ref,
           executionId: task.claim.executionId,
           output,
+          hasDependents: task.claim.hasDependents,
         })),
         nowMs: clock.now(),
         runnerId,

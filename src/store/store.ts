@@ -88,6 +88,12 @@ export interface FinishOutcome {
 export interface Completion extends ClaimRef {
   readonly executionId: string;
   readonly output: JsonObject;
+  /**
+   * Whether other tasks depend on this one, as its claim said (`ClaimedTask.hasDependents`).
+   * A hint only: when no task of a batch has dependents, nothing it settles can become Ready,
+   * so PostgreSQL claims the next tasks in the completion's first round trip.
+   */
+  readonly hasDependents?: boolean;
 }
 
 /** Result of {@link Store.completeTasks}. */

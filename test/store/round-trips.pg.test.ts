@@ -58,7 +58,7 @@ describe('PostgreSQL round trips', () => {
       claimRoots,
     });
 
-  it('a completion that ends its execution takes three: task, counter with results, outcome with COMMIT', async () => {
+  it('a completion that ends its execution takes two: task with counter and closing read, outcome with COMMIT', async () => {
     const scheduled = await schedule(1, { input: 1 });
     const id = scheduled.record.id;
     const claim = scheduled.claimed[0]!;
@@ -72,7 +72,7 @@ describe('PostgreSQL round trips', () => {
     );
 
     expect(result.held).toEqual([true]);
-    expect(queries).toBe(3);
+    expect(queries).toBe(2);
     const record = await store.getExecution(id);
     expect(record).toMatchObject({
       status: 'Completed',
@@ -83,7 +83,7 @@ describe('PostgreSQL round trips', () => {
     expect(events.slice(-2)).toEqual(['task_completed', 'workflow_completed']);
   });
 
-  it('a completion that also claims the next task reads the closing execution and claims in one', async () => {
+  it('a completion that also claims the next task sends the claim with its first statement', async () => {
     const first = await schedule(1);
     // Running already (its root was claimed, then handed back): claiming its root again starts
     // no execution, so there is no further read.
@@ -101,7 +101,7 @@ describe('PostgreSQL round trips', () => {
 
     expect(result.held).toEqual([true]);
     expect(result.claimed.map((task) => task.executionId)).toEqual([second.record.id]);
-    expect(queries).toBe(3);
+    expect(queries).toBe(2);
     expect((await store.getExecution(first.record.id))!.status).toBe('Completed');
   });
 
@@ -123,7 +123,7 @@ describe('PostgreSQL round trips', () => {
     expect(events).toEqual(['task_ready', 'workflow_started', 'task_started']);
   });
 
-  it('a completion that claims the root of a Pending execution starts it within the claim', async () => {
+  it('a completion that claims the root of a Pending execution starts it within the claim, in two', async () => {
     const first = await schedule(1);
     const pending = await schedule(0);
 
@@ -137,7 +137,60 @@ describe('PostgreSQL round trips', () => {
     );
 
     expect(result.claimed.map((task) => task.executionId)).toEqual([pending.record.id]);
-    expect(queries).toBe(3);
+    expect(queries).toBe(2);
     expect((await store.getExecution(pending.record.id))!.status).toBe('Running');
+  });
+
+  it('a completion that says it has no dependents but has some still readies them, counters exact', async () => {
+    const chain: NewTask[] = [
+      {
+        taskId: 'a',
+        position: 0,
+        dependencies: [],
+        dependents: ['b'],
+        triggerRule: { type: 'always' },
+      },
+      {
+        taskId: 'b',
+        position: 1,
+        dependencies: ['a'],
+        dependents: [],
+        triggerRule: { type: 'always' },
+      },
+    ];
+    const scheduled = await store.scheduleExecution({
+      id: newExecutionId(),
+      workflowName: 'chain',
+      workflowVersion: 'v1',
+      initialContext: {},
+      tasks: chain,
+      nowMs: 1_000,
+      runnerId: RUNNER,
+      claimRoots: 1,
+    });
+    const id = scheduled.record.id;
+    await store.completeTasks({
+      completions: [{ ...scheduled.claimed[0]!, hasDependents: false, output: { a: 1 } }],
+      nowMs: 2_000,
+      runnerId: RUNNER,
+    });
+    const [b] = await store.claimReadyTasks({
+      runnerId: RUNNER,
+      limit: 5,
+      nowMs: 3_000,
+      workflowNames: ['chain'],
+    });
+    expect(b).toMatchObject({ taskId: 'b', input: { a: 1 } });
+    expect((await store.getExecution(id))!.status).toBe('Running');
+
+    await store.completeTasks({
+      completions: [{ ...b!, output: { b: 2 } }],
+      nowMs: 4_000,
+      runnerId: RUNNER,
+    });
+    expect(await store.getExecution(id)).toMatchObject({
+      status: 'Completed',
+      finalContext: { a: 1, b: 2 },
+    });
   });
 });

@@ -374,7 +374,7 @@ interface ClosingRow extends Partial<ResultRow> {
  * `lockExecutions`), so the status read stays true until the write; the status guard in the
  * write keeps it harmless even so.
  */
-async function finishClosed(
+export async function finishClosed(
   tx: Tx,
   executionIds: readonly string[],
   nowMs: number,

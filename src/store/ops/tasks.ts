@@ -10,6 +10,7 @@ import { inIdOrder, lockExecutions } from './locks.js';
 import {
   closeTasks,
   compare,
+  finishClosed,
   propagateAll,
   recordFinished,
   type Closed,
@@ -34,6 +35,30 @@ interface CompletedRow extends FinishedRow {
 }
 
 /**
+ * The claim-guarded update of a batch of completions, returning the rows it changed. With
+ * `countLeaves` (PostgreSQL), the same statement also takes the tasks without dependents off
+ * their executions' open-task counters: a data-modifying CTE, so that a batch of such tasks
+ * needs no round trip between the update and the read of the executions it may close.
+ */
+function completionStatement(count: number, lockWhere: string, countLeaves: boolean): string {
+  const update = `UPDATE task_executions
+     SET status = 'Completed', output_context = v.column3, error_message = NULL,
+         completed_at_ms = ?, claimed_by = NULL, claim_id = NULL, heartbeat_at_ms = NULL
+     FROM (VALUES ${new Array<string>(count).fill('(?, ?, ?)').join(', ')}) AS v
+     WHERE ${lockWhere}id = v.column1 AND claim_id = v.column2
+       AND status IN ('Running', 'Deferred')
+     RETURNING id, ${FINISHED_COLUMNS}`;
+  if (!countLeaves) return update;
+  return `WITH done AS (${update}),
+     counted AS (
+       UPDATE workflow_executions e SET open_tasks = open_tasks - d.n, updated_at_ms = ?
+       FROM (SELECT execution_id, COUNT(*) AS n FROM done WHERE dependents = '[]'
+             GROUP BY execution_id) AS d
+       WHERE e.id = d.execution_id)
+     SELECT * FROM done`;
+}
+
+/**
  * Records successful attempts with their outputs, several in a few set-based statements:
  * the claim-guarded update of every task at once, the dependents of each task that has some,
  * then one counter update and one outcome update for all the executions involved. Returns,
@@ -41,6 +66,11 @@ interface CompletedRow extends FinishedRow {
  * `alongside` returned: it runs once, after the dependents are settled and next to the read of
  * the closing executions, so that on PostgreSQL a read it makes (the claim of the next tasks)
  * shares that round trip.
+ *
+ * On PostgreSQL the counters of tasks without dependents move with the update itself (see
+ * {@link completionStatement}); when no task of the batch has dependents, the read of the
+ * closing executions and `alongside` are sent with the update, so such a batch costs two round
+ * trips: update, closing read and claim; outcome with COMMIT.
  */
 export async function completeTasks<T>(
   tx: Tx,
@@ -48,10 +78,8 @@ export async function completeTasks<T>(
   alongside: () => Promise<T>,
 ): Promise<{ held: boolean[]; alongside: T }> {
   if (input.completions.length === 0) return { held: [], alongside: await alongside() };
-  lockExecutions(
-    tx,
-    input.completions.map((c) => c.executionId),
-  );
+  const executionIds = input.completions.map((c) => c.executionId);
+  lockExecutions(tx, executionIds);
   const values: SqlValue[] = [];
   for (const c of input.completions) {
     values.push(c.taskExecutionId, c.claimId, JSON.stringify(c.output));
@@ -62,16 +90,27 @@ export async function completeTasks<T>(
     'task_executions',
     input.completions.map((c) => c.taskExecutionId),
   );
-  const rows = await tx.all<CompletedRow>(
-    `UPDATE task_executions
-     SET status = 'Completed', output_context = v.column3, error_message = NULL,
-         completed_at_ms = ?, claimed_by = NULL, claim_id = NULL, heartbeat_at_ms = NULL
-     FROM (VALUES ${new Array<string>(input.completions.length).fill('(?, ?, ?)').join(', ')}) AS v
-     WHERE ${lock.where}id = v.column1 AND claim_id = v.column2
-       AND status IN ('Running', 'Deferred')
-     RETURNING id, ${FINISHED_COLUMNS}`,
-    [input.nowMs, ...values, ...lock.params],
+  const countLeaves = tx.capabilities.rowLocks;
+  const updated = tx.all<CompletedRow>(
+    completionStatement(input.completions.length, lock.where, countLeaves),
+    [input.nowMs, ...values, ...lock.params, ...(countLeaves ? [input.nowMs] : [])],
   );
+  // Issued in this turn, after the update: they travel in its round trip, and their results
+  // settle after the update's, so the task events are recorded before any outcome's.
+  const early =
+    countLeaves && input.completions.every((c) => c.hasDependents === false)
+      ? Promise.all([
+          finishClosed(tx, [...new Set(executionIds)], input.nowMs, input.runnerId),
+          alongside(),
+        ])
+      : undefined;
+  let rows: CompletedRow[];
+  try {
+    rows = await updated;
+  } catch (error) {
+    early?.catch(() => undefined); // the same failure; reported once
+    throw error;
+  }
   const closed: Closed[] = [];
   // In a fixed order, like the locks: dependents of one execution are updated together.
   rows.sort((a, b) => compare(a.execution_id, b.execution_id) || compare(a.task_id, b.task_id));
@@ -95,7 +134,8 @@ export async function completeTasks<T>(
     });
     const dependents = JSON.parse(row.dependents) as string[];
     if (dependents.length === 0)
-      closed.push({ executionId: row.execution_id, closed: 1, failed: 0 });
+      // Counted by the update already where it counts leaves: only the closing check is left.
+      closed.push({ executionId: row.execution_id, closed: countLeaves ? 0 : 1, failed: 0 });
     else
       settled.push({
         executionId: row.execution_id,
@@ -104,14 +144,27 @@ export async function completeTasks<T>(
         dependents,
       });
   }
+  const held = new Set(rows.map((row) => row.id));
+  const heldInOrder = input.completions.map((c) => held.has(c.taskExecutionId));
+  if (early !== undefined && settled.length === 0) {
+    const [, extra] = await early;
+    return { held: heldInOrder, alongside: extra };
+  }
+  if (early !== undefined) {
+    // A task said to have no dependents had some: settle them as usual; `alongside` already
+    // ran, and a dependent made Ready here is claimed by the next pass.
+    const [, extra] = await early;
+    closed.push(...(await propagateAll(tx, settled, input.nowMs, input.runnerId, known)));
+    await closeTasks(tx, closed, input.nowMs, input.runnerId);
+    return { held: heldInOrder, alongside: extra };
+  }
   closed.push(...(await propagateAll(tx, settled, input.nowMs, input.runnerId, known)));
   // Both issue their reads in this turn, before either awaits.
   const [, extra] = await Promise.all([
     closeTasks(tx, closed, input.nowMs, input.runnerId),
     alongside(),
   ]);
-  const held = new Set(rows.map((row) => row.id));
-  return { held: input.completions.map((c) => held.has(c.taskExecutionId)), alongside: extra };
+  return { held: heldInOrder, alongside: extra };
 }
 
 /** Records final failure; dependents are evaluated in the same transaction. */
