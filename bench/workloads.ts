@@ -1,6 +1,7 @@
 /**
  * The benchmark workloads (issue 7). Each runs against a runner created by `bench/workload.ts`
- * in a fresh process and database, warms up on a smaller batch of the same shape, then measures.
+ * in a fresh process and database, warms up (see `warmup.ts`) on batches of the same shape,
+ * then measures.
  * Every step body is a no-op that records a timestamp; the producer keeps
  * {@link IN_FLIGHT} `executeAsync` calls in flight and learns of completions from the runner's
  * event stream (`workflow_completed`), so waiting adds no database reads.
@@ -18,6 +19,7 @@ import {
   type Trigger,
 } from '../src/index.js';
 import { percentile, round } from './stats.js';
+import { warmUp } from './warmup.js';
 
 /** `executeAsync` calls the producer keeps in flight. */
 export const IN_FLIGHT = 10;
@@ -149,7 +151,7 @@ async function throughput(
   warmup: number,
 ): Promise<WorkloadOutcome> {
   runner.register(workflow({ name: 'bench', tasks }));
-  await pushThrough(runner, 'bench', warmup);
+  await warmUp(() => pushThrough(runner, 'bench', warmup));
   hooks.afterWarmup();
   const cpuBefore = process.cpuUsage();
   const elapsedMs = await pushThrough(runner, 'bench', count);
@@ -190,19 +192,24 @@ async function latency(
   runner.on('event', completions.listener);
   const toStart: number[] = [];
   const toEnd: number[] = [];
-  try {
-    for (let i = 0; i < warmup + count; i += 1) {
-      if (i === warmup) hooks.afterWarmup();
-      const submitAt = performance.now();
-      const handle = await runner.executeAsync('latency');
-      const id = handle.executionId;
-      await within(completions.one(id), 30_000, () => `execution ${id} did not end`);
-      if (i >= warmup) {
-        toStart.push(startedAt.get(id)! - submitAt);
-        toEnd.push(completions.at.get(id)! - submitAt);
-      }
-      await sleep(10 + Math.random() * 10);
+  /** One workflow, then the idle gap; its latencies when `record`. */
+  const one = async (record: boolean): Promise<void> => {
+    const submitAt = performance.now();
+    const handle = await runner.executeAsync('latency');
+    const id = handle.executionId;
+    await within(completions.one(id), 30_000, () => `execution ${id} did not end`);
+    if (record) {
+      toStart.push(startedAt.get(id)! - submitAt);
+      toEnd.push(completions.at.get(id)! - submitAt);
     }
+    await sleep(10 + Math.random() * 10);
+  };
+  try {
+    await warmUp(async () => {
+      for (let i = 0; i < warmup; i += 1) await one(false);
+    });
+    hooks.afterWarmup();
+    for (let i = 0; i < count; i += 1) await one(true);
   } finally {
     runner.off('event', completions.listener);
   }

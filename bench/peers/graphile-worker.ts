@@ -14,6 +14,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger, makeWorkerUtils, run, type Runner, type WorkerUtils } from 'graphile-worker';
 import pg from 'pg';
+import { warmUp } from '../warmup.js';
 
 const URL = process.env.CLOACINA_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const IN_FLIGHT = 10;
@@ -122,9 +123,14 @@ async function throughput(workload: 'W1' | 'W2', count: number, warmup: number):
   const h = await start(workload);
   try {
     const chain = workload === 'W2';
-    await pushThrough(h, warmup, chain, 0);
+    // The same warm-up as bench/workloads.ts.
+    let done = 0;
+    await warmUp(async () => {
+      await pushThrough(h, warmup, chain, done);
+      done += warmup;
+    });
     const cpuBefore = process.cpuUsage();
-    const elapsedMs = await pushThrough(h, count, chain, warmup);
+    const elapsedMs = await pushThrough(h, count, chain, done);
     const cpu = process.cpuUsage(cpuBefore);
     return {
       workload,
@@ -140,17 +146,23 @@ async function latency(count: number, warmup: number): Promise<object> {
   const h = await start('W4');
   const toStart: number[] = [];
   const toEnd: number[] = [];
-  try {
-    for (let i = 0; i < warmup + count; i += 1) {
-      const submitAt = performance.now();
-      const job = await h.utils.addJob('noop', {});
-      await h.completed(i + 1);
-      if (i >= warmup) {
-        toStart.push(h.startedAt.get(String(job.id))! - submitAt);
-        toEnd.push(h.completedAt.get(String(job.id))! - submitAt);
-      }
-      await sleep(10 + Math.random() * 10);
+  let done = 0;
+  const one = async (record: boolean): Promise<void> => {
+    const submitAt = performance.now();
+    const job = await h.utils.addJob('noop', {});
+    done += 1;
+    await h.completed(done);
+    if (record) {
+      toStart.push(h.startedAt.get(String(job.id))! - submitAt);
+      toEnd.push(h.completedAt.get(String(job.id))! - submitAt);
     }
+    await sleep(10 + Math.random() * 10);
+  };
+  try {
+    await warmUp(async () => {
+      for (let i = 0; i < warmup; i += 1) await one(false);
+    });
+    for (let i = 0; i < count; i += 1) await one(true);
   } finally {
     await stop(h);
   }
