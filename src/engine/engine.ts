@@ -108,7 +108,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     this.clock = clock;
     this.slots = new Slots(config.maxConcurrentTasks);
     this.waiters = new Waiters(store);
-    this.schedules = new Batcher((inputs) => store.scheduleExecutions(inputs));
+    this.schedules = new Batcher((inputs) => this.scheduleBatch(inputs));
     this.wakeup = new Wakeup(() => this.executor.claimPass());
     this.executor = new Executor({
       store,
@@ -315,30 +315,41 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     if (workflow === undefined)
       throw new WorkflowNotFoundError(workflowName, this.registry.names());
     const initial = this.initialContext(workflow, context);
-    const tasks = this.registry.plan(workflow);
-    // With a free slot and nothing older waiting, the roots are claimed by the scheduling
-    // transaction itself and start as soon as it commits.
-    const reserved = this.executor.reserveForSchedule(
-      tasks.filter((t) => t.dependencies.length === 0).length,
+    const scheduled = await this.schedules.add({
+      id: newExecutionId(),
+      workflowName,
+      workflowVersion: workflow.version,
+      initialContext: initial,
+      tasks: this.registry.plan(workflow),
+      nowMs: this.clock.now(),
+      runnerId: this.runnerId,
+    });
+    return new WorkflowExecutionHandle(this, scheduled.record.id, workflowName);
+  }
+
+  /**
+   * Writes a batch of `executeAsync` calls in one transaction. With free slots and nothing
+   * older waiting, the roots are claimed by that transaction and start as soon as it commits.
+   * The slots are reserved when the batch goes out, not when each call was made: a task that
+   * finished in between has given its slot back by then.
+   */
+  private async scheduleBatch(inputs: readonly NewExecution[]): Promise<ScheduledExecution[]> {
+    const reserved = inputs.map((input) =>
+      this.executor.reserveForSchedule(
+        input.tasks.filter((task) => task.dependencies.length === 0).length,
+      ),
     );
-    let scheduled: ScheduledExecution;
+    let scheduled: ScheduledExecution[];
     try {
-      scheduled = await this.schedules.add({
-        id: newExecutionId(),
-        workflowName,
-        workflowVersion: workflow.version,
-        initialContext: initial,
-        tasks,
-        nowMs: this.clock.now(),
-        runnerId: this.runnerId,
-        claimRoots: reserved,
-      });
+      scheduled = await this.store.scheduleExecutions(
+        inputs.map((input, i) => ({ ...input, claimRoots: reserved[i] })),
+      );
     } catch (error) {
-      this.slots.release(reserved);
+      for (const count of reserved) this.slots.release(count);
       throw error;
     }
-    await this.executor.adopt(scheduled.claimed, reserved);
-    return new WorkflowExecutionHandle(this, scheduled.record.id, workflowName);
+    await Promise.all(scheduled.map((s, i) => this.executor.adopt(s.claimed, reserved[i]!)));
+    return scheduled;
   }
 
   /** Schedules an execution and waits for its end (SPEC §2.2). */

@@ -98,7 +98,11 @@ export interface ExecutorDeps {
 export class Executor {
   readonly running = new Map<string, RunningTask>();
   private claiming = true;
-  /** The last claim pass filled every free slot (or found none free): more may be waiting. */
+  /**
+   * Ready work may be waiting that this runner has not claimed: the last claim saw some left
+   * (or could not run, or found no free slot). While it is set, new executions do not claim
+   * their roots when scheduled, so older Ready work goes first (SPEC §3.7).
+   */
   private backlog = true;
   private inFlight: Promise<boolean> | undefined;
   private heartbeating = false;
@@ -145,18 +149,17 @@ export class Executor {
       this.backlog = true;
       return false;
     }
-    let claimed: ClaimedTask[] = [];
-    let failed = false;
+    let claimed: readonly ClaimedTask[] = [];
+    let moreReady = true;
     try {
-      claimed = await store.claimReadyTasks({
+      ({ tasks: claimed, moreReady } = await store.claimReadyTasks({
         runnerId,
         limit: reserved,
         nowMs: clock.now(),
         workflowNames: registry.names(),
-      });
+      }));
       this.deps.metrics.claimAttempt(claimed.length > 0 ? 'claimed' : 'empty', claimed.length);
     } catch (error) {
-      failed = true;
       this.deps.metrics.claimAttempt('error', 0);
       this.deps.logger.warn(
         { err: toError(error) },
@@ -171,11 +174,11 @@ export class Executor {
       return false;
     }
     slots.release(reserved - claimed.length);
-    // A full (or failed) pass may have left Ready work behind; a partial one saw none left.
-    this.backlog = failed || claimed.length === reserved;
+    // A failed pass may have left anything behind; a claim says what it left.
+    this.backlog = moreReady;
     for (const claim of claimed) this.start(claim);
     this.deps.metrics.setActiveTasks(this.running.size);
-    return claimed.length === reserved && this.claiming;
+    return claimed.length === reserved && moreReady && this.claiming;
   }
 
   /**
@@ -226,14 +229,18 @@ export class Executor {
         task.finished = true;
         this.running.delete(claim.taskExecutionId);
         this.deps.metrics.setActiveTasks(this.running.size);
-        if (task.holdsSlot) {
-          task.holdsSlot = false;
-          this.deps.slots.release();
-        }
+        this.freeSlot(task);
         // A freed slot matters only when work was left waiting for one; new Ready work
         // announces itself (commit notices, retry timers, the backstop tick).
         if (this.backlog) this.deps.wake();
       });
+  }
+
+  /** Returns the task's slot, if it still holds one. */
+  private freeSlot(task: RunningTask): void {
+    if (!task.holdsSlot) return;
+    task.holdsSlot = false;
+    this.deps.slots.release();
   }
 
   private async run(task: RunningTask): Promise<void> {
@@ -281,6 +288,12 @@ export class Executor {
     } finally {
       clearTimeout(timer);
     }
+    // A slot counts tasks executing, not results being written. A task without dependents
+    // gives its slot up now when no Ready work is known to wait: its write can ready nothing
+    // to pass the slot to, and a slot free before that write commits lets a new execution
+    // claim its root in its own scheduling transaction (no claim statement, no later start).
+    // With Ready work waiting, the slot stays for the write to claim the oldest of it.
+    if (!claim.hasDependents && !this.backlog) this.freeSlot(task);
     if (task.cause !== undefined && task.cause !== 'timeout') {
       // Cancelled, claim lost or shut down: another party owns the outcome; write nothing.
       log().debug({ cause: task.cause }, 'task attempt abandoned without a write');
@@ -347,7 +360,7 @@ export class Executor {
             throw error;
           }
           held = outcome.held;
-          await this.startNext([task], next, outcome.claimed);
+          await this.startNext([task], next, outcome);
         } else {
           held = await store.scheduleRetry({
             ...base,
@@ -402,7 +415,7 @@ export class Executor {
       this.deps.slots.release(next.extra);
       throw error;
     }
-    await this.startNext(finishing, next, outcome.claimed);
+    await this.startNext(finishing, next, outcome);
     return [...outcome.held];
   }
 
@@ -430,11 +443,11 @@ export class Executor {
   private async startNext(
     finishing: readonly RunningTask[],
     next: { limit: number; extra: number },
-    claimed: readonly ClaimedTask[],
+    { claimed, moreReady }: { claimed: readonly ClaimedTask[]; moreReady: boolean },
   ): Promise<void> {
     const { slots, store, clock, runnerId } = this.deps;
     if (next.limit === 0) return;
-    this.backlog = claimed.length === next.limit;
+    this.backlog = moreReady;
     if (!this.claiming && claimed.length > 0) {
       // Shutdown began during the write: hand the new claims back unstarted.
       slots.release(next.extra);

@@ -35,14 +35,14 @@ async function finish(
   held: boolean,
 ): Promise<FinishOutcome> {
   const next = input.claimNext;
-  if (next === undefined || next.limit <= 0) return { held, claimed: [] };
-  const claimed = await claimReadyTasks(tx, {
+  if (next === undefined || next.limit <= 0) return { held, claimed: [], moreReady: false };
+  const batch = await claimReadyTasks(tx, {
     runnerId: input.runnerId,
     limit: next.limit,
     nowMs: input.nowMs,
     workflowNames: next.workflowNames,
   });
-  return { held, claimed };
+  return { held, claimed: batch.tasks, moreReady: batch.moreReady };
 }
 
 /** Builds the {@link Store} over an adapter's database handle. */
@@ -66,7 +66,8 @@ export function createSqlStore(db: Db): Store {
     completeTasks: (input) =>
       db.transaction(async (tx) => {
         const outcome = await completeTasks(tx, input, () => finish(tx, input, true));
-        return { held: outcome.held, claimed: outcome.alongside.claimed };
+        const { claimed, moreReady } = outcome.alongside;
+        return { held: outcome.held, claimed, moreReady };
       }),
     failTask: (input) => db.transaction(async (tx) => finish(tx, input, await failTask(tx, input))),
     scheduleRetry: (input) => db.transaction((tx) => scheduleRetry(tx, input)),

@@ -77,11 +77,24 @@ export interface ClaimNext {
   readonly workflowNames: readonly string[];
 }
 
+/** Tasks a claim took, and whether claimable Ready work was left behind. */
+export interface ClaimBatch {
+  readonly tasks: readonly ClaimedTask[];
+  /**
+   * Whether Ready tasks of the named workflows were still waiting after the claim (read in
+   * the same transaction). A runner that knows none wait lets new executions claim their
+   * roots when they are scheduled; older Ready work would go first otherwise.
+   */
+  readonly moreReady: boolean;
+}
+
 /** Result of a final task write that may claim the next tasks. */
 export interface FinishOutcome {
   /** False when the claim was lost and nothing was written. */
   readonly held: boolean;
   readonly claimed: readonly ClaimedTask[];
+  /** See {@link ClaimBatch.moreReady}; false when nothing was claimed for. */
+  readonly moreReady: boolean;
 }
 
 /** One successful attempt, for {@link Store.completeTasks}. */
@@ -101,6 +114,8 @@ export interface CompletionsOutcome {
   /** Per completion, in input order: false when its claim was lost (nothing written). */
   readonly held: readonly boolean[];
   readonly claimed: readonly ClaimedTask[];
+  /** See {@link ClaimBatch.moreReady}; false when nothing was claimed for. */
+  readonly moreReady: boolean;
 }
 
 /** Identifies a claim held by a runner. */
@@ -151,13 +166,16 @@ export interface Store extends TriggerStore, CronStore, DefinitionStore {
   scheduleExecution(input: NewExecution): Promise<ScheduledExecution>;
   /** Schedules several executions in one transaction (see {@link scheduleExecution}). */
   scheduleExecutions(inputs: readonly NewExecution[]): Promise<ScheduledExecution[]>;
-  /** Claims up to `limit` Ready tasks (oldest first) of the named workflows, atomically. */
+  /**
+   * Claims up to `limit` Ready tasks (oldest first) of the named workflows, atomically, and
+   * tells whether more were left waiting.
+   */
   claimReadyTasks(input: {
     runnerId: string;
     limit: number;
     nowMs: number;
     workflowNames: readonly string[];
-  }): Promise<ClaimedTask[]>;
+  }): Promise<ClaimBatch>;
   /** Refreshes the heartbeat of held claims; returns the claims that are no longer held. */
   heartbeat(input: { claims: readonly ClaimRef[]; nowMs: number }): Promise<ClaimRef[]>;
   /**

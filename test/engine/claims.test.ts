@@ -37,14 +37,16 @@ describe('claims, heartbeats and hand-over', () => {
       runnerId: 'thief',
     });
     // SKIP LOCKED passes over a row the old holder's heartbeat locks at that very moment: retry.
-    let stolen: Awaited<ReturnType<typeof store.claimReadyTasks>>[number] | undefined;
+    let stolen: Awaited<ReturnType<typeof store.claimReadyTasks>>['tasks'][number] | undefined;
     for (let i = 0; i < 100 && stolen === undefined; i += 1) {
-      [stolen] = await store.claimReadyTasks({
-        runnerId: 'thief',
-        limit: 1,
-        nowMs: future,
-        workflowNames: ['steal'],
-      });
+      [stolen] = (
+        await store.claimReadyTasks({
+          runnerId: 'thief',
+          limit: 1,
+          nowMs: future,
+          workflowNames: ['steal'],
+        })
+      ).tasks;
       if (stolen === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(swept.recovered).toBe(1);
@@ -68,7 +70,7 @@ describe('claims, heartbeats and hand-over', () => {
       nowMs: Date.now(),
       runnerId: runner.runnerId,
     });
-    expect(late).toEqual({ held: [false], claimed: [] });
+    expect(late).toEqual({ held: [false], claimed: [], moreReady: false });
     // The thief holds the real claim and completes; exactly one completion is recorded.
     expect(
       await store.completeTasks({
@@ -76,7 +78,7 @@ describe('claims, heartbeats and hand-over', () => {
         nowMs: Date.now(),
         runnerId: 'thief',
       }),
-    ).toEqual({ held: [true], claimed: [] });
+    ).toEqual({ held: [true], claimed: [], moreReady: false });
     const result = await handle.wait();
     expect(result.status).toBe('Completed');
     expect(result.finalContext.get('by')).toBe('thief');

@@ -95,7 +95,7 @@ describe('claiming with a final write', () => {
       runnerId: RUNNER,
       claimNext: { limit: 0, workflowNames: ['chain'] },
     });
-    expect(afterB).toEqual({ held: [true], claimed: [] });
+    expect(afterB).toEqual({ held: [true], claimed: [], moreReady: false });
     expect((await store.getTasks(id)).find((t) => t.taskId === 'c')?.status).toBe('Ready');
   });
 
@@ -119,7 +119,8 @@ describe('claiming with a final write', () => {
       nowMs: 1_000,
       workflowNames: ['chain'],
     });
-    expect(claimed.map((c) => c.taskId)).toEqual(['a']);
+    expect(claimed.tasks.map((c) => c.taskId)).toEqual(['a']);
+    expect(claimed.moreReady).toBe(false);
   });
 
   it('two claimers taking the roots of one Pending execution at once start it exactly once', async () => {
@@ -149,7 +150,10 @@ describe('claiming with a final write', () => {
         claimer.claimReadyTasks({ runnerId, limit: 1, nowMs: 2_000, workflowNames: ['pair'] });
       const [mine, theirs] = await Promise.all([claim(store, RUNNER), claim(other, 'runner-2')]);
 
-      expect([...mine, ...theirs].map((task) => task.taskId).sort()).toEqual(['left', 'right']);
+      expect([...mine.tasks, ...theirs.tasks].map((task) => task.taskId).sort()).toEqual([
+        'left',
+        'right',
+      ]);
       const id = scheduled.record.id;
       expect(await store.getExecution(id)).toMatchObject({ status: 'Running', startedAtMs: 2_000 });
       const types = (await store.getEvents(id)).map((event) => event.type);
@@ -158,6 +162,35 @@ describe('claiming with a final write', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('says whether Ready work was left behind: exactly on SQLite, "maybe" after a full claim with SKIP LOCKED', async () => {
+    store = await openStore(freshDatabaseUrl());
+    await store.migrate();
+    for (let i = 0; i < 3; i += 1) {
+      await store.scheduleExecution({
+        id: newExecutionId(),
+        workflowName: 'chain',
+        workflowVersion: 'v1',
+        initialContext: {},
+        tasks: chain(),
+        nowMs: 1_000 + i,
+        runnerId: RUNNER,
+      });
+    }
+    const claim = (limit: number) =>
+      store!.claimReadyTasks({ runnerId: RUNNER, limit, nowMs: 2_000, workflowNames: ['chain'] });
+
+    const two = await claim(2);
+    expect(two.tasks).toHaveLength(2);
+    expect(two.moreReady).toBe(true);
+
+    const last = await claim(1);
+    expect(last.tasks).toHaveLength(1);
+    expect(last.moreReady).toBe(store.capabilities.skipLocked);
+
+    const none = await claim(5);
+    expect(none).toEqual({ tasks: [], moreReady: false });
   });
 
   it('completes tasks of several executions in one call, reporting a lost claim in its place', async () => {
@@ -198,7 +231,7 @@ describe('claiming with a final write', () => {
       nowMs: 2_000,
       runnerId: RUNNER,
     });
-    expect(outcome).toEqual({ held: [true, false, true], claimed: [] });
+    expect(outcome).toEqual({ held: [true, false, true], claimed: [], moreReady: false });
     const records = await Promise.all(ids.map((id) => store!.getExecution(id)));
     expect(records.map((r) => r?.status)).toEqual(['Completed', 'Running', 'Completed']);
     expect(records[0]?.finalContext).toEqual({ done: 0 });

@@ -113,7 +113,7 @@ describe('PostgreSQL round trips', () => {
       store.claimReadyTasks({ runnerId: RUNNER, limit: 1, nowMs: 2_000, workflowNames: ['one'] }),
     );
 
-    expect(result.map((task) => task.executionId)).toEqual([pending.record.id]);
+    expect(result.tasks.map((task) => task.executionId)).toEqual([pending.record.id]);
     expect(queries).toBe(2);
     expect(await store.getExecution(pending.record.id)).toMatchObject({
       status: 'Running',
@@ -174,12 +174,14 @@ describe('PostgreSQL round trips', () => {
       nowMs: 2_000,
       runnerId: RUNNER,
     });
-    const [b] = await store.claimReadyTasks({
-      runnerId: RUNNER,
-      limit: 5,
-      nowMs: 3_000,
-      workflowNames: ['chain'],
-    });
+    const [b] = (
+      await store.claimReadyTasks({
+        runnerId: RUNNER,
+        limit: 5,
+        nowMs: 3_000,
+        workflowNames: ['chain'],
+      })
+    ).tasks;
     expect(b).toMatchObject({ taskId: 'b', input: { a: 1 } });
     expect((await store.getExecution(id))!.status).toBe('Running');
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../../core/json.js';
 import type { Tx } from '../db.js';
 import { EventType } from '../rows.js';
-import type { ClaimRef, ClaimedTask, SweepOutcome } from '../store.js';
+import type { ClaimBatch, ClaimRef, ClaimedTask, SweepOutcome } from '../store.js';
 import { appendEvent, placeholders } from './events.js';
 import { inIdOrder, lockExecutions } from './locks.js';
 import { recordFinished } from './progress.js';
@@ -77,12 +77,34 @@ export function claimAndStartStatement(workflowCount: number): string {
      FROM claimed LEFT JOIN started ON started.id = claimed.execution_id`;
 }
 
-/** Claims up to `limit` Ready tasks, oldest ready first, of the named workflows. */
+/** Whether a Ready task of the named workflows waits, as a claim would see it. */
+async function readyWaiting(
+  tx: Tx,
+  input: { nowMs: number; workflowNames: readonly string[] },
+): Promise<boolean> {
+  const rows = await tx.all(
+    `SELECT 1 AS waiting FROM task_executions t CROSS JOIN workflow_executions w
+     WHERE w.id = t.execution_id AND t.status = 'Ready' AND t.ready_at_ms <= ?
+       AND w.status IN ('Pending', 'Running')
+       AND t.workflow_name IN (${placeholders(input.workflowNames.length)})
+     LIMIT 1`,
+    [input.nowMs, ...input.workflowNames],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Claims up to `limit` Ready tasks, oldest ready first, of the named workflows, and says
+ * whether more were left waiting (see `ClaimBatch.moreReady`). A claim that took fewer than
+ * `limit` left none. One that took `limit` looks again on SQLite, where a statement costs no
+ * round trip; with `SKIP LOCKED` (PostgreSQL) rows that other claimers hold look Ready to such
+ * a look, so there a full claim answers "maybe" (true).
+ */
 export async function claimReadyTasks(
   tx: Tx,
   input: { runnerId: string; limit: number; nowMs: number; workflowNames: readonly string[] },
-): Promise<ClaimedTask[]> {
-  if (input.workflowNames.length === 0 || input.limit <= 0) return [];
+): Promise<ClaimBatch> {
+  if (input.workflowNames.length === 0 || input.limit <= 0) return { tasks: [], moreReady: false };
   const claimId = randomUUID();
   const params = [
     input.runnerId,
@@ -96,13 +118,15 @@ export async function claimReadyTasks(
   ];
   let claimed: ClaimedRow[];
   let started: Set<string>;
-  if (tx.capabilities.rowLocks) {
+  let moreReady = false;
+  if (tx.capabilities.skipLocked) {
     claimed = await tx.all<ClaimedRow>(claimAndStartStatement(input.workflowNames.length), [
       ...params,
       input.nowMs,
       input.nowMs,
     ]);
     started = new Set(claimed.filter((row) => row.started === true).map((row) => row.execution_id));
+    moreReady = claimed.length === input.limit;
   } else {
     claimed = await tx.all<ClaimedRow>(claimStatement(input.workflowNames.length, false), params);
     // Executions still Pending start now. A status read as Running cannot go back, so a claim
@@ -113,8 +137,9 @@ export async function claimReadyTasks(
       ),
     ];
     started = new Set(pending.length > 0 ? await startExecutions(tx, pending, input.nowMs) : []);
+    if (claimed.length === input.limit) moreReady = await readyWaiting(tx, input);
   }
-  if (claimed.length === 0) return [];
+  if (claimed.length === 0) return { tasks: [], moreReady };
   for (const executionId of [...started].sort()) {
     appendEvent(tx, {
       executionId,
@@ -123,7 +148,7 @@ export async function claimReadyTasks(
       nowMs: input.nowMs,
     });
   }
-  const result: ClaimedTask[] = [];
+  const tasks: ClaimedTask[] = [];
   for (const row of claimed) {
     appendEvent(tx, {
       executionId: row.execution_id,
@@ -133,7 +158,7 @@ export async function claimReadyTasks(
       runnerId: input.runnerId,
       nowMs: input.nowMs,
     });
-    result.push({
+    tasks.push({
       taskExecutionId: row.id,
       claimId,
       executionId: row.execution_id,
@@ -145,7 +170,7 @@ export async function claimReadyTasks(
       hasDependents: row.dependents !== '[]',
     });
   }
-  return result;
+  return { tasks, moreReady };
 }
 
 /**
