@@ -22,7 +22,10 @@ export interface Clock {
 
 /** Options of `DefaultRunner.create`. Every field is optional. */
 export interface RunnerConfig {
-  /** Tasks executing at once in this runner. @default 4 */
+  /**
+   * Task bodies executing at once in this runner. A finished task whose result is still being
+   * written may hold a claim beyond it: the runner holds at most twice this many. @default 4
+   */
   maxConcurrentTasks?: number;
   /** Backstop tick of the scheduler; normal wake-ups are event-driven. @default '100ms' */
   schedulerPollInterval?: Duration;

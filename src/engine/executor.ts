@@ -40,6 +40,8 @@ export class RunningTask {
   reason: Error | undefined;
   /** Whether this task holds one of the runner's slots (false while deferred). */
   holdsSlot = true;
+  /** Its body has returned and it gave its slot up before its result was written. */
+  writing = false;
   finished = false;
   done: Promise<void> = Promise.resolve();
   /** Monotonic start, for the duration metric (independent of an injected clock). */
@@ -106,6 +108,8 @@ export class Executor {
   private backlog = true;
   private inFlight: Promise<boolean> | undefined;
   private heartbeating = false;
+  /** Tasks whose body has returned without a slot, their result not written yet. */
+  private writing = 0;
   /** Completions of tasks that finish in the same turn share one transaction. */
   private readonly completions: Batcher<{ task: RunningTask; output: JsonObject }, boolean>;
 
@@ -227,6 +231,7 @@ export class Executor {
       })
       .finally(() => {
         task.finished = true;
+        if (task.writing) this.writing -= 1;
         this.running.delete(claim.taskExecutionId);
         this.deps.metrics.setActiveTasks(this.running.size);
         this.freeSlot(task);
@@ -289,11 +294,17 @@ export class Executor {
       clearTimeout(timer);
     }
     // A slot counts tasks executing, not results being written. A task without dependents
-    // gives its slot up now when no Ready work is known to wait: its write can ready nothing
-    // to pass the slot to, and a slot free before that write commits lets a new execution
-    // claim its root in its own scheduling transaction (no claim statement, no later start).
-    // With Ready work waiting, the slot stays for the write to claim the oldest of it.
-    if (!claim.hasDependents && !this.backlog) this.freeSlot(task);
+    // gives its slot up now: its write can ready nothing to pass the slot to. Free before that
+    // write commits, the slot takes the next task meanwhile: a new execution's root, claimed
+    // by its own scheduling transaction (no claim statement, no later start), or Ready work
+    // that a claim pass takes. At most as many results as there are slots wait like this, so
+    // a runner holds at most twice `maxConcurrentTasks` claims (what a crash can make run
+    // again); past that, the task keeps its slot until its result is written.
+    if (!claim.hasDependents && task.holdsSlot && this.writing < this.deps.slots.size) {
+      this.freeSlot(task);
+      this.writing += 1;
+      task.writing = true;
+    }
     if (task.cause !== undefined && task.cause !== 'timeout') {
       // Cancelled, claim lost or shut down: another party owns the outcome; write nothing.
       log().debug({ cause: task.cause }, 'task attempt abandoned without a write');

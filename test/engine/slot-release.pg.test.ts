@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 describe('slots', () => {
-  it('a task without dependents frees its slot when its body ends, before its result commits', async () => {
+  it('a task without dependents frees its slot when its body ends, before its result commits; at most one such result per slot', async () => {
     let completionsSent = 0;
     restore = watchQueries((_client, text) => {
       if (text.startsWith('BEGIN;') && text.includes("SET status = 'Completed'")) {
@@ -28,13 +28,26 @@ describe('slots', () => {
       }
     });
     const { url, schema } = freshDatabase();
-    const runner = await createRunner({ maxConcurrentTasks: 1 }, url);
+    // No backstop tick: a claim pass that finds every slot busy marks Ready work as possibly
+    // waiting, and the finishing task's write would then reserve the freed slot for it.
+    const runner = await createRunner({ maxConcurrentTasks: 1, schedulerPollInterval: '1h' }, url);
     let release!: () => void;
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
     let secondStarted = false;
+    let thirdStarted = false;
     runner.register(workflow({ name: 'first', tasks: [task({ id: 'only' }, () => released)] }));
+    runner.register(
+      workflow({
+        name: 'third',
+        tasks: [
+          task({ id: 'only' }, () => {
+            thirdStarted = true;
+          }),
+        ],
+      }),
+    );
     runner.register(
       workflow({
         name: 'second',
@@ -45,8 +58,7 @@ describe('slots', () => {
         ],
       }),
     );
-    // One workflow run to its end first: the runner has then seen no Ready work waiting (it
-    // keeps slots for waiting work otherwise).
+    // One workflow run to its end first: the runner's claims have seen no Ready work waiting.
     runner.register(workflow({ name: 'warm', tasks: [task({ id: 'only' }, () => undefined)] }));
     expect((await (await runner.executeAsync('warm')).wait('10s')).status).toBe('Completed');
     completionsSent = 0;
@@ -67,9 +79,16 @@ describe('slots', () => {
     await waitFor(() => secondStarted, 10_000, 'the second task to start in the freed slot');
     expect(await runner.getExecutionStatus(first.executionId)).toBe('Running');
 
+    // The second result queues behind the first (one completion transaction at a time), and
+    // with one result already waiting without a slot, the second task keeps its slot: a third
+    // execution waits, so the runner never holds more than twice its slots in claims.
+    const third = await runner.executeAsync('third');
+    await expect(waitFor(() => thirdStarted, 500)).rejects.toThrow(/Timed out/);
+
     await admin.query('COMMIT');
     expect((await first.wait('10s')).status).toBe('Completed');
     expect((await second.wait('10s')).status).toBe('Completed');
+    expect((await third.wait('10s')).status).toBe('Completed');
     await stopRunner(runner);
   });
 });
