@@ -231,7 +231,7 @@ export class Executor {
       })
       .finally(() => {
         task.finished = true;
-        if (task.writing) this.writing -= 1;
+        this.doneWriting(task);
         this.running.delete(claim.taskExecutionId);
         this.deps.metrics.setActiveTasks(this.running.size);
         this.freeSlot(task);
@@ -239,6 +239,13 @@ export class Executor {
         // announces itself (commit notices, retry timers, the backstop tick).
         if (this.backlog) this.deps.wake();
       });
+  }
+
+  /** Ends a task's wait for its result without a slot (see `run`), once. */
+  private doneWriting(task: RunningTask): void {
+    if (!task.writing) return;
+    task.writing = false;
+    this.writing -= 1;
   }
 
   /** Returns the task's slot, if it still holds one. */
@@ -426,6 +433,9 @@ export class Executor {
       this.deps.slots.release(next.extra);
       throw error;
     }
+    // Counted off as the results are written, before any continuation of the same commit
+    // (a scheduling batch's tasks) asks whether a finishing body may free its slot.
+    for (const task of finishing) this.doneWriting(task);
     await this.startNext(finishing, next, outcome);
     return [...outcome.held];
   }
