@@ -3,11 +3,11 @@
  * on the row locks of the executions they share. Watched at the driver (`pg.Client#query`)
  * while another connection holds the execution's row lock, so the first completion stays open.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { task, workflow } from '../../src/index.js';
 import { createRunner, freshDatabase, stopRunner } from '../helpers/backend.js';
-import { PG_URL, watchQueries } from '../helpers/pg.js';
+import { lockExecutionRow, opensCompletion, watchQueries } from '../helpers/pg.js';
 import { waitFor } from '../helpers/wait.js';
 
 let restore: (() => void) | undefined;
@@ -33,7 +33,7 @@ describe('completion transactions on PostgreSQL', () => {
     // A completion transaction opens with the claim-guarded update of its tasks.
     let sent = 0;
     restore = watchQueries((_client, text) => {
-      if (text.startsWith('BEGIN;') && text.includes("SET status = 'Completed'")) sent += 1;
+      if (opensCompletion(text)) sent += 1;
     });
     const { url, schema } = freshDatabase();
     const runner = await createRunner({ maxConcurrentTasks: 10 }, url);
@@ -48,12 +48,7 @@ describe('completion transactions on PostgreSQL', () => {
     const handle = await runner.executeAsync('pair');
 
     // Another connection holds the execution's row lock: a's completion blocks on it.
-    admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query('BEGIN');
-    await admin.query(`SELECT id FROM "${schema}".workflow_executions WHERE id = $1 FOR UPDATE`, [
-      handle.executionId,
-    ]);
+    admin = await lockExecutionRow(schema, handle.executionId);
     a.open();
     await waitFor(() => sent === 1, 10_000, "a's completion transaction");
 

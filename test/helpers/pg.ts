@@ -59,3 +59,32 @@ export function watchQueries(
     proto.query = original;
   };
 }
+
+/**
+ * Takes the row lock of one execution from another connection, in a transaction left open: the
+ * engine's writes that lock that execution (a completion) wait until the caller ends it with
+ * `COMMIT` (and `end()`s the client).
+ */
+export async function lockExecutionRow(
+  schema: string | undefined,
+  executionId: string,
+): Promise<pg.Client> {
+  if (schema === undefined) throw new Error('lockExecutionRow needs a PostgreSQL test schema');
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT id FROM "${schema}".workflow_executions WHERE id = $1 FOR UPDATE`, [
+      executionId,
+    ]);
+    return client;
+  } catch (error) {
+    await client.end();
+    throw error;
+  }
+}
+
+/** Whether a query the driver sends opens a completion transaction (its claim-guarded update). */
+export function opensCompletion(text: string): boolean {
+  return text.startsWith('BEGIN;') && text.includes("SET status = 'Completed'");
+}

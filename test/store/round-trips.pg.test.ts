@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newExecutionId } from '../../src/core/execution-id.js';
 import { openStore } from '../../src/store/open.js';
-import type { NewTask, Store } from '../../src/store/store.js';
+import type { NewTask, ScheduledExecution, Store } from '../../src/store/store.js';
 import { freshDatabaseUrl } from '../helpers/backend.js';
 import { watchQueries } from '../helpers/pg.js';
 
@@ -44,6 +44,15 @@ describe('PostgreSQL round trips', () => {
   afterEach(async () => {
     await store.close();
   });
+
+  /** Completes the claimed root of `scheduled`, claiming one next task of 'one' with it. */
+  const completeClaimingOne = (scheduled: ScheduledExecution) =>
+    store.completeTasks({
+      completions: [{ ...scheduled.claimed[0]!, output: { done: 1 } }],
+      nowMs: 2_000,
+      runnerId: RUNNER,
+      claimNext: { limit: 1, workflowNames: ['one'] },
+    });
 
   /** Schedules a one-task execution, its root claimed for RUNNER when `claimRoots` is 1. */
   const schedule = (claimRoots: number, initialContext = {}) =>
@@ -90,14 +99,7 @@ describe('PostgreSQL round trips', () => {
     const second = await schedule(1);
     await store.releaseClaims({ claims: second.claimed, nowMs: 1_500, runnerId: RUNNER });
 
-    const { result, queries } = await countingQueries(() =>
-      store.completeTasks({
-        completions: [{ ...first.claimed[0]!, output: { done: 1 } }],
-        nowMs: 2_000,
-        runnerId: RUNNER,
-        claimNext: { limit: 1, workflowNames: ['one'] },
-      }),
-    );
+    const { result, queries } = await countingQueries(() => completeClaimingOne(first));
 
     expect(result.held).toEqual([true]);
     expect(result.claimed.map((task) => task.executionId)).toEqual([second.record.id]);
@@ -127,14 +129,7 @@ describe('PostgreSQL round trips', () => {
     const first = await schedule(1);
     const pending = await schedule(0);
 
-    const { result, queries } = await countingQueries(() =>
-      store.completeTasks({
-        completions: [{ ...first.claimed[0]!, output: { done: 1 } }],
-        nowMs: 2_000,
-        runnerId: RUNNER,
-        claimNext: { limit: 1, workflowNames: ['one'] },
-      }),
-    );
+    const { result, queries } = await countingQueries(() => completeClaimingOne(first));
 
     expect(result.claimed.map((task) => task.executionId)).toEqual([pending.record.id]);
     expect(queries).toBe(2);

@@ -146,16 +146,14 @@ export async function completeTasks<T>(
   }
   const held = new Set(rows.map((row) => row.id));
   const heldInOrder = input.completions.map((c) => held.has(c.taskExecutionId));
-  if (early !== undefined && settled.length === 0) {
-    const [, extra] = await early;
-    return { held: heldInOrder, alongside: extra };
-  }
   if (early !== undefined) {
-    // A task said to have no dependents had some: settle them as usual; `alongside` already
-    // ran, and a dependent made Ready here is claimed by the next pass.
     const [, extra] = await early;
-    closed.push(...(await propagateAll(tx, settled, input.nowMs, input.runnerId, known)));
-    await closeTasks(tx, closed, input.nowMs, input.runnerId);
+    if (settled.length > 0) {
+      // A task said to have no dependents had some: settle them as usual; `alongside` already
+      // ran, and a dependent made Ready here is claimed by the next pass.
+      closed.push(...(await propagateAll(tx, settled, input.nowMs, input.runnerId, known)));
+      await closeTasks(tx, closed, input.nowMs, input.runnerId);
+    }
     return { held: heldInOrder, alongside: extra };
   }
   closed.push(...(await propagateAll(tx, settled, input.nowMs, input.runnerId, known)));
