@@ -1,0 +1,75 @@
+/**
+ * BullMQ on Redis measured with the shapes of Cloacina's W1, W2 and W4 (see `harness.ts`), on the
+ * same machine at the same moment:
+ *
+ *     npm run bench:peers            (every peer)
+ *     npx tsx bench/peers/bullmq.ts W1,W4
+ *
+ * Redis at `CLOACINA_BENCH_REDIS_URL` (default `redis://127.0.0.1:6379`); skipped with a message
+ * when it is unreachable. Redis as this machine runs it keeps nothing on disk: BullMQ's figures
+ * are those of a queue that loses its jobs with the server, not of a durable one. A completion
+ * is the worker's `completed` event, emitted once the job has moved to the completed set. Each
+ * workload has its own queue, removed afterwards.
+ */
+import { connect } from 'node:net';
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { IN_FLIGHT, measurePeer, nextStep, Timeline, type Payload, type Peer } from './harness.js';
+
+const REDIS = new URL(process.env.CLOACINA_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379');
+const host = REDIS.hostname;
+const port = Number(REDIS.port || 6379);
+const connection: ConnectionOptions = {
+  host,
+  port,
+  // Workers block on Redis; BullMQ requires retrying their commands without a limit.
+  maxRetriesPerRequest: null,
+};
+
+/** Whether something answers on Redis's port within a second. */
+function reachable(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 1000 });
+    const settle = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => settle(true));
+    socket.once('timeout', () => settle(false));
+    socket.once('error', () => settle(false));
+  });
+}
+
+async function open(workload: string): Promise<Peer> {
+  const name = `bench_${workload.toLowerCase()}_${process.pid}`;
+  const timeline = new Timeline();
+  const queue = new Queue<Payload>(name, { connection });
+  const worker = new Worker<Payload>(
+    name,
+    async (job) => {
+      timeline.started(job.data);
+      const next = nextStep(job.data);
+      if (next !== undefined) await queue.add('noop', next);
+    },
+    { connection, concurrency: IN_FLIGHT },
+  );
+  worker.on('completed', (job) => timeline.completed(job.data));
+  worker.on('failed', (job, error) => process.stderr.write(`job failed: ${error.message}\n`));
+  await worker.waitUntilReady();
+  return {
+    timeline,
+    submit: async (payload) => {
+      await queue.add('noop', payload);
+    },
+    stop: async () => {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    },
+  };
+}
+
+if (await reachable()) {
+  await measurePeer('bullmq', open);
+} else {
+  console.log(JSON.stringify({ peer: 'bullmq', skipped: `no Redis at ${REDIS.href}` }));
+}
