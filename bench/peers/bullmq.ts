@@ -68,7 +68,7 @@ async function open(workload: string): Promise<Peer> {
     if (workload === 'W3' && job.name !== 'join') return;
     timeline.completed(job.data);
   });
-  worker.on('failed', (job, error) => process.stderr.write(`job failed: ${error.message}\n`));
+  worker.on('failed', (_job, error) => process.stderr.write(`job failed: ${error.message}\n`));
   await worker.waitUntilReady();
   return {
     timeline,
