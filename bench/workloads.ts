@@ -18,11 +18,9 @@ import {
   type TaskDefinition,
   type Trigger,
 } from '../src/index.js';
+import { CHAIN_LENGTH, FAN_OUT, IN_FLIGHT, SIZES, type Size } from './shapes.js';
 import { percentile, round } from './stats.js';
 import { warmUp } from './warmup.js';
-
-/** `executeAsync` calls the producer keeps in flight. */
-export const IN_FLIGHT = 10;
 
 /** Figures of one measured run; every value is a number (ms, per second, %, MB). */
 export type Metrics = Record<string, number>;
@@ -147,8 +145,7 @@ async function throughput(
   runner: DefaultRunner,
   hooks: WorkloadHooks,
   tasks: TaskDefinition[],
-  count: number,
-  warmup: number,
+  { count, warmup }: Size,
 ): Promise<WorkloadOutcome> {
   runner.register(workflow({ name: 'bench', tasks }));
   await warmUp(() => pushThrough(runner, 'bench', warmup));
@@ -174,8 +171,7 @@ async function throughput(
 async function latency(
   runner: DefaultRunner,
   hooks: WorkloadHooks,
-  count: number,
-  warmup: number,
+  { count, warmup }: Size,
 ): Promise<WorkloadOutcome> {
   const startedAt = new Map<string, number>();
   runner.register(
@@ -330,13 +326,13 @@ export function runWorkload(
 ): Promise<WorkloadOutcome> {
   switch (name) {
     case 'W1':
-      return throughput(runner, hooks, [task({ id: 'only' }, noop)], 2000, 200);
+      return throughput(runner, hooks, [task({ id: 'only' }, noop)], SIZES.W1);
     case 'W2':
-      return throughput(runner, hooks, chain(3), 300, 50);
+      return throughput(runner, hooks, chain(CHAIN_LENGTH), SIZES.W2);
     case 'W3':
-      return throughput(runner, hooks, fanOutIn(20), 20, 5);
+      return throughput(runner, hooks, fanOutIn(FAN_OUT), SIZES.W3);
     case 'W4':
-      return latency(runner, hooks, 200, 20);
+      return latency(runner, hooks, SIZES.W4);
     case 'T1':
       return triggers(runner, hooks);
   }

@@ -15,7 +15,15 @@
  */
 import { connect } from 'node:net';
 import { FlowProducer, Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { IN_FLIGHT, measurePeer, nextStep, Timeline, type Payload, type Peer } from './harness.js';
+import {
+  FAN_OUT,
+  IN_FLIGHT,
+  measurePeer,
+  nextStep,
+  Timeline,
+  type Payload,
+  type Peer,
+} from './harness.js';
 
 const REDIS = new URL(process.env.CLOACINA_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379');
 const host = REDIS.hostname;
@@ -52,7 +60,7 @@ async function open(workload: string): Promise<Peer> {
       name: 'join',
       queueName: name,
       data,
-      children: Array.from({ length: 20 }, () => ({ name: 'step', queueName: name, data })),
+      children: Array.from({ length: FAN_OUT }, () => ({ name: 'step', queueName: name, data })),
     });
   const worker = new Worker<Payload>(
     name,

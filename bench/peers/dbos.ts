@@ -6,14 +6,22 @@
  *     npx tsx bench/peers/dbos.ts W1,W3
  *
  * DBOS has workflows of its own, so each shape is one durable workflow whose steps are no-op
- * `DBOS.runStep` calls: W1 one step, W2 three in sequence, W3 a root, 20 steps at once
+ * `DBOS.runStep` calls: W1 one step, W2 a chain of them, W3 a root, 20 steps at once
  * (`Promise.all`) and a join. The producer keeps 10 `DBOS.startWorkflow` calls in flight, as
  * Cloacina's keeps 10 `executeAsync` calls; DBOS runs every started workflow at once (no queue,
  * its usual use). A completion is the workflow's result reaching its handle. Each workload has
  * its own system-database schema, dropped afterwards.
  */
 import { DBOS } from '@dbos-inc/dbos-sdk';
-import { dropSchema, measurePeer, PG_URL, Timeline, type Peer } from './harness.js';
+import {
+  CHAIN_LENGTH,
+  dropSchema,
+  FAN_OUT,
+  measurePeer,
+  PG_URL,
+  Timeline,
+  type Peer,
+} from './harness.js';
 
 const noop = (): Promise<void> => Promise.resolve();
 
@@ -30,8 +38,7 @@ const shapes: Record<string, (key: string) => Promise<void>> = {
   W2: DBOS.registerWorkflow(
     async (key: string) => {
       await DBOS.runStep(async () => timeline.started({ key }), { name: 's0' });
-      await DBOS.runStep(noop, { name: 's1' });
-      await DBOS.runStep(noop, { name: 's2' });
+      for (let i = 1; i < CHAIN_LENGTH; i += 1) await DBOS.runStep(noop, { name: `s${i}` });
     },
     { name: 'w2' },
   ),
@@ -39,7 +46,7 @@ const shapes: Record<string, (key: string) => Promise<void>> = {
     async (key: string) => {
       await DBOS.runStep(async () => timeline.started({ key }), { name: 'root' });
       await Promise.all(
-        Array.from({ length: 20 }, (_, i) => DBOS.runStep(noop, { name: `p${i}` })),
+        Array.from({ length: FAN_OUT }, (_, i) => DBOS.runStep(noop, { name: `p${i}` })),
       );
       await DBOS.runStep(noop, { name: 'join' });
     },

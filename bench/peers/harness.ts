@@ -2,15 +2,17 @@
  * What the peer harnesses share: Cloacina's workload shapes (`bench/workloads.ts`) told in jobs,
  * the producer, the latency loop and the output, so every peer is measured the same way.
  *
- * Same producer as Cloacina's: {@link IN_FLIGHT} submits in flight, no bulk API; worker
- * concurrency {@link IN_FLIGHT}; no-op job bodies that record when they start. W1 is one job per
- * workflow; W2 a chain of {@link CHAIN_LENGTH} jobs, each step submitting the next from its body
+ * Same producer as Cloacina's: `IN_FLIGHT` submits in flight, no bulk API; worker concurrency
+ * `IN_FLIGHT`; no-op job bodies that record when they start. W1 is one job per
+ * workflow; W2 a chain of `CHAIN_LENGTH` jobs, each step submitting the next from its body
  * (the usual idiom of a job queue); W3 (for engines with workflows of their own) one root, 20
  * steps in parallel, one join; W4 single jobs one at a time with a 10–20 ms gap. Every workload
- * warms up first (`bench/warmup.ts`). Each prints one JSON line.
+ * warms up first (`bench/warmup.ts`). Shapes and sizes come from `bench/shapes.ts`. Each prints
+ * one JSON line.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { CHAIN_LENGTH, IN_FLIGHT, SIZES, type Size } from '../shapes.js';
 import { percentile, round } from '../stats.js';
 import { warmUp } from '../warmup.js';
 
@@ -29,10 +31,7 @@ export async function dropSchema(schema: string): Promise<void> {
   }
 }
 
-/** Submits in flight, and jobs a worker runs at once. */
-export const IN_FLIGHT = 10;
-/** Jobs in a W2 chain. */
-export const CHAIN_LENGTH = 3;
+export { CHAIN_LENGTH, FAN_OUT, IN_FLIGHT } from '../shapes.js';
 
 /** A job's payload in every peer: the workflow it belongs to and, in a chain, its step. */
 export interface Payload {
@@ -107,8 +106,7 @@ async function pushThrough(peer: Peer, count: number, chain: boolean): Promise<n
 async function throughput(
   open: OpenPeer,
   workload: 'W1' | 'W2' | 'W3',
-  count: number,
-  warmup: number,
+  { count, warmup }: Size,
 ): Promise<object> {
   const peer = await open(workload);
   try {
@@ -127,7 +125,7 @@ async function throughput(
   }
 }
 
-async function latency(open: OpenPeer, count: number, warmup: number): Promise<object> {
+async function latency(open: OpenPeer, { count, warmup }: Size): Promise<object> {
   const peer = await open('W4');
   const { timeline } = peer;
   const toStart: number[] = [];
@@ -172,8 +170,8 @@ export async function measurePeer(
 ): Promise<void> {
   const only = (process.argv[2] ?? workloads).split(',');
   const print = (result: object): void => console.log(JSON.stringify({ peer, ...result }));
-  if (only.includes('W1')) print(await throughput(open, 'W1', 2000, 200));
-  if (only.includes('W2')) print(await throughput(open, 'W2', 300, 50));
-  if (only.includes('W3')) print(await throughput(open, 'W3', 20, 5));
-  if (only.includes('W4')) print(await latency(open, 200, 20));
+  if (only.includes('W1')) print(await throughput(open, 'W1', SIZES.W1));
+  if (only.includes('W2')) print(await throughput(open, 'W2', SIZES.W2));
+  if (only.includes('W3')) print(await throughput(open, 'W3', SIZES.W3));
+  if (only.includes('W4')) print(await latency(open, SIZES.W4));
 }
