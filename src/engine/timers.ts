@@ -1,19 +1,85 @@
-/** Small timer helpers that never keep the process alive on their own. */
+/**
+ * Timer helpers that every engine timer goes through. Node's timers take at most 2^31−1 ms
+ * (~24.8 days): a longer delay fires after 1 ms, with only a warning. Durations of the API
+ * accept more than that (`'30d'`), so long delays are reached here by re-arming one timer in
+ * steps of at most {@link MAX_TIMER_STEP_MS}.
+ */
 
-/** Runs `fn` every `ms` until the returned function is called. */
-export function every(ms: number, fn: () => void): () => void {
-  const handle = setInterval(fn, ms);
-  handle.unref();
-  return () => clearInterval(handle);
+/** The longest delay one Node timer can wait (2^31−1 ms). */
+export const MAX_TIMER_STEP_MS = 2 ** 31 - 1;
+
+/** Options of {@link after}. */
+export interface AfterOptions {
+  /**
+   * Whether the timer may keep the process alive. Background loops never should; a timer that
+   * bounds work in flight (a task's timeout) may.
+   * @default false
+   */
+  keepAlive?: boolean;
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
+/**
+ * Calls `fn` once after `ms` milliseconds, however long that is; returns a function that
+ * cancels it (safe to call at any time, more than once).
+ */
+export function after(ms: number, fn: () => void, options: AfterOptions = {}): () => void {
+  const deadline = performance.now() + Math.max(0, ms);
+  let handle: ReturnType<typeof setTimeout> | undefined;
+  const arm = (): void => {
+    const left = deadline - performance.now();
+    if (left > MAX_TIMER_STEP_MS) {
+      handle = setTimeout(arm, MAX_TIMER_STEP_MS);
+    } else {
+      handle = setTimeout(
+        () => {
+          handle = undefined;
+          fn();
+        },
+        Math.max(0, left),
+      );
+    }
+    if (options.keepAlive !== true) handle.unref();
+  };
+  arm();
+  return () => {
+    if (handle !== undefined) clearTimeout(handle);
+    handle = undefined;
+  };
+}
+
+/**
+ * Runs `fn` every `ms` until the returned function is called. Each run is scheduled from the
+ * previous one's start, so a long interval is as exact as {@link after} makes it.
+ */
+export function every(ms: number, fn: () => void): () => void {
+  if (ms <= MAX_TIMER_STEP_MS) {
+    const handle = setInterval(fn, ms);
+    handle.unref();
+    return () => clearInterval(handle);
+  }
+  let stopped = false;
+  let cancel = (): void => undefined;
+  const schedule = (): void => {
+    cancel = after(ms, () => {
+      if (stopped) return;
+      schedule();
+      fn();
+    });
+  };
+  schedule();
+  return () => {
+    stopped = true;
+    cancel();
+  };
+}
+
+/** Resolves after `ms` (any length), or at once when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted === true) return resolve();
-    const handle = setTimeout(done, ms);
+    const cancel = after(ms, done, { keepAlive: true });
     function done(): void {
-      clearTimeout(handle);
+      cancel();
       signal?.removeEventListener('abort', done);
       resolve();
     }
