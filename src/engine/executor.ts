@@ -21,13 +21,33 @@ import { Batcher } from './batcher.js';
 import type { EngineMetrics } from './metrics.js';
 import type { WorkflowRegistry } from './registry.js';
 import type { Slots } from './slots.js';
-import { sleep } from './timers.js';
+import { after, sleep } from './timers.js';
 
 /** Why a running task's signal was aborted. */
 type AbortCause = 'timeout' | 'cancelled' | 'claim_lost' | 'shutdown';
 
-/** How many times a claim-guarded write is retried on a transient database error. */
-const WRITE_ATTEMPTS = 5;
+/** The first wait before an outcome write that failed transiently is tried again. */
+const WRITE_RETRY_FIRST_MS = 100;
+/** The longest wait between tries of an outcome write (the waits double up to it). */
+const WRITE_RETRY_MAX_MS = 2_000;
+/** The longest text of a storage error quoted in the failure it causes. */
+const MAX_QUOTED_ERROR = 1_000;
+
+/** What an attempt's claim-guarded write records. */
+type Outcome =
+  | { readonly kind: 'complete'; readonly output: JsonObject }
+  | { readonly kind: 'retry'; readonly errorMessage: string; readonly retryDelayMs: number }
+  | {
+      readonly kind: 'fail';
+      readonly errorMessage: string;
+      /** The attempt's real outcome could not be stored; this failure stands in for it. */
+      readonly standIn?: true;
+    };
+
+/** The key of an attempt: a task's row is claimed again by each attempt, under a new claim. */
+function attemptKey(ref: ClaimRef): string {
+  return `${ref.taskExecutionId}/${ref.claimId}`;
+}
 
 /**
  * One task attempt in flight in this runner. Its AbortSignal and child logger are made only
@@ -98,7 +118,14 @@ export interface ExecutorDeps {
 
 /** Claims and runs tasks. */
 export class Executor {
+  /**
+   * Attempts in flight, by {@link attemptKey}. Keyed by attempt, not by task: a retry without
+   * delay can be claimed (by another task's completion) before its previous attempt is cleaned
+   * up, and that cleanup must not drop the new attempt from the heartbeat and from cancel.
+   */
   readonly running = new Map<string, RunningTask>();
+  /** Aborted when running tasks are abandoned at shutdown: outcome writes stop retrying. */
+  private readonly closing = new AbortController();
   private claiming = true;
   /**
    * Ready work may be waiting that this runner has not claimed: the last claim saw some left
@@ -221,7 +248,7 @@ export class Executor {
 
   private start(claim: ClaimedTask): void {
     const task = new RunningTask(claim);
-    this.running.set(claim.taskExecutionId, task);
+    this.running.set(attemptKey(claim), task);
     task.done = this.run(task)
       .catch((error: unknown) => {
         this.deps.logger.error(
@@ -232,7 +259,7 @@ export class Executor {
       .finally(() => {
         task.finished = true;
         this.doneWriting(task);
-        this.running.delete(claim.taskExecutionId);
+        this.running.delete(attemptKey(claim));
         this.deps.metrics.setActiveTasks(this.running.size);
         this.freeSlot(task);
         // A freed slot matters only when work was left waiting for one; new Ready work
@@ -264,7 +291,8 @@ export class Executor {
     const workflow = registry.resolve(claim.workflowName, claim.workflowVersion);
     const definition = workflow?.getTask(claim.taskId);
     if (definition === undefined) {
-      await this.write(task, 'fail', {
+      await this.write(task, {
+        kind: 'fail',
         errorMessage:
           `Task '${claim.taskId}' is not part of workflow '${claim.workflowName}' as registered in this ` +
           `runner (execution version ${claim.workflowVersion}). Register the workflow version that defines it.`,
@@ -278,15 +306,19 @@ export class Executor {
       );
     }
     const timeoutMs = definition.timeoutMs ?? config.taskTimeoutMs;
-    const timer = setTimeout(() => {
-      task.abort(
-        'timeout',
-        new TimeoutError(
-          `Task '${claim.taskId}' attempt ${claim.attempt} timed out after ${timeoutMs} ms.`,
-          timeoutMs,
-        ),
-      );
-    }, timeoutMs);
+    const cancelTimeout = after(
+      timeoutMs,
+      () => {
+        task.abort(
+          'timeout',
+          new TimeoutError(
+            `Task '${claim.taskId}' attempt ${claim.attempt} timed out after ${timeoutMs} ms.`,
+            timeoutMs,
+          ),
+        );
+      },
+      { keepAlive: true },
+    );
     const context = Context.fromJSON(claim.input);
     const handle = this.handleFor(task, log);
     let failure: Error | undefined;
@@ -298,7 +330,7 @@ export class Executor {
     } catch (error) {
       failure = toError(error);
     } finally {
-      clearTimeout(timer);
+      cancelTimeout();
     }
     // A slot counts tasks executing, not results being written. A task without dependents
     // gives its slot up now: its write can ready nothing to pass the slot to. Free before that
@@ -318,19 +350,68 @@ export class Executor {
       return;
     }
     if (task.cause === 'timeout') failure = task.reason;
-    if (failure === undefined) {
-      await this.write(task, 'complete', { output: context.toJSON() });
-      return;
-    }
-    await this.recordFailure(task, definition, failure, log);
+    await this.settle(task, definition, context, failure, log);
   }
 
-  private async recordFailure(
+  /**
+   * Records the attempt's outcome. Whatever goes wrong on the way that a retry of the write
+   * cannot mend (an output or error that cannot be serialised, a value the database refuses) is
+   * recorded as this attempt's failure at once, saying what could not be stored: the claim is
+   * never left held for the sweeper to run the body again.
+   */
+  private async settle(
+    task: RunningTask,
+    definition: TaskDefinition,
+    context: Context,
+    failure: Error | undefined,
+    log: () => Logger,
+  ): Promise<void> {
+    const what = failure === undefined ? 'output context' : 'error';
+    let outcome: Outcome;
+    try {
+      outcome =
+        failure === undefined
+          ? { kind: 'complete', output: context.toJSON() }
+          : this.failureOutcome(task, definition, failure, log);
+    } catch (error) {
+      outcome = this.standIn(task, what, error);
+    }
+    try {
+      await this.write(task, outcome);
+    } catch (error) {
+      // A stand-in failure is plain text; if even that cannot be written, start() logs it.
+      if (outcome.kind === 'fail' && outcome.standIn === true) throw error;
+      log().warn({ err: toError(error) }, `storing the attempt's ${what} failed`);
+      await this.write(task, this.standIn(task, what, error));
+      return;
+    }
+    if (outcome.kind === 'retry') {
+      // The retry waits durably in the database; this timer only spares waiting for the tick.
+      after(outcome.retryDelayMs, this.deps.wake);
+    }
+  }
+
+  /** The failure recorded when an attempt's own outcome cannot be stored (no retry). */
+  private standIn(task: RunningTask, what: string, error: unknown): Outcome {
+    const { taskId, attempt } = task.claim;
+    let reason = toError(error).message;
+    if (reason.length > MAX_QUOTED_ERROR) reason = `${reason.slice(0, MAX_QUOTED_ERROR)}…`;
+    return {
+      kind: 'fail',
+      standIn: true,
+      errorMessage:
+        `Task '${taskId}' attempt ${attempt}: its ${what} could not be stored (${reason}). ` +
+        'The attempt is recorded as failed, without a retry.',
+    };
+  }
+
+  /** The outcome of a failed attempt: a retry by its policy, or the task's failure. */
+  private failureOutcome(
     task: RunningTask,
     definition: TaskDefinition,
     failure: Error,
     log: () => Logger,
-  ): Promise<void> {
+  ): Outcome {
     const { claim } = task;
     const message = failure.message === '' ? failure.name : failure.message;
     if (definition.retry.shouldRetry(failure, claim.attempt)) {
@@ -339,71 +420,109 @@ export class Executor {
         { attempt: claim.attempt, delayMs, err: failure },
         'task attempt failed; retry scheduled',
       );
-      await this.write(task, 'retry', { errorMessage: message, retryDelayMs: delayMs });
-      // The retry waits durably in the database; this timer only spares waiting for the tick.
-      setTimeout(this.deps.wake, delayMs).unref();
-      return;
+      return { kind: 'retry', errorMessage: message, retryDelayMs: delayMs };
     }
     const final =
       failure instanceof TaskError && !failure.retryable ? 'non-retryable' : 'retries exhausted';
     log().info({ attempt: claim.attempt, err: failure, reason: final }, 'task failed');
-    await this.write(task, 'fail', { errorMessage: message });
+    return { kind: 'fail', errorMessage: message };
   }
 
-  /** A claim-guarded write, retried on transient database errors. */
-  private async write(
-    task: RunningTask,
-    kind: 'complete' | 'fail' | 'retry',
-    payload: { output?: JsonObject; errorMessage?: string; retryDelayMs?: number },
-  ): Promise<void> {
-    const { store, clock, runnerId, logger } = this.deps;
-    for (let attempt = 1; ; attempt += 1) {
-      const base = { ...task.ref, nowMs: clock.now(), runnerId };
+  /**
+   * A claim-guarded write of an attempt's outcome. A transient database failure (connection
+   * lost, server restarting, disk full, busy) is retried with backoff for as long as it lasts:
+   * the runner still holds the claim and heartbeats it, and giving up would leave the claim for
+   * the sweeper, which runs the body again. Writing is always safe to retry: a claim lost
+   * meanwhile makes the write a no-op. It stops when the claim is known lost or the task is
+   * abandoned at shutdown. Other errors are thrown.
+   */
+  private async write(task: RunningTask, outcome: Outcome): Promise<void> {
+    const { logger } = this.deps;
+    let held: boolean;
+    for (let tries = 1; ; tries += 1) {
       try {
-        let held: boolean;
-        if (kind === 'complete') {
-          held = await this.completions.add({ task, output: payload.output ?? {} });
-        } else if (kind === 'fail') {
-          const next = this.reserveNext([task]);
-          let outcome: FinishOutcome;
-          try {
-            outcome = await store.failTask({
-              ...base,
-              executionId: task.claim.executionId,
-              errorMessage: payload.errorMessage ?? '',
-              claimNext: this.claimNext(next),
-            });
-          } catch (error) {
-            this.deps.slots.release(next.extra);
-            throw error;
-          }
-          held = outcome.held;
-          await this.startNext([task], next, outcome);
-        } else {
-          held = await store.scheduleRetry({
-            ...base,
-            errorMessage: payload.errorMessage ?? '',
-            // From the write's own "now", so the recorded delay is exactly the policy's.
-            retryAtMs: base.nowMs + (payload.retryDelayMs ?? 0),
-          });
+        held = await this.writeOnce(task, outcome, tries);
+        break;
+      } catch (error) {
+        if (!(error instanceof DatabaseError && error.retryable)) {
+          // A batch refused as a whole: another completion in it may have been the cause.
+          if (outcome.kind === 'complete' && tries === 1) continue;
+          throw error;
         }
-        this.deps.metrics.taskFinished(
-          held ? { complete: 'Completed', fail: 'Failed', retry: 'Retried' }[kind] : 'ClaimLost',
-          performance.now() - task.startedAt,
-        );
-        if (!held) {
+        const gone = task.cause === 'cancelled' || task.cause === 'claim_lost';
+        if (gone || this.closing.signal.aborted) {
           logger.warn(
-            { executionId: task.claim.executionId, taskId: task.claim.taskId },
-            'claim lost before the result was written; the result was discarded',
+            { err: error, executionId: task.claim.executionId, taskId: task.claim.taskId },
+            'writing a task outcome failed and the claim is no longer ours; the outcome was not written',
+          );
+          return;
+        }
+        const retryInMs = Math.min(WRITE_RETRY_MAX_MS, WRITE_RETRY_FIRST_MS * 2 ** (tries - 1));
+        if (tries === 1 || tries % 10 === 0) {
+          logger.warn(
+            {
+              err: error,
+              executionId: task.claim.executionId,
+              taskId: task.claim.taskId,
+              tries,
+              retryInMs,
+            },
+            'writing a task outcome failed; retrying while the claim is ours',
           );
         }
-        return;
-      } catch (error) {
-        const retryable = error instanceof DatabaseError && error.retryable;
-        if (!retryable || attempt >= WRITE_ATTEMPTS) throw error;
-        await sleep(50 * 2 ** attempt);
+        await sleep(retryInMs, this.closing.signal);
       }
     }
+    this.deps.metrics.taskFinished(
+      held
+        ? ({ complete: 'Completed', fail: 'Failed', retry: 'Retried' } as const)[outcome.kind]
+        : 'ClaimLost',
+      performance.now() - task.startedAt,
+    );
+    if (!held) {
+      logger.warn(
+        { executionId: task.claim.executionId, taskId: task.claim.taskId },
+        'claim lost before the result was written; the result was discarded',
+      );
+    }
+  }
+
+  /**
+   * One try of {@link write}; whether the claim was still held. Completions share a transaction
+   * with those finishing together; a later try of one that failed writes it alone, so one
+   * completion the database refuses never fails the others of its batch.
+   */
+  private async writeOnce(task: RunningTask, outcome: Outcome, tries: number): Promise<boolean> {
+    const { store, clock, runnerId } = this.deps;
+    const base = { ...task.ref, nowMs: clock.now(), runnerId };
+    if (outcome.kind === 'complete') {
+      const item = { task, output: outcome.output };
+      if (tries === 1) return this.completions.add(item);
+      return (await this.completeBatch([item]))[0]!;
+    }
+    if (outcome.kind === 'retry') {
+      return store.scheduleRetry({
+        ...base,
+        errorMessage: outcome.errorMessage,
+        // From the write's own "now", so the recorded delay is exactly the policy's.
+        retryAtMs: base.nowMs + outcome.retryDelayMs,
+      });
+    }
+    const next = this.reserveNext([task]);
+    let finished: FinishOutcome;
+    try {
+      finished = await store.failTask({
+        ...base,
+        executionId: task.claim.executionId,
+        errorMessage: outcome.errorMessage,
+        claimNext: this.claimNext(next),
+      });
+    } catch (error) {
+      this.deps.slots.release(next.extra);
+      throw error;
+    }
+    await this.startNext([task], next, finished);
+    return finished.held;
   }
 
   /**
@@ -570,7 +689,7 @@ export class Executor {
       nowMs: this.deps.clock.now(),
     });
     for (const ref of lost) {
-      const task = this.running.get(ref.taskExecutionId);
+      const task = this.running.get(attemptKey(ref));
       task?.abort(
         'claim_lost',
         new Error(`Task '${task.claim.taskId}' lost its claim; another runner owns it now.`),
@@ -589,6 +708,7 @@ export class Executor {
 
   /** Aborts every running task for shutdown and returns their claims. */
   abortAll(): ClaimRef[] {
+    this.closing.abort();
     const refs: ClaimRef[] = [];
     for (const task of this.running.values()) {
       task.abort('shutdown', new Error('The runner is shutting down.'));
