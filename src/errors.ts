@@ -11,6 +11,7 @@ export const ErrorCode = {
   KEY_NOT_FOUND: 'KEY_NOT_FOUND',
   NOT_JSON: 'NOT_JSON',
   INVALID_CONTEXT: 'INVALID_CONTEXT',
+  CONTEXT_TOO_DEEP: 'CONTEXT_TOO_DEEP',
   EMPTY_WORKFLOW: 'EMPTY_WORKFLOW',
   DUPLICATE_TASK: 'DUPLICATE_TASK',
   MISSING_DEPENDENCY: 'MISSING_DEPENDENCY',
@@ -76,14 +77,20 @@ export class ConfigError extends CloacinaError {
   }
 }
 
-/** A context operation failed: key already present, key absent, or a value that is not JSON. */
+/**
+ * A context operation failed: key already present, key absent, a value that is not JSON, or a
+ * value nested deeper than `MAX_CONTEXT_DEPTH`.
+ */
 export class ContextError extends CloacinaError {
   /** The key involved, when there is one. */
   readonly key: string | undefined;
-  /** For `NOT_JSON`: the path inside the value that is not JSON, e.g. `rows[2].when`. */
+  /**
+   * For `NOT_JSON`: the path inside the value that is not JSON, e.g. `rows[2].when`; for
+   * `CONTEXT_TOO_DEEP`: the path of the first value past the limit.
+   */
   readonly path: string | undefined;
   constructor(
-    code: 'KEY_EXISTS' | 'KEY_NOT_FOUND' | 'NOT_JSON' | 'INVALID_CONTEXT',
+    code: 'KEY_EXISTS' | 'KEY_NOT_FOUND' | 'NOT_JSON' | 'INVALID_CONTEXT' | 'CONTEXT_TOO_DEEP',
     message: string,
     details: { key?: string; path?: string } = {},
   ) {

@@ -6,6 +6,12 @@
 // Authoring (SPEC §1)
 export { Context } from './core/context.js';
 export type { Json, JsonObject } from './core/json.js';
+export {
+  MAX_CONTEXT_DEPTH,
+  MAX_NAME_LENGTH,
+  MAX_PAGE_SIZE,
+  DEFAULT_PAGE_SIZE,
+} from './core/limits.js';
 export type { Duration } from './core/duration.js';
 export { parseDuration, formatDuration } from './core/duration.js';
 export { task } from './core/task.js';

@@ -12,6 +12,7 @@
 import { ContextError } from '../errors.js';
 import { describeValue } from './describe.js';
 import { cloneJson, deepFreezeJson, findNonJson, isPlainObject } from './json.js';
+import { MAX_CONTEXT_DEPTH } from './limits.js';
 import type { Json, JsonObject } from './json.js';
 
 /** A JSON key/value map passed from task to task (SPEC §1.1). */
@@ -21,7 +22,8 @@ export class Context {
   /**
    * @param init initial entries; each value must be JSON.
    * @throws {ContextError} `INVALID_CONTEXT` when `init` is not a plain object or a key is
-   *   empty, `NOT_JSON` when a value is not JSON.
+   *   empty, `NOT_JSON` when a value is not JSON, `CONTEXT_TOO_DEEP` when it nests past
+   *   `MAX_CONTEXT_DEPTH`.
    */
   constructor(init?: Record<string, Json>) {
     if (init === undefined) return;
@@ -37,7 +39,7 @@ export class Context {
   /**
    * Builds a context from a parsed JSON object (e.g. a stored context or a trigger's output).
    * @throws {ContextError} `INVALID_CONTEXT` when `obj` is not a plain object, `NOT_JSON` when a
-   *   value is not JSON.
+   *   value is not JSON, `CONTEXT_TOO_DEEP` when it nests past `MAX_CONTEXT_DEPTH`.
    */
   static fromJSON(obj: unknown): Context {
     if (!isPlainObject(obj)) {
@@ -72,7 +74,7 @@ export class Context {
   /**
    * Adds a new key.
    * @throws {ContextError} `KEY_EXISTS` when `key` is already present; `NOT_JSON` when `value` is
-   *   not JSON.
+   *   not JSON; `CONTEXT_TOO_DEEP` when it nests past `MAX_CONTEXT_DEPTH`.
    */
   insert(key: string, value: Json): void {
     const stored = checked(key, value);
@@ -89,7 +91,7 @@ export class Context {
   /**
    * Replaces the value of an existing key.
    * @throws {ContextError} `KEY_NOT_FOUND` when `key` is absent; `NOT_JSON` when `value` is not
-   *   JSON.
+   *   JSON; `CONTEXT_TOO_DEEP` when it nests past `MAX_CONTEXT_DEPTH`.
    */
   update(key: string, value: Json): void {
     const stored = checked(key, value);
@@ -105,7 +107,8 @@ export class Context {
 
   /**
    * Inserts or replaces the value of `key`.
-   * @throws {ContextError} `NOT_JSON` when `value` is not JSON.
+   * @throws {ContextError} `NOT_JSON` when `value` is not JSON; `CONTEXT_TOO_DEEP` when it nests
+   *   past `MAX_CONTEXT_DEPTH`.
    */
   set(key: string, value: Json): void {
     this.#values.set(key, checked(key, value));
@@ -143,7 +146,18 @@ function checked(key: string, value: unknown): Json {
       `Context keys must be non-empty strings; received ${describeValue(key)}.`,
     );
   }
-  const problem = findNonJson(value);
+  // The context is the first level, so the value under a key may nest one level less.
+  const problem = findNonJson(value, MAX_CONTEXT_DEPTH - 1);
+  if (problem?.tooDeep === true) {
+    const path = key + problem.path;
+    throw new ContextError(
+      'CONTEXT_TOO_DEEP',
+      `Context value for key '${key}' nests deeper than the limit of ${MAX_CONTEXT_DEPTH} levels ` +
+        `of objects and arrays (the context itself is the first) at ${path}. ` +
+        'Flatten the value, or store the deep part as a JSON string.',
+      { key, path },
+    );
+  }
   if (problem !== null) {
     const path = key + problem.path;
     throw new ContextError(

@@ -5,6 +5,7 @@
  */
 
 import { constructorName } from './describe.js';
+import { MAX_CONTEXT_DEPTH } from './limits.js';
 
 /** A JSON value. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -19,24 +20,35 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Where a value stops being JSON, and why. */
+/** Where a value stops being JSON (or nests too deep), and why. */
 export interface NonJsonProblem {
   /** Path relative to the checked value: `''` for the value itself, else like `.a[2].b`. */
   readonly path: string;
   /** What was found there, e.g. `undefined`, `a Date instance`, `a circular reference`. */
   readonly reason: string;
+  /** Set when the value is JSON but nests deeper than the `maxDepth` it was checked with. */
+  readonly tooDeep?: true;
 }
 
 /**
- * Finds the first place where `value` is not JSON (depth first, keys in insertion order), or
- * returns `null` when the whole value is JSON. A value shared twice is fine; only a value that
- * contains itself is a cycle.
+ * Finds the first place where `value` is not JSON or nests more than `maxDepth` levels of
+ * objects and arrays (depth first, keys in insertion order), or returns `null` when the whole
+ * value is JSON within the limit. A value shared twice is fine; only a value that contains
+ * itself is a cycle. The walk stops at the limit, so no value, however deep, overflows the stack.
+ *
+ * @param maxDepth levels allowed, the value itself counting as the first when it is an object or
+ *   an array; defaults to {@link MAX_CONTEXT_DEPTH}.
  */
-export function findNonJson(value: unknown): NonJsonProblem | null {
-  return walk(value, '', []);
+export function findNonJson(value: unknown, maxDepth = MAX_CONTEXT_DEPTH): NonJsonProblem | null {
+  return walk(value, '', [], maxDepth);
 }
 
-function walk(value: unknown, path: string, ancestors: object[]): NonJsonProblem | null {
+function walk(
+  value: unknown,
+  path: string,
+  ancestors: object[],
+  maxDepth: number,
+): NonJsonProblem | null {
   const reason = scalarProblem(value);
   if (reason !== undefined) return { path, reason };
   if (typeof value !== 'object' || value === null) return null;
@@ -44,20 +56,28 @@ function walk(value: unknown, path: string, ancestors: object[]): NonJsonProblem
   if (!Array.isArray(value) && !isPlainObject(value)) {
     return { path, reason: `${constructorName(value)} instance` };
   }
+  if (ancestors.length >= maxDepth) {
+    return { path, reason: `nesting deeper than ${maxDepth} levels`, tooDeep: true };
+  }
   ancestors.push(value);
   try {
     return Array.isArray(value)
-      ? walkArray(value, path, ancestors)
-      : walkObject(value, path, ancestors);
+      ? walkArray(value, path, ancestors, maxDepth)
+      : walkObject(value, path, ancestors, maxDepth);
   } finally {
     ancestors.pop();
   }
 }
 
-function walkArray(value: unknown[], path: string, ancestors: object[]): NonJsonProblem | null {
+function walkArray(
+  value: unknown[],
+  path: string,
+  ancestors: object[],
+  maxDepth: number,
+): NonJsonProblem | null {
   // A plain index loop, not forEach: holes in sparse arrays must be seen (they read as undefined).
   for (let i = 0; i < value.length; i++) {
-    const found = walk(value[i], `${path}[${i}]`, ancestors);
+    const found = walk(value[i], `${path}[${i}]`, ancestors, maxDepth);
     if (found !== null) return found;
   }
   return null;
@@ -67,9 +87,10 @@ function walkObject(
   value: Record<string, unknown>,
   path: string,
   ancestors: object[],
+  maxDepth: number,
 ): NonJsonProblem | null {
   for (const key of Object.keys(value)) {
-    const found = walk(value[key], path + keyPath(key), ancestors);
+    const found = walk(value[key], path + keyPath(key), ancestors, maxDepth);
     if (found !== null) return found;
   }
   // JSON.stringify silently drops symbol keys, so data stored under one would vanish.

@@ -1,0 +1,26 @@
+/**
+ * The documented limits on what users define and pass in. Each is checked where the value is
+ * first accepted, so a mistake fails with a typed error at the call that made it, never later
+ * as a stack overflow or a database error.
+ */
+
+/**
+ * Longest name, in characters, of a workflow, task, event trigger or runner (`runnerId`,
+ * `runnerName`). Names are keys of database indexes; PostgreSQL refuses an index entry past
+ * about 2.7 kB, and no real name comes near 255 characters.
+ */
+export const MAX_NAME_LENGTH = 255;
+
+/**
+ * Deepest nesting of objects and arrays in a context, the context itself counting as the first
+ * level (so `{ a: { b: 1 } }` is 2 levels). Checking a value, copying it and writing it as JSON
+ * all recurse; a fixed limit far below where the stack overflows (thousands of levels, varying
+ * with what else is on the stack) makes a too-deep context a `ContextError` every time.
+ */
+export const MAX_CONTEXT_DEPTH = 64;
+
+/** Largest `limit` a list call accepts; page with `offset` for more. */
+export const MAX_PAGE_SIZE = 1000;
+
+/** The `limit` of a list call that gives none. */
+export const DEFAULT_PAGE_SIZE = 100;
