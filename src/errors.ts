@@ -234,15 +234,55 @@ export class DatabaseError extends CloacinaError {
   }
 }
 
-/** Coerces anything thrown by user code into an `Error`, keeping the original as `cause`. */
+/** The longest description of a thrown non-error value kept in a message. */
+const MAX_DESCRIPTION = 2_000;
+
+/**
+ * Coerces anything thrown by user code into an `Error`, keeping the original as `cause`. It
+ * never throws itself: a thrown value whose `toString`/`toJSON` throws, an `Error` whose
+ * `message` or `name` getter throws (or is not a string), or a revoked `Proxy` becomes a plain
+ * `Error` that says so, so the engine can always record and log what happened.
+ */
 export function toError(thrown: unknown): Error {
-  if (thrown instanceof Error) return thrown;
-  if (typeof thrown === 'string') return new Error(thrown);
-  let text: string;
+  let isError: boolean;
   try {
-    text = JSON.stringify(thrown) ?? String(thrown);
+    isError = thrown instanceof Error;
   } catch {
-    text = String(thrown);
+    // A revoked Proxy throws on the prototype look-up itself.
+    return new Error('A value was thrown that cannot be inspected (a revoked Proxy?).');
   }
-  return new Error(`Non-error value thrown: ${text}`, { cause: thrown });
+  if (isError) {
+    const error = thrown as Error;
+    try {
+      if (typeof error.message === 'string' && typeof error.name === 'string') return error;
+    } catch {
+      // Described below.
+    }
+    return new Error(
+      `An Error was thrown whose message or name cannot be read: ${describeValue(error)}`,
+      { cause: thrown },
+    );
+  }
+  if (typeof thrown === 'string') return new Error(thrown);
+  return new Error(`Non-error value thrown: ${describeValue(thrown)}`, { cause: thrown });
+}
+
+/** A short text for any value, trying JSON, then `String`, then its tag; never throws. */
+export function describeValue(value: unknown): string {
+  const attempts = [
+    () => JSON.stringify(value),
+    () => String(value),
+    () => Object.prototype.toString.call(value),
+  ];
+  for (const attempt of attempts) {
+    try {
+      const text = attempt();
+      if (typeof text === 'string') {
+        return text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION)}…` : text;
+      }
+    } catch {
+      // Try the next way.
+    }
+  }
+  return '(a value that cannot be described)';
 }

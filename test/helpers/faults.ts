@@ -1,0 +1,54 @@
+/**
+ * Faults injected into the real database under test: a trigger that makes the database itself
+ * refuse to record one task's completion, permanently (an error no retry mends) or, on
+ * PostgreSQL, transiently (a serialization failure, which the engine retries).
+ */
+import Database from 'better-sqlite3';
+import type { FreshDatabase } from './backend.js';
+import { pgAdmin } from './pg.js';
+
+/** How the database refuses: for good, or with an error that a later try may get past. */
+export type Refusal = 'permanent' | 'transient';
+
+/** The message the refusing trigger raises. */
+export const REFUSED = 'completion refused by a test trigger';
+
+/**
+ * Makes the database refuse every write that marks task `taskId` Completed, until the returned
+ * function lifts it. The runner must have created the tables already.
+ */
+export async function refuseCompletion(
+  db: FreshDatabase,
+  taskId: string,
+  refusal: Refusal,
+): Promise<() => Promise<void>> {
+  if (db.schema === undefined) {
+    if (refusal === 'transient') throw new Error('SQLite has no transient error to raise');
+    const file = new Database(new URL(db.url).pathname);
+    file.exec(
+      `CREATE TRIGGER refuse_completion BEFORE UPDATE OF status ON task_executions
+       WHEN NEW.status = 'Completed' AND NEW.task_id = '${taskId}'
+       BEGIN SELECT RAISE(ABORT, '${REFUSED}'); END`,
+    );
+    return () => {
+      file.exec('DROP TRIGGER refuse_completion');
+      file.close();
+      return Promise.resolve();
+    };
+  }
+  const schema = `"${db.schema}"`;
+  // 40001 (serialization_failure) is transient to the engine; 23514 (check_violation) is not.
+  const code = refusal === 'transient' ? '40001' : '23514';
+  await pgAdmin(
+    `CREATE FUNCTION ${schema}.refuse_completion() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN RAISE EXCEPTION '${REFUSED}' USING ERRCODE = '${code}'; END $$`,
+  );
+  await pgAdmin(
+    `CREATE TRIGGER refuse_completion BEFORE UPDATE ON ${schema}.task_executions FOR EACH ROW
+     WHEN (NEW.status = 'Completed' AND NEW.task_id = '${taskId}')
+     EXECUTE FUNCTION ${schema}.refuse_completion()`,
+  );
+  return async () => {
+    await pgAdmin(`DROP TRIGGER refuse_completion ON ${schema}.task_executions`);
+  };
+}
