@@ -25,8 +25,11 @@ import type { NewEvent } from '../rows.js';
 import { encodePayload, PgListener, type ListenerLogger } from './pg-notify.js';
 import {
   channelFor,
+  checkText,
+  inlineParams,
   isConflict,
   isConnectionError,
+  literal,
   migrationLockKey,
   quoteIdent,
   toPgPlaceholders,
@@ -102,22 +105,6 @@ function watchCheckedOut(client: pg.PoolClient, onError: (error: Error) => void)
   return () => client.removeListener('error', onError);
 }
 
-/** A SQL literal for a simple (unparameterized) query; needs `standard_conforming_strings=on`. */
-function literal(value: SqlValue): string {
-  if (value === null) return 'NULL';
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new DatabaseError(`Cannot inline the number ${value}.`);
-    return String(value);
-  }
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
-/** `sql` with each `?` placeholder replaced by its parameter as a literal. */
-function inlineParams(sql: string, params: readonly SqlValue[]): string {
-  let next = 0;
-  return sql.replace(/\?/g, () => literal(params[next++] ?? null));
-}
-
 /** Statement names by SQL text: the same text always gets the same name. */
 const statementNames = new Map<string, { name: string; text: string }>();
 
@@ -134,7 +121,9 @@ function prepared(sql: string, params: readonly SqlValue[]): pg.QueryConfig {
     };
     statementNames.set(sql, entry);
   }
-  return { name: entry.name, text: entry.text, values: [...params] };
+  // Refused here as when inlined, so both paths fail alike and before anything is sent.
+  const values = params.map((value) => (typeof value === 'string' ? checkText(value) : value));
+  return { name: entry.name, text: entry.text, values };
 }
 
 /** Errors of autocommit functions that had already committed a statement: never retried. */
@@ -235,10 +224,6 @@ class PgTx implements Tx {
   async #flush(more: readonly string[] = []): Promise<void> {
     const queued = this.#queue.splice(0);
     const begin = this.#begin;
-    if (begin !== null) {
-      this.#begin = null;
-      this.begun = true;
-    }
     const lone = queued[0];
     if (begin === null && more.length === 0 && queued.length === 1 && lone?.read !== undefined) {
       try {
@@ -250,11 +235,22 @@ class PgTx implements Tx {
       }
       return;
     }
-    const statements = [
-      ...(begin === null ? [] : [begin]),
-      ...queued.map(({ sql, params }) => inlineParams(sql, params)),
-      ...more,
-    ];
+    let statements: string[];
+    try {
+      statements = [
+        ...(begin === null ? [] : [begin]),
+        ...queued.map(({ sql, params }) => inlineParams(sql, params)),
+        ...more,
+      ];
+    } catch (error) {
+      // A value that cannot be inlined: nothing was sent, and every read waiting hears why.
+      for (const entry of queued) entry.read?.reject(error);
+      throw error;
+    }
+    if (begin !== null) {
+      this.#begin = null;
+      this.begun = true;
+    }
     if (statements.length === 0) return;
     try {
       const results = (await this.client.query(statements.join(';\n'))) as

@@ -1,25 +1,26 @@
 /**
  * What the PostgreSQL adapter does to the shared SQL and to driver errors: `?` placeholders become
- * `$1..$n`, identifiers are quoted, and driver failures become `DatabaseError`s that say whether
+ * `$1..$n` or inlined literals, identifiers are quoted, and driver failures become `DatabaseError`s that say whether
  * trying again can help.
  */
 import { createHash } from 'node:crypto';
 import { DatabaseError, isCloacinaError } from '../../errors.js';
+import type { SqlValue } from '../db.js';
 
-/** Converted statements; the ops use a bounded set of SQL texts, so this stays small. */
-const converted = new Map<string, string>();
+/** SQL texts cut at their placeholders; the ops use a bounded set of texts, so this stays small. */
+const split = new Map<string, readonly string[]>();
 /** Guards against unbounded growth if a caller builds SQL with ever-changing text. */
 const MAX_CACHED = 2000;
 
 /**
- * Rewrites `?` placeholders to `$1..$n`, leaving `?` inside string literals, quoted identifiers
- * and comments alone. The result is cached per SQL text.
+ * Cuts `sql` at its `?` placeholders, leaving `?` inside string literals, quoted identifiers and
+ * comments alone: n placeholders give n + 1 pieces. The result is cached per SQL text.
  */
-export function toPgPlaceholders(sql: string): string {
-  const cached = converted.get(sql);
+export function splitAtPlaceholders(sql: string): readonly string[] {
+  const cached = split.get(sql);
   if (cached !== undefined) return cached;
-  let out = '';
-  let index = 0;
+  const pieces: string[] = [];
+  let piece = '';
   let i = 0;
   while (i < sql.length) {
     const ch = sql[i]!;
@@ -36,30 +37,77 @@ export function toPgPlaceholders(sql: string): string {
         }
         end += 1;
       }
-      out += sql.slice(i, end + 1);
+      piece += sql.slice(i, end + 1);
       i = end + 1;
     } else if (ch === '-' && sql[i + 1] === '-') {
       const end = sql.indexOf('\n', i);
       const stop = end === -1 ? sql.length : end;
-      out += sql.slice(i, stop);
+      piece += sql.slice(i, stop);
       i = stop;
     } else if (ch === '/' && sql[i + 1] === '*') {
       const end = sql.indexOf('*/', i + 2);
       const stop = end === -1 ? sql.length : end + 2;
-      out += sql.slice(i, stop);
+      piece += sql.slice(i, stop);
       i = stop;
     } else if (ch === '?') {
-      index += 1;
-      out += `$${index}`;
+      pieces.push(piece);
+      piece = '';
       i += 1;
     } else {
-      out += ch;
+      piece += ch;
       i += 1;
     }
   }
-  if (converted.size >= MAX_CACHED) converted.clear();
-  converted.set(sql, out);
-  return out;
+  pieces.push(piece);
+  if (split.size >= MAX_CACHED) split.clear();
+  split.set(sql, pieces);
+  return pieces;
+}
+
+/** Rewrites `?` placeholders to `$1..$n` (see {@link splitAtPlaceholders}). */
+export function toPgPlaceholders(sql: string): string {
+  return splitAtPlaceholders(sql).reduce((out, piece, i) => `${out}$${i}${piece}`);
+}
+
+/**
+ * Refuses a string PostgreSQL cannot store: its text types hold no NUL (U+0000). Checked before
+ * anything is sent, on both paths: inlined, a NUL would cut the query text short (the server
+ * answers with a protocol error, 08P01, and drops the statement batch); bound, it fails with
+ * 22021. Either way the value is the problem, not the connection, so the error is final.
+ */
+export function checkText(value: string): string {
+  if (!value.includes('\u0000')) return value;
+  const shown = JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  throw new DatabaseError(
+    `Cannot send ${shown} to PostgreSQL: it holds a NUL character (U+0000), which PostgreSQL ` +
+      'text cannot store. Remove or replace the NUL in this value (free text the engine ' +
+      'records, such as error messages and reasons, has it replaced by U+FFFD already).',
+  );
+}
+
+/**
+ * A SQL literal for a simple (unparameterized) query; needs `standard_conforming_strings=on`,
+ * under which only a doubled quote is special inside '…'.
+ */
+export function literal(value: SqlValue): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) {
+      throw new DatabaseError(
+        `Cannot send the number ${value} to PostgreSQL: only finite numbers can be stored.`,
+      );
+    }
+    // Parenthesized: after a minus sign in the SQL, a bare `-3` would start a `--` comment.
+    return value < 0 ? `(${value})` : String(value);
+  }
+  return `'${checkText(value).replace(/'/g, "''")}'`;
+}
+
+/** `sql` with each `?` placeholder replaced by its parameter as a literal. */
+export function inlineParams(sql: string, params: readonly SqlValue[]): string {
+  return splitAtPlaceholders(sql).reduce(
+    (out, piece, i) => out + literal(params[i - 1] ?? null) + piece,
+  );
 }
 
 /** Quotes an identifier (schema and channel names are validated, quoting keeps their case). */
