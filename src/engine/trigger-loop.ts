@@ -18,7 +18,7 @@ import { TriggerError, isCloacinaError, toError } from '../errors.js';
 import type { TriggerPollSuccess, TriggerScheduleRecord } from '../store/trigger-store.js';
 import type { PollOutcome } from './metrics.js';
 import type { ServiceContext } from './service.js';
-import { every } from './timers.js';
+import { after, every } from './timers.js';
 import { fireTarget } from './trigger-fire.js';
 import { Wakeup } from './wakeup.js';
 
@@ -58,12 +58,13 @@ export class TriggerLoop {
    * streak reset of a success never lands after the error of a later poll.
    */
   #records: TriggerPollSuccess[] = [];
-  #recordTimer: NodeJS.Timeout | undefined;
+  /** Cancels the timer that writes {@link #records} on their own. */
+  #cancelRecordTimer: (() => void) | undefined;
   #stopTicks: (() => void) | undefined;
   #stopCommits: (() => void) | undefined;
-  /** Wakes the loop at the earliest next due time. */
-  #dueTimer: NodeJS.Timeout | undefined;
-  /** When {@link #dueTimer} fires (clock ms). */
+  /** Cancels the timer that wakes the loop at the earliest next due time. */
+  #cancelDueTimer: (() => void) | undefined;
+  /** When the due timer fires (clock ms). */
   #dueTimerAt = Number.POSITIVE_INFINITY;
   /** Set by ticks and external wake-ups: the next pass runs the full due query. */
   #scan = true;
@@ -115,7 +116,7 @@ export class TriggerLoop {
     this.#wakeup.stop();
     this.#stopTicks?.();
     this.#stopCommits?.();
-    clearTimeout(this.#dueTimer);
+    this.#cancelDueTimer?.();
     for (const controller of this.#inFlight.values()) {
       controller.abort(
         new TriggerError('POLL_TIMEOUT', 'shutdown', 'The runner is shutting down.'),
@@ -128,18 +129,17 @@ export class TriggerLoop {
   /** Queues a finished poll's record for the next claim (or the record timer). */
   #record(poll: TriggerPollSuccess): void {
     this.#records.push(poll);
-    if (this.#recordTimer !== undefined || this.#stopped) return;
-    this.#recordTimer = setTimeout(() => {
-      this.#recordTimer = undefined;
+    if (this.#cancelRecordTimer !== undefined || this.#stopped) return;
+    this.#cancelRecordTimer = after(RECORD_DELAY_MS, () => {
+      this.#cancelRecordTimer = undefined;
       void this.#flushRecords();
-    }, RECORD_DELAY_MS);
-    this.#recordTimer.unref();
+    });
   }
 
   /** Takes the queued records (a claim carries them, or {@link #flushRecords} writes them). */
   #takeRecords(): TriggerPollSuccess[] | undefined {
-    clearTimeout(this.#recordTimer);
-    this.#recordTimer = undefined;
+    this.#cancelRecordTimer?.();
+    this.#cancelRecordTimer = undefined;
     if (this.#records.length === 0) return undefined;
     const records = this.#records;
     this.#records = [];
@@ -241,8 +241,8 @@ export class TriggerLoop {
 
   /** Sleeps until the earliest due time of a trigger not in flight (polls re-arm on finish). */
   #armDueTimer(): void {
-    clearTimeout(this.#dueTimer);
-    this.#dueTimer = undefined;
+    this.#cancelDueTimer?.();
+    this.#cancelDueTimer = undefined;
     this.#dueTimerAt = Number.POSITIVE_INFINITY;
     if (this.#backlog) return;
     let earliest = Number.POSITIVE_INFINITY;
@@ -255,15 +255,13 @@ export class TriggerLoop {
   /** Makes sure the loop wakes by `at` (clock ms); a no-op when it wakes earlier already. */
   #armAt(at: number): void {
     if (this.#stopped || at === Number.POSITIVE_INFINITY || at >= this.#dueTimerAt) return;
-    clearTimeout(this.#dueTimer);
-    const delay = Math.min(Math.max(0, at - this.#ctx.clock.now()), 2 ** 31 - 1);
+    this.#cancelDueTimer?.();
     this.#dueTimerAt = at;
-    this.#dueTimer = setTimeout(() => {
-      this.#dueTimer = undefined;
+    this.#cancelDueTimer = after(at - this.#ctx.clock.now(), () => {
+      this.#cancelDueTimer = undefined;
       this.#dueTimerAt = Number.POSITIVE_INFINITY;
       this.#wakeDue();
-    }, delay);
-    this.#dueTimer.unref();
+    });
   }
 
   #warnUnregistered(row: TriggerScheduleRecord): void {
@@ -301,20 +299,25 @@ export class TriggerLoop {
   ): Promise<TriggerResult> {
     const name = row.triggerName;
     const timeoutMs = this.#ctx.config.triggerPollTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimer = (): void => undefined;
     const aborted = new Promise<never>((_, reject) => {
       const onAbort = (): void => reject(toError(controller.signal.reason));
       controller.signal.addEventListener('abort', onAbort, { once: true });
-      timer = setTimeout(() => {
-        controller.abort(
-          new TriggerError(
-            'POLL_TIMEOUT',
-            name,
-            `Trigger '${name}': poll() did not finish within ${timeoutMs} ms (triggerPollTimeout); ` +
-              'its signal was aborted. Keep polls quick, or raise triggerPollTimeout.',
-          ),
-        );
-      }, timeoutMs);
+      // Through `after`: a timeout above 2^31-1 ms ('30d') would fire at once on a bare timer.
+      cancelTimer = after(
+        timeoutMs,
+        () => {
+          controller.abort(
+            new TriggerError(
+              'POLL_TIMEOUT',
+              name,
+              `Trigger '${name}': poll() did not finish within ${timeoutMs} ms (triggerPollTimeout); ` +
+                'its signal was aborted. Keep polls quick, or raise triggerPollTimeout.',
+            ),
+          );
+        },
+        { keepAlive: true },
+      );
     });
     try {
       // `Promise.resolve().then` turns a synchronous throw in poll() into a rejection.
@@ -324,7 +327,7 @@ export class TriggerLoop {
       ]);
       return normalizePollResult(name, raw);
     } finally {
-      clearTimeout(timer);
+      cancelTimer();
       // Free the slot now: a poll that ignores its signal must not hold it past the timeout.
       if (this.#inFlight.get(name) === controller) this.#inFlight.delete(name);
     }
