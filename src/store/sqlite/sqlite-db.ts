@@ -43,10 +43,15 @@ interface Job {
 /** Largest number of queued transactions folded into one commit. */
 const MAX_GROUP = 256;
 
-function isBusy(error: unknown): boolean {
+/**
+ * Whether the same statement may succeed later: another connection holds the lock, or the disk
+ * is full (SQLite rolls the transaction back cleanly and works again once space is freed).
+ */
+function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return (
-    typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+    typeof code === 'string' &&
+    (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === 'SQLITE_FULL')
   );
 }
 
@@ -56,7 +61,7 @@ function wrap(error: unknown, sql: string): Error {
   return new DatabaseError(
     `SQLite statement failed: ${message} (in: ${sql.slice(0, 120).replace(/\s+/g, ' ')})`,
     {
-      retryable: isBusy(error),
+      retryable: isTransient(error),
       cause: error,
     },
   );

@@ -1,0 +1,99 @@
+/**
+ * A database that refuses writes for a few seconds (PostgreSQL: a serialization failure on every
+ * completion; SQLite: a full disk) while tasks finish. The runner still holds their claims, so
+ * it keeps retrying the outcome writes: an outage shorter than `staleClaimThreshold` runs no
+ * body again. Before, a write gave up after ~1.5 s and the sweeper ran the body a second time.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { task, workflow } from '../../src/index.js';
+import { backend, createRunner, freshDatabase, stopRunner } from '../helpers/backend.js';
+import { refuseCompletion } from '../helpers/faults.js';
+import { waitFor } from '../helpers/wait.js';
+
+const TASKS = 8;
+/** Longer than the ~1.5 s an outcome write used to retry for, shorter than the stale threshold. */
+const OUTAGE_MS = 3_000;
+
+/** A small tmpfs of this test's own, so SQLite's disk can be filled without filling the machine's. */
+const disk = mkdtempSync(join(tmpdir(), 'cloacina-full-disk-'));
+let mounted = false;
+if (backend === 'sqlite') {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', disk], { stdio: 'ignore' });
+    mounted = true;
+  } catch {
+    // Needs root; CI runs as root, so there a failed mount fails the suite (below).
+  }
+}
+afterAll(() => {
+  if (mounted) execFileSync('umount', [disk]);
+  rmSync(disk, { recursive: true, force: true });
+});
+const unavailable = backend === 'sqlite' && !mounted;
+if (unavailable && process.env.CI === 'true') {
+  throw new Error('Mounting a tmpfs (root) is needed for the SQLite full-disk test under CI.');
+}
+
+/** Fills the tmpfs to the last byte; returns the function that frees the space again. */
+function fillDisk(): () => Promise<void> {
+  const files: string[] = [];
+  try {
+    for (;;) {
+      const file = join(disk, `filler-${files.length}`);
+      files.push(file);
+      writeFileSync(file, Buffer.alloc(4096));
+    }
+  } catch {
+    // ENOSPC: the disk is full.
+  }
+  return () => {
+    for (const file of files) rmSync(file, { force: true });
+    return Promise.resolve();
+  };
+}
+
+describe.skipIf(unavailable)('a database that refuses writes for a few seconds', () => {
+  it('runs no task body again once it takes writes again', async () => {
+    const db =
+      backend === 'sqlite'
+        ? { url: `sqlite://${join(disk, 'outage.db')}`, schema: undefined }
+        : freshDatabase();
+    const runner = await createRunner(
+      {
+        maxConcurrentTasks: TASKS,
+        heartbeatInterval: '200ms',
+        staleClaimThreshold: '6s',
+        staleClaimSweepInterval: '200ms',
+      },
+      db.url,
+    );
+    const runs = new Map<string, number>();
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const work = task({ id: 'work' }, async (ctx, handle) => {
+      runs.set(handle.executionId, (runs.get(handle.executionId) ?? 0) + 1);
+      await gate;
+      ctx.set('done', true);
+    });
+    runner.register(workflow({ name: 'outage', tasks: [work] }));
+    const handles = await Promise.all(
+      Array.from({ length: TASKS }, () => runner.executeAsync('outage')),
+    );
+    await waitFor(() => runs.size === TASKS, 10_000, 'every body to start');
+
+    const end = backend === 'sqlite' ? fillDisk() : await refuseCompletion(db, 'work', 'transient');
+    release();
+    // The outage lasts this long whatever the runner does: it is the fault, not a wait for it.
+    await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+    await end();
+
+    const results = await Promise.all(handles.map((h) => h.wait('20s')));
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 'Completed'));
+    expect([...runs.values()]).toEqual(handles.map(() => 1));
+    await stopRunner(runner);
+  });
+});
