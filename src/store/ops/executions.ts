@@ -4,6 +4,7 @@ import { InvalidStateError, NotFoundError } from '../../errors.js';
 import type { SqlValue, Tx } from '../db.js';
 import { EventType, toExecutionRecord, type ExecutionRecord, type ExecutionRow } from '../rows.js';
 import type { ClaimedTask, NewExecution, ScheduledExecution } from '../store.js';
+import { freeText } from '../text.js';
 import { appendEvent } from './events.js';
 import { finalContextOf } from './progress.js';
 import { closeScheduleRuns } from './schedule-links.js';
@@ -216,15 +217,16 @@ export async function pauseExecution(
       current.status,
     );
   }
+  const reason = freeText(input.reason);
   const row = await tx.get<ExecutionRow>(
     `UPDATE workflow_executions SET status = 'Paused', pause_reason = ?, updated_at_ms = ?
      WHERE id = ? RETURNING *`,
-    [input.reason, input.nowMs, input.executionId],
+    [reason, input.nowMs, input.executionId],
   );
   appendEvent(tx, {
     executionId: input.executionId,
     type: EventType.WorkflowPaused,
-    data: input.reason === null ? null : { reason: input.reason },
+    data: reason === null ? null : { reason },
     runnerId: input.runnerId,
     nowMs: input.nowMs,
   });

@@ -9,6 +9,7 @@ import { mergeAll } from '../../core/merge.js';
 import { describeRule, evaluateRule, type TriggerRule } from '../../core/rules.js';
 import type { SqlValue, Tx } from '../db.js';
 import { EventType } from '../rows.js';
+import { freeText } from '../text.js';
 import { appendEvent, placeholders } from './events.js';
 import { closeScheduleRuns } from './schedule-links.js';
 
@@ -225,7 +226,7 @@ export async function propagateAll(
         counts.get(executionId)!.keepsOpen = true;
         tx.signal('tasks');
       } else {
-        const reason = `Trigger rule not satisfied: ${describeRule(rule)}`;
+        const reason = freeText(`Trigger rule not satisfied: ${describeRule(rule)}`);
         skipped.push(row.id, reason);
         appendEvent(tx, {
           executionId,

@@ -5,6 +5,7 @@
 import type { SqlValue, Tx } from '../db.js';
 import { EventType } from '../rows.js';
 import type { ClaimWrite, Completion } from '../store.js';
+import { freeText } from '../text.js';
 import { appendEvent } from './events.js';
 import { inIdOrder, lockExecutions } from './locks.js';
 import {
@@ -170,13 +171,14 @@ export async function failTask(
   tx: Tx,
   input: ClaimWrite & { executionId: string; errorMessage: string },
 ): Promise<boolean> {
+  const errorMessage = freeText(input.errorMessage);
   lockExecutions(tx, [input.executionId]);
   const row = await tx.get<FinishedRow>(
     `UPDATE task_executions
      SET status = 'Failed', error_message = ?, completed_at_ms = ?,
          claimed_by = NULL, claim_id = NULL, heartbeat_at_ms = NULL
      WHERE ${HELD} RETURNING ${FINISHED_COLUMNS}`,
-    [input.errorMessage, input.nowMs, input.taskExecutionId, input.claimId],
+    [errorMessage, input.nowMs, input.taskExecutionId, input.claimId],
   );
   if (row === undefined) return false;
   await recordFinished(tx, {
@@ -187,7 +189,7 @@ export async function failTask(
     event: EventType.TaskFailed,
     data: {
       attempt: Number(row.attempt),
-      error: input.errorMessage,
+      error: errorMessage,
       durationMs: durationOf(row, input.nowMs),
     },
     nowMs: input.nowMs,
@@ -201,12 +203,13 @@ export async function scheduleRetry(
   tx: Tx,
   input: ClaimWrite & { errorMessage: string; retryAtMs: number },
 ): Promise<boolean> {
+  const errorMessage = freeText(input.errorMessage);
   const row = await tx.get<FinishedRow>(
     `UPDATE task_executions
      SET status = 'Ready', attempt = attempt + 1, error_message = ?, ready_at_ms = ?,
          claimed_by = NULL, claim_id = NULL, heartbeat_at_ms = NULL
      WHERE ${HELD} RETURNING ${FINISHED_COLUMNS}`,
-    [input.errorMessage, input.retryAtMs, input.taskExecutionId, input.claimId],
+    [errorMessage, input.retryAtMs, input.taskExecutionId, input.claimId],
   );
   if (row === undefined) return false;
   appendEvent(tx, {
@@ -217,7 +220,7 @@ export async function scheduleRetry(
       failedAttempt: Number(row.attempt) - 1,
       nextAttempt: Number(row.attempt),
       retryAtMs: input.retryAtMs,
-      error: input.errorMessage,
+      error: errorMessage,
     },
     runnerId: input.runnerId,
     nowMs: input.nowMs,

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../../core/json.js';
 import type { Tx } from '../db.js';
 import type { ClaimedTask, NewTask } from '../store.js';
+import { freeText } from '../text.js';
 import { insertExecution } from './executions.js';
 import { placeholders } from './events.js';
 
@@ -312,7 +313,10 @@ export function recordTriggerPolls(
   for (const poll of input.polls) {
     if (!poll.skipped) continue;
     const seen = skipped.get(poll.triggerName);
-    skipped.set(poll.triggerName, { count: (seen?.count ?? 0) + 1, reason: poll.skipReason });
+    skipped.set(poll.triggerName, {
+      count: (seen?.count ?? 0) + 1,
+      reason: freeText(poll.skipReason),
+    });
   }
   const groups = new Map<string, { count: number; reason: string | null; names: string[] }>();
   for (const [name, { count, reason }] of skipped) {
@@ -354,6 +358,7 @@ export async function recordTriggerError(
   tx: Tx,
   input: { triggerName: string; workflowName: string | null; errorMessage: string; nowMs: number },
 ): Promise<number> {
+  const errorMessage = freeText(input.errorMessage);
   await tx.run(
     `INSERT INTO schedule_runs
        (id, schedule_kind, schedule_key, workflow_name, status, error_message, started_at_ms, completed_at_ms)
@@ -362,7 +367,7 @@ export async function recordTriggerError(
       runId(input.nowMs),
       input.triggerName,
       input.workflowName,
-      input.errorMessage,
+      errorMessage,
       input.nowMs,
       input.nowMs,
     ],
@@ -371,7 +376,7 @@ export async function recordTriggerError(
     `UPDATE trigger_schedules
      SET consecutive_errors = consecutive_errors + 1, last_error = ?, last_error_at_ms = ?, updated_at_ms = ?
      WHERE trigger_name = ? RETURNING consecutive_errors`,
-    [input.errorMessage, input.nowMs, input.nowMs, input.triggerName],
+    [errorMessage, input.nowMs, input.nowMs, input.triggerName],
   );
   return row === undefined ? 1 : num(row.consecutive_errors);
 }
