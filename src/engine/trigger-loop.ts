@@ -6,6 +6,11 @@
  * cron or task execution. A fire is one store transaction; the loop never waits for the
  * workflow it starts.
  *
+ * A poll that outlives its timeout gives its slot back but keeps its trigger in flight until
+ * `poll()` settles: a trigger never has two polls at once, and a trigger whose poll hangs
+ * cannot take the slots back from the others at every timeout. Due triggers are served oldest
+ * due first, so when more are due than slots are free each waits its turn.
+ *
  * The loop keeps each known trigger's next due time in memory and sleeps until the earliest,
  * so a trigger is polled on its interval, not on the next base tick after it: with ticks and
  * due times a second apart, waiting for a tick would stretch a 1 s interval to 2 s. The
@@ -37,13 +42,28 @@ export function describePollError(error: unknown): string {
  */
 export const RECORD_DELAY_MS = 100;
 
+/**
+ * When a due schedule row fell due (clock ms): its last poll plus its interval, or its creation
+ * when never polled. The time comes from the row, not from when this runner noticed it, so the
+ * oldest due is served first whichever pass found it. (A creation time from a runner whose clock
+ * runs ahead may lie in the future: callers cap it at now.)
+ */
+function durableDueAt(row: TriggerScheduleRecord): number {
+  return row.lastPollAtMs === null ? row.createdAtMs : row.lastPollAtMs + row.pollIntervalMs;
+}
+
 /** The polling loop of one runner. */
 export class TriggerLoop {
   readonly #ctx: ServiceContext;
   readonly #lookup: TriggerLookup;
   readonly #wakeup: Wakeup;
-  /** Polls in flight, by trigger name, with the controller that aborts them. */
+  /**
+   * Polls whose `poll()` has not settled, by trigger name, with the controller that aborts them.
+   * A poll past its timeout stays here (without a slot) so its trigger is not polled again yet.
+   */
   readonly #inFlight = new Map<string, AbortController>();
+  /** Polls holding one of the `maxConcurrentPolls` slots: until they settle or time out. */
+  #slotsInUse = 0;
   /** Settles when the poll and its recording are done (awaited at shutdown). */
   readonly #settling = new Set<Promise<void>>();
   /** Schedule rows without a registered object, warned about once each. */
@@ -165,7 +185,7 @@ export class TriggerLoop {
 
   async #pass(): Promise<boolean> {
     if (this.#stopped) return false;
-    const free = this.#ctx.config.maxConcurrentPolls - this.#inFlight.size;
+    const free = this.#ctx.config.maxConcurrentPolls - this.#slotsInUse;
     if (free <= 0) {
       this.#backlog = true;
       return false;
@@ -176,7 +196,7 @@ export class TriggerLoop {
         this.#scan = false;
         for (const row of await this.#ctx.store.findDueTriggers({ nowMs })) {
           if (this.#lookup(row.triggerName) === undefined) this.#warnUnregistered(row);
-          else this.#nextDue.set(row.triggerName, nowMs);
+          else this.#nextDue.set(row.triggerName, Math.min(durableDueAt(row), nowMs));
         }
       }
       const chosen = this.#chooseDue(nowMs, free);
@@ -264,6 +284,16 @@ export class TriggerLoop {
     });
   }
 
+  /**
+   * Wakes the loop for `name` once it is not in flight: at once when a slot waits to be used
+   * or it is due already (its interval was shorter than the poll took), else at its due time.
+   */
+  #rearm(name: string): void {
+    const nextDue = this.#nextDue.get(name) ?? Number.POSITIVE_INFINITY;
+    if (this.#backlog || nextDue <= this.#ctx.clock.now()) this.#wakeDue();
+    else this.#armAt(nextDue);
+  }
+
   #warnUnregistered(row: TriggerScheduleRecord): void {
     if (this.#warnedUnregistered.has(row.triggerName)) return;
     this.#warnedUnregistered.add(row.triggerName);
@@ -278,6 +308,7 @@ export class TriggerLoop {
   #startPoll(row: TriggerScheduleRecord, trigger: Trigger): void {
     const controller = new AbortController();
     this.#inFlight.set(row.triggerName, controller);
+    this.#slotsInUse += 1;
     const done = this.#runPoll(row, trigger, controller)
       .catch((error: unknown) => {
         this.#ctx.logger.warn(
@@ -291,7 +322,11 @@ export class TriggerLoop {
     this.#settling.add(done);
   }
 
-  /** Calls `poll()` under the timeout; the slot is freed at the timeout even if it never settles. */
+  /**
+   * Calls `poll()` under the timeout. The slot is freed when the poll settles or times out; the
+   * trigger stays in flight until `poll()` itself settles, however late, and its result is then
+   * dropped (the timeout was recorded).
+   */
   async #poll(
     row: TriggerScheduleRecord,
     trigger: Trigger,
@@ -312,24 +347,30 @@ export class TriggerLoop {
               'POLL_TIMEOUT',
               name,
               `Trigger '${name}': poll() did not finish within ${timeoutMs} ms (triggerPollTimeout); ` +
-                'its signal was aborted. Keep polls quick, or raise triggerPollTimeout.',
+                'its signal was aborted, and the trigger is not polled again until this poll ' +
+                'settles. Keep polls quick and let them stop on the signal, or raise triggerPollTimeout.',
             ),
           );
         },
         { keepAlive: true },
       );
     });
+    // `Promise.resolve().then` turns a synchronous throw in poll() into a rejection.
+    const polled = Promise.resolve().then(() => trigger.poll(controller.signal));
+    const settled = (): void => {
+      if (this.#inFlight.get(name) !== controller) return;
+      this.#inFlight.delete(name);
+      // A poll that outlived its timeout held its trigger back: it may be polled again now.
+      if (controller.signal.aborted) this.#rearm(name);
+    };
+    void polled.then(settled, settled);
     try {
-      // `Promise.resolve().then` turns a synchronous throw in poll() into a rejection.
-      const raw: unknown = await Promise.race([
-        Promise.resolve().then(() => trigger.poll(controller.signal)),
-        aborted,
-      ]);
+      const raw: unknown = await Promise.race([polled, aborted]);
       return normalizePollResult(name, raw);
     } finally {
       cancelTimer();
       // Free the slot now: a poll that ignores its signal must not hold it past the timeout.
-      if (this.#inFlight.get(name) === controller) this.#inFlight.delete(name);
+      this.#slotsInUse -= 1;
     }
   }
 
@@ -351,10 +392,8 @@ export class TriggerLoop {
       return;
     } finally {
       // A freed slot matters when others wait for one; and the loop must wake when this
-      // trigger is due again (at once, if its interval was shorter than the poll took).
-      const nextDue = this.#nextDue.get(name) ?? Number.POSITIVE_INFINITY;
-      if (this.#backlog || nextDue <= this.#ctx.clock.now()) this.#wakeDue();
-      else this.#armAt(nextDue);
+      // trigger is due again.
+      this.#rearm(name);
     }
     if (result.isSkip()) {
       measure('skip');

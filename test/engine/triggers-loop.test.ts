@@ -75,7 +75,7 @@ describe('event triggers: polling loop', () => {
     await stopRunner(runner);
   });
 
-  it('records throwing and hung polls, aborts the hung signal at the timeout, retries, and keeps other triggers on cadence', async () => {
+  it('records throwing and hung polls, aborts the hung signal at the timeout, retries once the hung poll settles, and keeps other triggers on cadence', async () => {
     const logger = new RecordingLogger();
     const runner = await createRunner({ ...FAST, triggerPollTimeout: '150ms', logger });
     runner.register(recordingWorkflow('wf'));
@@ -85,9 +85,11 @@ describe('event triggers: polling loop', () => {
       throw new Error('sensor offline');
     });
     const signals: AbortSignal[] = [];
-    const hang = defineTrigger({ name: 'hang', pollInterval: '50ms' }, (signal) => {
+    const hang = defineTrigger({ name: 'hang', pollInterval: '50ms' }, async (signal) => {
       signals.push(signal);
-      return new Promise<boolean>(() => undefined); // never settles, ignores its signal
+      // Ignores its signal and settles well after the timeout; only then is it polled again.
+      await sleep(250);
+      return true;
     });
     const steady: number[] = [];
     await runner.registerTrigger(boom, 'wf');
