@@ -31,6 +31,7 @@ import { toExecutionResult, type WorkflowExecutionResult } from './engine/result
 import type { ServiceContext } from './engine/service.js';
 import { fireTarget } from './engine/trigger-fire.js';
 import { TriggerService } from './engine/trigger-service.js';
+import { after } from './engine/timers.js';
 import type {
   FireTriggerResult,
   ListTriggerSchedulesOptions,
@@ -231,9 +232,9 @@ export class Client implements ExecutionControl, AsyncDisposable {
           );
         }
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(this.#pollMs, left));
+          const cancel = after(Math.min(this.#pollMs, left), resolve, { keepAlive: true });
           wake = () => {
-            clearTimeout(timer);
+            cancel();
             resolve();
           };
         });

@@ -33,7 +33,7 @@ import { WorkflowExecutionHandle, type ExecutionControl } from './handle.js';
 import { WorkflowRegistry } from './registry.js';
 import { toExecutionResult, type WorkflowExecutionResult } from './results.js';
 import { Slots } from './slots.js';
-import { every, sleep } from './timers.js';
+import { after, every, sleep } from './timers.js';
 import { Waiters } from './waiters.js';
 import { Wakeup } from './wakeup.js';
 
@@ -376,7 +376,8 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     const stop = new AbortController();
     const onShutdown = (): void => stop.abort();
     this.lifetime.signal.addEventListener('abort', onShutdown, { once: true });
-    const timer = timeoutMs === null ? undefined : setTimeout(() => stop.abort(), timeoutMs);
+    const cancelTimer =
+      timeoutMs === null ? undefined : after(timeoutMs, () => stop.abort(), { keepAlive: true });
     try {
       const record = await this.waiters.wait(executionId, stop.signal);
       if (record !== null) return await this.endedResult(record, stop.signal);
@@ -393,7 +394,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
         timeoutMs ?? 0,
       );
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      cancelTimer?.();
       this.lifetime.signal.removeEventListener('abort', onShutdown);
     }
   }
