@@ -25,6 +25,7 @@ import type { PollOutcome } from './metrics.js';
 import type { ServiceContext } from './service.js';
 import { after, every } from './timers.js';
 import { fireTarget } from './trigger-fire.js';
+import { PollRecordWriter, isTransient } from './trigger-records.js';
 import { Wakeup } from './wakeup.js';
 
 /** Finds the trigger object for a schedule row in this process, if any. */
@@ -78,6 +79,7 @@ export class TriggerLoop {
    * streak reset of a success never lands after the error of a later poll.
    */
   #records: TriggerPollSuccess[] = [];
+  readonly #recordWriter: PollRecordWriter;
   /** Cancels the timer that writes {@link #records} on their own. */
   #cancelRecordTimer: (() => void) | undefined;
   #stopTicks: (() => void) | undefined;
@@ -95,6 +97,7 @@ export class TriggerLoop {
   constructor(ctx: ServiceContext, lookup: TriggerLookup) {
     this.#ctx = ctx;
     this.#lookup = lookup;
+    this.#recordWriter = new PollRecordWriter(ctx);
     this.#wakeup = new Wakeup(() => this.#pass());
   }
 
@@ -166,18 +169,19 @@ export class TriggerLoop {
     return records;
   }
 
-  /** Writes the queued records on their own; a failure is logged, and they are not retried. */
+  /** Writes the queued records on their own. */
   async #flushRecords(): Promise<void> {
     const polls = this.#takeRecords();
-    if (polls === undefined) return;
-    const write = this.#ctx.store
-      .recordTriggerPolls({ polls, nowMs: this.#ctx.clock.now() })
-      .catch((error: unknown) => {
-        this.#ctx.logger.warn(
-          { err: toError(error), polls: polls.length },
-          'recording trigger polls failed; their skip counters miss these polls',
-        );
-      })
+    if (polls !== undefined) await this.#writeRecords(polls);
+  }
+
+  /**
+   * Writes records apart from a claim; one the database refuses costs only its own trigger's
+   * counts, and a failure is logged, not retried (see {@link PollRecordWriter}).
+   */
+  async #writeRecords(polls: readonly TriggerPollSuccess[]): Promise<void> {
+    const write = this.#recordWriter
+      .write(polls, this.#ctx.clock.now())
       .finally(() => this.#settling.delete(write));
     this.#settling.add(write);
     await write;
@@ -208,17 +212,25 @@ export class TriggerLoop {
       // really starts, not when the pass began or the write lock was requested, which keeps
       // the spacing between actual polls close to the interval.
       const records = this.#takeRecords();
-      let claimed: TriggerScheduleRecord[];
-      try {
-        claimed = await this.#ctx.store.claimTriggerPolls({
+      const claim = (carried?: readonly TriggerPollSuccess[]): Promise<TriggerScheduleRecord[]> =>
+        this.#ctx.store.claimTriggerPolls({
           triggerNames: chosen.map((c) => c.name),
           now: () => this.#ctx.clock.now(),
-          ...(records === undefined ? {} : { records }),
+          ...(carried === undefined ? {} : { records: carried }),
         });
+      let claimed: TriggerScheduleRecord[];
+      try {
+        claimed = await claim(records);
       } catch (error) {
-        // Written with the next claim or by the timer.
-        if (records !== undefined) for (const record of records) this.#record(record);
-        throw error;
+        if (records === undefined || isTransient(error)) {
+          // Written with the next claim or by the timer.
+          if (records !== undefined) for (const record of records) this.#record(record);
+          throw error;
+        }
+        // Refused, maybe for one bad record: carried again it would fail every claim. Written
+        // apart (first, so they still land before these triggers' next polls), then the claim.
+        await this.#writeRecords(records);
+        claimed = await claim();
       }
       if (this.#tickFailing) {
         this.#tickFailing = false;
