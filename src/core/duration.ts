@@ -21,8 +21,17 @@ const UNIT_ORDER: readonly Unit[] = ['d', 'h', 'm', 's', 'ms'];
 // `ms` must be tried before `m` and `s`; the lookahead stops `1m` from matching in `1ms`.
 const PART = /(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h|d)(?![a-z])\s*/gy;
 
+/**
+ * The longest duration accepted: 3650 days (about 10 years). Every instant the engine computes
+ * (now + a delay) then stays an exact integer in JavaScript and fits a 64-bit column, and no
+ * setting that long is anything but a typo. Timers reach it by re-arming (Node's own stop at
+ * ~24.8 days).
+ */
+export const MAX_DURATION_MS = 3_650 * 86_400_000;
+
 const ACCEPTED =
-  "a number of milliseconds (finite, >= 0) or a string like '250ms', '5s', '1.5m', '2h', '1d' or '1h30m'";
+  "a number of milliseconds (finite, >= 0) or a string like '250ms', '5s', '1.5m', '2h', '1d' or " +
+  `'1h30m', at most ${MAX_DURATION_MS} ms ('3650d')`;
 
 /**
  * Checks a duration option. Returns `null` when `value` is a valid {@link Duration}, else a
@@ -46,7 +55,7 @@ export function parseDuration(value: unknown, label: string): number {
 
 function toMs(value: unknown): number | undefined {
   if (typeof value === 'number') {
-    return Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
+    return Number.isFinite(value) && value >= 0 ? withinMax(Math.round(value)) : undefined;
   }
   if (typeof value !== 'string') return undefined;
   const text = value.trim();
@@ -62,7 +71,11 @@ function toMs(value: unknown): number | undefined {
     nextUnit = unitIndex + 1;
     total += Number(match[1]) * UNIT_MS[match[2] as Unit];
   }
-  return Number.isFinite(total) ? Math.round(total) : undefined;
+  return Number.isFinite(total) ? withinMax(Math.round(total)) : undefined;
+}
+
+function withinMax(ms: number): number | undefined {
+  return ms <= MAX_DURATION_MS ? ms : undefined;
 }
 
 /**

@@ -19,6 +19,9 @@ describe('parseDuration', () => {
     ['1m30s500ms', 90_500],
     ['1h 30m', 5_400_000],
     ['  5s  ', 5_000],
+    ['30d', 2_592_000_000],
+    ['3650d', 315_360_000_000],
+    [315_360_000_000, 315_360_000_000],
   ])('%j → %d ms', (input, ms) => {
     expect(parseDuration(input, 'timeout')).toBe(ms);
     expect(durationProblem(input, 'timeout')).toBeNull();
@@ -40,6 +43,11 @@ describe('parseDuration', () => {
     '30m1h',
     '1s2s',
     '1e3ms',
+    '3650d1ms',
+    '3651d',
+    315_360_000_001,
+    '99999999999999999999d',
+    1e300,
     null,
     undefined,
     true,
