@@ -39,7 +39,10 @@ export interface TriggerSchedule {
   readonly updatedAt: Date;
 }
 
-/** One history entry of a trigger: a fire, a suppressed (deduplicated) fire or a poll error. */
+/**
+ * One history entry of a trigger: a fire, the fires suppressed (deduplicated) by one open
+ * execution with one context, or a poll error.
+ */
 export interface TriggerExecution {
   readonly id: string;
   readonly triggerName: string;
@@ -50,11 +53,23 @@ export interface TriggerExecution {
   /** The started execution (null for suppressed fires and errors). */
   readonly workflowExecutionId: string | null;
   /**
+   * For `deduplicated`: the open execution with the same context that suppressed the fires
+   * (null for other entries, and for suppressions recorded before this field existed).
+   */
+  readonly openExecutionId: string | null;
+  /**
    * `open` while the workflow runs; then `completed`, `failed` or `cancelled`. `deduplicated`
    * marks a suppressed fire, `error` a failed poll.
    */
   readonly status: TriggerRunStatus;
+  /**
+   * How many fires the entry stands for: 1, except for `deduplicated`, where one entry counts
+   * every fire suppressed by the same open execution with the same context.
+   */
+  readonly count: number;
+  /** When the fire happened (for `deduplicated`, the first suppressed fire). */
   readonly startedAt: Date;
+  /** When the run ended (for `deduplicated`, the latest suppressed fire). */
   readonly completedAt: Date | null;
   /** What went wrong, for `error` entries (prefixed with the error code when there is one). */
   readonly errorMessage: string | null;
@@ -143,7 +158,9 @@ export function toTriggerExecution(record: TriggerRunRecord): TriggerExecution {
     workflowName: record.workflowName,
     contextHash: record.contextHash,
     workflowExecutionId: record.workflowExecutionId,
+    openExecutionId: record.openExecutionId,
     status: record.status,
+    count: record.count,
     startedAt: new Date(record.startedAtMs),
     completedAt: date(record.completedAtMs),
     errorMessage: record.errorMessage,

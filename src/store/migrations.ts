@@ -10,6 +10,7 @@ import { workflowDefinitionsMigration } from './migrations/definitions.js';
 import type { Migration } from './migrations/migration.js';
 import { hotStateIndexesMigration } from './migrations/hot-state-indexes.js';
 import { scheduleLinkedMigration } from './migrations/schedule-linked.js';
+import { suppressedFiresMigration } from './migrations/suppressed-fires.js';
 import { triggerSchedulesMigration } from './migrations/triggers.js';
 
 export type { Migration };
@@ -130,4 +131,5 @@ export const MIGRATIONS: readonly Migration[] = [
   workflowDefinitionsMigration,
   scheduleLinkedMigration,
   hotStateIndexesMigration,
+  suppressedFiresMigration,
 ];

@@ -107,7 +107,9 @@ export function addTriggerCommands(program: Command): void {
 
   triggers
     .command('history <name>')
-    .description('fires, suppressed duplicates and poll errors, newest first')
+    .description(
+      'fires, suppressed duplicates (one counted entry per open execution and context) and poll errors, newest first',
+    )
     .option('--limit <n>', 'at most n entries', '20')
     .action((name: string, options: { limit: string }, command: Command) =>
       withClient(command, async (client, { json }) => {
@@ -118,11 +120,13 @@ export function addTriggerCommands(program: Command): void {
         if (history.length === 0) return print(`No history for trigger '${name}'.`);
         print(
           table(
-            ['STARTED', 'STATUS', 'EXECUTION', 'COMPLETED', 'HASH', 'ERROR'],
+            ['STARTED', 'STATUS', 'COUNT', 'EXECUTION', 'COMPLETED', 'HASH', 'ERROR'],
             history.map((h) => [
               h.startedAt,
               h.status,
-              h.workflowExecutionId,
+              h.count,
+              // A suppressed entry shows the open execution that suppressed its fires.
+              h.workflowExecutionId ?? h.openExecutionId,
               h.completedAt,
               h.contextHash?.slice(0, 12),
               h.errorMessage,

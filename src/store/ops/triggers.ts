@@ -31,16 +31,28 @@ export interface TriggerScheduleRecord {
 export type TriggerRunStatus =
   'open' | 'completed' | 'failed' | 'cancelled' | 'deduplicated' | 'error';
 
-/** One history row of a trigger: a fire, a suppressed fire or a poll error. */
+/**
+ * One history row of a trigger: a fire, the fires suppressed by one open execution with one
+ * context hash, or a poll error.
+ */
 export interface TriggerRunRecord {
   readonly id: string;
   readonly triggerName: string;
   readonly workflowName: string | null;
   readonly contextHash: string | null;
   readonly workflowExecutionId: string | null;
+  /**
+   * For a 'deduplicated' row: the open execution that suppressed its fires (null in rows
+   * written before migration 7).
+   */
+  readonly openExecutionId: string | null;
   readonly status: TriggerRunStatus;
+  /** Fires the row stands for: 1, or every suppressed fire of a 'deduplicated' row. */
+  readonly count: number;
   readonly errorMessage: string | null;
+  /** When the fire happened; for a 'deduplicated' row, the first suppressed fire. */
   readonly startedAtMs: number;
+  /** When the run ended; for a 'deduplicated' row, the latest suppressed fire. */
   readonly completedAtMs: number | null;
 }
 
@@ -74,6 +86,7 @@ export type TriggerFireOutcome =
     }
   | {
       readonly status: 'deduplicated';
+      /** The history row that counts this suppressed fire (shared with earlier ones). */
       readonly runId: string;
       /** The still-open execution that suppressed this fire (null if it closed meanwhile). */
       readonly openExecutionId: string | null;
@@ -101,7 +114,9 @@ interface RunRow {
   workflow_name: string | null;
   context_hash: string | null;
   workflow_execution_id: string | null;
+  open_execution_id: string | null;
   status: string;
+  fire_count: number | string;
   error_message: string | null;
   started_at_ms: number | string;
   completed_at_ms: number | string | null;
@@ -137,7 +152,9 @@ function toRun(row: RunRow): TriggerRunRecord {
     workflowName: row.workflow_name,
     contextHash: row.context_hash,
     workflowExecutionId: row.workflow_execution_id,
+    openExecutionId: row.open_execution_id,
     status: row.status as TriggerRunStatus,
+    count: num(row.fire_count),
     errorMessage: row.error_message,
     startedAtMs: num(row.started_at_ms),
     completedAtMs: numOrNull(row.completed_at_ms),
@@ -384,9 +401,15 @@ export async function recordTriggerError(
 /**
  * Fires a trigger in one transaction: either the open history row and the workflow execution
  * (linked by `workflow_execution_id`), or — when de-duplicating and an open run with the same
- * hash exists — a 'deduplicated' history row and nothing else. The open row is inserted with
+ * hash exists — a suppressed fire and nothing else. The open row is inserted with
  * `ON CONFLICT … DO NOTHING` against the partial unique index on open runs, so two runners
  * racing with the same hash cannot both start a workflow, and neither transaction aborts.
+ *
+ * Suppressed fires are counted, not stored one row each: the first one suppressed by an open
+ * execution writes a 'deduplicated' row keyed by that execution and the hash, and each further
+ * one adds to its `fire_count` and moves its `completed_at_ms` (an upsert on the partial unique
+ * index of such rows). A trigger polled every 100 ms against a day-long execution keeps one row,
+ * not 850,000. Another context, or the next execution once this one ended, starts a new row.
  */
 export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<TriggerFireOutcome> {
   const id = runId(input.nowMs);
@@ -413,18 +436,30 @@ export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<Trig
        WHERE schedule_kind = 'trigger' AND schedule_key = ? AND dedup_key = ? AND status = 'open'`,
       [input.triggerName, input.contextHash],
     );
-    await tx.run(
+    // NULL when the open run closed in between: a row of its own, as NULLs never conflict.
+    const openExecutionId = open?.workflow_execution_id ?? null;
+    const row = await tx.get<{ id: string }>(
       `INSERT INTO schedule_runs
-         (id, schedule_kind, schedule_key, workflow_name, workflow_execution_id, context_hash, status,
-          started_at_ms, completed_at_ms)
-       VALUES (?, 'trigger', ?, ?, NULL, ?, 'deduplicated', ?, ?)`,
-      [id, input.triggerName, input.workflowName, input.contextHash, input.nowMs, input.nowMs],
+         (id, schedule_kind, schedule_key, workflow_name, open_execution_id, context_hash, status,
+          fire_count, started_at_ms, completed_at_ms)
+       VALUES (?, 'trigger', ?, ?, ?, ?, 'deduplicated', 1, ?, ?)
+       ON CONFLICT (schedule_kind, schedule_key, open_execution_id, context_hash)
+         WHERE status = 'deduplicated'
+       DO UPDATE SET fire_count = schedule_runs.fire_count + 1,
+         completed_at_ms = CASE WHEN excluded.completed_at_ms > schedule_runs.completed_at_ms
+           THEN excluded.completed_at_ms ELSE schedule_runs.completed_at_ms END
+       RETURNING id`,
+      [
+        id,
+        input.triggerName,
+        input.workflowName,
+        openExecutionId,
+        input.contextHash,
+        input.nowMs,
+        input.nowMs,
+      ],
     );
-    return {
-      status: 'deduplicated',
-      runId: id,
-      openExecutionId: open?.workflow_execution_id ?? null,
-    };
+    return { status: 'deduplicated', runId: row!.id, openExecutionId };
   }
   const { claimed } = insertExecution(tx, {
     id: input.executionId,
@@ -446,8 +481,8 @@ export async function getTriggerHistory(
   input: { triggerName: string; limit: number; offset: number },
 ): Promise<TriggerRunRecord[]> {
   const rows = await tx.all<RunRow>(
-    `SELECT id, schedule_key, workflow_name, context_hash, workflow_execution_id, status,
-            error_message, started_at_ms, completed_at_ms
+    `SELECT id, schedule_key, workflow_name, context_hash, workflow_execution_id,
+            open_execution_id, status, fire_count, error_message, started_at_ms, completed_at_ms
      FROM schedule_runs WHERE schedule_kind = 'trigger' AND schedule_key = ?
      ORDER BY started_at_ms DESC, id DESC LIMIT ? OFFSET ?`,
     [input.triggerName, input.limit, input.offset],
