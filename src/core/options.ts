@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { durationProblem, parseDuration, type Duration } from './duration.js';
+import { runnerNameProblem } from './ids.js';
 
 /** A pino-compatible logger (the subset the engine uses). */
 export interface Logger {
@@ -71,9 +72,9 @@ export interface RunnerConfig {
   triggerPollTimeout?: Duration;
   /** Polls in flight at once. @default 8 */
   maxConcurrentPolls?: number;
-  /** Shown in claims, events and logs. @default a random UUID */
+  /** Shown in claims, events and logs; at most 255 characters. @default a random UUID */
   runnerId?: string;
-  /** @default `hostname:pid` */
+  /** At most 255 characters. @default `hostname:pid` */
   runnerName?: string;
   /** Any pino-compatible logger. @default pino at `info` */
   logger?: Logger;
@@ -241,10 +242,8 @@ export function resolveRunnerConfig(config: unknown = {}): ResolvedRunnerConfig 
     );
   }
   for (const key of ['runnerId', 'runnerName'] as const) {
-    const value = input[key];
-    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
-      problems.push(`${key} must be a non-empty string, received ${JSON.stringify(value)}.`);
-    }
+    const problem = input[key] === undefined ? null : runnerNameProblem(key, input[key]);
+    if (problem !== null) problems.push(problem);
   }
   if (input.schema !== undefined) {
     const schema = input.schema;

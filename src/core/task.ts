@@ -9,7 +9,7 @@ import type { Context } from './context.js';
 import { describeValue } from './describe.js';
 import { durationProblem, parseDuration } from './duration.js';
 import type { Duration } from './duration.js';
-import { isValidId, TASK_ID_PATTERN } from './ids.js';
+import { describeName, ID_RULE, isValidId, TASK_ID_PATTERN } from './ids.js';
 import { cloneJson, deepFreezeJson, isPlainObject } from './json.js';
 import type { Json } from './json.js';
 import { RetryPolicy } from './retry.js';
@@ -108,7 +108,7 @@ export function task(options: TaskOptions, fn: TaskFunction): TaskDefinition {
   if (!isValidId(id)) {
     throw new WorkflowValidationError(
       'INVALID_ID',
-      `Task id ${describeValue(id)} is invalid: use a non-empty string of letters, digits, '_', '.' or '-'.`,
+      `Task id ${describeName(id)} is invalid: use ${ID_RULE}.`,
     );
   }
   const name = `Task '${id}'`;
@@ -165,7 +165,9 @@ function checkDependencies(name: string, id: string, value: unknown): readonly s
   const seen = new Set<string>();
   for (const dep of value as unknown[]) {
     if (!isValidId(dep)) {
-      throw invalid(`${name}: dependency ${describeValue(dep)} is not a valid task id.`);
+      throw invalid(
+        `${name}: dependency ${describeName(dep)} is not a task id; a task id is ${ID_RULE}.`,
+      );
     }
     if (dep === id)
       throw invalid(`${name} depends on itself; remove '${id}' from its dependencies.`);

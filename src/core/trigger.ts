@@ -11,6 +11,7 @@ import { describeValue } from './describe.js';
 import { durationProblem, parseDuration } from './duration.js';
 import type { Duration } from './duration.js';
 import { sha256Hex } from './hash.js';
+import { describeName, ID_RULE, isValidId, isValidTriggerName, TRIGGER_NAME_RULE } from './ids.js';
 import { canonicalJson, cloneJson, deepFreezeJson } from './json.js';
 import type { Json, JsonObject } from './json.js';
 
@@ -154,7 +155,7 @@ export function normalizePollResult(triggerName: string, value: unknown): Trigge
 
 /** Options of {@link defineTrigger}. */
 export interface DefineTriggerOptions {
-  /** Unique trigger name; matches `/^[A-Za-z0-9_.:-]+$/`. */
+  /** Unique trigger name; matches `/^[A-Za-z0-9_.:-]+$/`, at most 255 characters. */
   name: string;
   /** The workflow to start when the runner is not told one at registration. */
   workflow?: string;
@@ -216,9 +217,6 @@ export interface ResolvedTriggerSpec {
   readonly workflow: string | undefined;
 }
 
-/** Trigger names: safe in logs, metrics labels and URLs. */
-const TRIGGER_NAME = /^[A-Za-z0-9_.:-]+$/;
-
 /**
  * Checks that `trigger` satisfies the {@link Trigger} contract and resolves its settings.
  *
@@ -233,14 +231,15 @@ export function validateTrigger(trigger: unknown): ResolvedTriggerSpec {
   // Read through the object (not Object.keys) so class getters and prototype methods count.
   const t = trigger as Record<string, unknown>;
   const name = t['name'];
-  const label = typeof name === 'string' && name !== '' ? `Trigger '${name}'` : 'Trigger (unnamed)';
+  // describeValue quotes the name and shortens a long one, so every message stays readable.
+  const label =
+    typeof name === 'string' && name !== ''
+      ? `Trigger ${describeValue(name)}`
+      : 'Trigger (unnamed)';
   const problems: string[] = [];
 
-  if (typeof name !== 'string' || !TRIGGER_NAME.test(name)) {
-    problems.push(
-      `${label}: name must be a non-empty string of letters, digits, '_', '.', ':' or '-'; ` +
-        `received ${describeValue(name)}.`,
-    );
+  if (!isValidTriggerName(name)) {
+    problems.push(`${label}: name must be ${TRIGGER_NAME_RULE}; received ${describeName(name)}.`);
   }
 
   let pollIntervalMs = 0;
@@ -270,9 +269,9 @@ export function validateTrigger(trigger: unknown): ResolvedTriggerSpec {
   }
 
   const workflow = t['workflow'];
-  if (workflow !== undefined && (typeof workflow !== 'string' || workflow === '')) {
+  if (workflow !== undefined && !isValidId(workflow)) {
     problems.push(
-      `${label}: workflow must be a non-empty workflow name when given; received ${describeValue(workflow)}.`,
+      `${label}: workflow must be a workflow name when given, ${ID_RULE}; received ${describeName(workflow)}.`,
     );
   }
 

@@ -7,7 +7,7 @@
 import { ConfigError, NotFoundError, WorkflowValidationError } from '../errors.js';
 import { describeValue } from './describe.js';
 import * as graph from './graph.js';
-import { isValidId } from './ids.js';
+import { describeName, ID_RULE, isValidId, isValidTriggerName, TRIGGER_NAME_RULE } from './ids.js';
 import { isPlainObject } from './json.js';
 import type { JsonObject } from './json.js';
 import { ruleTaskRefs } from './rules.js';
@@ -232,7 +232,7 @@ function validate(options: WorkflowOptions): void {
   if (!isValidId(name)) {
     throw new WorkflowValidationError(
       'INVALID_ID',
-      `Workflow name ${describeValue(name)} is invalid: use a non-empty string of letters, digits, '_', '.' or '-'.`,
+      `Workflow name ${describeName(name)} is invalid: use ${ID_RULE}.`,
     );
   }
   const fail = (code: ConstructorParameters<typeof WorkflowValidationError>[0], message: string) =>
@@ -323,9 +323,14 @@ function checkShape(name: string, options: WorkflowOptions): void {
     );
   }
   if (triggers !== undefined) {
-    if (!Array.isArray(triggers) || !triggers.every((t) => typeof t === 'string' && t !== '')) {
+    const bad = Array.isArray(triggers) ? triggers.findIndex((t) => !isValidTriggerName(t)) : -1;
+    if (!Array.isArray(triggers)) {
       problems.push(
         `workflow '${name}': triggers must be an array of trigger names; received ${describeValue(triggers)}.`,
+      );
+    } else if (bad >= 0) {
+      problems.push(
+        `workflow '${name}': triggers lists ${describeName(triggers[bad])}, which is not a trigger name; a trigger name is ${TRIGGER_NAME_RULE}.`,
       );
     } else if (new Set(triggers).size !== triggers.length) {
       problems.push(`workflow '${name}': triggers lists a trigger twice; list each trigger once.`);

@@ -6,6 +6,13 @@
  */
 import { parseDuration, durationProblem } from '../core/duration.js';
 import { describeValue } from '../core/describe.js';
+import {
+  describeName,
+  ID_RULE,
+  isValidId,
+  isValidTriggerName,
+  TRIGGER_NAME_RULE,
+} from '../core/ids.js';
 import type { Context } from '../core/context.js';
 import type { Json } from '../core/json.js';
 import {
@@ -128,13 +135,13 @@ export class TriggerService implements EngineService {
       );
     }
     const { triggerName, workflowName, pollInterval, allowConcurrent } = input;
-    if (typeof triggerName !== 'string' || !/^[A-Za-z0-9_.:-]+$/.test(triggerName)) {
-      problems.push(`triggerName must be a trigger name; received ${describeValue(triggerName)}.`);
-    }
-    if (typeof workflowName !== 'string' || workflowName === '') {
+    if (!isValidTriggerName(triggerName)) {
       problems.push(
-        `workflowName must be a non-empty string; received ${describeValue(workflowName)}.`,
+        `triggerName must be ${TRIGGER_NAME_RULE}; received ${describeName(triggerName)}.`,
       );
+    }
+    if (!isValidId(workflowName)) {
+      problems.push(`workflowName must be ${ID_RULE}; received ${describeName(workflowName)}.`);
     }
     const intervalProblem = durationProblem(pollInterval, 'pollInterval');
     if (intervalProblem !== null) problems.push(intervalProblem);
