@@ -25,6 +25,7 @@ import type {
   UpdateCronScheduleOptions,
 } from './engine/cron-types.js';
 import type { ListExecutionsOptions } from './engine/engine.js';
+import { executionFilter } from './engine/execution-filter.js';
 import { WorkflowExecutionHandle, type ExecutionControl } from './engine/handle.js';
 import { noMetrics } from './engine/metrics.js';
 import { toExecutionResult, type WorkflowExecutionResult } from './engine/results.js';
@@ -271,12 +272,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
   /** Executions, newest first (`limit` 100, `offset` 0 by default). */
   async listExecutions(options: ListExecutionsOptions = {}): Promise<WorkflowExecutionResult[]> {
     this.#assertOpen();
-    const records = await this.#store.listExecutions({
-      workflowName: options.workflowName,
-      status: options.status,
-      limit: options.limit ?? 100,
-      offset: options.offset ?? 0,
-    });
+    const records = await this.#store.listExecutions(executionFilter(options));
     return Promise.all(
       records.map(async (r) => toExecutionResult(r, await this.#store.getTasks(r.id))),
     );

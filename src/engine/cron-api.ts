@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { validateCron } from '../core/cron.js';
 import { checkInput, toContextObject } from '../core/input.js';
 import type { JsonObject } from '../core/json.js';
+import { checkListOptions } from '../core/list-options.js';
 import { CronError, NotFoundError, WorkflowNotFoundError } from '../errors.js';
 import type { CronRunRecord, CronScheduleRecord } from '../store/cron-store.js';
 import { nextRunAfter, RESERVED_CRON_KEYS, runContext } from './cron-plan.js';
@@ -104,10 +105,13 @@ export class CronApi {
 
   /** See `DefaultRunner.listCronSchedules`. */
   async list(options: ListCronSchedulesOptions = {}): Promise<CronSchedule[]> {
+    const { enabledOnly, limit, offset } = checkListOptions('listCronSchedules', options, {
+      enabledOnly: 'boolean',
+    });
     const rows = await this.ctx.store.listCronSchedules({
-      enabledOnly: options.enabledOnly ?? false,
-      limit: paging(options.limit, 'limit', 100),
-      offset: paging(options.offset, 'offset', 0),
+      enabledOnly: enabledOnly ?? false,
+      limit,
+      offset,
     });
     return rows.map(toSchedule);
   }
@@ -158,11 +162,8 @@ export class CronApi {
 
   /** See `DefaultRunner.getCronExecutionHistory`. */
   async history(id: string, options: CronHistoryOptions = {}): Promise<CronExecution[]> {
-    const rows = await this.ctx.store.cronHistory({
-      scheduleId: id,
-      limit: paging(options.limit, 'limit', 100),
-      offset: paging(options.offset, 'offset', 0),
-    });
+    const { limit, offset } = checkListOptions('getCronExecutionHistory', options, {});
+    const rows = await this.ctx.store.cronHistory({ scheduleId: id, limit, offset });
     return rows.map(toExecution);
   }
 
@@ -192,14 +193,6 @@ function instant(value: CronInstant | undefined | null, name: string): number | 
     );
   }
   return ms;
-}
-
-function paging(value: number | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 0) {
-    throw new CronError(`${name} must be a non-negative integer; received ${String(value)}.`);
-  }
-  return value;
 }
 
 function scheduleContext(value: CronScheduleOptions['context']): JsonObject {

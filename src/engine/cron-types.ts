@@ -46,9 +46,9 @@ export interface CronSchedule {
 export interface ListCronSchedulesOptions {
   /** @default false */
   enabledOnly?: boolean;
-  /** @default 100 */
+  /** Rows per page, 1 to 1000 (`MAX_PAGE_SIZE`). @default 100 */
   limit?: number;
-  /** @default 0 */
+  /** Rows to skip, an integer ≥ 0. @default 0 */
   offset?: number;
 }
 
@@ -60,9 +60,9 @@ export interface UpdateCronScheduleOptions {
 
 /** Paging of `getCronExecutionHistory`. */
 export interface CronHistoryOptions {
-  /** @default 100 */
+  /** Rows per page, 1 to 1000 (`MAX_PAGE_SIZE`). @default 100 */
   limit?: number;
-  /** @default 0 */
+  /** Rows to skip, an integer ≥ 0. @default 0 */
   offset?: number;
 }
 

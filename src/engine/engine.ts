@@ -26,6 +26,7 @@ import type { CommitNotice } from '../store/db.js';
 import type { ExecutionEvent, ExecutionRecord, NewEvent, WorkflowStatus } from '../store/rows.js';
 import type { NewExecution, ScheduledExecution, Store } from '../store/store.js';
 import { Batcher } from './batcher.js';
+import { executionFilter } from './execution-filter.js';
 import { Executor } from './executor.js';
 import { noMetrics, type EngineMetrics } from './metrics.js';
 import type { EngineService, ServiceContext } from './service.js';
@@ -58,9 +59,9 @@ export interface ShutdownOptions {
 export interface ListExecutionsOptions {
   workflowName?: string;
   status?: WorkflowStatus;
-  /** @default 100 */
+  /** Rows per page, 1 to 1000 (`MAX_PAGE_SIZE`). @default 100 */
   limit?: number;
-  /** @default 0 */
+  /** Rows to skip, an integer ≥ 0. @default 0 */
   offset?: number;
 }
 
@@ -446,14 +447,12 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     return toExecutionResult(record, await this.store.getTasks(executionId));
   }
 
-  /** Executions, newest first. */
+  /**
+   * Executions, newest first.
+   * @throws {ConfigError} for paging or a filter out of range (see `checkListOptions`).
+   */
   async listExecutions(options: ListExecutionsOptions = {}): Promise<WorkflowExecutionResult[]> {
-    const records = await this.store.listExecutions({
-      workflowName: options.workflowName,
-      status: options.status,
-      limit: options.limit ?? 100,
-      offset: options.offset ?? 0,
-    });
+    const records = await this.store.listExecutions(executionFilter(options));
     return Promise.all(
       records.map(async (r) => toExecutionResult(r, await this.store.getTasks(r.id))),
     );

@@ -15,6 +15,7 @@ import {
 } from '../core/ids.js';
 import type { Context } from '../core/context.js';
 import type { Json } from '../core/json.js';
+import { checkListOptions } from '../core/list-options.js';
 import {
   TriggerRegistry,
   TriggerResult,
@@ -37,16 +38,6 @@ import {
   type TriggerSchedule,
   type TriggerScheduleInput,
 } from './trigger-types.js';
-
-/** Checks a paging value: a non-negative integer (limit at least 1). */
-function paging(value: unknown, what: 'limit' | 'offset', fallback: number): number {
-  if (value === undefined) return fallback;
-  const min = what === 'limit' ? 1 : 0;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new ConfigError(`${what} must be an integer ≥ ${min}; received ${describeValue(value)}.`);
-  }
-  return value;
-}
 
 /** Runs the trigger loop and serves the trigger management API of one runner. */
 export class TriggerService implements EngineService {
@@ -171,10 +162,13 @@ export class TriggerService implements EngineService {
 
   /** Schedules ordered by trigger name. */
   async list(options: ListTriggerSchedulesOptions = {}): Promise<TriggerSchedule[]> {
+    const { enabledOnly, limit, offset } = checkListOptions('listTriggerSchedules', options, {
+      enabledOnly: 'boolean',
+    });
     const records = await this.#ctx.store.listTriggerSchedules({
-      enabledOnly: options.enabledOnly === true,
-      limit: paging(options.limit, 'limit', 100),
-      offset: paging(options.offset, 'offset', 0),
+      enabledOnly: enabledOnly === true,
+      limit,
+      offset,
     });
     return records.map(toTriggerSchedule);
   }
@@ -207,11 +201,8 @@ export class TriggerService implements EngineService {
 
   /** History of `name`, newest first; an unknown name has an empty history. */
   async history(name: string, options: TriggerHistoryOptions = {}): Promise<TriggerExecution[]> {
-    const records = await this.#ctx.store.getTriggerHistory({
-      triggerName: name,
-      limit: paging(options.limit, 'limit', 100),
-      offset: paging(options.offset, 'offset', 0),
-    });
+    const { limit, offset } = checkListOptions('getTriggerExecutionHistory', options, {});
+    const records = await this.#ctx.store.getTriggerHistory({ triggerName: name, limit, offset });
     return records.map(toTriggerExecution);
   }
 

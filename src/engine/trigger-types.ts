@@ -79,17 +79,17 @@ export interface TriggerExecution {
 export interface ListTriggerSchedulesOptions {
   /** Only enabled schedules. @default false */
   enabledOnly?: boolean;
-  /** @default 100 */
+  /** Rows per page, 1 to 1000 (`MAX_PAGE_SIZE`). @default 100 */
   limit?: number;
-  /** @default 0 */
+  /** Rows to skip, an integer ≥ 0. @default 0 */
   offset?: number;
 }
 
 /** Options of `getTriggerExecutionHistory`. */
 export interface TriggerHistoryOptions {
-  /** @default 100 */
+  /** Rows per page, 1 to 1000 (`MAX_PAGE_SIZE`). @default 100 */
   limit?: number;
-  /** @default 0 */
+  /** Rows to skip, an integer ≥ 0. @default 0 */
   offset?: number;
 }
 

@@ -1,0 +1,22 @@
+/** The options of `listExecutions`, shared by the runner and the client. */
+import { checkListOptions } from '../core/list-options.js';
+import { WorkflowStatus } from '../store/rows.js';
+import type { ExecutionFilter } from '../store/store.js';
+
+const FILTERS = {
+  workflowName: 'string',
+  status: Object.values(WorkflowStatus),
+} as const;
+
+/**
+ * The store filter of a `listExecutions(options)` call, with paging defaults applied.
+ * @throws {ConfigError} naming each bad option, its value and what is allowed.
+ */
+export function executionFilter(options: unknown): ExecutionFilter {
+  const { workflowName, status, limit, offset } = checkListOptions(
+    'listExecutions',
+    options,
+    FILTERS,
+  );
+  return { workflowName, status, limit, offset };
+}
