@@ -55,6 +55,32 @@ function isTransient(error: unknown): boolean {
   );
 }
 
+/** True for SQLite's "attempt to write a readonly database" family of errors. */
+function isReadOnly(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_READONLY');
+}
+
+/** The error of a database this process may not write, saying what to do about it. */
+function readOnlyError(path: string, cause: unknown): DatabaseError {
+  return new DatabaseError(
+    `SQLite database '${path}' is read-only for this process, and a runner or client writes to ` +
+      'its database (migrations, executions, claims). Make the file and the folder that holds it ' +
+      "writable by this process's user (SQLite creates its '-wal' and '-shm' files beside the " +
+      'database), or work on a writable copy of the file.',
+    { cause },
+  );
+}
+
+/** Why a database could not be opened: read-only, or anything else. */
+function openError(path: string, error: unknown): DatabaseError {
+  if (isReadOnly(error)) return readOnlyError(path, error);
+  return new DatabaseError(
+    `Cannot open SQLite database '${path}': ${(error as Error).message}. Check that the folder exists and is writable.`,
+    { cause: error },
+  );
+}
+
 function wrap(error: unknown, sql: string): Error {
   if (isCloacinaError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
@@ -131,6 +157,8 @@ class SqliteConnection {
     listenNotify: false,
   };
   private readonly db: Database.Database;
+  /** The file path (or `:memory:`), for messages. */
+  private readonly path: string;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly listeners = new Set<(notice: CommitNotice) => void>();
   private queue: Job[] = [];
@@ -138,16 +166,43 @@ class SqliteConnection {
   private closed = false;
 
   constructor(options: SqliteOptions) {
+    this.path = options.path;
+    let db: Database.Database | undefined;
     try {
-      this.db = new Database(options.path, { timeout: options.busyTimeoutMs });
-      if (options.path !== ':memory:') this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-      this.db.pragma('foreign_keys = ON');
+      db = new Database(options.path, { timeout: options.busyTimeoutMs });
+      if (options.path !== ':memory:') db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+      db.pragma('foreign_keys = ON');
     } catch (error) {
-      throw new DatabaseError(
-        `Cannot open SQLite database '${options.path}': ${(error as Error).message}. Check that the folder exists and is writable.`,
-        { cause: error },
-      );
+      db?.close();
+      throw openError(options.path, error);
+    }
+    this.db = db;
+  }
+
+  /**
+   * Fails with a read-only error unless this connection can write. better-sqlite3 opens a file
+   * the process may not write in read-only mode without a word (its `readonly` flag stays
+   * false), so without this a runner would start and fail at its first write. A write undone
+   * at once asks SQLite itself, whatever the cause: file or folder modes, an immutable file, a
+   * read-only mount. Runs inside the migration's write transaction, which every runner and
+   * client opens at start-up, so it costs no extra lock.
+   */
+  private assertWritable(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    this.db.exec('SAVEPOINT write_probe');
+    try {
+      this.db.pragma(`user_version = ${version}`);
+    } catch (error) {
+      throw isReadOnly(error)
+        ? readOnlyError(this.path, error)
+        : wrap(error, 'PRAGMA user_version');
+    } finally {
+      // A failed write may have ended the whole transaction; then there is nothing to undo.
+      if (this.db.inTransaction) {
+        this.db.exec('ROLLBACK TO write_probe');
+        this.db.exec('RELEASE write_probe');
+      }
     }
   }
 
@@ -258,6 +313,7 @@ class SqliteConnection {
   /** Applies missing migrations in one queued write transaction (BEGIN IMMEDIATE serializes processes). */
   migrate(): Promise<void> {
     return this.transaction(async (tx) => {
+      this.assertWritable();
       await tx.run(
         'CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)',
       );
