@@ -8,6 +8,7 @@ export { Context } from './core/context.js';
 export type { Json, JsonObject } from './core/json.js';
 export {
   MAX_CONTEXT_DEPTH,
+  MAX_DURATION_MS,
   MAX_NAME_LENGTH,
   MAX_PAGE_SIZE,
   DEFAULT_PAGE_SIZE,

@@ -6,6 +6,7 @@
 
 import { ConfigError } from '../errors.js';
 import { describeValue } from './describe.js';
+import { MAX_DURATION_MS } from './limits.js';
 
 /**
  * A duration: a number of milliseconds (finite, ≥ 0), or a string of one or more
@@ -20,14 +21,6 @@ type Unit = keyof typeof UNIT_MS;
 const UNIT_ORDER: readonly Unit[] = ['d', 'h', 'm', 's', 'ms'];
 // `ms` must be tried before `m` and `s`; the lookahead stops `1m` from matching in `1ms`.
 const PART = /(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h|d)(?![a-z])\s*/gy;
-
-/**
- * The longest duration accepted: 3650 days (about 10 years). Every instant the engine computes
- * (now + a delay) then stays an exact integer in JavaScript and fits a 64-bit column, and no
- * setting that long is anything but a typo. Timers reach it by re-arming (Node's own stop at
- * ~24.8 days).
- */
-export const MAX_DURATION_MS = 3_650 * 86_400_000;
 
 const ACCEPTED =
   "a number of milliseconds (finite, >= 0) or a string like '250ms', '5s', '1.5m', '2h', '1d' or " +

@@ -24,3 +24,11 @@ export const MAX_PAGE_SIZE = 1000;
 
 /** The `limit` of a list call that gives none. */
 export const DEFAULT_PAGE_SIZE = 100;
+
+/**
+ * Longest duration accepted anywhere a `Duration` is (timeouts, intervals, retry delays):
+ * 3650 days, about 10 years. Every instant the engine computes (now + a delay) then stays an
+ * exact integer in JavaScript and fits a 64-bit column. Timers reach it by re-arming, since
+ * Node's own timers stop at 2^31−1 ms (~24.8 days).
+ */
+export const MAX_DURATION_MS = 3_650 * 86_400_000;
