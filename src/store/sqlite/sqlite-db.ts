@@ -93,6 +93,16 @@ function wrap(error: unknown, sql: string): Error {
   );
 }
 
+/** The error of a job whose work SQLite rolled back because another job of its group failed. */
+function rolledBack(error: unknown): DatabaseError {
+  const cause = isCloacinaError(error) ? (error.cause ?? error) : error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new DatabaseError(
+    `SQLite rolled back the transaction this write shared with another that failed: ${message}`,
+    { retryable: error instanceof DatabaseError ? error.retryable : isTransient(error), cause },
+  );
+}
+
 class SqliteTx implements Tx {
   readonly dialect = 'sqlite' as const;
   readonly events: NewEvent[] = [];
@@ -244,7 +254,15 @@ class SqliteConnection {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_GROUP);
-        await this.runGroup(batch);
+        try {
+          await this.runGroup(batch);
+        } catch (error) {
+          // Bookkeeping of the group itself failed: no caller may be left waiting. (A job
+          // already answered ignores a second answer.)
+          if (this.db.inTransaction) this.db.exec('ROLLBACK');
+          const wrapped = wrap(error, 'group commit');
+          for (const job of batch) job.reject(wrapped);
+        }
       }
     } finally {
       this.draining = false;
@@ -269,6 +287,13 @@ class SqliteConnection {
         this.db.exec('RELEASE job');
         outcomes.push({ job, ok: true, value, tx });
       } catch (error) {
+        if (!this.db.inTransaction) {
+          // SQLite rolled the whole transaction back by itself (a full disk, an I/O error):
+          // the work of every job before this one is gone too, and those after it never ran.
+          const lost = rolledBack(error);
+          for (const other of batch) other.reject(other === job ? error : lost);
+          return;
+        }
         this.db.exec('ROLLBACK TO job');
         this.db.exec('RELEASE job');
         outcomes.push({ job, ok: false, value: error, tx });
