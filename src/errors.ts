@@ -225,12 +225,22 @@ export class TriggerError extends CloacinaError {
   }
 }
 
-/** A database operation failed. `retryable` is true for transient failures (busy, connection). */
+/**
+ * A database operation failed. `retryable` is true for transient failures (busy, connection,
+ * full disk); `refusedValue` is true when the database refused a value the operation wrote (too
+ * long, malformed, against a constraint), so the same write fails again however often it is
+ * tried.
+ */
 export class DatabaseError extends CloacinaError {
   readonly retryable: boolean;
-  constructor(message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+  readonly refusedValue: boolean;
+  constructor(
+    message: string,
+    options: { retryable?: boolean; refusedValue?: boolean; cause?: unknown } = {},
+  ) {
     super(ErrorCode.DATABASE, message, { cause: options.cause });
     this.retryable = options.retryable ?? false;
+    this.refusedValue = options.refusedValue ?? false;
   }
 }
 

@@ -3,6 +3,7 @@
  * holds a claim that is heartbeated in one batched statement; a task whose claim is lost (swept,
  * cancelled, released) has its signal aborted and writes nothing.
  */
+import { setMaxListeners } from 'node:events';
 import { Context } from '../core/context.js';
 import { parseDuration, type Duration } from '../core/duration.js';
 import type { JsonObject } from '../core/json.js';
@@ -141,6 +142,8 @@ export class Executor {
   private readonly completions: Batcher<{ task: RunningTask; output: JsonObject }, boolean>;
 
   constructor(private readonly deps: ExecutorDeps) {
+    // Every outcome write retrying through an outage waits on it; there may be many.
+    setMaxListeners(0, this.closing.signal);
     // With row locks (PostgreSQL) one completion transaction runs at a time, and those that
     // finish meanwhile form the next: concurrent ones would queue on the locks of the
     // executions they share (see `lockExecutions`), each holding a connection while it waits.
@@ -305,6 +308,15 @@ export class Executor {
         'execution version is not registered; running the task of the latest registered version',
       );
     }
+    let context: Context;
+    try {
+      context = Context.fromJSON(claim.input);
+    } catch (error) {
+      // An input stored before a limit existed (e.g. nested deeper than the context depth)
+      // fails this attempt, without running the body, instead of leaving the claim held.
+      await this.write(task, this.standIn(task, 'input context could not be read', error));
+      return;
+    }
     const timeoutMs = definition.timeoutMs ?? config.taskTimeoutMs;
     const cancelTimeout = after(
       timeoutMs,
@@ -319,7 +331,6 @@ export class Executor {
       },
       { keepAlive: true },
     );
-    const context = Context.fromJSON(claim.input);
     const handle = this.handleFor(task, log);
     let failure: Error | undefined;
     try {
@@ -366,7 +377,7 @@ export class Executor {
     failure: Error | undefined,
     log: () => Logger,
   ): Promise<void> {
-    const what = failure === undefined ? 'output context' : 'error';
+    const problem = `${failure === undefined ? 'output context' : 'error'} could not be stored`;
     let outcome: Outcome;
     try {
       outcome =
@@ -374,15 +385,15 @@ export class Executor {
           ? { kind: 'complete', output: context.toJSON() }
           : this.failureOutcome(task, definition, failure, log);
     } catch (error) {
-      outcome = this.standIn(task, what, error);
+      outcome = this.standIn(task, problem, error);
     }
     try {
       await this.write(task, outcome);
     } catch (error) {
       // A stand-in failure is plain text; if even that cannot be written, start() logs it.
       if (outcome.kind === 'fail' && outcome.standIn === true) throw error;
-      log().warn({ err: toError(error) }, `storing the attempt's ${what} failed`);
-      await this.write(task, this.standIn(task, what, error));
+      log().warn({ err: toError(error) }, `the attempt's ${problem}`);
+      await this.write(task, this.standIn(task, problem, error));
       return;
     }
     if (outcome.kind === 'retry') {
@@ -391,8 +402,11 @@ export class Executor {
     }
   }
 
-  /** The failure recorded when an attempt's own outcome cannot be stored (no retry). */
-  private standIn(task: RunningTask, what: string, error: unknown): Outcome {
+  /**
+   * The failure recorded, without a retry, when an attempt's own outcome cannot be (its
+   * `problem`, e.g. "output context could not be stored").
+   */
+  private standIn(task: RunningTask, problem: string, error: unknown): Outcome {
     const { taskId, attempt } = task.claim;
     let reason = toError(error).message;
     if (reason.length > MAX_QUOTED_ERROR) reason = `${reason.slice(0, MAX_QUOTED_ERROR)}…`;
@@ -400,7 +414,7 @@ export class Executor {
       kind: 'fail',
       standIn: true,
       errorMessage:
-        `Task '${taskId}' attempt ${attempt}: its ${what} could not be stored (${reason}). ` +
+        `Task '${taskId}' attempt ${attempt}: its ${problem} (${reason}). ` +
         'The attempt is recorded as failed, without a retry.',
     };
   }
@@ -429,24 +443,29 @@ export class Executor {
   }
 
   /**
-   * A claim-guarded write of an attempt's outcome. A transient database failure (connection
-   * lost, server restarting, disk full, busy) is retried with backoff for as long as it lasts:
-   * the runner still holds the claim and heartbeats it, and giving up would leave the claim for
-   * the sweeper, which runs the body again. Writing is always safe to retry: a claim lost
-   * meanwhile makes the write a no-op. It stops when the claim is known lost or the task is
-   * abandoned at shutdown. Other errors are thrown.
+   * A claim-guarded write of an attempt's outcome. A database failure that is not about the
+   * written values (connection lost, server restarting, pool exhausted, disk full, busy) is
+   * retried with backoff for as long as it lasts: the runner still holds the claim and
+   * heartbeats it, and giving up would leave the claim for the sweeper, which runs the body
+   * again. Writing is always safe to retry: a claim lost meanwhile makes the write a no-op. It
+   * stops when the claim is known lost or the task is abandoned at shutdown. A write the
+   * database refuses for its values (or that cannot be serialised) is thrown.
    */
   private async write(task: RunningTask, outcome: Outcome): Promise<void> {
     const { logger } = this.deps;
     let held: boolean;
+    let alone = false;
     for (let tries = 1; ; tries += 1) {
       try {
-        held = await this.writeOnce(task, outcome, tries);
+        held = await this.writeOnce(task, outcome, alone);
         break;
       } catch (error) {
-        if (!(error instanceof DatabaseError && error.retryable)) {
+        if (!(error instanceof DatabaseError) || error.refusedValue) {
           // A batch refused as a whole: another completion in it may have been the cause.
-          if (outcome.kind === 'complete' && tries === 1) continue;
+          if (outcome.kind === 'complete' && !alone) {
+            alone = true;
+            continue;
+          }
           throw error;
         }
         const gone = task.cause === 'cancelled' || task.cause === 'claim_lost';
@@ -489,15 +508,16 @@ export class Executor {
 
   /**
    * One try of {@link write}; whether the claim was still held. Completions share a transaction
-   * with those finishing together; a later try of one that failed writes it alone, so one
-   * completion the database refuses never fails the others of its batch.
+   * with those finishing together (on PostgreSQL one such transaction at a time); after the
+   * database refused a batch, each of its completions is written `alone`, so one it refuses
+   * never fails the others.
    */
-  private async writeOnce(task: RunningTask, outcome: Outcome, tries: number): Promise<boolean> {
+  private async writeOnce(task: RunningTask, outcome: Outcome, alone: boolean): Promise<boolean> {
     const { store, clock, runnerId } = this.deps;
     const base = { ...task.ref, nowMs: clock.now(), runnerId };
     if (outcome.kind === 'complete') {
       const item = { task, output: outcome.output };
-      if (tries === 1) return this.completions.add(item);
+      if (!alone) return this.completions.add(item);
       return (await this.completeBatch([item]))[0]!;
     }
     if (outcome.kind === 'retry') {
@@ -534,11 +554,22 @@ export class Executor {
   ): Promise<boolean[]> {
     const { store, clock, runnerId } = this.deps;
     const finishing = items.map((item) => item.task);
+    // Two attempts of one task row can finish together: the older one's claim was swept and
+    // the row claimed again here. Only the newer can still hold its claim, and the store tells
+    // results apart by row, so the older one is left out: it writes nothing, as a lost claim.
+    const newest = new Map<string, RunningTask>();
+    for (const { task } of items) {
+      const seen = newest.get(task.claim.taskExecutionId);
+      if (seen === undefined || seen.startedAt < task.startedAt) {
+        newest.set(task.claim.taskExecutionId, task);
+      }
+    }
+    const writing = items.filter(({ task }) => newest.get(task.claim.taskExecutionId) === task);
     const next = this.reserveNext(finishing);
     let outcome: CompletionsOutcome;
     try {
       outcome = await store.completeTasks({
-        completions: items.map(({ task, output }) => ({
+        completions: writing.map(({ task, output }) => ({
           ...task.ref,
           executionId: task.claim.executionId,
           output,
@@ -556,7 +587,8 @@ export class Executor {
     // (a scheduling batch's tasks) asks whether a finishing body may free its slot.
     for (const task of finishing) this.doneWriting(task);
     await this.startNext(finishing, next, outcome);
-    return [...outcome.held];
+    const held = new Map(writing.map(({ task }, i) => [task, outcome.held[i] === true]));
+    return items.map(({ task }) => held.get(task) ?? false);
   }
 
   /**

@@ -7,8 +7,11 @@ import Database from 'better-sqlite3';
 import type { FreshDatabase } from './backend.js';
 import { pgAdmin } from './pg.js';
 
-/** How the database refuses: for good, or with an error that a later try may get past. */
-export type Refusal = 'permanent' | 'transient';
+/**
+ * How the database refuses: for good, with a serialization failure that a later try may get
+ * past, or (PostgreSQL) with an error of the given SQLSTATE.
+ */
+export type Refusal = 'permanent' | 'transient' | { readonly sqlstate: string };
 
 /** The message the refusing trigger raises. */
 export const REFUSED = 'completion refused by a test trigger';
@@ -23,7 +26,7 @@ export async function refuseCompletion(
   refusal: Refusal,
 ): Promise<() => Promise<void>> {
   if (db.schema === undefined) {
-    if (refusal === 'transient') throw new Error('SQLite has no transient error to raise');
+    if (refusal !== 'permanent') throw new Error('SQLite triggers raise only constraint errors');
     const file = new Database(new URL(db.url).pathname);
     file.exec(
       `CREATE TRIGGER refuse_completion BEFORE UPDATE OF status ON task_executions
@@ -38,7 +41,8 @@ export async function refuseCompletion(
   }
   const schema = `"${db.schema}"`;
   // 40001 (serialization_failure) is transient to the engine; 23514 (check_violation) is not.
-  const code = refusal === 'transient' ? '40001' : '23514';
+  const code =
+    refusal === 'transient' ? '40001' : refusal === 'permanent' ? '23514' : refusal.sqlstate;
   await pgAdmin(
     `CREATE FUNCTION ${schema}.refuse_completion() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN RAISE EXCEPTION '${REFUSED}' USING ERRCODE = '${code}'; END $$`,

@@ -82,6 +82,7 @@ export function checkText(value: string): string {
     `Cannot send ${shown} to PostgreSQL: it holds a NUL character (U+0000), which PostgreSQL ` +
       'text cannot store. Remove or replace the NUL in this value (free text the engine ' +
       'records, such as error messages and reasons, has it replaced by U+FFFD already).',
+    { refusedValue: true },
   );
 }
 
@@ -95,6 +96,7 @@ export function literal(value: SqlValue): string {
     if (!Number.isFinite(value)) {
       throw new DatabaseError(
         `Cannot send the number ${value} to PostgreSQL: only finite numbers can be stored.`,
+        { refusedValue: true },
       );
     }
     // Parenthesized: after a minus sign in the SQL, a bare `-3` would start a `--` comment.
@@ -157,13 +159,22 @@ const CONNECTION_CODES = new Set([
   '57P03', // cannot_connect_now: the server is starting up
 ]);
 
-/** The connection (not the statement) failed: the same work can succeed once the server is back. */
+/**
+ * The connection (not the statement) failed, or the server or pool lacked the resources to take
+ * the work (SQLSTATE class 53: too many connections, disk full, out of memory; every pooled
+ * connection busy past the pool's timeout): the same work can succeed once that passes.
+ */
 export function isConnectionError(error: unknown): boolean {
   const code = errorCode(error);
-  if (code !== undefined && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
-  // pg reports a dropped socket without a code.
+  if (
+    code !== undefined &&
+    (CONNECTION_CODES.has(code) || code.startsWith('08') || code.startsWith('53'))
+  ) {
+    return true;
+  }
+  // pg reports a dropped socket, and pg-pool a connection it could not hand out, without a code.
   const message = error instanceof Error ? error.message : '';
-  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
     message,
   );
 }
@@ -180,6 +191,14 @@ export function wrapPgError(error: unknown, what: string): unknown {
   return new DatabaseError(
     `PostgreSQL statement failed${code === undefined ? '' : ` [${code}]`}: ${message} ` +
       `(in: ${what.slice(0, 120).replace(/\s+/g, ' ')}).${hint}`,
-    { retryable, cause: error },
+    { retryable, refusedValue: isRefusedValue(code), cause: error },
   );
+}
+
+/**
+ * SQLSTATE classes of a refused value: 22 data exception (too long, malformed, out of range),
+ * 23 integrity constraint, 54 program limit exceeded (an index row too large).
+ */
+function isRefusedValue(code: string | undefined): boolean {
+  return code !== undefined && ['22', '23', '54'].includes(code.slice(0, 2));
 }

@@ -88,8 +88,22 @@ function wrap(error: unknown, sql: string): Error {
     `SQLite statement failed: ${message} (in: ${sql.slice(0, 120).replace(/\s+/g, ' ')})`,
     {
       retryable: isTransient(error),
+      refusedValue: isRefusedValue(error),
       cause: error,
     },
+  );
+}
+
+/**
+ * Whether SQLite refused a value of the statement: a constraint, a value too big, a datatype
+ * mismatch, or one better-sqlite3 cannot bind (a TypeError or RangeError before SQLite sees it).
+ */
+function isRefusedValue(error: unknown): boolean {
+  if (error instanceof TypeError || error instanceof RangeError) return true;
+  const code = (error as { code?: unknown }).code;
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_TOOBIG' || code === 'SQLITE_MISMATCH')
   );
 }
 

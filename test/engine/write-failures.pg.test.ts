@@ -1,0 +1,45 @@
+/**
+ * A PostgreSQL error that is not about the written values (too many connections, a missing
+ * privilege) while tasks finish: the runner keeps retrying the outcome writes while it holds the
+ * claims, and records them once the error passes. It must not record a task that ran fine as
+ * failed because its outcome "could not be stored".
+ */
+import { describe, expect, it } from 'vitest';
+import { task, workflow } from '../../src/index.js';
+import { createRunner, freshDatabase, stopRunner } from '../helpers/backend.js';
+import { refuseCompletion } from '../helpers/faults.js';
+import { waitFor } from '../helpers/wait.js';
+
+const TASKS = 4;
+
+describe.each([
+  ['53300', 'too many connections'],
+  ['42501', 'insufficient privilege'],
+])('completions refused with %s (%s) for a while', (sqlstate) => {
+  it('are written once the error passes; no body runs again and no task fails', async () => {
+    const db = freshDatabase();
+    const runner = await createRunner({ maxConcurrentTasks: TASKS }, db.url);
+    const runs = new Map<string, number>();
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const work = task({ id: 'work' }, async (ctx, handle) => {
+      runs.set(handle.executionId, (runs.get(handle.executionId) ?? 0) + 1);
+      await gate;
+      ctx.set('done', true);
+    });
+    runner.register(workflow({ name: 'refused_for_a_while', tasks: [work] }));
+    const handles = await Promise.all(
+      Array.from({ length: TASKS }, () => runner.executeAsync('refused_for_a_while')),
+    );
+    await waitFor(() => runs.size === TASKS, 10_000, 'every body to start');
+    const lift = await refuseCompletion(db, 'work', { sqlstate });
+    release();
+    // The error lasts this long whatever the runner does: it is the fault, not a wait for it.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await lift();
+    const results = await Promise.all(handles.map((h) => h.wait('20s')));
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 'Completed'));
+    expect([...runs.values()]).toEqual(handles.map(() => 1));
+    await stopRunner(runner);
+  });
+});
