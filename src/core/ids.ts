@@ -44,13 +44,23 @@ export function describeName(value: unknown): string {
   return describeValue(value);
 }
 
+/** Characters no runner name may hold (C0 controls, NUL among them, and DEL). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 /**
  * Why `value` cannot be a runner's `runnerId` or `runnerName` (free text, but a bounded one), or
  * `null` when it can.
  */
 export function runnerNameProblem(key: string, value: unknown): string | null {
-  if (typeof value === 'string' && value.trim() !== '' && value.length <= MAX_NAME_LENGTH) {
+  if (
+    typeof value === 'string' &&
+    value.trim() !== '' &&
+    value.length <= MAX_NAME_LENGTH &&
+    // Written with every claim and event: a NUL would make each such write fail on PostgreSQL.
+    !CONTROL_CHARACTER.test(value)
+  ) {
     return null;
   }
-  return `${key} must be a non-empty string of at most ${MAX_NAME_LENGTH} characters, received ${describeName(value)}.`;
+  return `${key} must be a non-empty string of at most ${MAX_NAME_LENGTH} characters without control characters, received ${describeName(value)}.`;
 }

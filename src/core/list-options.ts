@@ -88,7 +88,12 @@ function integer(value: unknown, fallback: number, min: number, max: number): nu
 
 /** What `value` should have been under `rule`, or `null` when it is fine. */
 function filterProblem(value: unknown, rule: FilterRule): string | null {
-  if (rule === 'string') return typeof value === 'string' ? null : 'a string';
+  // A name with a NUL matches nothing (names cannot hold one), and PostgreSQL refuses it.
+  if (rule === 'string') {
+    return typeof value === 'string' && !value.includes('\u0000')
+      ? null
+      : 'a string without NUL characters';
+  }
   if (rule === 'boolean') return typeof value === 'boolean' ? null : 'true or false';
   return typeof value === 'string' && rule.includes(value)
     ? null

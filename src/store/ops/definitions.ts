@@ -6,6 +6,7 @@
 import type { JsonObject } from '../../core/json.js';
 import type { Tx } from '../db.js';
 import type { NewTask } from '../store.js';
+import { freeText } from '../text.js';
 
 /** A stored workflow definition. Times are epoch milliseconds. */
 export interface DefinitionRecord {
@@ -92,7 +93,7 @@ export async function saveDefinition(tx: Tx, input: NewDefinition): Promise<Defi
     [
       input.name,
       input.version,
-      input.description,
+      freeText(input.description),
       JSON.stringify(input.definition),
       JSON.stringify(input.plan),
       input.runnerId,
