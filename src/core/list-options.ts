@@ -90,9 +90,8 @@ function integer(value: unknown, fallback: number, min: number, max: number): nu
 function filterProblem(value: unknown, rule: FilterRule): string | null {
   // A name with a NUL matches nothing (names cannot hold one), and PostgreSQL refuses it.
   if (rule === 'string') {
-    return typeof value === 'string' && !value.includes('\u0000')
-      ? null
-      : 'a string without NUL characters';
+    if (typeof value !== 'string') return 'a string';
+    return value.includes('\u0000') ? 'a string without NUL characters' : null;
   }
   if (rule === 'boolean') return typeof value === 'boolean' ? null : 'true or false';
   return typeof value === 'string' && rule.includes(value)
