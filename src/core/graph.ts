@@ -80,16 +80,18 @@ export function topologicalOrder(nodes: readonly GraphNode[]): string[] {
   const waiting = new Map(
     nodes.map((n) => [n.id, new Set(n.dependencies.filter((d) => ids.has(d))).size]),
   );
-  // Sorted by declared index; graphs are small, so insertion into a sorted array is enough.
-  const ready = nodes.filter((n) => waiting.get(n.id) === 0).map((n) => n.id);
+  // A heap by declared index: a fan-out of thousands of tasks stays O(n log n), where a sorted
+  // array would cost O(n) per insertion.
+  const ready = new MinHeap();
+  for (const n of nodes) if (waiting.get(n.id) === 0) ready.push(index.get(n.id) ?? 0);
   const out: string[] = [];
-  while (ready.length > 0) {
-    const id = ready.shift() as string;
+  while (ready.size > 0) {
+    const id = (nodes[ready.pop()] as GraphNode).id;
     out.push(id);
     for (const next of dependents.get(id) ?? []) {
       const left = (waiting.get(next) ?? 0) - 1;
       waiting.set(next, left);
-      if (left === 0) insertSorted(ready, next, index);
+      if (left === 0) ready.push(index.get(next) ?? 0);
     }
   }
   if (out.length < ids.size) {
@@ -101,11 +103,46 @@ export function topologicalOrder(nodes: readonly GraphNode[]): string[] {
   return out;
 }
 
-function insertSorted(list: string[], id: string, index: ReadonlyMap<string, number>): void {
-  const rank = index.get(id) ?? 0;
-  const at = list.findIndex((other) => (index.get(other) ?? 0) > rank);
-  if (at === -1) list.push(id);
-  else list.splice(at, 0, id);
+/** A binary min-heap of numbers (declared indexes). */
+class MinHeap {
+  private readonly items: number[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(value: number): void {
+    const items = this.items;
+    let i = items.push(value) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if ((items[parent] as number) <= value) break;
+      items[i] = items[parent] as number;
+      i = parent;
+    }
+    items[i] = value;
+  }
+
+  /** Removes and returns the smallest value; the heap must not be empty. */
+  pop(): number {
+    const items = this.items;
+    const top = items[0] as number;
+    const last = items.pop() as number;
+    if (items.length === 0) return top;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= items.length) break;
+      const right = left + 1;
+      const child =
+        right < items.length && (items[right] as number) < (items[left] as number) ? right : left;
+      if ((items[child] as number) >= last) break;
+      items[i] = items[child] as number;
+      i = child;
+    }
+    items[i] = last;
+    return top;
+  }
 }
 
 /**

@@ -63,6 +63,18 @@ describe('determinism', () => {
     const nodes = [n('a'), n('b', 'a'), n('c', 'b'), n('d', 'a', 'c')];
     expect(levels(nodes)).toEqual([['a'], ['b'], ['c'], ['d']]);
   });
+
+  it('orders a wide fan-out and fan-in in declared order, in O(n log n)', () => {
+    // 1 -> N -> 1, declared in reverse so every tie is broken against the insertion order.
+    // Keeping the ready list sorted by insertion (O(N) each) ran past the test timeout.
+    const N = 50_000;
+    const branches = Array.from({ length: N }, (_, i) => n(`b${N - 1 - i}`, 'root'));
+    const nodes = [n('join', ...branches.map((b) => b.id)), ...branches, n('root'), n('alone')];
+    const order = topologicalOrder(nodes);
+    expect(order).toHaveLength(N + 3);
+    expect(order.slice(0, 4)).toEqual(['root', `b${N - 1}`, `b${N - 2}`, `b${N - 3}`]);
+    expect(order.slice(-3)).toEqual(['b0', 'join', 'alone']);
+  });
 });
 
 describe('cycles', () => {
