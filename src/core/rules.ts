@@ -163,6 +163,11 @@ export function describeRule(rule: TriggerRule): string {
   }
 }
 
+/** Why a task whose rule is false was skipped (its `skipReason`). */
+export function skipReason(rule: TriggerRule): string {
+  return `Trigger rule not satisfied: ${describeRule(rule)}`;
+}
+
 /** The ids of the tasks a rule refers to, nested ones included, each once, in order of appearance. */
 export function ruleTaskRefs(rule: TriggerRule): string[] {
   const refs = new Set<string>();

@@ -176,9 +176,15 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     );
   }
 
-  /** Sweeps stale claims until none is left (each batch is one transaction). */
+  /**
+   * Sweeps stale claims until none is left (each batch is one transaction). This runner's own
+   * claims are heartbeated first: after an outage longer than `staleClaimThreshold`, the first
+   * tick to reach the database may be a sweep, which would otherwise take back the tasks this
+   * runner is still running and run them again.
+   */
   private async sweep(): Promise<void> {
     try {
+      await this.executor.heartbeat();
       for (;;) {
         const nowMs = this.clock.now();
         const outcome = await this.store.sweepStaleClaims({

@@ -6,7 +6,7 @@
  */
 import type { JsonObject } from '../../core/json.js';
 import { mergeAll } from '../../core/merge.js';
-import { describeRule, evaluateRule, type TriggerRule } from '../../core/rules.js';
+import { evaluateRule, skipReason, type TriggerRule } from '../../core/rules.js';
 import type { SqlValue, Tx } from '../db.js';
 import { EventType } from '../rows.js';
 import { freeText } from '../text.js';
@@ -24,9 +24,10 @@ interface DependentRow {
   id: string;
   pending_deps: number;
   status: string;
-  dependencies: string;
-  dependents: string;
-  trigger_rule: string;
+  /** The JSON columns below are null while dependencies are still open (see `EVALUATED`). */
+  dependencies: string | null;
+  dependents: string | null;
+  trigger_rule: string | null;
 }
 
 interface DependencyRow {
@@ -55,11 +56,11 @@ async function inputContextFor(
 ): Promise<{ context: JsonObject | null; statuses: Map<string, string> }> {
   const byId = new Map<string, KnownResult>();
   const unknown = dependencies.filter((id) => !known.has(id));
-  if (unknown.length > 0) {
+  for (const ids of chunks(unknown)) {
     const rows = await tx.all<DependencyRow>(
       `SELECT task_id, status, output_context FROM task_executions
-       WHERE execution_id = ? AND task_id IN (${placeholders(unknown.length)})`,
-      [executionId, ...unknown],
+       WHERE execution_id = ? AND task_id IN (${placeholders(ids.length)})`,
+      [executionId, ...ids],
     );
     for (const row of rows) {
       byId.set(row.task_id, {
@@ -145,6 +146,15 @@ export interface SettledTask extends Settled {
 }
 
 /**
+ * What the decrement returns of a dependent to evaluate it, only once its last dependency is
+ * terminal. A join of N tasks has a `dependencies` list of N ids; returned with each of its N
+ * decrements, it would make the join's readiness cost quadratic in N.
+ */
+const EVALUATED = ['dependencies', 'dependents', 'trigger_rule']
+  .map((column) => `CASE WHEN pending_deps <= 0 THEN ${column} END AS ${column}`)
+  .join(', ');
+
+/**
  * Propagates terminal transitions to dependents, level by level and set-based: one statement
  * decrements the pending count of every dependent of the level (a join waiting for twenty
  * tasks is decremented once by twenty); each that reaches zero becomes Ready or Skipped by its
@@ -179,22 +189,24 @@ export async function propagateAll(
       }
     }
     if (decrements.size === 0) break;
-    const values: SqlValue[] = [];
-    for (const { executionId, taskId, n } of decrements.values())
-      values.push(executionId, taskId, n);
-    const rows = await tx.all<DependentRow & { execution_id: string; task_id: string }>(
-      `UPDATE task_executions SET pending_deps = pending_deps - v.column3
-       FROM (VALUES ${valueRows(decrements.size, '(?, ?, CAST(? AS INTEGER))')}) AS v
-       WHERE execution_id = v.column1 AND task_id = v.column2
-       RETURNING id, execution_id, task_id, pending_deps, status, dependencies, dependents,
-                 trigger_rule`,
-      values,
-    );
+    const rows: (DependentRow & { execution_id: string; task_id: string })[] = [];
+    for (const chunk of chunks([...decrements.values()])) {
+      const values = chunk.flatMap(({ executionId, taskId, n }) => [executionId, taskId, n]);
+      rows.push(
+        ...(await tx.all<DependentRow & { execution_id: string; task_id: string }>(
+          `UPDATE task_executions SET pending_deps = pending_deps - v.column3
+           FROM (VALUES ${valueRows(chunk.length, '(?, ?, CAST(? AS INTEGER))')}) AS v
+           WHERE execution_id = v.column1 AND task_id = v.column2
+           RETURNING id, execution_id, task_id, pending_deps, status, ${EVALUATED}`,
+          values,
+        )),
+      );
+    }
     rows.sort((a, b) => compare(a.execution_id, b.execution_id) || compare(a.task_id, b.task_id));
     const next: SettledTask[] = [];
-    // Rows already locked by the decrement above; each kind is written with one statement.
-    const readied: SqlValue[] = [];
-    const skipped: SqlValue[] = [];
+    // Rows already locked by the decrement above; each kind is written set-based.
+    const readied: SqlValue[][] = [];
+    const skipped: SqlValue[][] = [];
     for (const row of rows) {
       if (row.status !== 'NotStarted') continue;
       const executionId = row.execution_id;
@@ -204,8 +216,9 @@ export async function propagateAll(
       }
       const results = known.get(executionId) ?? new Map<string, KnownResult>();
       known.set(executionId, results);
-      const dependencies = JSON.parse(row.dependencies) as string[];
-      const rule = JSON.parse(row.trigger_rule) as TriggerRule;
+      // Returned by the decrement now that no dependency is left open.
+      const dependencies = JSON.parse(row.dependencies!) as string[];
+      const rule = JSON.parse(row.trigger_rule!) as TriggerRule;
       const { context, statuses } = await inputContextFor(tx, executionId, dependencies, results);
       let initial = initials.get(executionId);
       if (context === null && initial === undefined) {
@@ -215,7 +228,7 @@ export async function propagateAll(
       const input = context ?? initial ?? {};
       const ready = evaluateRule(rule, { taskStatus: (id) => statuses.get(id), context: input });
       if (ready) {
-        readied.push(row.id, context === null ? null : JSON.stringify(context));
+        readied.push([row.id, context === null ? null : JSON.stringify(context)]);
         appendEvent(tx, {
           executionId,
           taskId: row.task_id,
@@ -226,8 +239,8 @@ export async function propagateAll(
         counts.get(executionId)!.keepsOpen = true;
         tx.signal('tasks');
       } else {
-        const reason = freeText(`Trigger rule not satisfied: ${describeRule(rule)}`);
-        skipped.push(row.id, reason);
+        const reason = freeText(skipReason(rule));
+        skipped.push([row.id, reason]);
         appendEvent(tx, {
           executionId,
           taskId: row.task_id,
@@ -241,23 +254,23 @@ export async function propagateAll(
           executionId,
           taskId: row.task_id,
           failed: false,
-          dependents: JSON.parse(row.dependents) as string[],
+          dependents: JSON.parse(row.dependents!) as string[],
         });
       }
     }
     // Nothing reads these: on PostgreSQL they travel with the next statement.
-    if (readied.length > 0) {
+    for (const chunk of chunks(readied)) {
       tx.write(
         `UPDATE task_executions SET status = 'Ready', ready_at_ms = ?, input_context = v.column2
-         FROM (VALUES ${valueRows(readied.length / 2, '(?, ?)')}) AS v WHERE id = v.column1`,
-        [nowMs, ...readied],
+         FROM (VALUES ${valueRows(chunk.length, '(?, ?)')}) AS v WHERE id = v.column1`,
+        [nowMs, ...chunk.flat()],
       );
     }
-    if (skipped.length > 0) {
+    for (const chunk of chunks(skipped)) {
       tx.write(
         `UPDATE task_executions SET status = 'Skipped', skip_reason = v.column2, completed_at_ms = ?
-         FROM (VALUES ${valueRows(skipped.length / 2, '(?, ?)')}) AS v WHERE id = v.column1`,
-        [nowMs, ...skipped],
+         FROM (VALUES ${valueRows(chunk.length, '(?, ?)')}) AS v WHERE id = v.column1`,
+        [nowMs, ...chunk.flat()],
       );
     }
     level = next;
@@ -310,6 +323,22 @@ export async function closeTasks(
 /** Statuses of an execution that has not ended, as SQL and as a set. */
 const ACTIVE = `'Pending', 'Running', 'Paused'`;
 const ACTIVE_STATUSES: ReadonlySet<string> = new Set(['Pending', 'Running', 'Paused']);
+
+/**
+ * Rows per statement of a set-based read or write. A task may have tens of thousands of
+ * dependents or dependencies; one statement for all of them would pass the parameter limits
+ * (SQLite 32,766, PostgreSQL 65,535) and fail the transaction that finishes the task.
+ */
+const CHUNK_ROWS = 500;
+
+/** `items` in slices of at most {@link CHUNK_ROWS}, in order. */
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += CHUNK_ROWS) {
+    out.push(items.slice(start, start + CHUNK_ROWS));
+  }
+  return out;
+}
 
 /** `n` copies of a VALUES row, comma separated. */
 function valueRows(n: number, row: string): string {
