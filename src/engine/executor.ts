@@ -135,7 +135,8 @@ export class Executor {
    */
   private backlog = true;
   private inFlight: Promise<boolean> | undefined;
-  private heartbeating = false;
+  /** The heartbeat in flight: a caller asking meanwhile shares it (see {@link heartbeat}). */
+  private heartbeating: Promise<void> | undefined;
   /** Tasks whose body has returned without a slot, their result not written yet. */
   private writing = 0;
   /** Completions of tasks that finish in the same turn share one transaction. */
@@ -699,18 +700,15 @@ export class Executor {
   }
 
   /**
-   * Heartbeats every held claim in one statement; aborts tasks whose claim is gone. A tick
-   * that finds the previous heartbeat still running skips: two of them in flight would update
-   * the same rows from two transactions, which only queue (or deadlock) behind each other.
+   * Heartbeats every held claim in one statement; aborts tasks whose claim is gone. A call
+   * that finds a heartbeat still running shares it: two of them in flight would update the
+   * same rows from two transactions, which only queue (or deadlock) behind each other.
    */
-  async heartbeat(): Promise<void> {
-    if (this.heartbeating) return;
-    this.heartbeating = true;
-    try {
-      await this.heartbeatOnce();
-    } finally {
-      this.heartbeating = false;
-    }
+  heartbeat(): Promise<void> {
+    this.heartbeating ??= this.heartbeatOnce().finally(() => {
+      this.heartbeating = undefined;
+    });
+    return this.heartbeating;
   }
 
   private async heartbeatOnce(): Promise<void> {

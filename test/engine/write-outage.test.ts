@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { task, workflow } from '../../src/index.js';
 import { backend, createRunner, freshDatabase, stopRunner } from '../helpers/backend.js';
-import { refuseCompletion } from '../helpers/faults.js';
+import { refuseCompletion, refuseTaskUpdates } from '../helpers/faults.js';
 import { waitFor } from '../helpers/wait.js';
 
 const TASKS = 8;
@@ -90,6 +90,49 @@ describe.skipIf(unavailable)('a database that refuses writes for a few seconds',
     // The outage lasts this long whatever the runner does: it is the fault, not a wait for it.
     await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
     await end();
+
+    const results = await Promise.all(handles.map((h) => h.wait('20s')));
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 'Completed'));
+    expect([...runs.values()]).toEqual(handles.map(() => 1));
+    await stopRunner(runner);
+  });
+
+  it('takes none of its own running tasks back after an outage longer than the stale threshold', async () => {
+    const db =
+      backend === 'sqlite'
+        ? { url: `sqlite://${join(disk, 'long-outage.db')}`, schema: undefined }
+        : freshDatabase();
+    // The sweep ticks far more often than the heartbeat: after the outage it comes first.
+    const runner = await createRunner(
+      {
+        maxConcurrentTasks: TASKS,
+        heartbeatInterval: '1s',
+        staleClaimThreshold: '1500ms',
+        staleClaimSweepInterval: '100ms',
+      },
+      db.url,
+    );
+    const runs = new Map<string, number>();
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const work = task({ id: 'work' }, async (ctx, handle) => {
+      runs.set(handle.executionId, (runs.get(handle.executionId) ?? 0) + 1);
+      await gate;
+      ctx.set('done', true);
+    });
+    runner.register(workflow({ name: 'long_outage', tasks: [work] }));
+    const handles = await Promise.all(
+      Array.from({ length: TASKS }, () => runner.executeAsync('long_outage')),
+    );
+    await waitFor(() => runs.size === TASKS, 10_000, 'every body to start');
+
+    // Heartbeats and sweeps both fail meanwhile; the claims age past the threshold.
+    const end = backend === 'sqlite' ? fillDisk() : await refuseTaskUpdates(db);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await end();
+    // Several sweep ticks pass while the bodies still run.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    release();
 
     const results = await Promise.all(handles.map((h) => h.wait('20s')));
     expect(results.map((r) => r.status)).toEqual(results.map(() => 'Completed'));

@@ -56,3 +56,24 @@ export async function refuseCompletion(
     await pgAdmin(`DROP TRIGGER refuse_completion ON ${schema}.task_executions`);
   };
 }
+
+/**
+ * Makes PostgreSQL refuse every update of a task row (claims, heartbeats, sweeps, outcomes)
+ * with a serialization failure, which the engine treats as transient, until the returned
+ * function lifts it: the database is down for task writes while it is up for everything else.
+ */
+export async function refuseTaskUpdates(db: FreshDatabase): Promise<() => Promise<void>> {
+  if (db.schema === undefined) throw new Error('refuseTaskUpdates is for PostgreSQL');
+  const schema = `"${db.schema}"`;
+  await pgAdmin(
+    `CREATE FUNCTION ${schema}.refuse_task_updates() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN RAISE EXCEPTION 'task updates refused by a test trigger' USING ERRCODE = '40001'; END $$`,
+  );
+  await pgAdmin(
+    `CREATE TRIGGER refuse_task_updates BEFORE UPDATE ON ${schema}.task_executions
+     FOR EACH ROW EXECUTE FUNCTION ${schema}.refuse_task_updates()`,
+  );
+  return async () => {
+    await pgAdmin(`DROP TRIGGER refuse_task_updates ON ${schema}.task_executions`);
+  };
+}
