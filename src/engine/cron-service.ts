@@ -5,6 +5,7 @@
  * rows and the executions. Firing never waits for a workflow.
  */
 import { newExecutionId } from '../core/execution-id.js';
+import { startOf } from '../core/start.js';
 import { toError } from '../errors.js';
 import type { CronClaimOutcome, CronScheduleRecord } from '../store/cron-store.js';
 import type { NewExecution } from '../store/store.js';
@@ -133,18 +134,20 @@ export class CronService implements EngineService {
     try {
       const plan = planFire(row, nowMs, config.cronMaxCatchupExecutions);
       const tasks = registry.plan(workflow);
-      const roots = tasks.filter((task) => task.dependencies.length === 0).length;
-      const reserved = rootClaims?.reserve(roots * plan.times.length) ?? 0;
+      const contexts = plan.times.map((scheduledTimeMs) => runContext(row, scheduledTimeMs));
+      // Slots for the tasks that start: a root whose trigger rule skips it takes none.
+      const starting = contexts.map((context) => startOf(tasks, context).ready.length);
+      const reserved = rootClaims?.reserve(starting.reduce((sum, n) => sum + n, 0)) ?? 0;
       // The oldest times get the slots first: a catch-up runs in scheduled order.
       let unassigned = reserved;
-      const fires = plan.times.map((scheduledTimeMs) => {
-        const claimRoots = Math.min(roots, unassigned);
+      const fires = plan.times.map((scheduledTimeMs, i) => {
+        const claimRoots = Math.min(starting[i]!, unassigned);
         unassigned -= claimRoots;
         const execution: NewExecution = {
           id: newExecutionId(),
           workflowName: row.workflowName,
           workflowVersion: workflow.version,
-          initialContext: runContext(row, scheduledTimeMs),
+          initialContext: contexts[i]!,
           tasks,
           nowMs,
           runnerId,

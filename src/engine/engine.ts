@@ -12,6 +12,7 @@ import type { Context } from '../core/context.js';
 import { checkInput, toContextObject } from '../core/input.js';
 import type { JsonObject } from '../core/json.js';
 import type { Clock, Logger, ResolvedRunnerConfig } from '../core/options.js';
+import { startOf } from '../core/start.js';
 import { Workflow } from '../core/workflow.js';
 import {
   CloacinaError,
@@ -336,15 +337,14 @@ export class Engine implements ExecutionControl, AsyncDisposable {
 
   /**
    * Writes a batch of `executeAsync` calls in one transaction. With free slots and nothing
-   * older waiting, the roots are claimed by that transaction and start as soon as it commits.
+   * older waiting, the roots are claimed by that transaction and start as soon as it commits;
+   * a root its trigger rule skips takes no slot.
    * The slots are reserved when the batch goes out, not when each call was made: a task that
    * finished in between has given its slot back by then.
    */
   private async scheduleBatch(inputs: readonly NewExecution[]): Promise<ScheduledExecution[]> {
     const reserved = inputs.map((input) =>
-      this.executor.reserveForSchedule(
-        input.tasks.filter((task) => task.dependencies.length === 0).length,
-      ),
+      this.executor.reserveForSchedule(startOf(input.tasks, input.initialContext).ready.length),
     );
     let scheduled: ScheduledExecution[];
     try {

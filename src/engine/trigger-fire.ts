@@ -6,6 +6,7 @@
 import { newExecutionId } from '../core/execution-id.js';
 import { checkInput } from '../core/input.js';
 import type { JsonObject } from '../core/json.js';
+import { startOf } from '../core/start.js';
 import { buildFiredContext, type TriggerResult } from '../core/trigger.js';
 import { WorkflowNotFoundError, toError } from '../errors.js';
 import type { TriggerFireOutcome } from '../store/trigger-store.js';
@@ -68,8 +69,8 @@ async function fireWorkflow(
 ): Promise<TriggerFireOutcome> {
   checkInput(workflow.name, workflow.input, context);
   const tasks = ctx.registry.plan(workflow);
-  const roots = tasks.filter((task) => task.dependencies.length === 0).length;
-  const reserved = ctx.rootClaims?.reserve(roots) ?? 0;
+  // Slots for the tasks that start: a root whose trigger rule skips it takes none.
+  const reserved = ctx.rootClaims?.reserve(startOf(tasks, context).ready.length) ?? 0;
   let outcome: TriggerFireOutcome;
   try {
     outcome = await ctx.store.fireTrigger({

@@ -40,9 +40,10 @@ export interface NewExecution {
   /** True when a trigger or cron run links to this execution (its end closes that run). */
   readonly scheduleLinked?: boolean;
   /**
-   * Claims up to this many root tasks for `runnerId` in the scheduling transaction itself, for
-   * a runner with free slots and no older Ready work waiting: the roots start without a second
-   * transaction. The rest of the roots are Ready for any runner.
+   * Claims up to this many of the tasks Ready at scheduling (the roots whose trigger rule holds
+   * for the initial context, see `core/start.ts`) for `runnerId` in the scheduling transaction
+   * itself, for a runner with free slots and no older Ready work waiting: they start without a
+   * second transaction. The rest are Ready for any runner; a skipped root is never claimed.
    */
   readonly claimRoots?: number;
 }
@@ -160,8 +161,10 @@ export interface Store extends TriggerStore, CronStore, DefinitionStore {
   onCommit(listener: (notice: CommitNotice) => void): () => void;
 
   /**
-   * Writes the execution, its context and every task row; roots become Ready, or Running for
-   * the scheduling runner when `claimRoots` asks for it.
+   * Writes the execution, its context and every task row. Roots whose trigger rule holds for
+   * the initial context become Ready, or Running for the scheduling runner when `claimRoots`
+   * asks for it; the others are Skipped (their dependents settled), and an execution whose
+   * every task is skipped is Completed in the same transaction.
    */
   scheduleExecution(input: NewExecution): Promise<ScheduledExecution>;
   /** Schedules several executions in one transaction (see {@link scheduleExecution}). */

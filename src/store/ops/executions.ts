@@ -1,5 +1,6 @@
 /** Creating executions and the operator controls: cancel, pause, resume. */
 import { randomUUID } from 'node:crypto';
+import { startOf } from '../../core/start.js';
 import { InvalidStateError, NotFoundError } from '../../errors.js';
 import type { SqlValue, Tx } from '../db.js';
 import { EventType, toExecutionRecord, type ExecutionRecord, type ExecutionRow } from '../rows.js';
@@ -7,19 +8,19 @@ import type { ClaimedTask, NewExecution, ScheduledExecution } from '../store.js'
 import { freeText } from '../text.js';
 import { appendEvent } from './events.js';
 import { finalContextOf } from './progress.js';
-import { closeScheduleRuns } from './schedule-links.js';
+import { closeScheduleRuns, closeScheduleRunsLater } from './schedule-links.js';
 
 /** Rows inserted per multi-row INSERT, well under both dialects' parameter limits. */
 const INSERT_CHUNK = 50;
 
 const EXECUTION_COLUMNS = `INSERT INTO workflow_executions
-  (id, workflow_name, workflow_version, status, initial_context, open_tasks, failed_tasks,
-   created_at_ms, started_at_ms, updated_at_ms, schedule_linked)`;
+  (id, workflow_name, workflow_version, status, initial_context, final_context, open_tasks,
+   failed_tasks, created_at_ms, started_at_ms, completed_at_ms, updated_at_ms, schedule_linked)`;
 
 const TASK_COLUMNS = `INSERT INTO task_executions
   (id, execution_id, workflow_name, task_id, position, dependencies, dependents, trigger_rule,
    status, pending_deps, ready_at_ms, claimed_by, claim_id, heartbeat_at_ms, started_at_ms,
-   attempt_started_at_ms)`;
+   attempt_started_at_ms, skip_reason, completed_at_ms)`;
 
 /**
  * Writes `rows` (each `width` values) with `head` as multi-row INSERTs of at most
@@ -41,38 +42,40 @@ export function insertExecution(tx: Tx, input: NewExecution): ScheduledExecution
 
 /**
  * Writes the execution rows, their initial contexts and one row per task in the caller's
- * transaction, all executions together. Roots are marked Ready here, so no separate scan is
- * needed to start them; with `claimRoots`, the first roots are claimed for the scheduling runner
- * right away (Running, with their start events), which saves a claim transaction and its
- * latency. Written with `tx.write` (nothing is read back): on PostgreSQL the whole scheduling
- * transaction then travels in one round trip.
+ * transaction, all executions together. Roots are evaluated here against the initial context
+ * (see `core/start.ts`): those whose rule holds are marked Ready, so no separate scan is needed
+ * to start them; the others are Skipped, with their dependents settled, and an execution left
+ * with no open task ends here. With `claimRoots`, the first Ready tasks are claimed for the
+ * scheduling runner right away (Running, with their start events), which saves a claim
+ * transaction and its latency. Written with `tx.write` (nothing is read back): on PostgreSQL the
+ * whole scheduling transaction then travels in one round trip.
  */
 export function insertExecutions(tx: Tx, inputs: readonly NewExecution[]): ScheduledExecution[] {
   const executionRows: SqlValue[][] = [];
   const taskRows: SqlValue[][] = [];
   const scheduled = inputs.map((input) => {
     const claimId = randomUUID();
-    const claimedIds = new Set(
-      input.tasks
-        .filter((task) => task.dependencies.length === 0)
-        .slice(0, Math.max(0, input.claimRoots ?? 0))
-        .map((task) => task.taskId),
-    );
-    const started = claimedIds.size > 0;
+    const start = startOf(input.tasks, input.initialContext);
+    const ready = new Set(start.ready);
+    const claimedIds = new Set(start.ready.slice(0, Math.max(0, input.claimRoots ?? 0)));
+    // Every task skipped by its rule: the execution ends as it is written, with its input.
+    const ended = start.skipped.size === input.tasks.length;
+    const started = claimedIds.size > 0 || ended;
+    const initialContext = JSON.stringify(input.initialContext);
     const row: ExecutionRow = {
       id: input.id,
       workflow_name: input.workflowName,
       workflow_version: input.workflowVersion,
-      status: started ? 'Running' : 'Pending',
-      initial_context: JSON.stringify(input.initialContext),
-      final_context: null,
+      status: ended ? 'Completed' : started ? 'Running' : 'Pending',
+      initial_context: initialContext,
+      final_context: ended ? initialContext : null,
       error_message: null,
       pause_reason: null,
-      open_tasks: input.tasks.length,
+      open_tasks: input.tasks.length - start.skipped.size,
       failed_tasks: 0,
       created_at_ms: input.nowMs,
       started_at_ms: started ? input.nowMs : null,
-      completed_at_ms: null,
+      completed_at_ms: ended ? input.nowMs : null,
       updated_at_ms: input.nowMs,
       schedule_linked: input.scheduleLinked === true ? 1 : 0,
     };
@@ -82,15 +85,18 @@ export function insertExecutions(tx: Tx, inputs: readonly NewExecution[]): Sched
       row.workflow_version,
       row.status,
       row.initial_context,
+      row.final_context,
       row.open_tasks,
       row.failed_tasks,
       row.created_at_ms,
       row.started_at_ms,
+      row.completed_at_ms,
       row.updated_at_ms,
       row.schedule_linked ?? 0,
     ]);
     for (const task of input.tasks) {
-      const root = task.dependencies.length === 0;
+      const isReady = ready.has(task.taskId);
+      const skipReason = freeText(start.skipped.get(task.taskId) ?? null);
       const claimed = claimedIds.has(task.taskId);
       taskRows.push([
         `${input.id}:${task.taskId}`,
@@ -101,23 +107,38 @@ export function insertExecutions(tx: Tx, inputs: readonly NewExecution[]): Sched
         JSON.stringify(task.dependencies),
         JSON.stringify(task.dependents),
         JSON.stringify(task.triggerRule),
-        claimed ? 'Running' : root ? 'Ready' : 'NotStarted',
-        task.dependencies.length,
-        root ? input.nowMs : null,
+        claimed ? 'Running' : isReady ? 'Ready' : skipReason !== null ? 'Skipped' : 'NotStarted',
+        start.pendingOf(task),
+        isReady ? input.nowMs : null,
         claimed ? input.runnerId : null,
         claimed ? claimId : null,
         claimed ? input.nowMs : null,
         claimed ? input.nowMs : null,
         claimed ? input.nowMs : null,
+        skipReason,
+        skipReason !== null ? input.nowMs : null,
       ]);
     }
     const base = { executionId: input.id, runnerId: input.runnerId, nowMs: input.nowMs };
     const claimed: ClaimedTask[] = [];
-    for (const task of input.tasks) {
-      if (task.dependencies.length > 0) continue;
-      appendEvent(tx, { ...base, taskId: task.taskId, type: EventType.TaskReady });
+    for (const [taskId, reason] of start.skipped) {
+      appendEvent(tx, {
+        ...base,
+        taskId,
+        type: EventType.TaskSkipped,
+        data: { reason: freeText(reason) },
+      });
+    }
+    for (const taskId of start.ready) {
+      appendEvent(tx, { ...base, taskId, type: EventType.TaskReady });
     }
     if (started) appendEvent(tx, { ...base, type: EventType.WorkflowStarted });
+    if (ended) {
+      appendEvent(tx, { ...base, type: EventType.WorkflowCompleted, data: { durationMs: 0 } });
+      if (input.scheduleLinked === true)
+        closeScheduleRunsLater(tx, input.id, 'Completed', input.nowMs);
+      tx.signal('executions');
+    }
     for (const task of input.tasks) {
       if (!claimedIds.has(task.taskId)) continue;
       appendEvent(tx, {
@@ -138,14 +159,12 @@ export function insertExecutions(tx: Tx, inputs: readonly NewExecution[]): Sched
         hasDependents: task.dependents.length > 0,
       });
     }
-    // Roots left Ready wake the claimers (in this process and, on Postgres, the others).
-    if (claimed.length < input.tasks.filter((t) => t.dependencies.length === 0).length) {
-      tx.signal('tasks');
-    }
+    // Tasks left Ready wake the claimers (in this process and, on Postgres, the others).
+    if (claimed.length < start.ready.length) tx.signal('tasks');
     return { record: toExecutionRecord(row), claimed };
   });
-  insertRows(tx, EXECUTION_COLUMNS, 11, executionRows);
-  insertRows(tx, TASK_COLUMNS, 16, taskRows);
+  insertRows(tx, EXECUTION_COLUMNS, 13, executionRows);
+  insertRows(tx, TASK_COLUMNS, 18, taskRows);
   return scheduled;
 }
 

@@ -18,3 +18,22 @@ export async function closeScheduleRuns(
   );
   if (changed > 0) tx.signal('triggers');
 }
+
+/**
+ * {@link closeScheduleRuns} as a write nobody reads back, for a transaction that reads nothing
+ * (an execution that ends as it is scheduled). The trigger loop is woken whether or not a run
+ * was open: a wake-up too many costs one look at the schedules.
+ */
+export function closeScheduleRunsLater(
+  tx: Tx,
+  executionId: string,
+  outcome: 'Completed' | 'Failed' | 'Cancelled',
+  nowMs: number,
+): void {
+  tx.write(
+    `UPDATE schedule_runs SET status = ?, completed_at_ms = ?
+     WHERE workflow_execution_id = ? AND status = 'open'`,
+    [outcome.toLowerCase(), nowMs, executionId],
+  );
+  tx.signal('triggers');
+}

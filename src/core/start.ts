@@ -1,0 +1,90 @@
+/**
+ * How a new execution starts (SPEC §3.3): a root task's trigger rule is evaluated at scheduling,
+ * against the initial context. A root whose rule is false is Skipped there and then, and, like
+ * any skipped task, settles its dependents: a dependent whose dependencies are all skipped is
+ * evaluated at once (Ready or Skipped, with the initial context, since no dependency completed);
+ * the others wait for one dependency fewer. Pure, so that the scheduling transaction and the
+ * runner reserving slots for it agree on which tasks start.
+ */
+
+import type { JsonObject } from './json.js';
+import { evaluateRule, skipReason, type TriggerRule } from './rules.js';
+
+/** The part of a planned task that deciding the start looks at. */
+export interface StartTask {
+  readonly taskId: string;
+  readonly dependencies: readonly string[];
+  readonly dependents: readonly string[];
+  readonly triggerRule: TriggerRule;
+}
+
+/** The tasks of a new execution that are decided before any of them runs. */
+export interface ExecutionStart {
+  /** Ids of the tasks Ready at once, in plan order: the roots whose rule holds, at least. */
+  readonly ready: readonly string[];
+  /** Skip reasons of the tasks skipped at once, by id, in the order they were decided. */
+  readonly skipped: ReadonlyMap<string, string>;
+  /** How many dependencies of `task` are not terminal yet (0 for a task decided here). */
+  pendingOf(task: StartTask): number;
+}
+
+/**
+ * Plans whose roots all have the rule `always` start the same whatever the context: their start
+ * is computed once per plan (scheduling is a hot path). `null` marks a plan that must be
+ * evaluated for each execution.
+ */
+const fixedStarts = new WeakMap<readonly StartTask[], ExecutionStart | null>();
+
+/** Decides which tasks of a new execution of `tasks` are Ready or Skipped at scheduling. */
+export function startOf(tasks: readonly StartTask[], initialContext: JsonObject): ExecutionStart {
+  let fixed = fixedStarts.get(tasks);
+  if (fixed === undefined) {
+    const constant = tasks.every(
+      (t) => t.dependencies.length > 0 || t.triggerRule.type === 'always',
+    );
+    fixed = constant ? rootsReady(tasks) : null;
+    fixedStarts.set(tasks, fixed);
+  }
+  return fixed ?? evaluate(tasks, initialContext);
+}
+
+function rootsReady(tasks: readonly StartTask[]): ExecutionStart {
+  return {
+    ready: tasks.filter((t) => t.dependencies.length === 0).map((t) => t.taskId),
+    skipped: new Map(),
+    pendingOf: (task) => task.dependencies.length,
+  };
+}
+
+function evaluate(tasks: readonly StartTask[], context: JsonObject): ExecutionStart {
+  const byId = new Map(tasks.map((t) => [t.taskId, t]));
+  const pending = new Map<string, number>();
+  const ready = new Set<string>();
+  const skipped = new Map<string, string>();
+  const settled: StartTask[] = [];
+  // Only skipped tasks are terminal here, so they are the only statuses a rule can see.
+  const env = { taskStatus: (id: string) => (skipped.has(id) ? 'Skipped' : undefined), context };
+  const decide = (task: StartTask): void => {
+    if (evaluateRule(task.triggerRule, env)) {
+      ready.add(task.taskId);
+    } else {
+      skipped.set(task.taskId, skipReason(task.triggerRule));
+      settled.push(task);
+    }
+  };
+  for (const task of tasks) if (task.dependencies.length === 0) decide(task);
+  for (let i = 0; i < settled.length; i++) {
+    for (const id of (settled[i] as StartTask).dependents) {
+      const dependent = byId.get(id);
+      if (dependent === undefined) continue;
+      const left = (pending.get(id) ?? dependent.dependencies.length) - 1;
+      pending.set(id, left);
+      if (left === 0) decide(dependent);
+    }
+  }
+  return {
+    ready: tasks.filter((t) => ready.has(t.taskId)).map((t) => t.taskId),
+    skipped,
+    pendingOf: (task) => pending.get(task.taskId) ?? task.dependencies.length,
+  };
+}
