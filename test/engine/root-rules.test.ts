@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ManualClock,
   TriggerResult,
   defineTrigger,
   rules,
@@ -188,6 +189,38 @@ describe('trigger rules of root tasks (evaluated at scheduling)', () => {
       ['workflow_completed', null],
     ]);
     expect(await runner.getExecutionStatus(result.executionId)).toBe('Completed');
+    await stopRunner(runner);
+  });
+
+  it('evaluates the roots of a cron fire against its run context; its one slot goes to the root that runs', async () => {
+    const clock = new ManualClock(Date.parse('2025-01-01T00:00:30Z'));
+    // One slot: a skipped root declared first must leave it to the root that runs.
+    const runner = await createRunner({ clock, cronPollInterval: '20ms', maxConcurrentTasks: 1 });
+    const ran: string[] = [];
+    const full = task(
+      { id: 'full', triggerRules: rules.contextValue('mode', 'equals', 'full') },
+      () => {
+        ran.push('full');
+      },
+    );
+    const always = task({ id: 'always' }, () => {
+      ran.push('always');
+    });
+    runner.register(workflow({ name: 'nightly', tasks: [full, always] }));
+    const id = await runner.registerCronWorkflow('nightly', '* * * * *', 'UTC', {
+      context: { mode: 'lite' },
+    });
+    clock.advance(60_000);
+    const run = await waitFor(async () => {
+      const history = await runner.getCronExecutionHistory(id);
+      return history[0]?.status === 'completed' ? history[0] : null;
+    }, 5_000);
+    const result = await runner.getExecutionResult(run.workflowExecutionId!);
+    expect(result.taskResults.map((t) => [t.taskId, t.status])).toEqual([
+      ['full', 'Skipped'],
+      ['always', 'Completed'],
+    ]);
+    expect(ran).toEqual(['always']);
     await stopRunner(runner);
   });
 
