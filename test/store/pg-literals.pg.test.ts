@@ -39,6 +39,7 @@ describe('PostgreSQL inlined values', () => {
       return tx.get<{ one: number }>('SELECT 1 AS one');
     });
     const error: unknown = await settledWithin(failing, 5000).catch((e: unknown) => e);
+    console.log('ERR', (error as Error).message.slice(0, 300));
     expect(error).toBeInstanceOf(DatabaseError);
     expect((error as DatabaseError).retryable).toBe(false);
     expect((error as DatabaseError).message).toMatch(/NUL/);
@@ -66,5 +67,22 @@ describe('PostgreSQL inlined values', () => {
       return tx.get<{ q: string; v: string }>(`SELECT '?' AS q, ? AS v`, ['x']);
     });
     expect(row).toEqual({ q: '?', v: 'x' });
+  });
+
+  it('reports a statement with more parameters than a message holds as a refused value, not a lost connection', async () => {
+    const count = 70_000;
+    const failing = db.transaction(async (tx) => {
+      await tx.get('SELECT 1'); // BEGIN is sent: the next lone read goes as a prepared statement
+      return tx.all(
+        `SELECT 1 WHERE 1 IN (${new Array<string>(count).fill('?').join(', ')})`,
+        new Array<number>(count).fill(1),
+      );
+    });
+    const error: unknown = await settledWithin(failing, 10_000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseError);
+    expect((error as DatabaseError).message).toMatch(/08P01/);
+    expect((error as DatabaseError).retryable).toBe(false);
+    expect((error as DatabaseError).refusedValue).toBe(true);
+    expect((error as DatabaseError).message).not.toMatch(/connection failed/);
   });
 });

@@ -166,6 +166,9 @@ const CONNECTION_CODES = new Set([
  */
 export function isConnectionError(error: unknown): boolean {
   const code = errorCode(error);
+  // 08P01 (protocol violation) is what the server says of a statement it cannot parse off the
+  // wire, e.g. more bind parameters than a message holds: the same statement fails again.
+  if (code === '08P01') return false;
   if (
     code !== undefined &&
     (CONNECTION_CODES.has(code) || code.startsWith('08') || code.startsWith('53'))
@@ -197,8 +200,9 @@ export function wrapPgError(error: unknown, what: string): unknown {
 
 /**
  * SQLSTATE classes of a refused value: 22 data exception (too long, malformed, out of range),
- * 23 integrity constraint, 54 program limit exceeded (an index row too large).
+ * 23 integrity constraint, 54 program limit exceeded (an index row too large); and 08P01, a
+ * statement the server could not take off the wire (too many bind parameters).
  */
 function isRefusedValue(code: string | undefined): boolean {
-  return code !== undefined && ['22', '23', '54'].includes(code.slice(0, 2));
+  return code !== undefined && (code === '08P01' || ['22', '23', '54'].includes(code.slice(0, 2)));
 }
