@@ -5,10 +5,9 @@
  * failed because its outcome "could not be stored".
  */
 import { describe, expect, it } from 'vitest';
-import { task, workflow } from '../../src/index.js';
 import { createRunner, freshDatabase, stopRunner } from '../helpers/backend.js';
 import { refuseCompletion } from '../helpers/faults.js';
-import { waitFor } from '../helpers/wait.js';
+import { gatedWorkload } from '../helpers/gated.js';
 
 const TASKS = 4;
 
@@ -19,19 +18,7 @@ describe.each([
   it('are written once the error passes; no body runs again and no task fails', async () => {
     const db = freshDatabase();
     const runner = await createRunner({ maxConcurrentTasks: TASKS }, db.url);
-    const runs = new Map<string, number>();
-    let release = (): void => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const work = task({ id: 'work' }, async (ctx, handle) => {
-      runs.set(handle.executionId, (runs.get(handle.executionId) ?? 0) + 1);
-      await gate;
-      ctx.set('done', true);
-    });
-    runner.register(workflow({ name: 'refused_for_a_while', tasks: [work] }));
-    const handles = await Promise.all(
-      Array.from({ length: TASKS }, () => runner.executeAsync('refused_for_a_while')),
-    );
-    await waitFor(() => runs.size === TASKS, 10_000, 'every body to start');
+    const { runs, handles, release } = await gatedWorkload(runner, 'refused_for_a_while', TASKS);
     const lift = await refuseCompletion(db, 'work', { sqlstate });
     release();
     // The error lasts this long whatever the runner does: it is the fault, not a wait for it.

@@ -9,10 +9,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { task, workflow } from '../../src/index.js';
 import { backend, createRunner, freshDatabase, stopRunner } from '../helpers/backend.js';
 import { refuseCompletion, refuseTaskUpdates } from '../helpers/faults.js';
-import { waitFor } from '../helpers/wait.js';
+import { gatedWorkload } from '../helpers/gated.js';
 
 const TASKS = 8;
 /** Longer than the ~1.5 s an outcome write used to retry for, shorter than the stale threshold. */
@@ -71,19 +70,7 @@ describe.skipIf(unavailable)('a database that refuses writes for a few seconds',
       },
       db.url,
     );
-    const runs = new Map<string, number>();
-    let release = (): void => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const work = task({ id: 'work' }, async (ctx, handle) => {
-      runs.set(handle.executionId, (runs.get(handle.executionId) ?? 0) + 1);
-      await gate;
-      ctx.set('done', true);
-    });
-    runner.register(workflow({ name: 'outage', tasks: [work] }));
-    const handles = await Promise.all(
-      Array.from({ length: TASKS }, () => runner.executeAsync('outage')),
-    );
-    await waitFor(() => runs.size === TASKS, 10_000, 'every body to start');
+    const { runs, handles, release } = await gatedWorkload(runner, 'outage', TASKS);
 
     const end = backend === 'sqlite' ? fillDisk() : await refuseCompletion(db, 'work', 'transient');
     release();
@@ -112,19 +99,7 @@ describe.skipIf(unavailable)('a database that refuses writes for a few seconds',
       },
       db.url,
     );
-    const runs = new Map<string, number>();
-    let release = (): void => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const work = task({ id: 'work' }, async (ctx, handle) => {
-      runs.set(handle.executionId, (runs.get(handle.executionId) ?? 0) + 1);
-      await gate;
-      ctx.set('done', true);
-    });
-    runner.register(workflow({ name: 'long_outage', tasks: [work] }));
-    const handles = await Promise.all(
-      Array.from({ length: TASKS }, () => runner.executeAsync('long_outage')),
-    );
-    await waitFor(() => runs.size === TASKS, 10_000, 'every body to start');
+    const { runs, handles, release } = await gatedWorkload(runner, 'long_outage', TASKS);
 
     // Heartbeats and sweeps both fail meanwhile; the claims age past the threshold.
     const end = backend === 'sqlite' ? fillDisk() : await refuseTaskUpdates(db);

@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { newExecutionId } from '../../src/core/execution-id.js';
-import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import { freshDatabaseUrl } from '../helpers/backend.js';
-import { claimAll, completeAll, wide } from './fixtures/wide.js';
+import { claimAll, completeAll, scheduleWide } from './fixtures/wide.js';
 
 describe('a fan-out wider than one statement can carry', () => {
   let store: Store | undefined;
@@ -15,26 +13,16 @@ describe('a fan-out wider than one statement can carry', () => {
     // Settled in one statement, these dependents would need 66,000 parameters: more than
     // SQLite (32,766) and PostgreSQL (65,535) accept, and the root's completion would fail.
     const n = 22_000;
-    store = await openStore(freshDatabaseUrl());
-    await store.migrate();
-    const id = newExecutionId();
-    const scheduled = await store.scheduleExecution({
-      id,
-      workflowName: 'wide',
-      workflowVersion: 'v1',
-      initialContext: { seed: 1 },
-      tasks: wide(n),
-      nowMs: 1_000,
-      runnerId: 'runner-1',
-      claimRoots: 1,
-    });
+    const opened = await scheduleWide(freshDatabaseUrl(), n);
+    store = opened.store;
+    const { scheduled } = opened;
     await completeAll(store, scheduled.claimed, (c) => ({ ...c.input, root: true }));
 
     const claimed = await claimAll(store);
     expect(claimed).toHaveLength(n);
     expect(new Set(claimed.map((c) => c.taskId)).size).toBe(n);
     expect(claimed.every((c) => c.input['root'] === true && c.input['seed'] === 1)).toBe(true);
-    const record = await store.getExecution(id);
+    const record = await store.getExecution(scheduled.record.id);
     expect(record?.status).toBe('Running');
   });
 });

@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { newExecutionId } from '../../src/core/execution-id.js';
-import { openStore } from '../../src/store/open.js';
 import type { JsonObject } from '../../src/core/json.js';
 import type { ClaimedTask, Store } from '../../src/store/store.js';
 import { freshSqliteUrl } from '../helpers/backend.js';
-import { claimAll, completeAll, wide } from './fixtures/wide.js';
+import { claimAll, completeAll, scheduleWide } from './fixtures/wide.js';
 
 // SQLite only: there a join's read of the outputs of its 33,000 dependencies, in one statement,
 // passes the 32,766-parameter limit. PostgreSQL reaches its limit (65,535) only with joins too
@@ -17,19 +15,9 @@ describe('a join wider than one statement can carry', () => {
 
   it('merges the outputs of 33,000 dependencies into the join and the final context', async () => {
     const n = 33_000;
-    store = await openStore(freshSqliteUrl());
-    await store.migrate();
-    const id = newExecutionId();
-    const scheduled = await store.scheduleExecution({
-      id,
-      workflowName: 'wide',
-      workflowVersion: 'v1',
-      initialContext: { seed: 1 },
-      tasks: wide(n),
-      nowMs: 1_000,
-      runnerId: 'runner-1',
-      claimRoots: 1,
-    });
+    const opened = await scheduleWide(freshSqliteUrl(), n);
+    store = opened.store;
+    const { scheduled } = opened;
     await completeAll(store, scheduled.claimed, (c) => c.input);
     const branches = await claimAll(store);
     expect(branches).toHaveLength(n);
@@ -49,7 +37,7 @@ describe('a join wider than one statement can carry', () => {
     expect(join!.input[`b${n - 1}`]).toBe(n - 1);
 
     await completeAll(store, [join!], (c) => ({ ...c.input, joined: true }));
-    const record = await store.getExecution(id);
+    const record = await store.getExecution(scheduled.record.id);
     expect(record?.status).toBe('Completed');
     expect(Object.keys(record!.finalContext ?? {})).toHaveLength(n + 2);
   });
