@@ -4,7 +4,7 @@ import { toContextObject } from '../../src/core/input.js';
 import type { Json } from '../../src/core/json.js';
 import { MAX_CONTEXT_DEPTH } from '../../src/core/limits.js';
 import { TriggerResult } from '../../src/core/trigger.js';
-import { ContextError } from '../../src/errors.js';
+import { contextError } from '../helpers/context-error.js';
 
 /** A value of `levels` nested objects (`{ a: { a: … 1 } }`); 0 levels is the number 1. */
 function nested(levels: number): Json {
@@ -18,17 +18,6 @@ function nestedArrays(levels: number): Json {
   let value: Json = 1;
   for (let i = 0; i < levels; i++) value = [value];
   return value;
-}
-
-/** Runs `fn` and returns the ContextError it throws (fails the test on anything else). */
-function contextError(fn: () => unknown): ContextError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ContextError);
-    return error as ContextError;
-  }
-  throw new Error('expected a ContextError, nothing was thrown');
 }
 
 // The context itself is the first level, so a value under a key may nest one level less.

@@ -1,18 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { Context } from '../../src/core/context.js';
 import type { Json } from '../../src/core/json.js';
-import { ContextError } from '../../src/errors.js';
-
-/** Runs `fn` and returns the ContextError it throws (fails the test if it throws nothing else). */
-function contextError(fn: () => unknown): ContextError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ContextError);
-    return error as ContextError;
-  }
-  throw new Error('expected a ContextError, nothing was thrown');
-}
+import { contextError } from '../helpers/context-error.js';
 
 class Thing {
   value = 1;
