@@ -118,18 +118,20 @@ runner.on('event', (event) => {
 });
 
 // The trigger's history: fires, suppressed duplicates and errors, printed as they appear.
-const shown = new Set<string>();
+// Duplicates suppressed by one open execution share one entry, whose count grows.
+const shown = new Map<string, number>();
 async function showHistory(): Promise<TriggerExecution[]> {
   const rows = (await runner.getTriggerExecutionHistory('file_watcher')).reverse();
   for (const row of rows) {
-    if (shown.has(row.id)) continue;
-    shown.add(row.id);
+    if (shown.get(row.id) === row.count) continue;
+    shown.set(row.id, row.count);
     if (row.status === 'deduplicated') {
       say(
-        `  history: duplicate suppressed (hash ${row.contextHash?.slice(0, 8)}… is still in flight)`,
+        `  history: duplicate suppressed (hash ${row.contextHash?.slice(0, 8)}… is still in ` +
+          `flight as execution …${row.openExecutionId?.slice(-8)}; ${row.count} so far)`,
       );
     } else if (row.status === 'error') say(`  history: poll error: ${row.errorMessage}`);
-    else say(`  history: fired execution ${row.workflowExecutionId?.slice(0, 8)}…`);
+    else say(`  history: fired execution …${row.workflowExecutionId?.slice(-8)}`);
   }
   return rows;
 }
@@ -162,7 +164,8 @@ const rows = await showHistory();
 const schedule = await runner.getTriggerSchedule('file_watcher');
 say(
   `done: ${rows.filter((r) => r.workflowExecutionId !== null).length} fires, ` +
-    `${rows.filter((r) => r.status === 'deduplicated').length} suppressed duplicates, ` +
+    `${rows.filter((r) => r.status === 'deduplicated').reduce((n, r) => n + r.count, 0)} ` +
+    'suppressed duplicates, ' +
     `${schedule?.skips ?? 0} skips (last reason: ${schedule?.lastSkipReason ?? 'none'}), ` +
     `${(await readdir(processed)).length} files processed`,
 );
