@@ -185,12 +185,14 @@ export class Engine implements ExecutionControl, AsyncDisposable {
    */
   private async sweep(): Promise<void> {
     try {
-      await this.executor.heartbeat();
+      // A heartbeat shared with one already in flight wrote the time it started: claims are
+      // judged against that time, so a slow heartbeat cannot make this runner's own look stale.
+      const beatAtMs = await this.executor.heartbeat();
       for (;;) {
         const nowMs = this.clock.now();
         const outcome = await this.store.sweepStaleClaims({
           nowMs,
-          staleBeforeMs: nowMs - this.config.staleClaimThresholdMs,
+          staleBeforeMs: Math.min(nowMs, beatAtMs) - this.config.staleClaimThresholdMs,
           maxRecoveryAttempts: this.config.maxRecoveryAttempts,
           runnerId: this.runnerId,
         });

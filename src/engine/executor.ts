@@ -31,6 +31,12 @@ type AbortCause = 'timeout' | 'cancelled' | 'claim_lost' | 'shutdown';
 const WRITE_RETRY_FIRST_MS = 100;
 /** The longest wait between tries of an outcome write (the waits double up to it). */
 const WRITE_RETRY_MAX_MS = 2_000;
+/**
+ * Tries of an outcome write that fails with an error neither transient nor a refused value
+ * before it counts as refused (~7 s of backoff); transient errors are retried for as long as
+ * they last.
+ */
+const PERMANENT_ERROR_TRIES = 8;
 /** The longest text of a storage error quoted in the failure it causes. */
 const MAX_QUOTED_ERROR = 1_000;
 
@@ -136,7 +142,7 @@ export class Executor {
   private backlog = true;
   private inFlight: Promise<boolean> | undefined;
   /** The heartbeat in flight: a caller asking meanwhile shares it (see {@link heartbeat}). */
-  private heartbeating: Promise<void> | undefined;
+  private heartbeating: Promise<number> | undefined;
   /** Tasks whose body has returned without a slot, their result not written yet. */
   private writing = 0;
   /** Completions of tasks that finish in the same turn share one transaction. */
@@ -444,13 +450,14 @@ export class Executor {
   }
 
   /**
-   * A claim-guarded write of an attempt's outcome. A database failure that is not about the
-   * written values (connection lost, server restarting, pool exhausted, disk full, busy) is
-   * retried with backoff for as long as it lasts: the runner still holds the claim and
-   * heartbeats it, and giving up would leave the claim for the sweeper, which runs the body
-   * again. Writing is always safe to retry: a claim lost meanwhile makes the write a no-op. It
-   * stops when the claim is known lost or the task is abandoned at shutdown. A write the
-   * database refuses for its values (or that cannot be serialised) is thrown.
+   * A claim-guarded write of an attempt's outcome. A transient database failure (connection
+   * lost, server restarting, pool exhausted, disk full, busy) is retried with backoff for as
+   * long as it lasts: the runner still holds the claim and heartbeats it, and giving up would
+   * leave the claim for the sweeper, which runs the body again. Writing is always safe to
+   * retry: a claim lost meanwhile makes the write a no-op. It stops when the claim is known
+   * lost or the task is abandoned at shutdown. Another database error is retried
+   * {@link PERMANENT_ERROR_TRIES} times; then it, like a write the database refuses for its
+   * values (or that cannot be serialised), is thrown.
    */
   private async write(task: RunningTask, outcome: Outcome): Promise<void> {
     const { logger } = this.deps;
@@ -461,7 +468,13 @@ export class Executor {
         held = await this.writeOnce(task, outcome, alone);
         break;
       } catch (error) {
-        if (!(error instanceof DatabaseError) || error.refusedValue) {
+        const refused =
+          !(error instanceof DatabaseError) ||
+          error.refusedValue ||
+          // Neither transient nor about the values (a missing privilege, a statement the
+          // database rejects): tried for a while, in case it is mended, then taken as refused.
+          (!error.retryable && tries >= PERMANENT_ERROR_TRIES);
+        if (refused) {
           // A batch refused as a whole: another completion in it may have been the cause.
           if (outcome.kind === 'complete' && !alone) {
             alone = true;
@@ -703,21 +716,21 @@ export class Executor {
    * Heartbeats every held claim in one statement; aborts tasks whose claim is gone. A call
    * that finds a heartbeat still running shares it: two of them in flight would update the
    * same rows from two transactions, which only queue (or deadlock) behind each other.
+   * Resolves with the time written on the claims (when the heartbeat started).
    */
-  heartbeat(): Promise<void> {
+  heartbeat(): Promise<number> {
     this.heartbeating ??= this.heartbeatOnce().finally(() => {
       this.heartbeating = undefined;
     });
     return this.heartbeating;
   }
 
-  private async heartbeatOnce(): Promise<void> {
+  /** One heartbeat; resolves with the time it wrote on the claims. */
+  private async heartbeatOnce(): Promise<number> {
+    const nowMs = this.deps.clock.now();
     const tasks = [...this.running.values()].filter((t) => !t.finished);
-    if (tasks.length === 0) return;
-    const lost = await this.deps.store.heartbeat({
-      claims: tasks.map((t) => t.ref),
-      nowMs: this.deps.clock.now(),
-    });
+    if (tasks.length === 0) return nowMs;
+    const lost = await this.deps.store.heartbeat({ claims: tasks.map((t) => t.ref), nowMs });
     for (const ref of lost) {
       const task = this.running.get(attemptKey(ref));
       task?.abort(
@@ -725,6 +738,7 @@ export class Executor {
         new Error(`Task '${task.claim.taskId}' lost its claim; another runner owns it now.`),
       );
     }
+    return nowMs;
   }
 
   /** Aborts the running tasks of a cancelled execution. */

@@ -30,3 +30,27 @@ describe.each([
     await stopRunner(runner);
   });
 });
+
+describe('completions refused with 42501 (insufficient privilege) for good', () => {
+  it('fail their attempts after a bounded number of tries, saying what could not be stored', async () => {
+    const db = freshDatabase();
+    const runner = await createRunner({ maxConcurrentTasks: 2 }, db.url);
+    const { runs, handles, release } = await gatedWorkload(runner, 'refused_for_good', 2);
+    const lift = await refuseCompletion(db, 'work', { sqlstate: '42501' });
+    try {
+      release();
+      // Bounded: before, such a write was retried for as long as the runner lived.
+      const results = await Promise.all(handles.map((h) => h.wait('30s')));
+      expect(results.map((r) => r.status)).toEqual(['Failed', 'Failed']);
+      for (const result of results) {
+        expect(result.taskResults[0]!.errorMessage).toMatch(
+          /^Task 'work' attempt 1: its output context could not be stored \(.*42501/,
+        );
+      }
+      expect([...runs.values()]).toEqual([1, 1]);
+    } finally {
+      await lift();
+      await stopRunner(runner);
+    }
+  });
+});

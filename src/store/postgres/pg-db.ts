@@ -252,24 +252,57 @@ class PgTx implements Tx {
       this.begun = true;
     }
     if (statements.length === 0) return;
+    let sending = statements[0]!;
     try {
-      const results = (await this.client.query(statements.join(';\n'))) as
-        pg.QueryResult | pg.QueryResult[];
-      const list = Array.isArray(results) ? results : [results];
-      if (list.length !== statements.length) {
-        throw new Error(
-          `expected ${statements.length} results from one simple query, got ${list.length}: a queued statement held more than one statement`,
-        );
+      const list: pg.QueryResult[] = [];
+      for (const chunk of chunksOf(statements)) {
+        sending = chunk[0]!;
+        const results = (await this.client.query(chunk.join(';\n'))) as
+          pg.QueryResult | pg.QueryResult[];
+        const got = Array.isArray(results) ? results : [results];
+        if (got.length !== chunk.length) {
+          throw new Error(
+            `expected ${chunk.length} results from one simple query, got ${got.length}: a queued statement held more than one statement`,
+          );
+        }
+        list.push(...got);
       }
       this.completed += statements.length;
       const offset = begin === null ? 0 : 1;
       queued.forEach((entry, i) => entry.read?.resolve(list[offset + i]!));
     } catch (error) {
-      const wrapped = wrapPgError(error, statements.join('; '));
+      // Named by the first statement of the round trip that failed: joining them all again
+      // for the message could itself pass the longest string JavaScript can hold.
+      const wrapped = wrapPgError(error, sending);
       for (const entry of queued) entry.read?.reject(wrapped);
       throw wrapped;
     }
   }
+}
+
+/**
+ * Most characters of inlined SQL sent in one round trip. A transaction's statements usually go
+ * in one; past this (a wide fan-out copying a large output to each dependent) they go in
+ * several, in order, so the joined text never nears the longest string JavaScript can hold.
+ */
+export const MAX_ROUND_TRIP_CHARS = 32 * 1024 * 1024;
+
+/** `statements` in order, cut where the joined text would pass {@link MAX_ROUND_TRIP_CHARS}. */
+export function chunksOf(statements: readonly string[]): string[][] {
+  const chunks: string[][] = [];
+  let chunk: string[] = [];
+  let size = 0;
+  for (const statement of statements) {
+    if (chunk.length > 0 && size + statement.length > MAX_ROUND_TRIP_CHARS) {
+      chunks.push(chunk);
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(statement);
+    size += statement.length + 2;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
 }
 
 /** A statement waiting to be sent; a read carries the callbacks of its caller. */

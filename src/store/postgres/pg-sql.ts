@@ -194,8 +194,19 @@ export function wrapPgError(error: unknown, what: string): unknown {
   return new DatabaseError(
     `PostgreSQL statement failed${code === undefined ? '' : ` [${code}]`}: ${message} ` +
       `(in: ${what.slice(0, 120).replace(/\s+/g, ' ')}).${hint}`,
-    { retryable, refusedValue: isRefusedValue(code), cause: error },
+    {
+      retryable,
+      // Thrown in this process while building or reading a statement (a text too long to
+      // build, output that does not parse): the same work fails the same way again.
+      refusedValue: isRefusedValue(code) || isOwnError(error),
+      cause: error,
+    },
   );
+}
+
+/** An error JavaScript itself threw, not one from the driver or the server. */
+function isOwnError(error: unknown): boolean {
+  return error instanceof RangeError || error instanceof SyntaxError;
 }
 
 /**
