@@ -248,6 +248,14 @@ describe('event triggers: starting the fired workflow', () => {
   it('claims the root task in the fire transaction: it runs when fireTrigger returns', async () => {
     const g = gate();
     const runner = await manualTriggerRunner(g);
+    // Until the runner's first claim pass has ended, older Ready work may be waiting, and a
+    // fire leaves its root to the claim passes (oldest-ready first).
+    await waitFor(
+      async () =>
+        /^cloacina_claim_attempts_total\{[^}]*outcome="empty"/m.test(await runner.metrics()),
+      5000,
+      'the first claim pass',
+    );
     // A claim pass that happens to be in flight holds the free slots for a moment, and then
     // the fire leaves its root Ready: of a few fires, one that ran into no pass is enough.
     let started: string | undefined;
@@ -260,6 +268,15 @@ describe('event triggers: starting the fired workflow', () => {
       const result = await runner.getExecutionResult(outcome.executionId);
       if (result.status === 'Running' && result.taskResults[0]?.status === 'Running') {
         started = outcome.executionId;
+      } else {
+        // The pass this root's commit woke claims it: let it end before the next fire.
+        await waitFor(
+          async () =>
+            (await runner.getExecutionResult(outcome.executionId)).taskResults[0]?.status ===
+            'Running',
+          5000,
+          'the missed root to be claimed',
+        );
       }
     }
     expect(started).toBeDefined();
