@@ -1,5 +1,5 @@
 /**
- * How a new execution starts (SPEC §3.3): a root task's trigger rule is evaluated at scheduling,
+ * How a new execution starts: a root task's trigger rule is evaluated at scheduling,
  * against the initial context. A root whose rule is false is Skipped there and then, and, like
  * any skipped task, settles its dependents: a dependent whose dependencies are all skipped is
  * evaluated at once (Ready or Skipped, with the initial context, since no dependency completed);

@@ -71,7 +71,7 @@ describe('mergeAll', () => {
   });
 });
 
-/** The fold of SPEC §3.4 written plainly (quadratic, fine for small inputs): the reference. */
+/** The merge fold written plainly (quadratic, fine for small inputs): the reference. */
 function referenceMerge(list: readonly JsonObject[]): JsonObject {
   const value = (a: Json, b: Json): Json => {
     if (Array.isArray(a) && Array.isArray(b)) {
