@@ -5,7 +5,10 @@ import importX from 'eslint-plugin-import-x';
 import prettier from 'eslint-config-prettier';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
-/** The dependency rules of ARCHITECTURE.md, enforced so that a wrong import fails lint. */
+/**
+ * The layering rules (core → store → engine → runner/client → cli), enforced so that a wrong
+ * import fails lint.
+ */
 const boundaries = {
   'import-x/no-restricted-paths': [
     'error',

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       typeof (runner as unknown as { registerTrigger?: unknown }).registerTrigger !== 'function'
     ) {
       process.stdout.write(
-        `${JSON.stringify({ skipped: 'runner.registerTrigger is not available yet (SPEC §4)' })}\n`,
+        `${JSON.stringify({ skipped: 'runner.registerTrigger is not available yet' })}\n`,
       );
       return;
     }

@@ -284,7 +284,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
     return this.#store.getEvents(executionId);
   }
 
-  /** Hard cancel (SPEC §2.2): the runner executing it aborts its running tasks. */
+  /** Hard cancel: the runner executing it aborts its running tasks. */
   async cancelExecution(executionId: string): Promise<void> {
     this.#assertOpen();
     await this.#store.cancelExecution({
@@ -322,7 +322,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
     return this.#store.cleanupEvents({ olderThanMs: Date.now() - ageMs, dryRun: options.dryRun });
   }
 
-  // ---- Event triggers (SPEC §4.4): the runner's own management functions ----
+  // ---- Event triggers: the runner's own management functions ----
 
   /** Trigger schedules ordered by name. */
   listTriggerSchedules(options?: ListTriggerSchedulesOptions): Promise<TriggerSchedule[]> {
@@ -373,7 +373,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
     return this.#triggers.delete(name);
   }
 
-  // ---- Cron schedules (SPEC §5.1): the runner's own management functions ----
+  // ---- Cron schedules: the runner's own management functions ----
 
   /**
    * Schedules the stored workflow `workflowName` on `expression` in `timezone`; returns the id.

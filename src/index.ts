@@ -3,7 +3,7 @@
  * PostgreSQL. This file is the whole public surface.
  */
 
-// Authoring (SPEC §1)
+// Authoring
 export { Context } from './core/context.js';
 export type { Json, JsonObject } from './core/json.js';
 export {
@@ -30,7 +30,7 @@ export type { ContextOperator, TriggerRule } from './core/rules.js';
 export { RetryPolicy, isTransientError } from './core/retry.js';
 export type { Backoff, RetryOn, RetryOptions } from './core/retry.js';
 
-// Event triggers (SPEC §4)
+// Event triggers
 export {
   TriggerResult,
   defineTrigger,
@@ -51,7 +51,7 @@ export type {
   TriggerScheduleInput,
 } from './engine/trigger-types.js';
 
-// Cron (SPEC §5)
+// Cron
 export { validateCron, nextCronTime, cronTimesBetween } from './core/cron.js';
 export type {
   CatchupPolicy,
@@ -67,7 +67,7 @@ export type {
   UpdateCronScheduleOptions,
 } from './engine/cron-types.js';
 
-// Runner (SPEC §2)
+// Runner
 export { DefaultRunner } from './runner.js';
 export type { RunnerConfig, Logger, Clock } from './core/options.js';
 export { ManualClock, systemClock } from './engine/clock.js';
@@ -87,7 +87,7 @@ export { Client } from './client.js';
 export type { ClientOptions, StoredWorkflow } from './client.js';
 export { createDefaultLogger } from './observability/logger.js';
 
-// Errors (SPEC §7)
+// Errors
 export {
   CloacinaError,
   isCloacinaError,

@@ -38,14 +38,14 @@ import { openStore } from './store/open.js';
 
 /** The embedded workflow engine host: persists, schedules and executes workflows. */
 export class DefaultRunner extends Engine {
-  /** Event triggers (SPEC §4): polling loop and management API. */
+  /** Event triggers: polling loop and management API. */
   private readonly triggerService = this.addService(new TriggerService(this.serviceContext));
-  /** Cron schedules (SPEC §5): management API, and the firing loop as a service when enabled. */
+  /** Cron schedules: management API, and the firing loop as a service when enabled. */
   private readonly cron = createCron(this.serviceContext, (service) => this.addService(service));
 
   /**
-   * Opens the database at `url` (SPEC §2.1 URL forms), runs migrations and starts the background
-   * services. Invalid config or URL → `ConfigError` listing every problem.
+   * Opens the database at `url` (`sqlite://path`, a bare path, `sqlite::memory:` or
+   * `postgres://…`), runs migrations and starts the background services. Invalid config or URL → `ConfigError` listing every problem.
    */
   static async create(url: string, config: RunnerConfig = {}): Promise<DefaultRunner> {
     const resolved = resolveRunnerConfig(config);
@@ -77,7 +77,7 @@ export class DefaultRunner extends Engine {
     return runner;
   }
 
-  // ---- Event triggers (SPEC §4) ----
+  // ---- Event triggers ----
 
   /**
    * Registers an event trigger for `workflowName` (default: the trigger's own `workflow`). The
@@ -135,7 +135,7 @@ export class DefaultRunner extends Engine {
     return this.triggerService.dal();
   }
 
-  // ---- Cron schedules (SPEC §5) ----
+  // ---- Cron schedules ----
 
   /** Registers a workflow (see {@link Engine.register}); its cron schedules may now fire here. */
   override register(workflow: Workflow): this {

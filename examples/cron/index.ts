@@ -1,5 +1,5 @@
 /**
- * Cron scheduling (SPEC §5): a weekday report at 09:00 New York time, and a heartbeat every
+ * Cron scheduling: a weekday report at 09:00 New York time, and a heartbeat every
  * 5 seconds that runs a couple of times before the example prints its history and exits.
  *
  *   npx tsx examples/cron/index.ts

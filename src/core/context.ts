@@ -15,7 +15,7 @@ import { cloneJson, deepFreezeJson, findNonJson, isPlainObject } from './json.js
 import { MAX_CONTEXT_DEPTH } from './limits.js';
 import type { Json, JsonObject } from './json.js';
 
-/** A JSON key/value map passed from task to task (SPEC §1.1). */
+/** A JSON key/value map passed from task to task. */
 export class Context {
   readonly #values = new Map<string, Json>();
 

@@ -1,5 +1,5 @@
 /**
- * Cron expressions evaluated in an IANA time zone (SPEC §5.2).
+ * Cron expressions evaluated in an IANA time zone.
  *
  * croner does the pattern matching, but only on a calendar without daylight saving time: we
  * enumerate matching *local wall-clock times* with croner in UTC, and map each one to an instant

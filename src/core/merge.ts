@@ -1,5 +1,5 @@
 /**
- * Smart merge (SPEC §3.4): how the output contexts of several dependencies become the input of
+ * Smart merge: how the output contexts of several dependencies become the input of
  * one task, and how completed tasks' outputs become the final context. The merge is a pure
  * function of its inputs and of their order, so the result never depends on which task happened
  * to finish last.

@@ -1,5 +1,5 @@
 /**
- * Runner configuration (SPEC §2.1): the user-facing {@link RunnerConfig}, all optional, resolved
+ * Runner configuration: the user-facing {@link RunnerConfig}, all optional, resolved
  * once into {@link ResolvedRunnerConfig} with units in the names. Validation collects every
  * problem and throws one `ConfigError` listing them all.
  */
@@ -185,7 +185,7 @@ export function resolveRunnerConfig(config: unknown = {}): ResolvedRunnerConfig 
   for (const key of Object.keys(input)) {
     if (!KNOWN_KEYS.has(key))
       problems.push(
-        `unknown config key '${key}'; check its spelling (SPEC §2.1 lists the fields).`,
+        `unknown config key '${key}'; check its spelling (RunnerConfig lists the fields).`,
       );
   }
   const durations: Record<string, number> = {};

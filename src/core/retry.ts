@@ -1,5 +1,5 @@
 /**
- * Retry policies (SPEC §1.2, §3.8): how many attempts a task gets, how long to wait between
+ * Retry policies: how many attempts a task gets, how long to wait between
  * them, and which errors are worth another attempt. The policy only computes; the engine stores
  * the resulting `retryAt` so that a retry survives a restart.
  */

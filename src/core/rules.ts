@@ -1,5 +1,5 @@
 /**
- * Trigger rules (SPEC §1.4, §3.3): a condition on one task that decides, once all its
+ * Trigger rules: a condition on one task that decides, once all its
  * dependencies are terminal, whether it runs or is skipped. Rules are plain JSON so they can be
  * stored with each task execution and evaluated again after a restart.
  */

@@ -1,5 +1,5 @@
 /**
- * Tasks (SPEC §1.2): an async function plus the metadata the engine needs to schedule it. The
+ * Tasks: an async function plus the metadata the engine needs to schedule it. The
  * definition is validated and frozen when it is created, so a mistake points at the `task()`
  * call that made it, and nothing can change a task after a workflow has been versioned.
  */
@@ -41,7 +41,7 @@ export interface TaskHandle {
   readonly log: TaskLogger;
   /**
    * Waits until `condition` returns true, checking every `pollInterval`, while releasing the
-   * task's concurrency slot (SPEC §3.9). Bounded by the task's timeout.
+   * task's concurrency slot. Bounded by the task's timeout.
    */
   deferUntil(condition: () => Promise<boolean> | boolean, pollInterval: Duration): Promise<void>;
 }

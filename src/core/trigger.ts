@@ -1,5 +1,5 @@
 /**
- * Event triggers (SPEC §4): a user `poll()` that the runner calls on an interval and that answers
+ * Event triggers: a user `poll()` that the runner calls on an interval and that answers
  * Skip or Fire(context). This module holds the pure part: the contract, the result type and its
  * de-duplication hash, validation, the context handed to the workflow, and the in-process
  * registry of trigger objects. Polling, timeouts and persistence live in the engine.
@@ -177,7 +177,7 @@ export type PollFunction = (
 ) => Promise<TriggerResult | boolean> | TriggerResult | boolean;
 
 /**
- * Builds a {@link Trigger} from options and a poll function (the function style of SPEC §4.1).
+ * Builds a {@link Trigger} from options and a poll function (the function style).
  * The options are validated now, so a bad name or interval fails at definition, not at the
  * first poll. The poll may return a {@link TriggerResult} or a boolean; anything else makes the
  * returned `poll()` reject with `TriggerError` `POLL_ERROR` naming the trigger. Errors thrown by

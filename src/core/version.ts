@@ -18,8 +18,8 @@ export interface VersionedContent {
 /**
  * First 16 hex digits of the SHA-256 of the canonical JSON of the name, description, tags and,
  * for each task sorted by id: its sorted dependencies, function source, rule, retry policy,
- * timeout and description. Task declaration order does not change the version; any change to
- * what a task does or how it is run does. Dependencies are hashed sorted, as SPEC §1.3 says.
+ * timeout and description. Neither the order of tasks nor that of a task's dependencies changes
+ * the version; any change to what a task does or how it is run does.
  */
 export function workflowVersion(content: VersionedContent): string {
   const tasks = [...content.tasks]

@@ -1,5 +1,5 @@
 /**
- * Workflows (SPEC §1.3): a named, versioned DAG of tasks. Everything that can be wrong with a
+ * Workflows: a named, versioned DAG of tasks. Everything that can be wrong with a
  * definition is checked when it is built, so a runner never starts with a workflow that cannot
  * finish. The version is a content hash, which lets each execution record exactly what it ran.
  */
@@ -221,7 +221,7 @@ export class WorkflowBuilder {
   }
 }
 
-/** Checks a workflow definition; throws the first structural problem found (SPEC §1.3). */
+/** Checks a workflow definition; throws the first structural problem found. */
 function validate(options: WorkflowOptions): void {
   if (!isPlainObject(options)) {
     throw new ConfigError(

@@ -1,5 +1,5 @@
 /**
- * The cron management API behind `DefaultRunner` (SPEC §5.1): validation, next-run computation
+ * The cron management API behind `DefaultRunner`: validation, next-run computation
  * and mapping to the public shapes. Schedule writes commit a `cron` wake-up, which the loop of
  * every runner (this process, and others where the backend notifies) acts on at once.
  */

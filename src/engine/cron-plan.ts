@@ -1,6 +1,6 @@
 /**
  * Pure decisions of the cron loop: which scheduled times a due schedule fires now, which it
- * skips, and when it runs next (SPEC §5.3, §5.4). No I/O: the loop turns the plan into one
+ * skips, and when it runs next. No I/O: the loop turns the plan into one
  * compare-and-set claim.
  */
 import { cronTimesBetween, nextCronTime } from '../core/cron.js';

@@ -1,5 +1,5 @@
 /**
- * Reconciliation of cron runs left inconsistent (SPEC §5.5). A fire writes its history row and
+ * Reconciliation of cron runs left inconsistent. A fire writes its history row and
  * its execution in one transaction, so a crash cannot split them; what remains possible is a row
  * whose execution was removed from outside, or one that predates the link that closes runs when
  * their workflow ends. Each sweep closes runs whose workflow already ended, re-hands open runs

@@ -1,5 +1,5 @@
 /**
- * The cron loop (SPEC §5.3-§5.5): sleeps until the earliest next run of the schedules whose
+ * The cron loop: sleeps until the earliest next run of the schedules whose
  * workflow is registered here (at most `cronPollInterval`), wakes at once when a schedule
  * changes, and claims each due schedule with a compare-and-set that also writes the history
  * rows and the executions. Firing never waits for a workflow.

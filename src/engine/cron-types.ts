@@ -1,4 +1,4 @@
-/** Public shapes of the cron API (SPEC §5.1): camelCase, times as `Date`. */
+/** Public shapes of the cron API: camelCase, times as `Date`. */
 import type { Context } from '../core/context.js';
 import type { JsonObject } from '../core/json.js';
 import type { CatchupPolicy, CronRunStatus } from '../store/cron-store.js';

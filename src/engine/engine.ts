@@ -361,7 +361,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     return scheduled;
   }
 
-  /** Schedules an execution and waits for its end (SPEC §2.2). */
+  /** Schedules an execution and waits for its end. */
   async execute(
     workflowName: string,
     context?: Context | Record<string, unknown>,
@@ -570,7 +570,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     await this.store.close();
   }
 
-  /** This runner's metrics in the Prometheus text format (SPEC §8). */
+  /** This runner's metrics in the Prometheus text format. */
   metrics(): Promise<string> {
     return this.metricsSink.render();
   }

@@ -137,7 +137,7 @@ export class Executor {
   /**
    * Ready work may be waiting that this runner has not claimed: the last claim saw some left
    * (or could not run, or found no free slot). While it is set, new executions do not claim
-   * their roots when scheduled, so older Ready work goes first (SPEC §3.7).
+   * their roots when scheduled, so older Ready work goes first.
    */
   private backlog = true;
   private inFlight: Promise<boolean> | undefined;
@@ -225,7 +225,7 @@ export class Executor {
   /**
    * Reserves slots for root tasks claimed in a scheduling transaction (see
    * `NewExecution.claimRoots`). None when claiming stopped, or when the last claim pass left
-   * Ready work waiting: that older work goes first (oldest-ready first, SPEC §3.7).
+   * Ready work waiting: that older work goes first (oldest-ready first).
    */
   reserveForSchedule(roots: number): number {
     if (!this.claiming || this.backlog || roots <= 0) return 0;
@@ -673,7 +673,7 @@ export class Executor {
   }
 
   /**
-   * Deferral (SPEC §3.9): the task releases its slot while it waits, so other tasks run in it;
+   * Deferral: the task releases its slot while it waits, so other tasks run in it;
    * it re-acquires a slot before continuing. The attempt's timeout still applies.
    */
   private async defer(

@@ -1,4 +1,4 @@
-/** The handle returned by `executeAsync` (SPEC §2.2). */
+/** The handle returned by `executeAsync`. */
 import type { Duration } from '../core/duration.js';
 import type { WorkflowStatus } from '../store/rows.js';
 import type { WorkflowExecutionResult } from './results.js';
@@ -44,7 +44,7 @@ export class WorkflowExecutionHandle {
     return this.control.waitForExecution(this.executionId, timeout);
   }
 
-  /** Hard cancel (SPEC §2.2). */
+  /** Hard cancel. */
   cancel(): Promise<void> {
     return this.control.cancelExecution(this.executionId);
   }

@@ -1,5 +1,5 @@
 /**
- * What the engine reports to metrics (SPEC §8). The engine sees only this interface; the
+ * What the engine reports to metrics. The engine sees only this interface; the
  * Prometheus implementation lives in `observability/`.
  */
 

@@ -1,4 +1,4 @@
-/** The public result shapes of SPEC §2.2, built from stored records. */
+/** The public result shapes of executions and their tasks, built from stored records. */
 import { Context } from '../core/context.js';
 import type { ExecutionRecord, TaskRecord, TaskStatus, WorkflowStatus } from '../store/rows.js';
 
@@ -26,7 +26,7 @@ export interface WorkflowExecutionResult {
   readonly startedAt: Date;
   readonly completedAt?: Date;
   readonly durationMs?: number;
-  /** The deterministic final context (SPEC §3.5); the initial context until the run ends. */
+  /** The deterministic final context; the initial context until the run ends. */
   readonly finalContext: Context;
   readonly taskResults: readonly TaskResult[];
   /** `"n task(s) failed: a, b"` for a failed workflow. */

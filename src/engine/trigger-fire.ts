@@ -1,5 +1,5 @@
 /**
- * Turning a Fire result into workflow executions (SPEC §4.3): the fired context with the reserved
+ * Turning a Fire result into workflow executions: the fired context with the reserved
  * keys, the de-duplicated primary fire in one store transaction, then fan-out to every workflow
  * that lists the trigger. Shared by the polling loop and the manual `fireTrigger`.
  */

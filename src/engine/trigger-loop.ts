@@ -1,5 +1,5 @@
 /**
- * The trigger polling loop (SPEC §4.3). Each pass claims due schedules whose trigger object
+ * The trigger polling loop. Each pass claims due schedules whose trigger object
  * lives in this process with a compare-and-set on the durable `last_poll_at_ms`, and starts
  * their polls without awaiting them: a slow or hung poll holds only its own slot of
  * `maxConcurrentPolls` and only until `triggerPollTimeout`, so it never delays other triggers,

@@ -1,5 +1,5 @@
 /**
- * The event-trigger service of a runner (SPEC §4): registration, management and history on
+ * The event-trigger service of a runner: registration, management and history on
  * top of the store, and the polling loop ({@link TriggerLoop}) started with the runner when
  * `enableTriggerScheduling` is on. The management API works with the loop off, so an operator
  * process can list, disable or fire triggers polled elsewhere.

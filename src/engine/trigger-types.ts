@@ -1,5 +1,5 @@
 /**
- * Public shapes of the event-trigger management API (SPEC §4.4): camelCase, with `Date`s for
+ * Public shapes of the event-trigger management API: camelCase, with `Date`s for
  * times, mapped from the store's epoch-millisecond records.
  */
 import type { Duration } from '../core/duration.js';

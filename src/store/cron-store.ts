@@ -1,4 +1,4 @@
-/** Persistence of cron schedules and their runs (SPEC §5). */
+/** Persistence of cron schedules and their runs. */
 import type { JsonObject } from '../core/json.js';
 import type { Db } from './db.js';
 import {
@@ -17,7 +17,7 @@ import {
 } from './ops/cron.js';
 import type { ClaimedTask, NewExecution } from './store.js';
 
-/** What to do with scheduled times that passed while no runner fired them (SPEC §5.4). */
+/** What to do with scheduled times that passed while no runner fired them. */
 export type CatchupPolicy = 'skip' | 'run_all';
 
 /** A cron schedule as stored. Times are epoch milliseconds. */

@@ -18,7 +18,7 @@ export interface OpenStoreOptions {
   readonly logger?: Pick<Logger, 'info' | 'warn'> | undefined;
 }
 
-/** Why `schema` cannot name a tenant schema, or undefined when it can (SPEC §6). */
+/** Why `schema` cannot name a tenant schema, or undefined when it can. */
 function schemaProblem(schema: string): string | undefined {
   if (!SCHEMA_NAME_PATTERN.test(schema)) {
     return `schema must match ${String(SCHEMA_NAME_PATTERN)}, received ${JSON.stringify(schema)}.`;

@@ -21,7 +21,7 @@ export const TERMINAL_WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
 
 /**
  * Status of one task inside an execution. `Deferred` is a running task that released its slot
- * while waiting (SPEC §3.9); `Cancelled` marks tasks left unfinished by a cancelled execution.
+ * while waiting; `Cancelled` marks tasks left unfinished by a cancelled execution.
  */
 export const TaskStatus = {
   NotStarted: 'NotStarted',
@@ -36,7 +36,7 @@ export const TaskStatus = {
 /** Status of one task inside an execution. */
 export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
 
-/** Execution event types (SPEC §3.12). */
+/** Execution event types. */
 export const EventType = {
   WorkflowStarted: 'workflow_started',
   TaskReady: 'task_ready',

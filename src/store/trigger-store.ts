@@ -1,4 +1,4 @@
-/** Persistence of event-trigger schedules and fires (SPEC §4). */
+/** Persistence of event-trigger schedules and fires. */
 import type { Db } from './db.js';
 import {
   claimTriggerPolls,

@@ -10,7 +10,7 @@ const ACCEPTED =
   "Accepted forms: 'sqlite://path/to.db', 'sqlite::memory:', 'sqlite://:memory:', a bare file path " +
   "such as './app.db', 'postgres://user@host:5432/db' or 'postgresql://...'.";
 
-/** Parses a database URL (SPEC §2.1); anything else is a `ConfigError` naming the accepted forms. */
+/** Parses a database URL; anything else is a `ConfigError` naming the accepted forms. */
 export function parseDatabaseUrl(url: unknown): DatabaseLocation {
   if (typeof url !== 'string' || url.trim() === '') {
     throw new ConfigError(

@@ -28,7 +28,7 @@ function thrown(fn: () => unknown): unknown {
   throw new Error('expected a throw');
 }
 
-/** A class-style trigger keeping state on `this`, as SPEC §4.1 allows. */
+/** A class-style trigger keeping state on `this`, which the trigger contract allows. */
 class CountingTrigger implements Trigger {
   readonly pollInterval = '1s';
   readonly allowConcurrent = false;

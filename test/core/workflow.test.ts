@@ -162,7 +162,7 @@ describe('WorkflowBuilder', () => {
   });
 });
 
-describe('validation (SPEC §1.3)', () => {
+describe('validation', () => {
   it.each(['', 'my workflow', 'a/b', 42, undefined])('INVALID_ID for workflow name %j', (name) => {
     const error = validationError(() =>
       workflow({ name, tasks: [t('a')] } as unknown as WorkflowOptions),

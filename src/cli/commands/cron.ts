@@ -1,4 +1,4 @@
-/** `cloacinactl cron ...`: cron schedules and their history (SPEC §5.1). */
+/** `cloacinactl cron ...`: cron schedules and their history. */
 import type { Command } from 'commander';
 import { NotFoundError, type CatchupPolicy, type CronSchedule } from '../../index.js';
 import { parseContext, positiveInt, UsageError, withClient } from '../common.js';

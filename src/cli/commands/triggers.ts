@@ -1,4 +1,4 @@
-/** `cloacinactl triggers ...`: event-trigger schedules and their history (SPEC §4.4). */
+/** `cloacinactl triggers ...`: event-trigger schedules and their history. */
 import type { Command } from 'commander';
 import { NotFoundError, formatDuration, type TriggerSchedule } from '../../index.js';
 import { parseContext, positiveInt, withClient } from '../common.js';

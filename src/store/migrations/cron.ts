@@ -1,4 +1,4 @@
-/** Migration 3: cron schedules (SPEC §5). */
+/** Migration 3: cron schedules. */
 import type { Migration } from './migration.js';
 
 /**

@@ -1,9 +1,9 @@
-/** Migration 2: durable event-trigger schedules (SPEC §4.2). */
+/** Migration 2: durable event-trigger schedules. */
 import type { Migration } from './migration.js';
 
 /**
  * One row per trigger name. `last_poll_at_ms` is the durable compare-and-set target of the
- * polling loop (SPEC §4.3): a runner polls a trigger only after moving it forward in one
+ * polling loop: a runner polls a trigger only after moving it forward in one
  * conditional UPDATE, so across runners and restarts each interval is polled once. Skips are
  * counted here rather than stored one history row each; poll errors keep a streak counter so
  * they are logged once per streak.

@@ -1,5 +1,5 @@
 /**
- * Cron schedules and cron runs (SPEC §5). Shared SQL for both dialects. Cron runs live in the
+ * Cron schedules and cron runs. Shared SQL for both dialects. Cron runs live in the
  * `schedule_runs` table shared with triggers (`schedule_kind = 'cron'`, `schedule_key` = the
  * schedule id), whose unique key `(schedule_kind, schedule_key, scheduled_time_ms)` is the
  * backstop of exactly-once firing behind the compare-and-set on `cron_schedules`.

@@ -1,7 +1,6 @@
 /**
- * Incremental readiness (ARCHITECTURE.md "Engine design notes"): the transaction that makes a task
- * terminal also evaluates that task's dependents only, readies or skips each whose dependencies
- * are all terminal, and, when it was the last open task, records the workflow outcome. Work per
+ * Incremental readiness: the transaction that makes a task terminal also evaluates that task's
+ * dependents only, readies or skips each whose dependencies are all terminal, and, when it was the last open task, records the workflow outcome. Work per
  * completion is O(dependents), never O(active executions).
  */
 import type { JsonObject } from '../../core/json.js';

@@ -1,5 +1,5 @@
 /**
- * Event-trigger schedules and their history (SPEC §4), written once for both dialects. History
+ * Event-trigger schedules and their history, written once for both dialects. History
  * shares `schedule_runs` with cron (`schedule_kind = 'trigger'`, `schedule_key` = trigger name).
  */
 import { randomUUID } from 'node:crypto';
