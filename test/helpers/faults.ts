@@ -14,7 +14,7 @@ import { pgAdmin } from './pg.js';
 export type Refusal = 'permanent' | 'transient' | { readonly sqlstate: string };
 
 /** The message the refusing trigger raises. */
-export const REFUSED = 'completion refused by a test trigger';
+export const REFUSED = 'refused by a test trigger';
 
 /**
  * Makes the database refuse every write that marks task `taskId` Completed, until the returned
@@ -39,22 +39,15 @@ export async function refuseCompletion(
       return Promise.resolve();
     };
   }
-  const schema = `"${db.schema}"`;
   // 40001 (serialization_failure) is transient to the engine; 23514 (check_violation) is not.
   const code =
     refusal === 'transient' ? '40001' : refusal === 'permanent' ? '23514' : refusal.sqlstate;
-  await pgAdmin(
-    `CREATE FUNCTION ${schema}.refuse_completion() RETURNS trigger LANGUAGE plpgsql AS $$
-     BEGIN RAISE EXCEPTION '${REFUSED}' USING ERRCODE = '${code}'; END $$`,
+  return pgRefusal(
+    db.schema,
+    'refuse_completion',
+    `NEW.status = 'Completed' AND NEW.task_id = '${taskId}'`,
+    code,
   );
-  await pgAdmin(
-    `CREATE TRIGGER refuse_completion BEFORE UPDATE ON ${schema}.task_executions FOR EACH ROW
-     WHEN (NEW.status = 'Completed' AND NEW.task_id = '${taskId}')
-     EXECUTE FUNCTION ${schema}.refuse_completion()`,
-  );
-  return async () => {
-    await pgAdmin(`DROP TRIGGER refuse_completion ON ${schema}.task_executions`);
-  };
 }
 
 /**
@@ -64,16 +57,29 @@ export async function refuseCompletion(
  */
 export async function refuseTaskUpdates(db: FreshDatabase): Promise<() => Promise<void>> {
   if (db.schema === undefined) throw new Error('refuseTaskUpdates is for PostgreSQL');
-  const schema = `"${db.schema}"`;
+  return pgRefusal(db.schema, 'refuse_task_updates', 'true', '40001');
+}
+
+/**
+ * A PostgreSQL trigger `name` on the task rows of `schema` that raises SQLSTATE `code` on every
+ * update whose row matches `when`; returns the function that drops it.
+ */
+async function pgRefusal(
+  schema: string,
+  name: string,
+  when: string,
+  code: string,
+): Promise<() => Promise<void>> {
+  const quoted = `"${schema}"`;
   await pgAdmin(
-    `CREATE FUNCTION ${schema}.refuse_task_updates() RETURNS trigger LANGUAGE plpgsql AS $$
-     BEGIN RAISE EXCEPTION 'task updates refused by a test trigger' USING ERRCODE = '40001'; END $$`,
+    `CREATE FUNCTION ${quoted}.${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN RAISE EXCEPTION '${REFUSED}' USING ERRCODE = '${code}'; END $$`,
   );
   await pgAdmin(
-    `CREATE TRIGGER refuse_task_updates BEFORE UPDATE ON ${schema}.task_executions
-     FOR EACH ROW EXECUTE FUNCTION ${schema}.refuse_task_updates()`,
+    `CREATE TRIGGER ${name} BEFORE UPDATE ON ${quoted}.task_executions FOR EACH ROW
+     WHEN (${when}) EXECUTE FUNCTION ${quoted}.${name}()`,
   );
   return async () => {
-    await pgAdmin(`DROP TRIGGER refuse_task_updates ON ${schema}.task_executions`);
+    await pgAdmin(`DROP TRIGGER ${name} ON ${quoted}.task_executions`);
   };
 }
