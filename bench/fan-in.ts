@@ -15,25 +15,18 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { DefaultRunner, task, workflow } from '../src/index.js';
+import { quietLogger } from './quiet.js';
 
 const PG_URL = process.env.CLOACINA_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const n = Number(process.argv[2] ?? 2000);
 const backend = process.argv[3] === 'postgres' ? 'postgres' : 'sqlite';
 const slots = Number(process.argv[4] ?? 8);
 
-const quiet = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => quiet,
-};
-
 const dir = mkdtempSync(join(tmpdir(), 'cloacina-fan-in-'));
 const schema = `fan_in_${randomBytes(4).toString('hex')}`;
 const runner = await DefaultRunner.create(
   backend === 'sqlite' ? `sqlite://${join(dir, 'fan-in.db')}` : PG_URL,
-  { maxConcurrentTasks: slots, logger: quiet, ...(backend === 'postgres' ? { schema } : {}) },
+  { maxConcurrentTasks: slots, logger: quietLogger, ...(backend === 'postgres' ? { schema } : {}) },
 );
 try {
   const root = task({ id: 'root' }, (ctx) => {

@@ -40,6 +40,12 @@ const T1_TARGETS: Record<string, Target> = {
   fireToStartP50Ms: { max: 5 },
 };
 
+/** HTTP API targets: list pages over 100,000 executions, one event to 100 stream clients. */
+const HTTP_TARGETS = {
+  H1: { listP50Ms: { max: 20 }, listP99Ms: { max: 50 }, failedP99Ms: { max: 50 } },
+  H2: { fanoutP99Ms: { max: 50 } },
+} as const;
+
 /** The targets of issue 7 (medians on a 2-core machine). */
 const TARGETS: Record<Backend, Partial<Record<WorkloadName, Record<string, Target>>>> = {
   sqlite: {
@@ -48,6 +54,8 @@ const TARGETS: Record<Backend, Partial<Record<WorkloadName, Record<string, Targe
     W3: { workflowsPerSec: { min: 250 } },
     W4: { startP50Ms: { max: 0.5 } },
     T1: T1_TARGETS,
+    H1: HTTP_TARGETS.H1,
+    H2: HTTP_TARGETS.H2,
   },
   postgres: {
     W1: { workflowsPerSec: { min: 2500 } },
@@ -55,6 +63,8 @@ const TARGETS: Record<Backend, Partial<Record<WorkloadName, Record<string, Targe
     W3: { workflowsPerSec: { min: 100 } },
     W4: { startP50Ms: { max: 1.5 } },
     T1: T1_TARGETS,
+    H1: HTTP_TARGETS.H1,
+    H2: HTTP_TARGETS.H2,
   },
 };
 

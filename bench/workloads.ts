@@ -21,6 +21,7 @@ import {
 import { CHAIN_LENGTH, FAN_OUT, IN_FLIGHT, SIZES, type Size } from './shapes.js';
 import { percentile, round } from './stats.js';
 import { warmUp } from './warmup.js';
+import { listPages, streamFanOut } from './http.js';
 
 /** Figures of one measured run; every value is a number (ms, per second, %, MB). */
 export type Metrics = Record<string, number>;
@@ -39,7 +40,7 @@ export interface WorkloadHooks {
 }
 
 /** Names of the workloads, in the order `npm run bench` runs them. */
-export const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'T1'] as const;
+export const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'T1', 'H1', 'H2'] as const;
 /** One workload name. */
 export type WorkloadName = (typeof WORKLOADS)[number];
 
@@ -335,5 +336,9 @@ export function runWorkload(
       return latency(runner, hooks, SIZES.W4);
     case 'T1':
       return triggers(runner, hooks);
+    case 'H1':
+      return listPages(runner, hooks);
+    case 'H2':
+      return streamFanOut(runner, hooks);
   }
 }

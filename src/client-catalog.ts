@@ -5,7 +5,9 @@
 import { toContextObject } from './core/input.js';
 import { isPlainObject, type JsonObject } from './core/json.js';
 import type { Logger } from './core/options.js';
+import type { InputSchema } from './core/workflow.js';
 import type { WorkflowCatalog, WorkflowShape } from './engine/registry.js';
+import { loadJsonSchemaCompiler } from './json-schema-check.js';
 import type { DefinitionRecord } from './store/definition-store.js';
 import type { Store } from './store/store.js';
 
@@ -20,6 +22,12 @@ export interface StoredWorkflow {
   readonly triggers: readonly string[];
   /** Tasks with their dependencies, in declared order. */
   readonly tasks: readonly { readonly id: string; readonly dependencies: readonly string[] }[];
+  /**
+   * The draft 2020-12 JSON Schema of the input the workflow accepts, which a client checks
+   * contexts against; null when the workflow declares no input schema, or one its library
+   * cannot express as JSON Schema (or it was stored by a release that did not record it).
+   */
+  readonly inputSchema: JsonObject | null;
   /** The full code-free definition (`Workflow.toDefinition()`). */
   readonly definition: JsonObject;
   /** When a runner last registered this version. */
@@ -55,35 +63,57 @@ export function toStoredWorkflow(record: DefinitionRecord): StoredWorkflow {
     tags,
     triggers,
     tasks,
+    inputSchema: storedInputSchema(def),
     definition: def,
     registeredAt: new Date(record.registeredAtMs),
     registeredBy: record.registeredBy,
   };
 }
 
+function storedInputSchema(definition: JsonObject): JsonObject | null {
+  const schema = definition['inputSchema'];
+  return isPlainObject(schema) ? schema : null;
+}
+
 /**
  * Stored definitions seen as a {@link WorkflowCatalog}, so the trigger and cron management
  * functions of the runner work unchanged in a process without task code. Refreshed from the
  * database before each operation that needs it, since runners elsewhere register at any time.
+ * A workflow's `input` is the stored JSON Schema form of its input schema, so every path a
+ * runner checks input on (execute, fire, cron registration) checks it here too.
  */
 export class StoredCatalog implements WorkflowCatalog {
   #byName = new Map<string, { shape: WorkflowShape; record: DefinitionRecord }>();
+  /** Input schemas by name and version: a version's schema never changes, so each compiles once. */
+  readonly #inputs = new Map<string, InputSchema>();
 
   async refresh(store: Store): Promise<void> {
     const records = await store.listLatestDefinitions();
-    this.#byName = new Map(
-      records.map((record) => {
-        const stored = toStoredWorkflow(record);
-        // No input schema: it is code. A runner checks it on the `execute()` path only.
-        const shape = {
-          name: stored.name,
-          version: stored.version,
-          input: undefined,
-          triggers: stored.triggers,
-        };
-        return [record.name, { shape, record }];
-      }),
-    );
+    const entries: [string, { shape: WorkflowShape; record: DefinitionRecord }][] = [];
+    for (const record of records) {
+      const stored = toStoredWorkflow(record);
+      const shape = {
+        name: stored.name,
+        version: stored.version,
+        input: await this.inputOf(record),
+        triggers: stored.triggers,
+      };
+      entries.push([record.name, { shape, record }]);
+    }
+    this.#byName = new Map(entries);
+  }
+
+  /** The input schema a context for `record` must pass, or undefined when it stores none. */
+  async inputOf(record: DefinitionRecord): Promise<InputSchema | undefined> {
+    const schema = storedInputSchema(record.definition);
+    if (schema === null) return undefined;
+    const key = `${record.name}\u0000${record.version}`;
+    let input = this.#inputs.get(key);
+    if (input === undefined) {
+      input = (await loadJsonSchemaCompiler())(record.name, record.version, schema);
+      this.#inputs.set(key, input);
+    }
+    return input;
   }
 
   latest(name: string): WorkflowShape | undefined {

@@ -6,12 +6,25 @@
  * composition root: the one other place that opens a store from a URL.
  */
 import { randomUUID } from 'node:crypto';
+import type { ApiKeyInfo } from './core/api-keys.js';
 import type { Context } from './core/context.js';
 import { newExecutionId } from './core/execution-id.js';
+import { checkIdempotencyKey } from './core/idempotency.js';
+import { startTimeOf } from './core/start-time.js';
+import { checkInput } from './core/input.js';
+import { checkReadEventsOptions, type ReadEventsOptions } from './core/feed-options.js';
 import { parseDuration, type Duration } from './core/duration.js';
 import type { Json } from './core/json.js';
+import { checkPageOptions } from './core/list-options.js';
 import { resolveRunnerConfig } from './core/options.js';
+import type { PruneOptions, PruneResult } from './core/retention.js';
 import { TriggerResult } from './core/trigger.js';
+import {
+  ApiKeys,
+  type CreateApiKeyOptions,
+  type CreatedApiKey,
+  type ListApiKeysOptions,
+} from './engine/api-keys.js';
 import { systemClock } from './engine/clock.js';
 import { CronApi } from './engine/cron-api.js';
 import type {
@@ -22,26 +35,59 @@ import type {
   CronScheduleOptions,
   CronStatsOptions,
   ListCronSchedulesOptions,
+  ListCronSchedulesPageOptions,
   UpdateCronScheduleOptions,
 } from './engine/cron-types.js';
-import type { ListExecutionsOptions } from './engine/engine.js';
+import type {
+  ExecuteAsyncOptions,
+  ExecuteOptions,
+  ListExecutionsOptions,
+} from './engine/engine.js';
 import { executionFilter } from './engine/execution-filter.js';
+import {
+  executionEventsPage,
+  listExecutionsPage,
+  type ListExecutionsPageOptions,
+} from './engine/execution-pages.js';
+import {
+  readExecutionStats,
+  type ExecutionStats,
+  type ExecutionStatsOptions,
+} from './engine/execution-stats.js';
+import {
+  readExecutionTask,
+  readExecutionTasks,
+  type ExecutionTask,
+  type ExecutionTaskDetail,
+} from './engine/execution-tasks.js';
 import { WorkflowExecutionHandle, type ExecutionControl } from './engine/handle.js';
 import { noMetrics } from './engine/metrics.js';
-import { toExecutionResult, type WorkflowExecutionResult } from './engine/results.js';
-import type { ServiceContext } from './engine/service.js';
+import { readPage, type Page, type PageOptions } from './engine/pages.js';
+import { pruneOnDemand } from './engine/prune.js';
+import { planRerun, type RerunOptions } from './engine/rerun.js';
+import {
+  toExecutionResult,
+  toExecutionSummary,
+  type ExecutionSummary,
+  type WorkflowExecutionResult,
+} from './engine/results.js';
+import { listRunners, type ListRunnersOptions, type RunnerInfo } from './engine/runners-api.js';
+import { noRootClaims, type ServiceContext } from './engine/service.js';
+import { readTaskLogs, type TaskLogs, type TaskLogsOptions } from './engine/task-logs-read.js';
 import { fireTarget } from './engine/trigger-fire.js';
 import { TriggerService } from './engine/trigger-service.js';
 import { after } from './engine/timers.js';
 import type {
   FireTriggerResult,
   ListTriggerSchedulesOptions,
+  ListTriggerSchedulesPageOptions,
   TriggerExecution,
   TriggerHistoryOptions,
   TriggerSchedule,
 } from './engine/trigger-types.js';
 import {
   CloacinaError,
+  ConfigError,
   ErrorCode,
   NotFoundError,
   TimeoutError,
@@ -54,7 +100,10 @@ import {
   toStoredWorkflow,
   type StoredWorkflow,
 } from './client-catalog.js';
+import type { EventPage } from './store/feed.js';
+import { MIGRATIONS } from './store/migrations.js';
 import { openStore } from './store/open.js';
+import { describeDatabase, requireCurrentSchema } from './store/schema-check.js';
 import type { ExecutionEvent, ExecutionRecord, WorkflowStatus } from './store/rows.js';
 import type { Store } from './store/store.js';
 
@@ -68,9 +117,28 @@ export interface ClientOptions {
   workflowTimeout?: Duration | null;
   /** How often a wait looks at the execution's status. @default '200ms' */
   waitPollInterval?: Duration;
+  /**
+   * Apply missing migrations when connecting. With `false` the database is only checked: it
+   * must exist with every migration this version needs (`SchemaError` otherwise), and nothing
+   * is created or changed, not even a SQLite file. @default true
+   */
+  migrate?: boolean;
 }
 
 export type { StoredWorkflow };
+
+/** What {@link Client.migrate} did. */
+export interface MigrationReport {
+  /** True when the database had no Cloacina schema before. */
+  readonly created: boolean;
+  /** The migrations it applied now, in order (none when it was up to date). */
+  readonly applied: readonly { readonly id: number; readonly name: string }[];
+  /** The id of the newest migration this version has. */
+  readonly latest: number;
+}
+
+/** Set by the class's static block: builds a client over a store it does not own. */
+let overStore: (store: Store) => Promise<Client>;
 
 /** The service context of a client: its registry is the stored-definition catalog. */
 type ClientContext = ServiceContext & { readonly registry: StoredCatalog };
@@ -81,9 +149,12 @@ export class Client implements ExecutionControl, AsyncDisposable {
   readonly #ctx: ClientContext;
   readonly #triggers: TriggerService;
   readonly #cron: CronApi;
+  readonly #keys: ApiKeys;
   readonly #timeoutMs: number | null;
   readonly #pollMs: number;
   readonly #closing = new AbortController();
+  /** False for a client sharing a runner's store: closing the client leaves the store open. */
+  readonly #ownsStore: boolean;
   #closed: Promise<void> | undefined;
 
   private constructor(
@@ -92,21 +163,27 @@ export class Client implements ExecutionControl, AsyncDisposable {
     ctx: ClientContext,
     timeoutMs: number | null,
     pollMs: number,
+    ownsStore: boolean,
   ) {
     this.#store = store;
+    this.#ownsStore = ownsStore;
     this.#ctx = ctx;
     this.#triggers = triggers;
     this.#cron = new CronApi(ctx, undefined);
+    this.#keys = new ApiKeys(store, ctx.clock);
     this.#timeoutMs = timeoutMs;
     this.#pollMs = pollMs;
   }
 
   /**
    * Opens the database at `url` (the URL forms of `DefaultRunner.create`) and applies
-   * migrations, so a client may also be the first to touch a new database.
+   * migrations, so a client may also be the first to touch a new database; with
+   * `migrate: false` it only checks them and creates nothing.
    *
    * @throws {ConfigError} for a bad URL, schema or option.
    * @throws {DatabaseError} when the database cannot be reached.
+   * @throws {SchemaError} with `migrate: false`, for a database that does not exist or lacks
+   *   migrations.
    */
   static async connect(url: string, options: ClientOptions = {}): Promise<Client> {
     const timeoutMs =
@@ -114,13 +191,61 @@ export class Client implements ExecutionControl, AsyncDisposable {
         ? null
         : parseDuration(options.workflowTimeout ?? '1h', 'workflowTimeout');
     const pollMs = parseDuration(options.waitPollInterval ?? '200ms', 'waitPollInterval');
-    const store = await openStore(url, { schema: options.schema, poolSize: options.poolSize ?? 2 });
+    const migrate = options.migrate ?? true;
+    const store = await openStore(url, {
+      schema: options.schema,
+      poolSize: options.poolSize ?? 2,
+      create: migrate,
+    });
     try {
-      await store.migrate();
+      if (migrate) await store.migrate();
+      else await requireCurrentSchema(store, describeDatabase(url, options.schema));
     } catch (error) {
       await store.close();
       throw error;
     }
+    return Client.#over(store, true, timeoutMs, pollMs);
+  }
+
+  /**
+   * Creates the database at `url` (a SQLite file, a PostgreSQL schema) or applies the
+   * migrations it lacks, and says what it did; safe to run again and from several processes at
+   * once. What `cloacinactl migrate` runs.
+   *
+   * @throws {ConfigError} for a bad URL or schema.
+   * @throws {DatabaseError} when the database cannot be reached.
+   */
+  static async migrate(
+    url: string,
+    options: Pick<ClientOptions, 'schema'> = {},
+  ): Promise<MigrationReport> {
+    const store = await openStore(url, { schema: options.schema, poolSize: 1 });
+    try {
+      const before = await store.appliedMigrations();
+      await store.migrate();
+      const had = new Set(before ?? []);
+      return {
+        created: before === null,
+        applied: MIGRATIONS.filter((m) => !had.has(m.id)).map(({ id, name }) => ({ id, name })),
+        latest: Math.max(...MIGRATIONS.map((m) => m.id)),
+      };
+    } finally {
+      await store.close();
+    }
+  }
+
+  static {
+    // Default wait options of `connect`: an hour's bound, a look every 200 ms.
+    overStore = (store) => Client.#over(store, false, 3_600_000, 200);
+  }
+
+  /** Builds a client on an open, migrated store; `ownsStore` says whether `close()` closes it. */
+  static async #over(
+    store: Store,
+    ownsStore: boolean,
+    timeoutMs: number | null,
+    pollMs: number,
+  ): Promise<Client> {
     const ctx = {
       store,
       registry: new StoredCatalog(),
@@ -130,12 +255,14 @@ export class Client implements ExecutionControl, AsyncDisposable {
       logger: silentLogger,
       runnerId: `client:${randomUUID()}`,
       metrics: noMetrics,
+      // A client runs no task: a fire it makes starts its roots on whichever runner claims them.
+      rootClaims: noRootClaims,
     };
     const triggers = new TriggerService(ctx);
     // Never started; stopping it makes its wake-ups (after enable/disable) no-ops, so a client
     // never polls triggers that happen to sit in this process's default registry.
     await triggers.stop();
-    return new Client(store, triggers, ctx, timeoutMs, pollMs);
+    return new Client(store, triggers, ctx, timeoutMs, pollMs, ownsStore);
   }
 
   // ---- Workflows ----
@@ -146,6 +273,29 @@ export class Client implements ExecutionControl, AsyncDisposable {
     return (await this.#store.listLatestDefinitions()).map(toStoredWorkflow);
   }
 
+  /**
+   * One page of the stored workflows (the latest definition of each), by name.
+   * @throws {InvalidCursorError} for a cursor of another list.
+   */
+  async listWorkflowsPage(options?: PageOptions): Promise<Page<StoredWorkflow>> {
+    this.#assertOpen();
+    const { limit, cursor } = checkPageOptions('listWorkflowsPage', options, {});
+    return readPage(
+      {
+        cursor: { scope: JSON.stringify(['workflows']), what: 'workflow list', parts: ['string'] },
+        fetch: (after, take) =>
+          this.#store.listLatestDefinitions({
+            afterName: after === null ? null : (after[0] as string),
+            limit: take,
+          }),
+        keyOf: (record) => [record.name],
+        toItem: toStoredWorkflow,
+      },
+      cursor,
+      limit,
+    );
+  }
+
   /** The latest stored definition of `name` (or exactly `version`), or null. */
   async getWorkflow(name: string, version?: string): Promise<StoredWorkflow | null> {
     this.#assertOpen();
@@ -153,45 +303,122 @@ export class Client implements ExecutionControl, AsyncDisposable {
     return record === null ? null : toStoredWorkflow(record);
   }
 
+  /**
+   * Every stored version of `name`, most recently registered first (each runner that starts
+   * with a changed definition adds one); empty when no runner ever stored the workflow.
+   */
+  async listWorkflowVersions(name: string): Promise<StoredWorkflow[]> {
+    this.#assertOpen();
+    return (await this.#store.listDefinitionVersions(name)).map(toStoredWorkflow);
+  }
+
   // ---- Executions ----
 
   /**
-   * Schedules `workflowName` (its latest stored version) and returns the handle at once. The
-   * workflow's `input` schema, being code, is not checked here.
+   * Schedules `workflowName` (its latest stored version) and returns the handle at once. When
+   * the stored definition has the JSON Schema form of the workflow's `input` schema
+   * ({@link StoredWorkflow.inputSchema}), `context` is checked against it first and the defaults
+   * it declares are applied; refinements and transforms of the schema are code and run only
+   * where the code is (a runner's `execute()`).
    *
    * @throws {WorkflowNotFoundError} when no runner ever stored that workflow.
    * @throws {ContextError} when `context` is not a Context or a plain JSON object.
+   * @throws {InputValidationError} when `context` fails the input schema; nothing is written.
+   * @throws {ConfigError} for an `idempotencyKey` that is not a string of 1 to 255 characters
+   *   without NUL, or for a bad `runAt` / `delay` (or both given).
+   *
+   * With an `idempotencyKey` already used for this workflow, the handle is the existing
+   * execution's (`created: false`), whatever its status, and nothing is written. With `runAt`
+   * or `delay`, it is written `Scheduled` and a runner starts it at that time.
    */
   async executeAsync(
     workflowName: string,
     context?: Context | Record<string, unknown>,
+    options: ExecuteAsyncOptions = {},
   ): Promise<WorkflowExecutionHandle> {
     this.#assertOpen();
+    const idempotencyKey = checkIdempotencyKey(options.idempotencyKey);
+    const nowMs = systemClock.now();
+    const runAtMs = startTimeOf(options, nowMs);
     const definition = await this.#store.getDefinition(workflowName);
     if (definition === null) {
       const known = (await this.#store.listLatestDefinitions()).map((d) => d.name);
       throw new WorkflowNotFoundError(workflowName, known);
     }
-    const { record } = await this.#store.scheduleExecution({
+    const initial = checkInput(
+      workflowName,
+      await this.#ctx.registry.inputOf(definition),
+      initialContext(workflowName, context),
+    );
+    const { record, created } = await this.#store.scheduleExecution({
       id: newExecutionId(),
       workflowName,
       workflowVersion: definition.version,
-      initialContext: initialContext(workflowName, context),
+      initialContext: initial,
       tasks: definition.plan,
+      nowMs,
+      runnerId: this.#ctx.runnerId,
+      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+      ...(runAtMs !== undefined ? { runAtMs } : {}),
+    });
+    return new WorkflowExecutionHandle(this, record.id, workflowName, created);
+  }
+
+  /**
+   * Starts a new execution that reruns the ended execution `executionId`, and returns its handle
+   * at once; a runner with the workflow's code executes it. From `'failed'` (the default), the
+   * tasks that completed in the original are written Completed with their outputs and do not
+   * run; the failed, skipped and cancelled tasks and everything downstream of them run. From
+   * `'start'`, the latest stored version runs from the original's initial context (checked
+   * against its stored input JSON Schema, as by {@link executeAsync}). The new execution's
+   * `rerunOf` names the original, whose `rerunBy` becomes the new id.
+   *
+   * @throws {NotFoundError} for an unknown id.
+   * @throws {InvalidStateError} when the original has not ended; from `'failed'`, also when it
+   *   Completed (nothing would run) or when the latest stored version is not the one it ran
+   *   (the message names both; rerun from `'start'` instead).
+   * @throws {WorkflowNotFoundError} when no runner ever stored the workflow.
+   * @throws {ConfigError} for options other than `{ from?: 'failed' | 'start' }`.
+   */
+  async rerunExecution(
+    executionId: string,
+    options: RerunOptions = { from: 'failed' },
+  ): Promise<WorkflowExecutionHandle> {
+    this.#assertOpen();
+    const planned = await planRerun(this.#store, executionId, options, async (name) => {
+      const definition = await this.#store.getDefinition(name);
+      if (definition === null) {
+        const known = (await this.#store.listLatestDefinitions()).map((d) => d.name);
+        throw new WorkflowNotFoundError(name, known);
+      }
+      return {
+        version: definition.version,
+        tasks: definition.plan,
+        checkInput: async (context) =>
+          checkInput(name, await this.#ctx.registry.inputOf(definition), context),
+      };
+    });
+    const { record } = await this.#store.scheduleExecution({
+      id: newExecutionId(),
+      ...planned,
       nowMs: systemClock.now(),
       runnerId: this.#ctx.runnerId,
     });
-    return new WorkflowExecutionHandle(this, record.id, workflowName);
+    return new WorkflowExecutionHandle(this, record.id, planned.workflowName);
   }
 
-  /** Schedules `workflowName` and waits for a terminal status (see {@link waitForExecution}). */
+  /**
+   * Schedules `workflowName` and waits for a terminal status (see {@link waitForExecution});
+   * the context and the `idempotencyKey` are checked as by {@link executeAsync}.
+   */
   async execute(
     workflowName: string,
     context?: Context | Record<string, unknown>,
-    options: { timeout?: Duration | null } = {},
+    options: ExecuteOptions = {},
   ): Promise<WorkflowExecutionResult> {
-    const handle = await this.executeAsync(workflowName, context);
-    return this.waitForExecution(handle.executionId, options.timeout);
+    const { timeout, ...start } = options;
+    const handle = await this.executeAsync(workflowName, context, start);
+    return this.waitForExecution(handle.executionId, timeout);
   }
 
   /**
@@ -258,6 +485,15 @@ export class Client implements ExecutionControl, AsyncDisposable {
     return record;
   }
 
+  /**
+   * An execution without its tasks (what a list page holds): status, times, error, pause reason
+   * and task counts. Unknown id → `NotFoundError`.
+   */
+  async getExecutionSummary(executionId: string): Promise<ExecutionSummary> {
+    this.#assertOpen();
+    return toExecutionSummary(await this.#requireExecution(executionId));
+  }
+
   /** The status of an execution; unknown id → `NotFoundError`. */
   async getExecutionStatus(executionId: string): Promise<WorkflowStatus> {
     return (await this.#requireExecution(executionId)).status;
@@ -269,6 +505,52 @@ export class Client implements ExecutionControl, AsyncDisposable {
     return toExecutionResult(record, await this.#store.getTasks(executionId));
   }
 
+  /**
+   * The tasks of an execution for drawing its DAG, in topological order (ties in declared
+   * order): each with its dependencies (in declared order), status, attempt, error, skip
+   * reason, times and the runner holding it. Contexts are read one task at a time, with
+   * {@link getExecutionTask}.
+   * @throws {NotFoundError} for an unknown execution.
+   */
+  async getExecutionTasks(executionId: string): Promise<ExecutionTask[]> {
+    this.#assertOpen();
+    return readExecutionTasks(this.#store, executionId);
+  }
+
+  /**
+   * One task of an execution as {@link getExecutionTasks} has it, with `inputContext` (what it
+   * started from: the smart merge of its Completed dependencies' outputs in declared order, or
+   * the execution's initial context when none completed; null while it has never started) and
+   * `outputContext` (what it completed with; null unless Completed).
+   * @throws {NotFoundError} for an unknown execution or task.
+   */
+  async getExecutionTask(executionId: string, taskId: string): Promise<ExecutionTaskDetail> {
+    this.#assertOpen();
+    return readExecutionTask(this.#store, executionId, taskId);
+  }
+
+  /**
+   * Counts for an overview of executions: `active`, the executions not yet ended in each such
+   * status (Scheduled, Pending, Running, Paused; 0 for none); `window`, those that ended in the last
+   * `window` (default `'1h'`, at most `'7d'`) by outcome (completed, failed, cancelled); and
+   * `throughput`, the same per interval of `bucket` (default `'1m'`, at least `'10s'`, at most
+   * 1,440 intervals in the window), every interval oldest first, empty ones included.
+   *
+   * Executions are counted by the time they ended (`completedAt`). Intervals are aligned on
+   * multiples of `bucket` since the epoch (a `'1m'` interval starts on the minute), so an
+   * execution stays in its interval from one read to the next: the newest interval is the one
+   * now is in, counted so far, and `window.from` is the start of the oldest of the
+   * `ceil(window / bucket)`. The database counts, from an index on the end time (migration
+   * 12): the cost grows with the executions that ended in the window, not with the table.
+   *
+   * @throws {ConfigError} for a bad `window` or `bucket`, a bucket longer than the window, or
+   *   more than 1,440 intervals.
+   */
+  async getExecutionStats(options?: ExecutionStatsOptions): Promise<ExecutionStats> {
+    this.#assertOpen();
+    return readExecutionStats(this.#store, this.#ctx.clock.now(), options);
+  }
+
   /** Executions, newest first (`limit` 100, `offset` 0 by default). */
   async listExecutions(options: ListExecutionsOptions = {}): Promise<WorkflowExecutionResult[]> {
     this.#assertOpen();
@@ -278,10 +560,80 @@ export class Client implements ExecutionControl, AsyncDisposable {
     );
   }
 
-  /** Every event of an execution, oldest first; unknown id → `NotFoundError`. */
+  /**
+   * One page of executions, newest first (`createdAt`, then `executionId`, descending), with
+   * an optional workflow and status filter and creation-time range (`createdAfter` inclusive,
+   * `createdBefore` exclusive); pass `nextCursor` back for the next page, with the same
+   * filters. Rows scheduled meanwhile never shift a later page: no row is repeated or skipped.
+   * @throws {ConfigError} for a bad limit or filter (a `createdAfter` or `createdBefore` that
+   *   is not a valid `Date`).
+   * @throws {InvalidCursorError} for a cursor of another list or other filters.
+   */
+  async listExecutionsPage(options?: ListExecutionsPageOptions): Promise<Page<ExecutionSummary>> {
+    this.#assertOpen();
+    return listExecutionsPage(this.#store, options);
+  }
+
+  /**
+   * Up to `limit` (default 10, at most 100) executions whose id starts with `prefix`, by id:
+   * what resolves a shortened id such as `01a24673-912b`. Case does not matter. Execution ids
+   * are UUIDv7, whose first 12 hex digits are the creation time in milliseconds: a prefix that
+   * short is shared by every execution made in that millisecond, so ask for two and treat more
+   * than one as ambiguous. The database reads one range of the primary key.
+   * @throws {ConfigError} for an empty prefix or a bad limit.
+   */
+  async findExecutionsByIdPrefix(prefix: string, limit = 10): Promise<ExecutionSummary[]> {
+    this.#assertOpen();
+    if (typeof prefix !== 'string' || prefix === '') {
+      throw new ConfigError('findExecutionsByIdPrefix: prefix must be a non-empty string.');
+    }
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw new ConfigError(
+        `findExecutionsByIdPrefix: limit must be an integer from 1 to 100; received ${String(limit)}.`,
+      );
+    }
+    const lower = prefix.toLowerCase();
+    // Ids are lowercase hex and dashes: any other character matches nothing.
+    if (!/^[0-9a-f-]+$/.test(lower)) return [];
+    const records = await this.#store.findExecutionsByIdPrefix({ prefix: lower, limit });
+    return records.map(toExecutionSummary);
+  }
+
+  /**
+   * Every execution and task event of an execution, oldest first; unknown id → `NotFoundError`.
+   * Task log lines are read with {@link getTaskLogs}; the trigger and cron events naming the
+   * execution are in the feed ({@link readEvents}).
+   */
   async getExecutionEvents(executionId: string): Promise<ExecutionEvent[]> {
     await this.#requireExecution(executionId);
     return this.#store.getEvents(executionId);
+  }
+
+  /**
+   * What task `taskId` of an execution wrote with `handle.log` in one attempt (default: the
+   * latest), oldest line first. Each attempt keeps its newest `TASK_LOG_MAX_LINES` lines and
+   * `TASK_LOG_MAX_BYTES` of text (`truncated` says older ones were dropped); lines of an
+   * attempt still running are there within about 100 ms of being logged.
+   *
+   * @throws {NotFoundError} for an unknown execution or task, or an attempt past `attempts`.
+   * @throws {ConfigError} when `attempt` is not an integer ≥ 1, or an option is unknown.
+   */
+  getTaskLogs(executionId: string, taskId: string, options?: TaskLogsOptions): Promise<TaskLogs> {
+    this.#assertOpen();
+    return readTaskLogs(this.#store, executionId, taskId, options);
+  }
+
+  /**
+   * One page of an execution's events, oldest first (by id), without task log lines.
+   * @throws {NotFoundError} for an unknown execution.
+   * @throws {InvalidCursorError} for a cursor of another list or execution.
+   */
+  async getExecutionEventsPage(
+    executionId: string,
+    options?: PageOptions,
+  ): Promise<Page<ExecutionEvent>> {
+    this.#assertOpen();
+    return executionEventsPage(this.#store, executionId, options);
   }
 
   /** Hard cancel: the runner executing it aborts its running tasks. */
@@ -322,12 +674,79 @@ export class Client implements ExecutionControl, AsyncDisposable {
     return this.#store.cleanupEvents({ olderThanMs: Date.now() - ageMs, dryRun: options.dryRun });
   }
 
+  /**
+   * Deletes, now, ended executions older than `olderThan` with their tasks and events, and
+   * trigger and cron history as old (see `DefaultRunner.prune`); with `dryRun`, only counts.
+   * @throws {ConfigError} for invalid options.
+   */
+  async prune(options: PruneOptions): Promise<PruneResult> {
+    this.#assertOpen();
+    return pruneOnDemand(this.#store, options, Date.now());
+  }
+
+  // ---- The event feed: every event of every process, in one order ----
+
+  /**
+   * One page of the event feed: execution, task, trigger and cron events appended by every
+   * runner and client on this database, oldest first, after `after` (omitted or null: from the
+   * oldest stored event). Read on from the page's `cursor`: pages follow each other with no
+   * gap and no duplicate, across restarts and whatever process wrote the events, so a
+   * subscriber that keeps its last cursor resumes exactly where it stopped.
+   *
+   * On PostgreSQL an event shows only once every transaction that began writing before the one
+   * that wrote it has ended, so a writing transaction left open anywhere on the server holds the
+   * feed back until it ends; concurrent transactions' events come in the order the transactions
+   * began writing, not always the order they committed. Events written before the feed existed
+   * (migration 8) are not in it. Events removed by `cleanupEvents` are gone from the feed too.
+   *
+   * @throws {InvalidCursorError} when `after` is not a cursor this backend handed out.
+   * @throws {ConfigError} for a `limit` outside 1..`MAX_PAGE_SIZE` or an unknown option.
+   */
+  async readEvents(options?: ReadEventsOptions): Promise<EventPage> {
+    this.#assertOpen();
+    const checked = checkReadEventsOptions(options);
+    return this.#store.readEvents(checked);
+  }
+
+  /**
+   * The feed position of now: `readEvents({ after: head })` returns the events committed after
+   * this call, so a subscriber that wants only new events starts here. On PostgreSQL it may
+   * also return events committed just before, by transactions that began before the oldest one
+   * still running; it never misses one.
+   */
+  async eventsHead(): Promise<string> {
+    this.#assertOpen();
+    return this.#store.eventsHead();
+  }
+
+  /**
+   * Calls `listener` after a transaction of this process appended events, or, on PostgreSQL,
+   * after one of another process did (a `NOTIFY`; after a lost LISTEN connection comes back it
+   * is called once, since notifications sent meanwhile are lost). Best effort: a reader still
+   * reads the feed now and then as a backstop. Listener errors are ignored. Returns the
+   * function that unsubscribes.
+   */
+  onEventsAppended(listener: () => void): () => void {
+    this.#assertOpen();
+    return this.#store.onCommit((notice) => {
+      if (notice.events.length > 0 || notice.channels.has('events')) listener();
+    });
+  }
+
   // ---- Event triggers: the runner's own management functions ----
 
   /** Trigger schedules ordered by name. */
   listTriggerSchedules(options?: ListTriggerSchedulesOptions): Promise<TriggerSchedule[]> {
     this.#assertOpen();
     return this.#triggers.list(options);
+  }
+
+  /** One page of trigger schedules, by name (see `DefaultRunner.listTriggerSchedulesPage`). */
+  async listTriggerSchedulesPage(
+    options?: ListTriggerSchedulesPageOptions,
+  ): Promise<Page<TriggerSchedule>> {
+    this.#assertOpen();
+    return this.#triggers.listPage(options);
   }
 
   /** The schedule of trigger `name`, or null. */
@@ -351,10 +770,22 @@ export class Client implements ExecutionControl, AsyncDisposable {
     return this.#triggers.history(name, options);
   }
 
+  /** One page of the history of trigger `name`, newest first (none if unknown). */
+  async getTriggerExecutionHistoryPage(
+    name: string,
+    options?: PageOptions,
+  ): Promise<Page<TriggerExecution>> {
+    this.#assertOpen();
+    return this.#triggers.historyPage(name, options);
+  }
+
   /**
    * Fires trigger `name` now with `context`, under the same de-duplication as a poll, starting
-   * the stored definition of its workflow (and of fan-out workflows).
+   * the stored definition of its workflow (and of fan-out workflows). The fired context is
+   * checked against each workflow's stored input JSON Schema, as a runner checks it against the
+   * schema object (without applying defaults, as there).
    * @throws {NotFoundError} when no schedule has that name.
+   * @throws {InputValidationError} when the context fails the primary workflow's input schema.
    */
   async fireTrigger(
     name: string,
@@ -377,8 +808,11 @@ export class Client implements ExecutionControl, AsyncDisposable {
 
   /**
    * Schedules the stored workflow `workflowName` on `expression` in `timezone`; returns the id.
+   * As in a runner, a sample run context (`options.context` and the cron keys) is checked against
+   * the workflow's input schema, here its stored JSON Schema form.
    * @throws {WorkflowNotFoundError} when no runner stored that workflow.
    * @throws {CronError} for a bad expression, zone or option.
+   * @throws {InputValidationError} when the run context fails the input schema.
    */
   async registerCronWorkflow(
     workflowName: string,
@@ -395,6 +829,12 @@ export class Client implements ExecutionControl, AsyncDisposable {
   listCronSchedules(options?: ListCronSchedulesOptions): Promise<CronSchedule[]> {
     this.#assertOpen();
     return this.#cron.list(options);
+  }
+
+  /** One page of cron schedules, by creation then id. */
+  async listCronSchedulesPage(options?: ListCronSchedulesPageOptions): Promise<Page<CronSchedule>> {
+    this.#assertOpen();
+    return this.#cron.listPage(options);
   }
 
   /** The cron schedule `id`, or null. */
@@ -427,10 +867,79 @@ export class Client implements ExecutionControl, AsyncDisposable {
     return this.#cron.history(id, options);
   }
 
+  /** One page of the history of schedule `id`, newest scheduled time first (none if unknown). */
+  async getCronExecutionHistoryPage(
+    id: string,
+    options?: PageOptions,
+  ): Promise<Page<CronExecution>> {
+    this.#assertOpen();
+    return this.#cron.historyPage(id, options);
+  }
+
   /** Outcome counts of cron runs since `since` (default: all time). */
   getCronExecutionStats(options?: CronStatsOptions): Promise<CronExecutionStats> {
     this.#assertOpen();
     return this.#cron.stats(options);
+  }
+
+  // ---- API keys of this tenant (its database, or its schema on PostgreSQL) ----
+
+  /**
+   * Creates an API key with `scope` (`read` < `operate` < `admin`). The returned `key` is the
+   * only copy: the database keeps a hash of its secret.
+   * @throws {ConfigError} for a bad scope or name, naming the value received.
+   */
+  createApiKey(options: CreateApiKeyOptions): Promise<CreatedApiKey> {
+    this.#assertOpen();
+    return this.#keys.create(options);
+  }
+
+  /** API keys, oldest first; revoked ones too with `includeRevoked`. Never a key or its hash. */
+  listApiKeys(options?: ListApiKeysOptions): Promise<ApiKeyInfo[]> {
+    this.#assertOpen();
+    return this.#keys.list(options);
+  }
+
+  /**
+   * Revokes API key `id` at once for every server of this tenant; revoking again keeps the
+   * first `revokedAt`.
+   * @throws {NotFoundError} when no key has that id.
+   */
+  revokeApiKey(id: string): Promise<ApiKeyInfo> {
+    this.#assertOpen();
+    return this.#keys.revoke(id);
+  }
+
+  /**
+   * The key's info when `key` is a live API key of this tenant; null when it is malformed,
+   * unknown, has a wrong secret or is revoked (never throws for bad input). Its `lastUsedAt`
+   * is recorded at most once a minute, so verifying is a read, not a write per request.
+   * @throws {DatabaseError} only when the database fails.
+   */
+  verifyApiKey(key: string): Promise<ApiKeyInfo | null> {
+    this.#assertOpen();
+    return this.#keys.verify(key);
+  }
+
+  // ---- Runners and health ----
+
+  /**
+   * Runners of this database, newest heartbeat first: the live ones (heartbeat within their
+   * `staleClaimThreshold`, not stopped), or also those stopped or silent within the last day
+   * with `includeStopped`; each with its workflows and the tasks it holds Running.
+   */
+  listRunners(options?: ListRunnersOptions): Promise<RunnerInfo[]> {
+    this.#assertOpen();
+    return listRunners(this.#store, this.#ctx.clock.now(), options);
+  }
+
+  /**
+   * Runs one trivial query, for health checks.
+   * @throws {DatabaseError} when the database does not answer.
+   */
+  async ping(): Promise<void> {
+    this.#assertOpen();
+    await this.#store.ping();
   }
 
   // ---- Lifecycle ----
@@ -441,11 +950,14 @@ export class Client implements ExecutionControl, AsyncDisposable {
     }
   }
 
-  /** Closes the database connection; waits in progress reject. Idempotent. */
+  /**
+   * Closes the database connection (a client of {@link DefaultRunner.client} leaves the runner's
+   * connection open); waits in progress reject. Idempotent.
+   */
   close(): Promise<void> {
     if (this.#closed === undefined) {
       this.#closing.abort();
-      this.#closed = this.#store.close();
+      this.#closed = this.#ownsStore ? this.#store.close() : Promise.resolve();
     }
     return this.#closed;
   }
@@ -454,4 +966,12 @@ export class Client implements ExecutionControl, AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/**
+ * A client over an open store that it does not own (the runner's), with the default wait
+ * options. Used by {@link DefaultRunner.client}; not part of the public surface.
+ */
+export function clientOverStore(store: Store): Promise<Client> {
+  return overStore(store);
 }

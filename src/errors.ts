@@ -31,6 +31,9 @@ export const ErrorCode = {
   RESERVED_KEY: 'RESERVED_KEY',
   DATABASE: 'DATABASE',
   SHUTDOWN: 'SHUTDOWN',
+  INVALID_CURSOR: 'INVALID_CURSOR',
+  NO_DATABASE: 'NO_DATABASE',
+  SCHEMA_BEHIND: 'SCHEMA_BEHIND',
 } as const;
 
 /** A stable error code (see {@link ErrorCode}). */
@@ -204,6 +207,22 @@ export class NotFoundError extends CloacinaError {
   }
 }
 
+/**
+ * A paging or event cursor that this engine did not hand out (or one from another list): pass
+ * back exactly the `nextCursor` / `cursor` a previous read returned, or none to start over.
+ */
+export class InvalidCursorError extends CloacinaError {
+  /** The cursor received. */
+  readonly cursor: string;
+  constructor(cursor: string, what: string) {
+    super(
+      ErrorCode.INVALID_CURSOR,
+      `Invalid ${what} cursor ${JSON.stringify(cursor.length > 80 ? `${cursor.slice(0, 80)}…` : cursor)}: pass back a cursor exactly as a previous read returned it, or none to start from the beginning.`,
+    );
+    this.cursor = cursor;
+  }
+}
+
 /** A cron expression, time zone or schedule option is invalid. */
 export class CronError extends CloacinaError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -241,6 +260,19 @@ export class DatabaseError extends CloacinaError {
     super(ErrorCode.DATABASE, message, { cause: options.cause });
     this.retryable = options.retryable ?? false;
     this.refusedValue = options.refusedValue ?? false;
+  }
+}
+
+/**
+ * A database opened without migrating (the CLI, `Client.connect(url, { migrate: false })`,
+ * `DefaultRunner.create(url, { migrate: false })`) is not one this version can use:
+ * `NO_DATABASE` when it holds no Cloacina schema at all (a mistyped file name or `?schema=`),
+ * `SCHEMA_BEHIND` when migrations this version needs were not applied. Nothing was created or
+ * changed; the message says which command applies the migrations.
+ */
+export class SchemaError extends CloacinaError {
+  constructor(code: 'NO_DATABASE' | 'SCHEMA_BEHIND', message: string) {
+    super(code, message);
   }
 }
 

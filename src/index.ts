@@ -9,9 +9,13 @@ export type { Json, JsonObject } from './core/json.js';
 export {
   MAX_CONTEXT_DEPTH,
   MAX_DURATION_MS,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
   MAX_NAME_LENGTH,
   MAX_PAGE_SIZE,
   DEFAULT_PAGE_SIZE,
+  TASK_LOG_MAX_BYTES,
+  TASK_LOG_MAX_LINE_BYTES,
+  TASK_LOG_MAX_LINES,
 } from './core/limits.js';
 export type { Duration } from './core/duration.js';
 export { parseDuration, formatDuration } from './core/duration.js';
@@ -43,6 +47,7 @@ export type { Trigger, DefineTriggerOptions, PollFunction } from './core/trigger
 export type {
   FireTriggerResult,
   ListTriggerSchedulesOptions,
+  ListTriggerSchedulesPageOptions,
   TriggerDal,
   TriggerExecution,
   TriggerHistoryOptions,
@@ -64,27 +69,55 @@ export type {
   CronScheduleOptions,
   CronStatsOptions,
   ListCronSchedulesOptions,
+  ListCronSchedulesPageOptions,
   UpdateCronScheduleOptions,
 } from './engine/cron-types.js';
 
 // Runner
 export { DefaultRunner } from './runner.js';
 export type { RunnerConfig, Logger, Clock } from './core/options.js';
+export { PRUNABLE_STATUSES } from './core/retention.js';
+export type {
+  PrunableStatus,
+  PruneCounts,
+  PruneOptions,
+  PruneResult,
+  RetentionOptions,
+} from './core/retention.js';
 export { ManualClock, systemClock } from './engine/clock.js';
 export { WorkflowExecutionHandle } from './engine/handle.js';
 export type {
+  ExecuteAsyncOptions,
   ExecuteOptions,
   ListExecutionsOptions,
   RunnerEvent,
   ShutdownOptions,
 } from './engine/engine.js';
-export type { TaskResult, WorkflowExecutionResult } from './engine/results.js';
+export type { ExecutionSummary, TaskResult, WorkflowExecutionResult } from './engine/results.js';
+export type { StartTimeOptions } from './core/start-time.js';
+export type { Page, PageOptions } from './engine/pages.js';
+export type { ListExecutionsPageOptions } from './engine/execution-pages.js';
+export type { ExecutionTask, ExecutionTaskDetail } from './engine/execution-tasks.js';
+export type { RerunFrom, RerunOptions } from './engine/rerun.js';
+export type {
+  ActiveWorkflowStatus,
+  ExecutionStats,
+  ExecutionStatsOptions,
+  ExecutionThroughput,
+} from './engine/execution-stats.js';
+export type { TaskLogLine, TaskLogs, TaskLogsOptions } from './engine/task-logs-read.js';
 export { WorkflowStatus, TaskStatus, EventType } from './store/rows.js';
 export type { ExecutionEvent } from './store/rows.js';
 
 // Client without task code, used by cloacinactl (issue 8)
 export { Client } from './client.js';
 export type { ClientOptions, StoredWorkflow } from './client.js';
+export { API_KEY_SCOPES, scopeAllows } from './core/api-keys.js';
+export type { ApiKeyInfo, ApiKeyScope } from './core/api-keys.js';
+export type { CreateApiKeyOptions, CreatedApiKey, ListApiKeysOptions } from './engine/api-keys.js';
+export type { ListRunnersOptions, RunnerInfo } from './engine/runners-api.js';
+export type { ReadEventsOptions } from './core/feed-options.js';
+export type { EventPage, FeedEvent } from './store/feed.js';
 export { createDefaultLogger } from './observability/logger.js';
 
 // Errors
@@ -104,5 +137,7 @@ export {
   CronError,
   TriggerError,
   DatabaseError,
+  SchemaError,
+  InvalidCursorError,
 } from './errors.js';
 export type { InputIssue } from './errors.js';

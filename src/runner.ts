@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolveRunnerConfig, type RunnerConfig } from './core/options.js';
 import { ConfigError } from './errors.js';
+import { FAULTS, type FaultsOption } from './faults.js';
 import { Engine } from './engine/engine.js';
 import { systemClock } from './engine/clock.js';
 import type { Context } from './core/context.js';
@@ -14,6 +15,7 @@ import { TriggerService } from './engine/trigger-service.js';
 import type {
   FireTriggerResult,
   ListTriggerSchedulesOptions,
+  ListTriggerSchedulesPageOptions,
   TriggerDal,
   TriggerExecution,
   TriggerHistoryOptions,
@@ -29,12 +31,16 @@ import type {
   CronScheduleOptions,
   CronStatsOptions,
   ListCronSchedulesOptions,
+  ListCronSchedulesPageOptions,
   UpdateCronScheduleOptions,
 } from './engine/cron-types.js';
+import type { Page, PageOptions } from './engine/pages.js';
 import { createDefaultLogger } from './observability/logger.js';
 import { createPrometheusMetrics } from './observability/metrics.js';
 import type { Store } from './store/store.js';
 import { openStore } from './store/open.js';
+import { describeDatabase, requireCurrentSchema } from './store/schema-check.js';
+import { clientOverStore, type Client } from './client.js';
 
 /** The embedded workflow engine host: persists, schedules and executes workflows. */
 export class DefaultRunner extends Engine {
@@ -45,9 +51,13 @@ export class DefaultRunner extends Engine {
 
   /**
    * Opens the database at `url` (`sqlite://path`, a bare path, `sqlite::memory:` or
-   * `postgres://…`), runs migrations and starts the background services. Invalid config or URL → `ConfigError` listing every problem.
+   * `postgres://…`), runs migrations (or, with `migrate: false`, checks that they were run) and
+   * starts the background services. Invalid config or URL → `ConfigError` listing every problem.
    */
-  static async create(url: string, config: RunnerConfig = {}): Promise<DefaultRunner> {
+  static async create(
+    url: string,
+    config: RunnerConfig & FaultsOption = {},
+  ): Promise<DefaultRunner> {
     const resolved = resolveRunnerConfig(config);
     const runnerId = resolved.runnerId ?? randomUUID();
     const logger = resolved.logger ?? createDefaultLogger();
@@ -55,9 +65,12 @@ export class DefaultRunner extends Engine {
       schema: resolved.schema,
       poolSize: resolved.dbPoolSize,
       logger: logger.child({ runnerId }),
+      faults: config[FAULTS],
+      create: resolved.migrate,
     });
     try {
-      await store.migrate();
+      if (resolved.migrate) await store.migrate();
+      else await requireCurrentSchema(store, describeDatabase(url, resolved.schema));
     } catch (error) {
       await store.close();
       throw error;
@@ -73,8 +86,17 @@ export class DefaultRunner extends Engine {
       resolved.clock ?? systemClock,
       metrics,
     );
-    runner.start();
+    await runner.start();
     return runner;
+  }
+
+  /**
+   * A {@link Client} over this runner's database connection (no second pool), for code that
+   * reads and steers executions, triggers and cron schedules the way a separate process would
+   * (the HTTP server uses it). Closing the client leaves the runner's connection open.
+   */
+  client(): Promise<Client> {
+    return clientOverStore(this.store);
   }
 
   // ---- Event triggers ----
@@ -96,6 +118,16 @@ export class DefaultRunner extends Engine {
     return this.triggerService.list(options);
   }
 
+  /**
+   * One page of trigger schedules, by name; pass `nextCursor` back for the next page.
+   * @throws {InvalidCursorError} for a cursor of another list or filter.
+   */
+  listTriggerSchedulesPage(
+    options?: ListTriggerSchedulesPageOptions,
+  ): Promise<Page<TriggerSchedule>> {
+    return this.triggerService.listPage(options);
+  }
+
   /** The schedule of trigger `name`, or null. */
   getTriggerSchedule(name: string): Promise<TriggerSchedule | null> {
     return this.triggerService.get(name);
@@ -115,6 +147,17 @@ export class DefaultRunner extends Engine {
     options?: TriggerHistoryOptions,
   ): Promise<TriggerExecution[]> {
     return this.triggerService.history(name, options);
+  }
+
+  /**
+   * One page of the history of trigger `name`, newest first (an unknown name has none).
+   * @throws {InvalidCursorError} for a cursor of another list or trigger.
+   */
+  getTriggerExecutionHistoryPage(
+    name: string,
+    options?: PageOptions,
+  ): Promise<Page<TriggerExecution>> {
+    return this.triggerService.historyPage(name, options);
   }
 
   /**
@@ -166,6 +209,14 @@ export class DefaultRunner extends Engine {
     return this.cron.list(options);
   }
 
+  /**
+   * One page of cron schedules, oldest first (by creation, then id).
+   * @throws {InvalidCursorError} for a cursor of another list or filter.
+   */
+  listCronSchedulesPage(options?: ListCronSchedulesPageOptions): Promise<Page<CronSchedule>> {
+    return this.cron.listPage(options);
+  }
+
   /** The cron schedule `id`, or null. */
   getCronSchedule(id: string): Promise<CronSchedule | null> {
     return this.cron.get(id);
@@ -197,6 +248,15 @@ export class DefaultRunner extends Engine {
   /** Runs and skipped times of schedule `id`, newest scheduled time first ([] if unknown). */
   getCronExecutionHistory(id: string, options?: CronHistoryOptions): Promise<CronExecution[]> {
     return this.cron.history(id, options);
+  }
+
+  /**
+   * One page of the history of schedule `id`, newest scheduled time first (an unknown id has
+   * none).
+   * @throws {InvalidCursorError} for a cursor of another list or schedule.
+   */
+  getCronExecutionHistoryPage(id: string, options?: PageOptions): Promise<Page<CronExecution>> {
+    return this.cron.historyPage(id, options);
   }
 
   /** Outcome counts of cron runs of all schedules recorded since `since` (default: all time). */

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { readFile, readdir, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { TriggerResult, defineTrigger, task, workflow } from '../../src/index.js';
+import { TriggerResult, defineTrigger, rules, task, workflow } from '../../src/index.js';
 
 const inbox = resolve(process.env.INBOX_DIR ?? 'inbox');
 const processed = join(inbox, '..', `${inbox.split('/').pop() ?? 'inbox'}-processed`);
@@ -25,12 +25,21 @@ const validateFile = task({ id: 'validate_file' }, async (ctx) => {
   ctx.insert('size_bytes', info.size);
 });
 
-const processFile = task({ id: 'process_file', dependencies: ['validate_file'] }, async (ctx) => {
-  const filename = ctx.get('filename') as string;
-  const target = join(processed, `${Date.now()}-${filename}`);
-  await rename(join(inbox, filename), target);
-  ctx.insert('processed_path', target);
-});
+// A task runs once its dependencies have ended, whatever their outcome (the default rule is
+// `always`): moving a file that failed validation needs the rule that says "only on success".
+const processFile = task(
+  {
+    id: 'process_file',
+    dependencies: ['validate_file'],
+    triggerRules: rules.taskSuccess('validate_file'),
+  },
+  async (ctx) => {
+    const filename = ctx.get('filename') as string;
+    const target = join(processed, `${Date.now()}-${filename}`);
+    await rename(join(inbox, filename), target);
+    ctx.insert('processed_path', target);
+  },
+);
 
 /** Validates a dropped file, then moves it out of the inbox. */
 export const fileProcessing = workflow({

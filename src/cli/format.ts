@@ -76,10 +76,16 @@ export function executionReport(result: WorkflowExecutionResult): string {
     ['execution', result.executionId],
     ['workflow', `${result.workflowName} (version ${result.workflowVersion})`],
     ['status', result.status],
+    ...(result.runAt !== undefined ? [['run at', result.runAt] as const] : []),
     ['started', result.startedAt],
     ['completed', result.completedAt],
     ['duration', duration(result.durationMs)],
     ...(result.errorMessage !== undefined ? [['error', result.errorMessage] as const] : []),
+    ...(result.rerunOf !== undefined ? [['rerun of', result.rerunOf] as const] : []),
+    ...(result.rerunBy !== undefined ? [['rerun by', result.rerunBy] as const] : []),
+    ...(result.idempotencyKey !== undefined
+      ? [['idempotency key', result.idempotencyKey] as const]
+      : []),
   ]);
   const context = JSON.stringify(result.finalContext, null, 2);
   return `${summary}\n\n${taskTable(result)}\n\nfinal context:\n${context}`;

@@ -9,24 +9,34 @@ import { addCronCommands } from './commands/cron.js';
 import { addDaemonCommand } from './commands/daemon.js';
 import { addEventCommands } from './commands/events.js';
 import { addExecutionCommands } from './commands/executions.js';
+import { addKeyCommands } from './commands/keys.js';
+import { addMigrateCommand } from './commands/migrate.js';
+import { addPruneCommand } from './commands/prune.js';
+import { addServeCommand } from './commands/serve.js';
 import { addTriggerCommands } from './commands/triggers.js';
 import { addWorkflowCommands } from './commands/workflows.js';
-import { describeFailure } from './common.js';
+import { describeFailure, UsageError } from './common.js';
 
 /** Builds the command tree. */
 export function buildProgram(): Command {
   const program = new Command('cloacinactl')
-    .description('Operate Cloacina workflows: daemon, executions, triggers, cron')
+    .description(
+      'Operate Cloacina workflows: daemon, HTTP API, executions, triggers, cron, API keys',
+    )
     .option('--db <url>', 'database URL (env CLOACINA_DATABASE_URL; default sqlite://cloacina.db)')
     .option('--schema <name>', 'PostgreSQL tenant schema')
     .option('--json', 'print JSON for scripts instead of tables')
     .exitOverride();
   addDaemonCommand(program);
+  addServeCommand(program);
+  addMigrateCommand(program);
   addWorkflowCommands(program);
   addExecutionCommands(program);
   addTriggerCommands(program);
   addCronCommands(program);
   addEventCommands(program);
+  addPruneCommand(program);
+  addKeyCommands(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
@@ -43,7 +53,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     if (process.env.CLOACINA_DEBUG === '1' && error instanceof Error) {
       process.stderr.write(`${error.stack ?? ''}\n`);
     }
-    return 1;
+    return error instanceof UsageError ? error.exitCode : 1;
   }
 }
 

@@ -32,3 +32,28 @@ export const DEFAULT_PAGE_SIZE = 100;
  * Node's own timers stop at 2^31−1 ms (~24.8 days).
  */
 export const MAX_DURATION_MS = 3_650 * 86_400_000;
+
+/**
+ * Most log lines kept per task attempt (see `handle.log`). Past it, the attempt's oldest lines
+ * are deleted: the newest are what explains how an attempt ended.
+ */
+export const TASK_LOG_MAX_LINES = 1_000;
+
+/**
+ * Most bytes of line text (UTF-8 message plus the JSON of its fields) kept per task attempt;
+ * like {@link TASK_LOG_MAX_LINES}, the oldest lines go first. Whichever bound is reached first
+ * applies, so a task cannot fill the event table with a few huge lines either.
+ */
+export const TASK_LOG_MAX_BYTES = 256 * 1024;
+
+/**
+ * Longest single log line, in bytes of UTF-8 text (message plus the JSON of its fields). A
+ * longer line is cut and ends with a marker saying how long it was.
+ */
+export const TASK_LOG_MAX_LINE_BYTES = 16 * 1024;
+
+/**
+ * The longest idempotency key of a start, in UTF-16 code units: room for a UUID, a URL or a
+ * hash, and short enough for the unique index it lives in.
+ */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;

@@ -6,6 +6,7 @@
 import { ConfigError } from '../errors.js';
 import { durationProblem, parseDuration, type Duration } from './duration.js';
 import { runnerNameProblem } from './ids.js';
+import { resolveRetention, type ResolvedRetention, type RetentionOptions } from './retention.js';
 
 /** A pino-compatible logger (the subset the engine uses). */
 export interface Logger {
@@ -40,6 +41,12 @@ export interface RunnerConfig {
   enableClaiming?: boolean;
   /** Sweep stale claims of dead runners. @default true */
   enableRecovery?: boolean;
+  /**
+   * Apply missing migrations at `create`. With `false` the database is only checked: it must
+   * exist with every migration this version needs (`SchemaError` `NO_DATABASE` /
+   * `SCHEMA_BEHIND` otherwise), and nothing is created or changed. @default true
+   */
+  migrate?: boolean;
   /** @default '10s' */
   heartbeatInterval?: Duration;
   /** Must exceed `heartbeatInterval`. @default '60s' */
@@ -82,6 +89,11 @@ export interface RunnerConfig {
   schema?: string;
   /** Source of time; inject a manual clock in tests. @default the system clock */
   clock?: Clock;
+  /**
+   * How long ended executions and trigger and cron history are kept; one runner at a time
+   * deletes what is past its age (see {@link RetentionOptions}). @default everything kept forever
+   */
+  retention?: RetentionOptions;
 }
 
 /** {@link RunnerConfig} with defaults applied and durations in milliseconds. */
@@ -93,6 +105,7 @@ export interface ResolvedRunnerConfig {
   readonly dbPoolSize: number;
   readonly enableClaiming: boolean;
   readonly enableRecovery: boolean;
+  readonly migrate: boolean;
   readonly heartbeatIntervalMs: number;
   readonly staleClaimThresholdMs: number;
   readonly staleClaimSweepIntervalMs: number;
@@ -114,6 +127,8 @@ export interface ResolvedRunnerConfig {
   readonly logger: Logger | undefined;
   readonly schema: string | undefined;
   readonly clock: Clock | undefined;
+  /** Null when nothing is to be pruned. */
+  readonly retention: ResolvedRetention | null;
 }
 
 const DURATIONS = {
@@ -142,6 +157,7 @@ const NON_NEGATIVE_INTEGERS = { maxRecoveryAttempts: 3, cronMaxRecoveryAttempts:
 const BOOLEANS = {
   enableClaiming: true,
   enableRecovery: true,
+  migrate: true,
   enableCronScheduling: true,
   cronEnableRecovery: true,
   enableTriggerScheduling: true,
@@ -154,6 +170,7 @@ const OTHER_KEYS = [
   'logger',
   'schema',
   'clock',
+  'retention',
 ] as const;
 
 const KNOWN_KEYS = new Set<string>([
@@ -269,6 +286,7 @@ export function resolveRunnerConfig(config: unknown = {}): ResolvedRunnerConfig 
   ) {
     problems.push('clock must be an object with a now() method returning epoch milliseconds.');
   }
+  const retention = resolveRetention(input.retention, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     maxConcurrentTasks: integers.maxConcurrentTasks!,
@@ -278,6 +296,7 @@ export function resolveRunnerConfig(config: unknown = {}): ResolvedRunnerConfig 
     dbPoolSize: integers.dbPoolSize!,
     enableClaiming: booleans.enableClaiming!,
     enableRecovery: booleans.enableRecovery!,
+    migrate: booleans.migrate!,
     heartbeatIntervalMs: durations.heartbeatInterval!,
     staleClaimThresholdMs: durations.staleClaimThreshold!,
     staleClaimSweepIntervalMs: durations.staleClaimSweepInterval!,
@@ -299,5 +318,6 @@ export function resolveRunnerConfig(config: unknown = {}): ResolvedRunnerConfig 
     logger: input.logger as Logger | undefined,
     schema: input.schema as string | undefined,
     clock: clock as Clock | undefined,
+    retention,
   };
 }

@@ -5,9 +5,15 @@
  * evaluated at once (Ready or Skipped, with the initial context, since no dependency completed);
  * the others wait for one dependency fewer. Pure, so that the scheduling transaction and the
  * runner reserving slots for it agree on which tasks start.
+ *
+ * A rerun from failure starts with some tasks already Completed (`carried`, their outputs copied
+ * from the original execution): those count as finished dependencies from the start, so a task
+ * whose dependencies are all carried is decided at scheduling like a root, against the merge of
+ * their outputs, exactly as the transaction finishing its last dependency would have decided it.
  */
 
 import type { JsonObject } from './json.js';
+import { mergeAll } from './merge.js';
 import { evaluateRule, skipReason, type TriggerRule } from './rules.js';
 
 /** The part of a planned task that deciding the start looks at. */
@@ -26,6 +32,12 @@ export interface ExecutionStart {
   readonly skipped: ReadonlyMap<string, string>;
   /** How many dependencies of `task` are not terminal yet (0 for a task decided here). */
   pendingOf(task: StartTask): number;
+  /**
+   * The input of a Ready task when it is not the initial context: the merge of its carried
+   * dependencies' outputs in declared order. Null for a task that starts from the initial
+   * context (always so without carried tasks).
+   */
+  inputOf(taskId: string): JsonObject | null;
 }
 
 /**
@@ -35,8 +47,17 @@ export interface ExecutionStart {
  */
 const fixedStarts = new WeakMap<readonly StartTask[], ExecutionStart | null>();
 
-/** Decides which tasks of a new execution of `tasks` are Ready or Skipped at scheduling. */
-export function startOf(tasks: readonly StartTask[], initialContext: JsonObject): ExecutionStart {
+/**
+ * Decides which tasks of a new execution of `tasks` are Ready or Skipped at scheduling.
+ * `carried` holds the tasks a rerun writes as Completed, with their outputs, by id; they are
+ * neither Ready nor Skipped here.
+ */
+export function startOf(
+  tasks: readonly StartTask[],
+  initialContext: JsonObject,
+  carried?: ReadonlyMap<string, JsonObject>,
+): ExecutionStart {
+  if (carried !== undefined && carried.size > 0) return evaluate(tasks, initialContext, carried);
   let fixed = fixedStarts.get(tasks);
   if (fixed === undefined) {
     const constant = tasks.every(
@@ -45,34 +66,56 @@ export function startOf(tasks: readonly StartTask[], initialContext: JsonObject)
     fixed = constant ? rootsReady(tasks) : null;
     fixedStarts.set(tasks, fixed);
   }
-  return fixed ?? evaluate(tasks, initialContext);
+  return fixed ?? evaluate(tasks, initialContext, new Map());
 }
+
+const noInput = (): null => null;
 
 function rootsReady(tasks: readonly StartTask[]): ExecutionStart {
   return {
     ready: tasks.filter((t) => t.dependencies.length === 0).map((t) => t.taskId),
     skipped: new Map(),
     pendingOf: (task) => task.dependencies.length,
+    inputOf: noInput,
   };
 }
 
-function evaluate(tasks: readonly StartTask[], context: JsonObject): ExecutionStart {
+function evaluate(
+  tasks: readonly StartTask[],
+  initialContext: JsonObject,
+  carried: ReadonlyMap<string, JsonObject>,
+): ExecutionStart {
   const byId = new Map(tasks.map((t) => [t.taskId, t]));
   const pending = new Map<string, number>();
   const ready = new Set<string>();
+  const inputs = new Map<string, JsonObject>();
   const skipped = new Map<string, string>();
   const settled: StartTask[] = [];
-  // Only skipped tasks are terminal here, so they are the only statuses a rule can see.
-  const env = { taskStatus: (id: string) => (skipped.has(id) ? 'Skipped' : undefined), context };
+  // Only carried (Completed) and skipped tasks are terminal here: the statuses a rule can see.
+  const taskStatus = (id: string): string | undefined =>
+    carried.has(id) ? 'Completed' : skipped.has(id) ? 'Skipped' : undefined;
   const decide = (task: StartTask): void => {
-    if (evaluateRule(task.triggerRule, env)) {
+    // As `progress.ts` decides a dependent: the merge of its completed dependencies' outputs,
+    // or the initial context when none completed.
+    const outputs = task.dependencies.flatMap((id) => {
+      const output = carried.get(id);
+      return output === undefined ? [] : [output];
+    });
+    const input = outputs.length > 0 ? mergeAll(outputs) : null;
+    if (evaluateRule(task.triggerRule, { taskStatus, context: input ?? initialContext })) {
       ready.add(task.taskId);
+      if (input !== null) inputs.set(task.taskId, input);
     } else {
       skipped.set(task.taskId, skipReason(task.triggerRule));
       settled.push(task);
     }
   };
-  for (const task of tasks) if (task.dependencies.length === 0) decide(task);
+  for (const task of tasks) {
+    if (carried.has(task.taskId)) continue;
+    const open = task.dependencies.filter((id) => !carried.has(id)).length;
+    if (open < task.dependencies.length) pending.set(task.taskId, open);
+    if (open === 0) decide(task);
+  }
   for (let i = 0; i < settled.length; i++) {
     for (const id of (settled[i] as StartTask).dependents) {
       const dependent = byId.get(id);
@@ -85,6 +128,8 @@ function evaluate(tasks: readonly StartTask[], context: JsonObject): ExecutionSt
   return {
     ready: tasks.filter((t) => ready.has(t.taskId)).map((t) => t.taskId),
     skipped,
-    pendingOf: (task) => pending.get(task.taskId) ?? task.dependencies.length,
+    pendingOf: (task) =>
+      carried.has(task.taskId) ? 0 : (pending.get(task.taskId) ?? task.dependencies.length),
+    inputOf: (taskId) => inputs.get(taskId) ?? null,
   };
 }

@@ -37,7 +37,11 @@ export interface TaskHandle {
   readonly executionId: string;
   /** Id of this task. */
   readonly taskId: string;
-  /** A logger bound to this execution and task. */
+  /**
+   * A logger bound to this execution and task: each line goes to the runner's logger and is
+   * also kept with this attempt (read it with `getTaskLogs`), within the bounds
+   * `TASK_LOG_MAX_LINES` and `TASK_LOG_MAX_BYTES`.
+   */
   readonly log: TaskLogger;
   /**
    * Waits until `condition` returns true, checking every `pollInterval`, while releasing the

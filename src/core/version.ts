@@ -4,7 +4,7 @@
  */
 
 import { sha256Hex } from './hash.js';
-import { canonicalJson } from './json.js';
+import { canonicalJson, type JsonObject } from './json.js';
 import type { TaskDefinition } from './task.js';
 
 /** The parts of a workflow that its version covers. */
@@ -13,13 +13,18 @@ export interface VersionedContent {
   readonly description: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly tasks: readonly TaskDefinition[];
+  /** The JSON Schema form of the input schema (see `inputJsonSchema`), or null without one. */
+  readonly inputSchema?: JsonObject | null;
 }
 
 /**
  * First 16 hex digits of the SHA-256 of the canonical JSON of the name, description, tags and,
  * for each task sorted by id: its sorted dependencies, function source, rule, retry policy,
- * timeout and description. Neither the order of tasks nor that of a task's dependencies changes
- * the version; any change to what a task does or how it is run does.
+ * timeout and description, and the JSON Schema form of the input schema when there is one.
+ * Neither the order of tasks nor that of a task's dependencies changes the version; any change to
+ * what a task does or how it is run does, and so does a change of the input a client may send.
+ * Without a JSON Schema form the hashed text is exactly what it was before input schemas were
+ * covered, so versions stored by earlier releases stay valid.
  */
 export function workflowVersion(content: VersionedContent): string {
   const tasks = [...content.tasks]
@@ -45,6 +50,7 @@ export function workflowVersion(content: VersionedContent): string {
     description: content.description,
     tags: { ...content.tags },
     tasks,
+    ...(content.inputSchema != null ? { inputSchema: content.inputSchema } : {}),
   });
   return sha256Hex(text).slice(0, 16);
 }

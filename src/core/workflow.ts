@@ -7,8 +7,9 @@
 import { ConfigError, NotFoundError, WorkflowValidationError } from '../errors.js';
 import { describeValue } from './describe.js';
 import * as graph from './graph.js';
+import { inputJsonSchema } from './input-json-schema.js';
 import { describeName, ID_RULE, isValidId, isValidTriggerName, TRIGGER_NAME_RULE } from './ids.js';
-import { isPlainObject } from './json.js';
+import { cloneJson, isPlainObject } from './json.js';
 import type { JsonObject } from './json.js';
 import { ruleTaskRefs } from './rules.js';
 import { taskDefinitionProblem } from './task.js';
@@ -38,7 +39,12 @@ export interface WorkflowOptions {
   tasks: readonly TaskDefinition[];
   /** @default {} */
   tags?: Record<string, string>;
-  /** Checked against the initial context before anything is scheduled. */
+  /**
+   * Checked against the initial context before anything is scheduled. When the schema offers
+   * Standard JSON Schema (zod 4 does), its draft 2020-12 JSON Schema form is stored with the
+   * definition, and processes without the code (a `Client`, the CLI) check contexts against it;
+   * refinements and transforms have no such form and run only where the code is.
+   */
   input?: InputSchema;
   /**
    * Names of event triggers that start this workflow.
@@ -64,6 +70,7 @@ export class Workflow {
   readonly #byId: ReadonlyMap<string, TaskDefinition>;
   readonly #dependents: ReadonlyMap<string, readonly string[]>;
   readonly #order: readonly string[];
+  readonly #inputSchema: JsonObject | null;
 
   /** @internal Use {@link workflow} or {@link WorkflowBuilder}. */
   constructor(key: typeof CONSTRUCT, options: WorkflowOptions) {
@@ -79,7 +86,14 @@ export class Workflow {
     this.#byId = new Map(this.tasks.map((t) => [t.id, t]));
     this.#dependents = graph.dependentsMap(this.tasks);
     this.#order = graph.topologicalOrder(this.tasks);
-    this.version = workflowVersion(this);
+    this.#inputSchema = inputJsonSchema(this.input);
+    this.version = workflowVersion({
+      name: this.name,
+      description: this.description,
+      tags: this.tags,
+      tasks: this.tasks,
+      inputSchema: this.#inputSchema,
+    });
     Object.freeze(this);
   }
 
@@ -125,7 +139,12 @@ export class Workflow {
     return [...(this.#dependents.get(id) ?? [])];
   }
 
-  /** A JSON description of the workflow without code, for storing definitions. */
+  /**
+   * A JSON description of the workflow without code, for storing definitions. `inputSchema` is
+   * the draft 2020-12 JSON Schema of the input (when the schema's library offers Standard JSON
+   * Schema and can represent it; else null): what processes without the code check contexts
+   * against.
+   */
   toDefinition(): JsonObject {
     return {
       name: this.name,
@@ -141,6 +160,7 @@ export class Workflow {
         timeoutMs: t.timeoutMs ?? null,
         description: t.description ?? null,
       })),
+      inputSchema: this.#inputSchema === null ? null : cloneJson(this.#inputSchema),
     };
   }
 

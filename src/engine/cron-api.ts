@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { validateCron } from '../core/cron.js';
 import { checkInput, toContextObject } from '../core/input.js';
 import type { JsonObject } from '../core/json.js';
-import { checkListOptions } from '../core/list-options.js';
+import { checkListOptions, checkPageOptions } from '../core/list-options.js';
 import { CronError, NotFoundError, WorkflowNotFoundError } from '../errors.js';
 import type { CronRunRecord, CronScheduleRecord } from '../store/cron-store.js';
 import { nextRunAfter, RESERVED_CRON_KEYS, runContext } from './cron-plan.js';
@@ -21,8 +21,10 @@ import type {
   CronScheduleOptions,
   CronStatsOptions,
   ListCronSchedulesOptions,
+  ListCronSchedulesPageOptions,
   UpdateCronScheduleOptions,
 } from './cron-types.js';
+import { readPage, type Page, type PageOptions } from './pages.js';
 import type { EngineService, ServiceContext } from './service.js';
 
 /**
@@ -116,6 +118,35 @@ export class CronApi {
     return rows.map(toSchedule);
   }
 
+  /** See `DefaultRunner.listCronSchedulesPage`. */
+  async listPage(options: ListCronSchedulesPageOptions = {}): Promise<Page<CronSchedule>> {
+    const { enabledOnly, limit, cursor } = checkPageOptions('listCronSchedulesPage', options, {
+      enabledOnly: 'boolean',
+    });
+    return readPage(
+      {
+        cursor: {
+          scope: JSON.stringify(['cron schedules', enabledOnly === true]),
+          what: 'cron schedule list',
+          parts: ['integer', 'string'],
+        },
+        fetch: (after, take) =>
+          this.ctx.store.listCronSchedules({
+            enabledOnly: enabledOnly === true,
+            limit: take,
+            offset: 0,
+            ...(after === null
+              ? {}
+              : { after: { createdAtMs: after[0] as number, id: after[1] as string } }),
+          }),
+        keyOf: (row) => [row.createdAtMs, row.id],
+        toItem: toSchedule,
+      },
+      cursor,
+      limit,
+    );
+  }
+
   /** See `DefaultRunner.getCronSchedule`. */
   async get(id: string): Promise<CronSchedule | null> {
     const row = await this.ctx.store.getCronSchedule(id);
@@ -165,6 +196,31 @@ export class CronApi {
     const { limit, offset } = checkListOptions('getCronExecutionHistory', options, {});
     const rows = await this.ctx.store.cronHistory({ scheduleId: id, limit, offset });
     return rows.map(toExecution);
+  }
+
+  /** See `DefaultRunner.getCronExecutionHistoryPage`. */
+  async historyPage(id: string, options: PageOptions = {}): Promise<Page<CronExecution>> {
+    const { limit, cursor } = checkPageOptions('getCronExecutionHistoryPage', options, {});
+    return readPage(
+      {
+        cursor: {
+          scope: JSON.stringify(['cron history', id]),
+          what: 'cron history',
+          parts: ['integer'],
+        },
+        fetch: (after, take) =>
+          this.ctx.store.cronHistory({
+            scheduleId: id,
+            limit: take,
+            offset: 0,
+            ...(after === null ? {} : { beforeTimeMs: after[0] as number }),
+          }),
+        keyOf: (row) => [row.scheduledTimeMs],
+        toItem: toExecution,
+      },
+      cursor,
+      limit,
+    );
   }
 
   /** See `DefaultRunner.getCronExecutionStats`. */

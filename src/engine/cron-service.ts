@@ -7,21 +7,15 @@
 import { newExecutionId } from '../core/execution-id.js';
 import { startOf } from '../core/start.js';
 import { toError } from '../errors.js';
-import type { CronClaimOutcome, CronScheduleRecord } from '../store/cron-store.js';
+import type { CronScheduleRecord } from '../store/cron-store.js';
 import type { NewExecution } from '../store/store.js';
 import { planFire, runContext } from './cron-plan.js';
 import { recoverCronRuns } from './cron-recovery.js';
-import type { EngineService, ServiceContext } from './service.js';
+import { shareOut, type EngineService, type ServiceContext } from './service.js';
 import { every, sleep } from './timers.js';
 
 /** Schedules read per pass; a full batch of due ones makes the loop go again at once. */
 const BATCH = 100;
-
-/**
- * Set to `1` in a crash test's child process: the runner kills itself with SIGKILL inside its
- * first claim, after the compare-and-set and before the hand-off commits.
- */
-export const CRASH_BEFORE_HANDOFF_ENV = 'CLOACINA_FAULT_CRON_KILL_BEFORE_HANDOFF';
 
 /** The cron firing loop of one runner. */
 export class CronService implements EngineService {
@@ -33,10 +27,6 @@ export class CronService implements EngineService {
   private loopDone: Promise<void> | undefined;
   private recovering: Promise<void> | undefined;
   private readonly stops: (() => void)[] = [];
-  private readonly beforeHandOff: (() => void) | undefined =
-    process.env[CRASH_BEFORE_HANDOFF_ENV] === '1'
-      ? () => process.kill(process.pid, 'SIGKILL')
-      : undefined;
 
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -137,12 +127,10 @@ export class CronService implements EngineService {
       const contexts = plan.times.map((scheduledTimeMs) => runContext(row, scheduledTimeMs));
       // Slots for the tasks that start: a root whose trigger rule skips it takes none.
       const starting = contexts.map((context) => startOf(tasks, context).ready.length);
-      const reserved = rootClaims?.reserve(starting.reduce((sum, n) => sum + n, 0)) ?? 0;
+      using slots = rootClaims.reserve(starting.reduce((sum, n) => sum + n, 0));
       // The oldest times get the slots first: a catch-up runs in scheduled order.
-      let unassigned = reserved;
+      const shares = shareOut(slots.count, starting);
       const fires = plan.times.map((scheduledTimeMs, i) => {
-        const claimRoots = Math.min(starting[i]!, unassigned);
-        unassigned -= claimRoots;
         const execution: NewExecution = {
           id: newExecutionId(),
           workflowName: row.workflowName,
@@ -151,28 +139,22 @@ export class CronService implements EngineService {
           tasks,
           nowMs,
           runnerId,
-          claimRoots,
+          claimRoots: shares[i]!,
         };
         return { scheduledTimeMs, execution };
       });
-      let outcome: CronClaimOutcome;
-      try {
-        outcome = await store.claimCronFire({
-          scheduleId: row.id,
-          seenVersion: row.version,
-          seenNextRunAtMs: row.nextRunAtMs,
-          nextRunAtMs: plan.nextRunAtMs,
-          workflowName: row.workflowName,
-          fires,
-          missed: plan.missed,
-          nowMs,
-          beforeHandOff: this.beforeHandOff,
-        });
-      } catch (error) {
-        await rootClaims?.adopt([], reserved);
-        throw error;
-      }
-      await rootClaims?.adopt(outcome.roots, reserved);
+      const outcome = await store.claimCronFire({
+        scheduleId: row.id,
+        seenVersion: row.version,
+        seenNextRunAtMs: row.nextRunAtMs,
+        nextRunAtMs: plan.nextRunAtMs,
+        workflowName: row.workflowName,
+        fires,
+        missed: plan.missed,
+        nowMs,
+        runnerId,
+      });
+      await rootClaims.adopt(outcome.roots, slots);
       if (!outcome.claimed) return nowMs;
       const log = { schedule: row.id, workflow: row.workflowName, runnerId };
       this.ctx.metrics.cronFired(outcome.fired.length);

@@ -2,6 +2,7 @@
 import type { Context } from '../core/context.js';
 import type { JsonObject } from '../core/json.js';
 import type { CatchupPolicy, CronRunStatus } from '../store/cron-store.js';
+import type { PageOptions } from './pages.js';
 
 export type { CatchupPolicy, CronRunStatus };
 
@@ -50,6 +51,12 @@ export interface ListCronSchedulesOptions {
   limit?: number;
   /** Rows to skip, an integer ≥ 0. @default 0 */
   offset?: number;
+}
+
+/** Options of `listCronSchedulesPage`: schedules by creation, then id. */
+export interface ListCronSchedulesPageOptions extends PageOptions {
+  /** Only enabled schedules. @default false */
+  enabledOnly?: boolean;
 }
 
 /** Changes of `updateCronSchedule`; the next run is recomputed from now. */

@@ -1,5 +1,5 @@
 /**
- * The runtime of a runner: registration, scheduling, the executor, the heartbeat and sweeper
+ * The runtime of a runner: registration, scheduling, the dispatcher, the heartbeat and sweeper
  * loops, waiting callers, and operator controls. It sees only the {@link Store} contract; the
  * composition root (`DefaultRunner.create`) picks the adapter.
  */
@@ -9,10 +9,13 @@ import { hostname } from 'node:os';
 import { newExecutionId } from '../core/execution-id.js';
 import { parseDuration, type Duration } from '../core/duration.js';
 import type { Context } from '../core/context.js';
+import { checkIdempotencyKey } from '../core/idempotency.js';
 import { checkInput, toContextObject } from '../core/input.js';
 import type { JsonObject } from '../core/json.js';
 import type { Clock, Logger, ResolvedRunnerConfig } from '../core/options.js';
+import type { PruneOptions, PruneResult } from '../core/retention.js';
 import { startOf } from '../core/start.js';
+import { startTimeOf, type StartTimeOptions } from '../core/start-time.js';
 import { Workflow } from '../core/workflow.js';
 import {
   CloacinaError,
@@ -24,26 +27,56 @@ import {
   toError,
 } from '../errors.js';
 import type { CommitNotice } from '../store/db.js';
-import type { ExecutionEvent, ExecutionRecord, NewEvent, WorkflowStatus } from '../store/rows.js';
+import {
+  SCHEDULE_EVENT_TYPES,
+  type ExecutionEvent,
+  type ExecutionRecord,
+  type NewEvent,
+  type WorkflowStatus,
+} from '../store/rows.js';
 import type { NewExecution, ScheduledExecution, Store } from '../store/store.js';
 import { Batcher } from './batcher.js';
 import { executionFilter } from './execution-filter.js';
-import { Executor } from './executor.js';
+import {
+  executionEventsPage,
+  listExecutionsPage,
+  type ListExecutionsPageOptions,
+} from './execution-pages.js';
+import { Dispatcher } from './dispatcher.js';
 import { noMetrics, type EngineMetrics } from './metrics.js';
-import type { EngineService, ServiceContext } from './service.js';
+import { shareOut, type EngineService, type ServiceContext } from './service.js';
 import { WorkflowExecutionHandle, type ExecutionControl } from './handle.js';
 import { WorkflowRegistry } from './registry.js';
-import { toExecutionResult, type WorkflowExecutionResult } from './results.js';
-import { Slots } from './slots.js';
+import type { Page, PageOptions } from './pages.js';
+import {
+  toExecutionResult,
+  type ExecutionSummary,
+  type WorkflowExecutionResult,
+} from './results.js';
+import { pruneOnDemand } from './prune.js';
+import { planRerun, type RerunOptions } from './rerun.js';
+import { RetentionService } from './retention-service.js';
+import { RunnerPresence } from './runner-presence.js';
+import { readTaskLogs, type TaskLogs, type TaskLogsOptions } from './task-logs-read.js';
 import { after, every, sleep } from './timers.js';
 import { Waiters } from './waiters.js';
-import { Wakeup } from './wakeup.js';
 
 /** An execution event as streamed by `runner.on('event', ...)`. */
-export type RunnerEvent = NewEvent;
+export type RunnerEvent = Omit<NewEvent, 'workflowName'>;
+
+/** Options of {@link Engine.executeAsync}. */
+export interface ExecuteAsyncOptions extends StartTimeOptions {
+  /**
+   * Starts at most one execution of the workflow per key (1 to 255 characters, no NUL): a start
+   * with a key already used returns a handle to the existing execution, whatever its status,
+   * with `created: false`, and writes nothing. Safe across processes racing with the same key.
+   * The key lives as long as the execution.
+   */
+  idempotencyKey?: string;
+}
 
 /** Options of {@link Engine.execute}. */
-export interface ExecuteOptions {
+export interface ExecuteOptions extends ExecuteAsyncOptions {
   /** Bound of the wait; default the runner's `workflowTimeout`; `null` waits forever. */
   timeout?: Duration | null;
 }
@@ -80,10 +113,11 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   protected readonly logger: Logger;
   protected readonly clock: Clock;
   protected readonly registry = new WorkflowRegistry();
-  private readonly slots: Slots;
-  private readonly executor: Executor;
-  private readonly wakeup: Wakeup;
+  /** Owns the slots and claims: every task that runs here is started by it. */
+  private readonly dispatcher: Dispatcher;
   private readonly waiters: Waiters;
+  /** This runner's row in the runner registry. */
+  private readonly presence: RunnerPresence;
   /**
    * Executions scheduled in the same turn of the event loop (concurrent callers) share one
    * transaction (see {@link Batcher}).
@@ -108,21 +142,29 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     this.runnerName = config.runnerName ?? `${hostname()}:${process.pid}`;
     this.logger = logger.child({ runnerId: this.runnerId });
     this.clock = clock;
-    this.slots = new Slots(config.maxConcurrentTasks);
     this.waiters = new Waiters(store);
     this.schedules = new Batcher((inputs) => this.scheduleBatch(inputs));
-    this.wakeup = new Wakeup(() => this.executor.claimPass());
-    this.executor = new Executor({
+    this.presence = new RunnerPresence({
+      store,
+      clock,
+      logger: this.logger,
+      runnerId: this.runnerId,
+      name: config.runnerName ?? null,
+      staleAfterMs: config.staleClaimThresholdMs,
+      workflows: () => this.registry.names(),
+    });
+    this.dispatcher = new Dispatcher({
       store,
       registry: this.registry,
-      slots: this.slots,
       config,
       clock,
       logger: this.logger,
       runnerId: this.runnerId,
       metrics: metricsSink,
-      wake: () => this.wakeup.wake(),
     });
+    if (config.retention !== null) {
+      this.addService(new RetentionService(this.serviceContext, config.retention));
+    }
   }
 
   /** What background services are given to do their work. */
@@ -135,10 +177,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       logger: this.logger,
       runnerId: this.runnerId,
       metrics: this.metricsSink,
-      rootClaims: {
-        reserve: (roots) => this.executor.reserveForSchedule(roots),
-        adopt: (claimed, reserved) => this.executor.adopt(claimed, reserved),
-      },
+      rootClaims: this.dispatcher,
     };
   }
 
@@ -148,26 +187,32 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     return service;
   }
 
-  /** Starts the background loops. Called once by the composition root. */
-  protected start(): void {
+  /**
+   * Writes this runner into the runner registry (a failure is logged), then starts the
+   * background loops. Called once by the composition root. The loops start after the write,
+   * so they start as close to `create()` resolving as they would without it.
+   */
+  protected async start(): Promise<void> {
+    await this.presence.refresh();
     for (const service of this.services) service.start();
     this.stops.push(this.store.onCommit((notice) => this.onCommit(notice)));
-    this.stops.push(every(this.config.schedulerPollIntervalMs, () => this.wakeup.wake()));
+    this.stops.push(every(this.config.schedulerPollIntervalMs, () => this.dispatcher.wake()));
     this.stops.push(
       every(WAITER_BACKSTOP_MS, () => this.guard(this.waiters.poll(), 'waiter backstop')),
     );
-    if (this.config.enableClaiming) {
-      this.stops.push(
-        every(this.config.heartbeatIntervalMs, () =>
-          this.guard(this.executor.heartbeat(), 'heartbeat'),
-        ),
-      );
-    }
+    // The heartbeat tick also refreshes the registry row, with or without claims to beat.
+    this.stops.push(
+      every(this.config.heartbeatIntervalMs, () => {
+        if (this.config.enableClaiming)
+          this.guard(this.dispatcher.running.heartbeat(), 'heartbeat');
+        void this.presence.refresh();
+      }),
+    );
     if (this.config.enableClaiming && this.config.enableRecovery) {
       this.stops.push(every(this.config.staleClaimSweepIntervalMs, () => void this.sweep()));
       void this.sweep();
     }
-    this.wakeup.wake();
+    this.dispatcher.wake();
     this.logger.debug({ runnerName: this.runnerName }, 'runner started');
   }
 
@@ -187,7 +232,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     try {
       // A heartbeat shared with one already in flight wrote the time it started: claims are
       // judged against that time, so a slow heartbeat cannot make this runner's own look stale.
-      const beatAtMs = await this.executor.heartbeat();
+      const beatAtMs = await this.dispatcher.running.heartbeat();
       for (;;) {
         const nowMs = this.clock.now();
         const outcome = await this.store.sweepStaleClaims({
@@ -211,7 +256,10 @@ export class Engine implements ExecutionControl, AsyncDisposable {
 
   private onCommit(notice: CommitNotice): void {
     for (const event of notice.events) {
-      if (event.type === 'workflow_cancelled') this.executor.abortExecution(event.executionId);
+      // Trigger and cron events are for the event feed; this stream is the executions' own.
+      if (SCHEDULE_EVENT_TYPES.has(event.type)) continue;
+      if (event.type === 'workflow_cancelled')
+        this.dispatcher.running.abortExecution(event.executionId);
       if (TERMINAL_EVENTS.has(event.type)) {
         this.guard(this.waiters.notify(event.executionId), 'waiter');
         // Count each outcome once: in the runner whose transaction recorded it.
@@ -234,13 +282,13 @@ export class Engine implements ExecutionControl, AsyncDisposable {
         }
       }
     }
-    if (notice.channels.has('tasks')) this.wakeup.wake();
+    if (notice.channels.has('tasks')) this.dispatcher.wake();
     if (notice.remote && notice.channels.has('executions')) {
       this.guard(this.waiters.poll(), 'waiter');
       // Another process may have cancelled an execution whose task runs here: a heartbeat now
       // finds the lost claim at once instead of at the next interval.
-      if (this.config.enableClaiming && this.executor.running.size > 0) {
-        this.guard(this.executor.heartbeat(), 'heartbeat');
+      if (this.config.enableClaiming && this.dispatcher.running.size > 0) {
+        this.guard(this.dispatcher.running.heartbeat(), 'heartbeat');
       }
     }
   }
@@ -267,7 +315,8 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     }
     this.registry.register(workflow);
     this.recordDefinition(workflow);
-    this.wakeup.wake();
+    void this.presence.refresh();
+    this.dispatcher.wake();
     return this;
   }
 
@@ -302,6 +351,15 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     this.definitionWrites.add(write);
   }
 
+  /**
+   * Resolves once the definitions of every workflow registered so far are stored, so that
+   * clients without the code (the CLI, the HTTP API, other processes) can see and start them.
+   * `register()` stores them in the background; a failed write was logged. Never rejects.
+   */
+  async definitionsStored(): Promise<void> {
+    await Promise.allSettled([...this.definitionWrites]);
+  }
+
   /** Names of the workflows registered in this runner. */
   listWorkflows(): string[] {
     return this.registry.names();
@@ -314,13 +372,26 @@ export class Engine implements ExecutionControl, AsyncDisposable {
 
   /**
    * Schedules an execution and returns its handle at once. Everything is validated before the
-   * one scheduling transaction, so a bad call never leaves a half-written execution.
+   * one scheduling transaction, so a bad call never leaves a half-written execution. With an
+   * `idempotencyKey` already used for this workflow, the handle is the existing execution's
+   * (`created: false`); its context is not checked against this call's.
+   *
+   * With `runAt` or `delay`, the execution is written now as `Scheduled` and its root tasks
+   * start at that time, on any runner with the workflow (within its scheduler poll interval);
+   * it survives restarts and can be cancelled or paused meanwhile.
+   *
+   * @throws {ConfigError} for an `idempotencyKey` that is not a string of 1 to 255 characters
+   *   without NUL, or for a bad `runAt` / `delay` (or both given).
    */
   async executeAsync(
     workflowName: string,
     context?: Context | Record<string, unknown>,
+    options: ExecuteAsyncOptions = {},
   ): Promise<WorkflowExecutionHandle> {
     this.assertOpen();
+    const idempotencyKey = checkIdempotencyKey(options.idempotencyKey);
+    const nowMs = this.clock.now();
+    const runAtMs = startTimeOf(options, nowMs);
     const workflow = this.registry.latest(workflowName);
     if (workflow === undefined)
       throw new WorkflowNotFoundError(workflowName, this.registry.names());
@@ -331,10 +402,52 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       workflowVersion: workflow.version,
       initialContext: initial,
       tasks: this.registry.plan(workflow),
+      nowMs,
+      runnerId: this.runnerId,
+      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+      ...(runAtMs !== undefined ? { runAtMs } : {}),
+    });
+    return new WorkflowExecutionHandle(this, scheduled.record.id, workflowName, scheduled.created);
+  }
+
+  /**
+   * Starts a new execution that reruns the ended execution `executionId`, and returns its handle
+   * at once. From `'failed'` (the default), the tasks that completed in the original are written
+   * Completed with their outputs and do not run; the failed, skipped and cancelled tasks and
+   * everything downstream of them run, from the same inputs as in a clean run, so the final
+   * context is the one a clean run would have had. From `'start'`, every task of the current
+   * version runs again from the original's initial context (checked against the current input
+   * schema). The new execution's `rerunOf` names the original, whose `rerunBy` becomes the new
+   * id. It is scheduled as `executeAsync` schedules, so any runner with the workflow may run it.
+   *
+   * @throws {NotFoundError} for an unknown id.
+   * @throws {InvalidStateError} when the original has not ended; from `'failed'`, also when it
+   *   Completed (nothing would run) or when the registered version is not the one it ran (the
+   *   message names both; rerun from `'start'` instead).
+   * @throws {WorkflowNotFoundError} when the workflow is not registered in this runner.
+   * @throws {ConfigError} for options other than `{ from?: 'failed' | 'start' }`.
+   */
+  async rerunExecution(
+    executionId: string,
+    options: RerunOptions = { from: 'failed' },
+  ): Promise<WorkflowExecutionHandle> {
+    this.assertOpen();
+    const planned = await planRerun(this.store, executionId, options, (name) => {
+      const workflow = this.registry.latest(name);
+      if (workflow === undefined) throw new WorkflowNotFoundError(name, this.registry.names());
+      return {
+        version: workflow.version,
+        tasks: this.registry.plan(workflow),
+        checkInput: (context) => this.initialContext(workflow, context),
+      };
+    });
+    const scheduled = await this.schedules.add({
+      id: newExecutionId(),
+      ...planned,
       nowMs: this.clock.now(),
       runnerId: this.runnerId,
     });
-    return new WorkflowExecutionHandle(this, scheduled.record.id, workflowName);
+    return new WorkflowExecutionHandle(this, scheduled.record.id, planned.workflowName);
   }
 
   /**
@@ -345,30 +458,33 @@ export class Engine implements ExecutionControl, AsyncDisposable {
    * finished in between has given its slot back by then.
    */
   private async scheduleBatch(inputs: readonly NewExecution[]): Promise<ScheduledExecution[]> {
-    const reserved = inputs.map((input) =>
-      this.executor.reserveForSchedule(startOf(input.tasks, input.initialContext).ready.length),
+    // A delayed execution starts nothing now: it is claimed at its time, like any Ready work.
+    const starting = inputs.map((input) =>
+      input.runAtMs !== undefined && input.runAtMs > input.nowMs
+        ? 0
+        : startOf(input.tasks, input.initialContext, input.rerun?.carried).ready.length,
     );
-    let scheduled: ScheduledExecution[];
-    try {
-      scheduled = await this.store.scheduleExecutions(
-        inputs.map((input, i) => ({ ...input, claimRoots: reserved[i] })),
-      );
-    } catch (error) {
-      for (const count of reserved) this.slots.release(count);
-      throw error;
-    }
-    await Promise.all(scheduled.map((s, i) => this.executor.adopt(s.claimed, reserved[i]!)));
+    using slots = this.dispatcher.reserve(starting.reduce((sum, n) => sum + n, 0));
+    const shares = shareOut(slots.count, starting);
+    const scheduled = await this.store.scheduleExecutions(
+      inputs.map((input, i) => ({ ...input, claimRoots: shares[i] })),
+    );
+    await Promise.all(scheduled.map((s) => this.dispatcher.adopt(s.claimed, slots)));
     return scheduled;
   }
 
-  /** Schedules an execution and waits for its end. */
+  /**
+   * Schedules an execution and waits for its end; with an `idempotencyKey` already used, waits
+   * for the existing execution instead (see {@link executeAsync}).
+   */
   async execute(
     workflowName: string,
     context?: Context | Record<string, unknown>,
     options: ExecuteOptions = {},
   ): Promise<WorkflowExecutionResult> {
-    const handle = await this.executeAsync(workflowName, context);
-    return this.waitForExecution(handle.executionId, options.timeout);
+    const { timeout, ...start } = options;
+    const handle = await this.executeAsync(workflowName, context, start);
+    return this.waitForExecution(handle.executionId, timeout);
   }
 
   /** Waits for a terminal status; notification-driven, with a slow cross-process backstop. */
@@ -466,10 +582,50 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     );
   }
 
-  /** Every event of an execution, oldest first. */
+  /**
+   * One page of executions, newest first (`createdAt`, then `executionId`, descending), with
+   * an optional workflow and status filter and creation-time range (`createdAfter` inclusive,
+   * `createdBefore` exclusive); pass `nextCursor` back for the next page.
+   * @throws {ConfigError} for a bad limit or filter.
+   * @throws {InvalidCursorError} for a cursor of another list or other filters.
+   */
+  listExecutionsPage(options?: ListExecutionsPageOptions): Promise<Page<ExecutionSummary>> {
+    return listExecutionsPage(this.store, options);
+  }
+
+  /**
+   * Every execution and task event of an execution, oldest first (task log lines: {@link
+   * getTaskLogs}; the trigger and cron events naming it are in the event feed,
+   * `Client.readEvents`).
+   */
   async getExecutionEvents(executionId: string): Promise<ExecutionEvent[]> {
     await this.requireExecution(executionId);
     return this.store.getEvents(executionId);
+  }
+
+  /**
+   * What task `taskId` of an execution wrote with `handle.log` in one attempt (default: the
+   * latest), oldest line first. Each attempt keeps its newest `TASK_LOG_MAX_LINES` lines and
+   * `TASK_LOG_MAX_BYTES` of text (`truncated` says older ones were dropped); a running
+   * attempt's lines are there within about 100 ms of being logged.
+   *
+   * @throws {NotFoundError} for an unknown execution or task, or an attempt past `attempts`.
+   * @throws {ConfigError} when `attempt` is not an integer ≥ 1, or an option is unknown.
+   */
+  getTaskLogs(executionId: string, taskId: string, options?: TaskLogsOptions): Promise<TaskLogs> {
+    return readTaskLogs(this.store, executionId, taskId, options);
+  }
+
+  /**
+   * One page of an execution's events, oldest first (by id), without task log lines.
+   * @throws {NotFoundError} for an unknown execution.
+   * @throws {InvalidCursorError} for a cursor of another list or execution.
+   */
+  getExecutionEventsPage(
+    executionId: string,
+    options?: PageOptions,
+  ): Promise<Page<ExecutionEvent>> {
+    return executionEventsPage(this.store, executionId, options);
   }
 
   /** Hard cancel: no new task starts, running tasks' signals abort, status Cancelled for good. */
@@ -509,6 +665,24 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     });
   }
 
+  /**
+   * Deletes, now, the executions that ended longer ago than `olderThan` in a terminal status
+   * (Completed, Failed, Cancelled; only `status` when given) with their tasks and events, and,
+   * without `status`, trigger and cron history as old; with `dryRun`, only counts them. Works
+   * in transactions of at most 1,000 rows, so running work is held up by one batch at most.
+   * Executions that have not ended are never touched. Takes no lease: it may run while a
+   * runner's retention prunes too (each row is deleted once).
+   *
+   * @throws {ConfigError} for a missing or non-positive `olderThan`, a status that is not
+   *   terminal, or an unknown option.
+   */
+  async prune(options: PruneOptions): Promise<PruneResult> {
+    this.assertOpen();
+    return pruneOnDemand(this.store, options, this.clock.now(), (counts) =>
+      this.metricsSink.pruned(counts),
+    );
+  }
+
   private assertOpen(): void {
     if (this.shutdownPromise !== undefined) {
       throw new CloacinaError(
@@ -536,19 +710,19 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   private async doShutdown(options: ShutdownOptions): Promise<void> {
     const graceMs =
       options.graceful === false ? 0 : parseDuration(options.timeout ?? '30s', 'timeout');
-    this.executor.stopClaiming();
-    this.wakeup.stop();
-    await this.executor.idle();
+    await this.dispatcher.stop();
     await Promise.allSettled(this.services.map((service) => service.stop()));
     const running = (): Promise<unknown> =>
-      Promise.allSettled([...this.executor.running.values()].map((task) => task.done));
-    if (this.executor.running.size > 0 && graceMs > 0) {
+      Promise.allSettled([...this.dispatcher.running.values()].map((task) => task.done));
+    if (this.dispatcher.running.size > 0 && graceMs > 0) {
       const grace = new AbortController();
       await Promise.race([running(), sleep(graceMs, grace.signal)]);
       grace.abort();
     }
-    const unfinished = this.executor.abortAll();
+    const unfinished = this.dispatcher.running.abortAll();
     if (unfinished.length > 0) {
+      // Their last log lines first: once the claims are handed back, the writes are refused.
+      await this.dispatcher.running.closeLogs();
       try {
         const released = await this.store.releaseClaims({
           claims: unfinished,
@@ -566,6 +740,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     await running();
     await Promise.allSettled([...this.definitionWrites]);
     for (const stop of this.stops.splice(0)) stop();
+    await this.presence.stop();
     this.lifetime.abort();
     await this.store.close();
   }

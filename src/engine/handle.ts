@@ -24,6 +24,11 @@ export class WorkflowExecutionHandle {
     readonly executionId: string,
     /** The workflow it runs. */
     readonly workflowName: string,
+    /**
+     * False when the start's idempotency key named an existing execution: this handle points at
+     * that one, whatever its status, and the start wrote nothing. True for a new execution.
+     */
+    readonly created: boolean = true,
   ) {}
 
   /** The current status. */

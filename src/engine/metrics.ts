@@ -2,6 +2,7 @@
  * What the engine reports to metrics. The engine sees only this interface; the
  * Prometheus implementation lives in `observability/`.
  */
+import type { PruneCounts } from '../core/retention.js';
 
 /** Outcome of one trigger poll. */
 export type PollOutcome = 'skip' | 'fire' | 'deduplicated' | 'error' | 'timeout';
@@ -22,6 +23,8 @@ export interface EngineMetrics {
   triggerPoll(trigger: string, outcome: PollOutcome, durationMs: number): void;
   cronFired(count: number): void;
   cronMissed(count: number): void;
+  /** Rows deleted by pruning in this runner (one batch, or a whole on-demand prune). */
+  pruned(counts: PruneCounts): void;
   /** The metrics in the Prometheus text format. */
   render(): Promise<string>;
 }
@@ -36,5 +39,6 @@ export const noMetrics: EngineMetrics = {
   triggerPoll: () => undefined,
   cronFired: () => undefined,
   cronMissed: () => undefined,
+  pruned: () => undefined,
   render: () => Promise.resolve(''),
 };

@@ -1,6 +1,7 @@
 /** The public result shapes of executions and their tasks, built from stored records. */
 import { Context } from '../core/context.js';
 import type { ExecutionRecord, TaskRecord, TaskStatus, WorkflowStatus } from '../store/rows.js';
+import type { ExecutionSummaryRecord } from '../store/store.js';
 
 /** The outcome of one task of an execution. */
 export interface TaskResult {
@@ -31,6 +32,14 @@ export interface WorkflowExecutionResult {
   readonly taskResults: readonly TaskResult[];
   /** `"n task(s) failed: a, b"` for a failed workflow. */
   readonly errorMessage?: string;
+  /** The execution this one reruns, when it was started by `rerunExecution`. */
+  readonly rerunOf?: string;
+  /** The latest rerun of this execution, once it was rerun. */
+  readonly rerunBy?: string;
+  /** The idempotency key it was started with, when it was given one. */
+  readonly idempotencyKey?: string;
+  /** The start time it was given (`runAt` / `delay`), when it was delayed. */
+  readonly runAt?: Date;
 }
 
 function taskResult(task: TaskRecord): TaskResult {
@@ -69,5 +78,65 @@ export function toExecutionResult(
     finalContext: Context.fromJSON(execution.finalContext ?? execution.initialContext),
     taskResults: tasks.map(taskResult),
     ...(execution.errorMessage !== null ? { errorMessage: execution.errorMessage } : {}),
+    ...(execution.rerunOf !== null ? { rerunOf: execution.rerunOf } : {}),
+    ...(execution.rerunBy !== null ? { rerunBy: execution.rerunBy } : {}),
+    ...(execution.idempotencyKey !== null ? { idempotencyKey: execution.idempotencyKey } : {}),
+    ...(execution.runAtMs !== null ? { runAt: new Date(execution.runAtMs) } : {}),
+  };
+}
+
+/**
+ * An execution in a list: its head without the tasks and contexts (the detail read,
+ * `getExecutionResult`, has them). Times are `Date`s, as in {@link WorkflowExecutionResult};
+ * those not reached yet are `null`.
+ */
+export interface ExecutionSummary {
+  readonly executionId: string;
+  readonly workflowName: string;
+  readonly workflowVersion: string;
+  readonly status: WorkflowStatus;
+  /** When it was scheduled: the list's order, newest first. */
+  readonly createdAt: Date;
+  /** When its first task was claimed; `null` while Scheduled or Pending (or if it ended before). */
+  readonly startedAt: Date | null;
+  /** When it reached Completed, Failed or Cancelled. */
+  readonly completedAt: Date | null;
+  /** `"n task(s) failed: a, b"` when Failed, `"Execution cancelled"` when Cancelled, else null. */
+  readonly error: string | null;
+  /** The reason given to `pauseExecution`, while Paused. */
+  readonly pauseReason: string | null;
+  /** Tasks still to finish: counted down as tasks complete, fail or are skipped. */
+  readonly openTasks: number;
+  /** Tasks that failed for good. */
+  readonly failedTasks: number;
+  /** The execution this one reruns (`rerunExecution`), or null. */
+  readonly rerunOf: string | null;
+  /** The latest rerun of this execution, or null. */
+  readonly rerunBy: string | null;
+  /** The idempotency key it was started with (`executeAsync`), or null. */
+  readonly idempotencyKey: string | null;
+  /** The start time it was given (`runAt` / `delay`), or null for a start at once. */
+  readonly runAt: Date | null;
+}
+
+/** Builds the list entry of an execution from its stored head. */
+export function toExecutionSummary(record: ExecutionSummaryRecord): ExecutionSummary {
+  const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+  return {
+    executionId: record.id,
+    workflowName: record.workflowName,
+    workflowVersion: record.workflowVersion,
+    status: record.status,
+    createdAt: new Date(record.createdAtMs),
+    startedAt: date(record.startedAtMs),
+    completedAt: date(record.completedAtMs),
+    error: record.errorMessage,
+    pauseReason: record.pauseReason,
+    openTasks: record.openTasks,
+    failedTasks: record.failedTasks,
+    rerunOf: record.rerunOf,
+    rerunBy: record.rerunBy,
+    idempotencyKey: record.idempotencyKey,
+    runAt: date(record.runAtMs),
   };
 }

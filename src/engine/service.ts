@@ -3,6 +3,7 @@ import type { Clock, Logger, ResolvedRunnerConfig } from '../core/options.js';
 import type { ClaimedTask, Store } from '../store/store.js';
 import type { EngineMetrics } from './metrics.js';
 import type { WorkflowCatalog } from './registry.js';
+import { Slots, type Reservation } from './slots.js';
 
 /** What a service gets from the runner that hosts it. */
 export interface ServiceContext {
@@ -14,19 +15,47 @@ export interface ServiceContext {
   readonly logger: Logger;
   readonly runnerId: string;
   readonly metrics: EngineMetrics;
-  /** Starts root tasks claimed by a scheduling transaction; absent where no task runs (a client). */
-  readonly rootClaims?: RootClaims;
+  /** Starts root tasks claimed by a scheduling transaction ({@link noRootClaims} in a client). */
+  readonly rootClaims: RootClaims;
 }
 
 /**
- * Root tasks that a fire claims for this runner in its own transaction, so they start when it
- * commits instead of after a second, claiming transaction (see `NewExecution.claimRoots`).
+ * Root tasks that a scheduling write (an execution, a trigger fire, a cron fire) claims for
+ * this runner in its own transaction, so they start when it commits instead of after a second,
+ * claiming transaction (see `NewExecution.claimRoots`). Every such write goes the same way:
+ *
+ * ```ts
+ * using slots = ctx.rootClaims.reserve(roots);
+ * const outcome = await store.write({ ..., claimRoots: slots.count });
+ * await ctx.rootClaims.adopt(outcome.claimed, slots);
+ * ```
+ *
+ * Slots left unused go back when `slots` is disposed, also when the write throws.
  */
 export interface RootClaims {
-  /** Reserves free slots for up to `roots` root tasks; 0 when none is free or older work waits. */
-  reserve(roots: number): number;
-  /** Starts the `claimed` tasks on the reserved slots and frees the rest (all, when none). */
-  adopt(claimed: readonly ClaimedTask[], reserved: number): Promise<void>;
+  /** Reserves free slots for up to `roots` root tasks; none when none is free or older work waits. */
+  reserve(roots: number): Reservation;
+  /** Starts the `claimed` tasks, each in a slot taken from `slots`. */
+  adopt(claimed: readonly ClaimedTask[], slots: Reservation): Promise<void>;
+}
+
+/** The root claims of a process that runs no tasks (a client): it reserves none. */
+export const noRootClaims: RootClaims = {
+  reserve: () => new Slots(0).reserve(0),
+  adopt: () => Promise.resolve(),
+};
+
+/**
+ * Shares `count` slots out over executions that want `wants[i]` each, in order: the earliest
+ * get theirs first (a cron catch-up runs in scheduled order, a batch in call order).
+ */
+export function shareOut(count: number, wants: readonly number[]): number[] {
+  let left = count;
+  return wants.map((want) => {
+    const share = Math.min(want, left);
+    left -= share;
+    return share;
+  });
 }
 
 /** A background loop started with the runner and stopped first at shutdown. */

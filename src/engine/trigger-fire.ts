@@ -70,27 +70,21 @@ async function fireWorkflow(
   checkInput(workflow.name, workflow.input, context);
   const tasks = ctx.registry.plan(workflow);
   // Slots for the tasks that start: a root whose trigger rule skips it takes none.
-  const reserved = ctx.rootClaims?.reserve(startOf(tasks, context).ready.length) ?? 0;
-  let outcome: TriggerFireOutcome;
-  try {
-    outcome = await ctx.store.fireTrigger({
-      triggerName,
-      executionId: newExecutionId(),
-      workflowName: workflow.name,
-      workflowVersion: workflow.version,
-      tasks,
-      context,
-      contextHash,
-      deduplicate: options.deduplicate,
-      nowMs: options.nowMs,
-      runnerId: ctx.runnerId,
-      claimRoots: reserved,
-    });
-  } catch (error) {
-    await ctx.rootClaims?.adopt([], reserved);
-    throw error;
-  }
-  await ctx.rootClaims?.adopt(outcome.status === 'fired' ? outcome.claimed : [], reserved);
+  using slots = ctx.rootClaims.reserve(startOf(tasks, context).ready.length);
+  const outcome = await ctx.store.fireTrigger({
+    triggerName,
+    executionId: newExecutionId(),
+    workflowName: workflow.name,
+    workflowVersion: workflow.version,
+    tasks,
+    context,
+    contextHash,
+    deduplicate: options.deduplicate,
+    nowMs: options.nowMs,
+    runnerId: ctx.runnerId,
+    claimRoots: slots.count,
+  });
+  if (outcome.status === 'fired') await ctx.rootClaims.adopt(outcome.claimed, slots);
   return outcome;
 }
 

@@ -454,6 +454,7 @@ export class TriggerLoop {
       workflowName: row.workflowName,
       errorMessage: message,
       nowMs: this.#ctx.clock.now(),
+      runnerId: this.#ctx.runnerId,
     });
     // One warning per streak: a trigger failing every second must not flood the log.
     const fields = { trigger: row.triggerName, consecutiveErrors: streak, err: toError(error) };

@@ -15,7 +15,7 @@ import {
 } from '../core/ids.js';
 import type { Context } from '../core/context.js';
 import type { Json } from '../core/json.js';
-import { checkListOptions } from '../core/list-options.js';
+import { checkListOptions, checkPageOptions } from '../core/list-options.js';
 import {
   TriggerRegistry,
   TriggerResult,
@@ -24,6 +24,7 @@ import {
   type Trigger,
 } from '../core/trigger.js';
 import { ConfigError, NotFoundError, WorkflowNotFoundError } from '../errors.js';
+import { readPage, type Page, type PageOptions } from './pages.js';
 import type { EngineService, ServiceContext } from './service.js';
 import { fireTarget } from './trigger-fire.js';
 import { TriggerLoop } from './trigger-loop.js';
@@ -32,6 +33,7 @@ import {
   toTriggerSchedule,
   type FireTriggerResult,
   type ListTriggerSchedulesOptions,
+  type ListTriggerSchedulesPageOptions,
   type TriggerDal,
   type TriggerExecution,
   type TriggerHistoryOptions,
@@ -173,6 +175,33 @@ export class TriggerService implements EngineService {
     return records.map(toTriggerSchedule);
   }
 
+  /** Schedules by trigger name, one keyset page at a time. */
+  async listPage(options: ListTriggerSchedulesPageOptions = {}): Promise<Page<TriggerSchedule>> {
+    const { enabledOnly, limit, cursor } = checkPageOptions('listTriggerSchedulesPage', options, {
+      enabledOnly: 'boolean',
+    });
+    return readPage(
+      {
+        cursor: {
+          scope: JSON.stringify(['trigger schedules', enabledOnly === true]),
+          what: 'trigger schedule list',
+          parts: ['string'],
+        },
+        fetch: (after, take) =>
+          this.#ctx.store.listTriggerSchedules({
+            enabledOnly: enabledOnly === true,
+            limit: take,
+            offset: 0,
+            ...(after === null ? {} : { afterName: after[0] as string }),
+          }),
+        keyOf: (record) => [record.triggerName],
+        toItem: toTriggerSchedule,
+      },
+      cursor,
+      limit,
+    );
+  }
+
   /** The schedule of `name`, or null. */
   async get(name: string): Promise<TriggerSchedule | null> {
     const record = await this.#ctx.store.getTriggerSchedule(name);
@@ -204,6 +233,33 @@ export class TriggerService implements EngineService {
     const { limit, offset } = checkListOptions('getTriggerExecutionHistory', options, {});
     const records = await this.#ctx.store.getTriggerHistory({ triggerName: name, limit, offset });
     return records.map(toTriggerExecution);
+  }
+
+  /** History of `name`, newest first, one keyset page at a time; unknown name: empty. */
+  async historyPage(name: string, options: PageOptions = {}): Promise<Page<TriggerExecution>> {
+    const { limit, cursor } = checkPageOptions('getTriggerExecutionHistoryPage', options, {});
+    return readPage(
+      {
+        cursor: {
+          scope: JSON.stringify(['trigger history', name]),
+          what: 'trigger history',
+          parts: ['integer', 'string'],
+        },
+        fetch: (after, take) =>
+          this.#ctx.store.getTriggerHistory({
+            triggerName: name,
+            limit: take,
+            offset: 0,
+            ...(after === null
+              ? {}
+              : { after: { startedAtMs: after[0] as number, id: after[1] as string } }),
+          }),
+        keyOf: (record) => [record.startedAtMs, record.id],
+        toItem: toTriggerExecution,
+      },
+      cursor,
+      limit,
+    );
   }
 
   /**

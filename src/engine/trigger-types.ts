@@ -8,6 +8,7 @@ import type {
   TriggerRunStatus,
   TriggerScheduleRecord,
 } from '../store/trigger-store.js';
+import type { PageOptions } from './pages.js';
 
 export type { TriggerRunStatus };
 
@@ -83,6 +84,12 @@ export interface ListTriggerSchedulesOptions {
   limit?: number;
   /** Rows to skip, an integer ≥ 0. @default 0 */
   offset?: number;
+}
+
+/** Options of `listTriggerSchedulesPage`: schedules by trigger name. */
+export interface ListTriggerSchedulesPageOptions extends PageOptions {
+  /** Only enabled schedules. @default false */
+  enabledOnly?: boolean;
 }
 
 /** Options of `getTriggerExecutionHistory`. */

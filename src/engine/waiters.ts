@@ -3,6 +3,7 @@
  * terminal event of their execution; a slow backstop query covers executions finished by another
  * process, which announces nothing to this one on SQLite.
  */
+import { DatabaseError } from '../errors.js';
 import type { ExecutionRecord } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 
@@ -17,7 +18,9 @@ export class Waiters {
   /**
    * Resolves when the execution reaches a terminal status (with its record), or with null when
    * `signal` aborts first. The waiter is registered before the status is read, so an end that
-   * happens in between is never missed.
+   * happens in between is never missed. A transient failure of that first read (the connection
+   * lost in an outage) does not end the wait: the waiter stays registered, and the terminal
+   * event or the backstop poll resolves it once the database is back.
    */
   async wait(executionId: string, signal: AbortSignal): Promise<ExecutionRecord | null> {
     let resolver: Resolver = () => undefined;
@@ -30,8 +33,12 @@ export class Waiters {
     const onAbort = (): void => resolver(null);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const [terminal] = await this.store.getTerminalExecutions([executionId]);
-      if (terminal !== undefined) resolver(terminal);
+      try {
+        const [terminal] = await this.store.getTerminalExecutions([executionId]);
+        if (terminal !== undefined) resolver(terminal);
+      } catch (error) {
+        if (!(error instanceof DatabaseError && error.retryable)) throw error;
+      }
       return await ended;
     } finally {
       signal.removeEventListener('abort', onAbort);

@@ -3,7 +3,17 @@
  * in one process never clash.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { PRUNE_KINDS, type PruneCounts } from '../core/retention.js';
 import type { ClaimOutcome, EngineMetrics, PollOutcome } from '../engine/metrics.js';
+
+/** The `kind` label of each count: snake case, as Prometheus labels are. */
+const PRUNE_METRIC_KINDS: Record<keyof PruneCounts, string> = {
+  executions: 'executions',
+  tasks: 'tasks',
+  events: 'events',
+  triggerRuns: 'trigger_runs',
+  cronRuns: 'cron_runs',
+};
 
 const SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300];
 
@@ -43,7 +53,7 @@ export function createPrometheusMetrics(options: {
   });
   new Gauge({
     name: 'cloacina_active_workflows',
-    help: 'Workflow executions not yet ended (Pending, Running, Paused) in the database.',
+    help: 'Workflow executions not yet ended (Scheduled, Pending, Running, Paused) in the database.',
     registers,
     async collect() {
       this.set(await options.activeWorkflows());
@@ -95,6 +105,12 @@ export function createPrometheusMetrics(options: {
     help: 'Cron scheduled times missed during downtime and not run (catch-up policy).',
     registers,
   });
+  const pruned = new Counter({
+    name: 'cloacina_pruned_rows_total',
+    help: 'Rows deleted by retention and prune() in this runner, by kind (executions, tasks, events, trigger_runs, cron_runs).',
+    labelNames: ['kind'],
+    registers,
+  });
 
   return {
     taskFinished(status, durationMs) {
@@ -124,6 +140,11 @@ export function createPrometheusMetrics(options: {
     },
     cronMissed(count) {
       cronMissed.inc(count);
+    },
+    pruned(counts: PruneCounts) {
+      for (const kind of PRUNE_KINDS) {
+        if (counts[kind] > 0) pruned.inc({ kind: PRUNE_METRIC_KINDS[kind] }, counts[kind]);
+      }
     },
     render: () => registry.metrics(),
   };

@@ -1,6 +1,7 @@
 /** Persistence of cron schedules and their runs. */
 import type { JsonObject } from '../core/json.js';
 import type { Db } from './db.js';
+import type { StoreFaults } from './faults.js';
 import {
   claimCronFire,
   closeFinishedCronRuns,
@@ -108,11 +109,8 @@ export interface CronFireClaim {
   readonly fires: readonly CronFire[];
   readonly missed: CronMissed | null;
   readonly nowMs: number;
-  /**
-   * Fault injection for crash tests only: called inside the transaction after the
-   * compare-and-set and the history rows, before the executions are written.
-   */
-  readonly beforeHandOff?: () => void;
+  /** The claiming runner, named in the feed events. */
+  readonly runnerId?: string;
 }
 
 /** What a claim did; `claimed: false` means another runner (or an update) got there first. */
@@ -153,10 +151,12 @@ export interface CronStore {
   /** Writes a new schedule and wakes cron loops. */
   insertCronSchedule(input: NewCronSchedule): Promise<CronScheduleRecord>;
   getCronSchedule(id: string): Promise<CronScheduleRecord | null>;
+  /** Schedules by `(createdAtMs, id)`, after `after` when given. */
   listCronSchedules(filter: {
     enabledOnly: boolean;
     limit: number;
     offset: number;
+    after?: { createdAtMs: number; id: string };
   }): Promise<CronScheduleRecord[]>;
   /**
    * Reads the schedule, lets `change` compute the patch from it (it may throw to abort), writes
@@ -179,11 +179,15 @@ export interface CronStore {
    * rows and the workflow executions in the same transaction.
    */
   claimCronFire(claim: CronFireClaim): Promise<CronClaimOutcome>;
-  /** A schedule's history, newest scheduled time first. */
+  /**
+   * A schedule's history, newest scheduled time first (older than `beforeTimeMs` when given; a
+   * scheduled time is unique within a schedule).
+   */
   cronHistory(filter: {
     scheduleId: string;
     limit: number;
     offset: number;
+    beforeTimeMs?: number;
   }): Promise<CronRunRecord[]>;
   /** Counts of cron runs recorded since `sinceMs`. */
   cronStats(filter: { sinceMs: number }): Promise<CronRunCounts>;
@@ -197,8 +201,8 @@ export interface CronStore {
 
 const READ = { readOnly: true } as const;
 
-/** Builds the cron operations over an adapter's database handle. */
-export function createCronStore(db: Db): CronStore {
+/** Builds the cron operations over an adapter's database handle (`faults`: crash tests only). */
+export function createCronStore(db: Db, faults: StoreFaults = {}): CronStore {
   return {
     insertCronSchedule: (input) => db.transaction((tx) => insertCronSchedule(tx, input)),
     getCronSchedule: (id) => db.transaction((tx) => getCronSchedule(tx, id), READ),
@@ -207,7 +211,7 @@ export function createCronStore(db: Db): CronStore {
       db.transaction((tx) => updateCronSchedule(tx, id, nowMs, change)),
     deleteCronSchedule: (id) => db.transaction((tx) => deleteCronSchedule(tx, id)),
     dueCronSchedules: (filter) => db.transaction((tx) => dueCronSchedules(tx, filter), READ),
-    claimCronFire: (claim) => db.transaction((tx) => claimCronFire(tx, claim)),
+    claimCronFire: (claim) => db.transaction((tx) => claimCronFire(tx, claim, faults)),
     cronHistory: (filter) => db.transaction((tx) => cronHistory(tx, filter), READ),
     cronStats: (filter) => db.transaction((tx) => cronStats(tx, filter), READ),
     closeFinishedCronRuns: (nowMs) => db.transaction((tx) => closeFinishedCronRuns(tx, nowMs)),

@@ -19,6 +19,12 @@ export interface Capabilities {
   readonly rowLocks: boolean;
   /** Cross-process wake-ups through `LISTEN/NOTIFY`. */
   readonly listenNotify: boolean;
+  /**
+   * Batches of writes to the same executions (completions) go one at a time: concurrent ones
+   * would queue on each other's row locks, each holding a connection while it waits. False
+   * where concurrent write transactions share one commit (a single writer with group commit).
+   */
+  readonly serialWriteBatches: boolean;
 }
 
 /** A parameter value: SQL text uses `?` placeholders, translated per dialect. */
@@ -53,8 +59,11 @@ export interface Tx {
   signal(channel: WakeChannel): void;
 }
 
-/** Kinds of cross-process wake-ups. */
-export type WakeChannel = 'tasks' | 'executions' | 'triggers' | 'cron';
+/**
+ * Kinds of cross-process wake-ups. 'events' is sent by every transaction that appended events
+ * (PostgreSQL adds it itself), for readers of the event feed; the engine ignores it.
+ */
+export type WakeChannel = 'tasks' | 'executions' | 'triggers' | 'cron' | 'events';
 
 /** What is announced after a transaction commits. */
 export interface CommitNotice {
@@ -87,6 +96,12 @@ export interface Db {
   onCommit(listener: (notice: CommitNotice) => void): () => void;
   /** Applies migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
+  /**
+   * The ids of the migrations the database has applied, read without creating or changing
+   * anything; null when it holds no Cloacina schema. Then starts what `migrate()` starts
+   * (PostgreSQL's LISTEN connection), so the handle serves like a migrated one.
+   */
+  appliedMigrations(): Promise<number[] | null>;
   /** Closes connections. Idempotent. */
   close(): Promise<void>;
 }

@@ -17,8 +17,14 @@ export interface DefinitionStore {
   saveDefinition(input: NewDefinition): Promise<DefinitionRecord>;
   /** The latest definition of `name` (or exactly `version`), or null. */
   getDefinition(name: string, version?: string): Promise<DefinitionRecord | null>;
-  /** The latest definition of every stored workflow, ordered by name. */
-  listLatestDefinitions(): Promise<DefinitionRecord[]>;
+  /**
+   * The latest definition of every stored workflow, ordered by name; with `page`, at most
+   * `limit` of them, named after `afterName`.
+   */
+  listLatestDefinitions(page?: {
+    afterName: string | null;
+    limit: number;
+  }): Promise<DefinitionRecord[]>;
   /** Every stored version of `name`, most recently registered first. */
   listDefinitionVersions(name: string): Promise<DefinitionRecord[]>;
 }
@@ -31,7 +37,7 @@ export function createDefinitionStore(db: Db): DefinitionStore {
     saveDefinition: (input) => db.transaction((tx) => saveDefinition(tx, input)),
     getDefinition: (name, version) =>
       db.transaction((tx) => getDefinition(tx, name, version), READ),
-    listLatestDefinitions: () => db.transaction((tx) => listLatestDefinitions(tx), READ),
+    listLatestDefinitions: (page) => db.transaction((tx) => listLatestDefinitions(tx, page), READ),
     listDefinitionVersions: (name) =>
       db.transaction((tx) => listDefinitionVersions(tx, name), READ),
   };

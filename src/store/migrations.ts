@@ -5,12 +5,21 @@
  * with a CHECK, booleans as 0/1 integers.
  */
 
+import { apiKeysMigration } from './migrations/api-keys.js';
+import { completedIndexMigration } from './migrations/completed-index.js';
 import { cronSchedulesMigration } from './migrations/cron.js';
 import { workflowDefinitionsMigration } from './migrations/definitions.js';
+import { eventFeedMigration } from './migrations/event-feed.js';
 import type { Migration } from './migrations/migration.js';
+import { delayedStartsMigration } from './migrations/delayed-starts.js';
+import { idempotencyKeysMigration } from './migrations/idempotency-keys.js';
 import { hotStateIndexesMigration } from './migrations/hot-state-indexes.js';
+import { leasesMigration } from './migrations/leases.js';
+import { listIndexesMigration } from './migrations/list-indexes.js';
+import { rerunsMigration } from './migrations/reruns.js';
 import { scheduleLinkedMigration } from './migrations/schedule-linked.js';
 import { suppressedFiresMigration } from './migrations/suppressed-fires.js';
+import { taskLogsMigration } from './migrations/task-logs.js';
 import { triggerSchedulesMigration } from './migrations/triggers.js';
 
 export type { Migration };
@@ -132,4 +141,13 @@ export const MIGRATIONS: readonly Migration[] = [
   scheduleLinkedMigration,
   hotStateIndexesMigration,
   suppressedFiresMigration,
+  eventFeedMigration,
+  apiKeysMigration,
+  listIndexesMigration,
+  taskLogsMigration,
+  rerunsMigration,
+  completedIndexMigration,
+  idempotencyKeysMigration,
+  delayedStartsMigration,
+  leasesMigration,
 ];

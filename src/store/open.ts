@@ -1,11 +1,14 @@
 /** Opens the store for a database URL: the adapter is chosen here and nowhere else. */
+import { existsSync } from 'node:fs';
 import type { Logger } from '../core/options.js';
 import { SCHEMA_NAME_PATTERN } from '../core/options.js';
 import { ConfigError } from '../errors.js';
+import type { StoreFaults } from './faults.js';
 import { PgDb } from './postgres/pg-db.js';
 import { createSqlStore } from './sql-store.js';
 import { SqliteDb } from './sqlite/sqlite-db.js';
 import type { Store } from './store.js';
+import { describeDatabase, noDatabaseError } from './schema-check.js';
 import { parseDatabaseUrl } from './url.js';
 
 /** Options that depend on the backend. */
@@ -16,6 +19,14 @@ export interface OpenStoreOptions {
   readonly poolSize?: number;
   /** Receives PostgreSQL connection-loss and reconnection messages. @default silent */
   readonly logger?: Pick<Logger, 'info' | 'warn'> | undefined;
+  /**
+   * Whether opening may create the database: false leaves a missing SQLite file missing and
+   * fails with `SchemaError` `NO_DATABASE` (a PostgreSQL schema is only ever created by
+   * `migrate()`). @default true
+   */
+  readonly create?: boolean;
+  /** Faults to inject, for crash tests (see `faults.ts`). @internal @default none */
+  readonly faults?: StoreFaults | undefined;
 }
 
 /** Why `schema` cannot name a tenant schema, or undefined when it can. */
@@ -41,6 +52,9 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Promise<
         ),
       );
     }
+    if (options.create === false && location.path !== ':memory:' && !existsSync(location.path)) {
+      return Promise.reject(noDatabaseError(describeDatabase(url)));
+    }
     return Promise.resolve(
       createSqlStore(
         new SqliteDb({
@@ -48,6 +62,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Promise<
           synchronous: location.synchronous,
           busyTimeoutMs: 5000,
         }),
+        options.faults,
       ),
     );
   }
@@ -67,6 +82,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Promise<
   return Promise.resolve(
     createSqlStore(
       new PgDb({ url: target.url, poolSize, schema: target.schema, logger: options.logger }),
+      options.faults,
     ),
   );
 }

@@ -2,6 +2,8 @@ import type { JsonObject } from '../core/json.js';
 
 /** Status of a workflow execution. */
 export const WorkflowStatus = {
+  /** Written with a later start time (`runAt` / `delay`); no task has started yet. */
+  Scheduled: 'Scheduled',
   Pending: 'Pending',
   Running: 'Running',
   Paused: 'Paused',
@@ -11,6 +13,17 @@ export const WorkflowStatus = {
 } as const;
 /** Status of a workflow execution. */
 export type WorkflowStatus = (typeof WorkflowStatus)[keyof typeof WorkflowStatus];
+
+/** Workflow statuses of an execution that has not ended. */
+export const ACTIVE_WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
+  'Scheduled',
+  'Pending',
+  'Running',
+  'Paused',
+];
+
+/** {@link ACTIVE_WORKFLOW_STATUSES} as an SQL list, for `status IN (…)`. */
+export const ACTIVE_STATUS_SQL = ACTIVE_WORKFLOW_STATUSES.map((s) => `'${s}'`).join(', ');
 
 /** Workflow statuses after which nothing changes any more. */
 export const TERMINAL_WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
@@ -36,7 +49,11 @@ export const TaskStatus = {
 /** Status of one task inside an execution. */
 export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
 
-/** Execution event types. */
+/**
+ * Event types. The execution and task types are an execution's history (`getExecutionEvents`,
+ * `runner.on('event')`); the trigger and cron types are only in the event feed
+ * (`Client.readEvents`), see {@link SCHEDULE_EVENT_TYPES}.
+ */
 export const EventType = {
   WorkflowStarted: 'workflow_started',
   TaskReady: 'task_ready',
@@ -55,9 +72,60 @@ export const EventType = {
   WorkflowCancelled: 'workflow_cancelled',
   WorkflowPaused: 'workflow_paused',
   WorkflowResumed: 'workflow_resumed',
+  /**
+   * The first event of an execution started by `rerunExecution`; data `{ rerunOf, from }` (the
+   * original's id, `'failed'` or `'start'`). A task a rerun from failure carried over has a
+   * `task_completed` event with data `{ copiedFrom }` (the original's id) and no other.
+   */
+  WorkflowRerun: 'workflow_rerun',
+  /**
+   * The first event of an execution written with a later start time (`runAt` / `delay`); data
+   * `{ runAt }` (ISO 8601). Its root tasks' `task_ready` events follow, with the same `readyAt`.
+   */
+  WorkflowScheduled: 'workflow_scheduled',
+  /** A trigger fire started an execution (its id); data `{ trigger, contextHash }`. */
+  TriggerFired: 'trigger_fired',
+  /**
+   * Fires of a trigger were suppressed as duplicates of an open execution (its id, when still
+   * known); data `{ trigger, contextHash, count }`. Appended at the 1st, 2nd, 4th, 8th…
+   * suppression by the same open execution and hash, `count` being the fires suppressed so far:
+   * a trigger polled every 100 ms against a day-long execution adds about 20 events, not
+   * 850,000 (the trigger's history keeps the exact count).
+   */
+  TriggerSuppressed: 'trigger_suppressed',
+  /** A trigger's poll failed (no execution); data `{ trigger, error, consecutiveErrors }`. */
+  TriggerPollFailed: 'trigger_poll_failed',
+  /**
+   * A cron schedule handed a scheduled time off to an execution (its id); data
+   * `{ scheduleId, scheduledTime }` (ISO 8601), plus `recovered: true` when recovery re-handed
+   * off a run whose execution was lost.
+   */
+  CronFired: 'cron_fired',
+  /**
+   * A catch-up skipped scheduled times of a cron schedule (no execution); data
+   * `{ scheduleId, count, firstScheduledTime, message }`.
+   */
+  CronMissed: 'cron_missed',
+  /**
+   * One line a task wrote with `handle.log`, kept with its attempt. Read with `getTaskLogs`;
+   * the execution's history (`getExecutionEvents`) leaves these out.
+   */
+  TaskLog: 'task_log',
 } as const;
-/** Execution event type. */
+/** Event type. */
 export type EventType = (typeof EventType)[keyof typeof EventType];
+
+/**
+ * The types of trigger and cron events: they are in the event feed but not in an execution's
+ * history nor in a runner's `event` stream, which stay the execution's own lifecycle.
+ */
+export const SCHEDULE_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
+  EventType.TriggerFired,
+  EventType.TriggerSuppressed,
+  EventType.TriggerPollFailed,
+  EventType.CronFired,
+  EventType.CronMissed,
+]);
 
 /** A workflow execution as stored. Times are epoch milliseconds. */
 export interface ExecutionRecord {
@@ -75,6 +143,14 @@ export interface ExecutionRecord {
   readonly startedAtMs: number | null;
   readonly completedAtMs: number | null;
   readonly updatedAtMs: number;
+  /** The execution this one reruns (`rerunExecution`), or null. */
+  readonly rerunOf: string | null;
+  /** The latest rerun of this execution, or null. */
+  readonly rerunBy: string | null;
+  /** The idempotency key it was started with (`executeAsync`), or null. */
+  readonly idempotencyKey: string | null;
+  /** The start time it was written with (`runAt` / `delay`), or null for a start at once. */
+  readonly runAtMs: number | null;
 }
 
 /** One task of an execution as stored. */
@@ -109,8 +185,14 @@ export interface ExecutionEvent {
   readonly createdAtMs: number;
 }
 
-/** An event before it is stored (ids are assigned by the database). */
-export type NewEvent = Omit<ExecutionEvent, 'id'>;
+/**
+ * An event before it is stored (ids are assigned by the database). `executionId` is '' for an
+ * event of no execution (the column is NOT NULL); `workflowName` is set on trigger and cron
+ * events, whose workflow is not read through an execution.
+ */
+export interface NewEvent extends Omit<ExecutionEvent, 'id'> {
+  readonly workflowName?: string | null;
+}
 
 /** Raw row shapes, snake_case as in SQL. */
 export interface ExecutionRow {
@@ -129,6 +211,12 @@ export interface ExecutionRow {
   started_at_ms: number | null;
   completed_at_ms: number | null;
   updated_at_ms: number;
+  rerun_of: string | null;
+  rerun_by: string | null;
+  /** Absent from rows read before migration 14 and from partial selects. */
+  idempotency_key?: string | null;
+  /** Absent from partial selects. */
+  run_at_ms?: number | string | null;
 }
 
 /** Raw task row. */
@@ -190,6 +278,10 @@ export function toExecutionRecord(row: ExecutionRow): ExecutionRecord {
     startedAtMs: row.started_at_ms === null ? null : Number(row.started_at_ms),
     completedAtMs: row.completed_at_ms === null ? null : Number(row.completed_at_ms),
     updatedAtMs: Number(row.updated_at_ms),
+    rerunOf: row.rerun_of,
+    rerunBy: row.rerun_by,
+    idempotencyKey: row.idempotency_key ?? null,
+    runAtMs: row.run_at_ms === null || row.run_at_ms === undefined ? null : Number(row.run_at_ms),
   };
 }
 

@@ -2,15 +2,19 @@
  * The one implementation of {@link Store}: each semantic operation runs in one transaction of the
  * adapter's {@link Db}. Adapters differ only in how they connect, lock and notify.
  */
+import { createApiKeyStore } from './api-key-store.js';
 import { createCronStore } from './cron-store.js';
 import type { CommitNotice, Db, Tx } from './db.js';
+import type { StoreFaults } from './faults.js';
 import { createDefinitionStore } from './definition-store.js';
+import { createRetentionStore } from './retention-store.js';
+import { createRunnerStore } from './runner-store.js';
+import { parseFeedCursor } from './feed.js';
 import { createTriggerStore } from './trigger-store.js';
 import { claimReadyTasks, heartbeat, releaseClaims, sweepStaleClaims } from './ops/claims.js';
 import {
   cancelExecution,
-  insertExecution,
-  insertExecutions,
+  scheduleExecutions,
   pauseExecution,
   resumeExecution,
 } from './ops/executions.js';
@@ -18,15 +22,26 @@ import {
   cleanupEvents,
   countActiveExecutions,
   getEvents,
+  getEventsPage,
   getExecution,
+  getTask,
   getTasks,
   getTerminalExecutions,
-  listExecutions,
 } from './ops/queries.js';
+import { feedHead, readFeed } from './ops/feed.js';
+import { appendTaskLogs, getTaskLog } from './ops/task-logs.js';
+import {
+  findExecutionsByIdPrefix,
+  listExecutions,
+  listExecutionsPage,
+} from './ops/execution-pages.js';
+import { getExecutionStats } from './ops/stats.js';
 import { completeTasks, failTask, scheduleRetry, setDeferred } from './ops/tasks.js';
 import type { ClaimNext, FinishOutcome, Store } from './store.js';
 
 const READ = { readOnly: true } as const;
+/** One read statement: no transaction needed around it. */
+const READ_ONE = { readOnly: true, autocommit: true } as const;
 
 /** Claims the next tasks after a final write, in its transaction, when asked to. */
 async function finish(
@@ -45,22 +60,28 @@ async function finish(
   return { held, claimed: batch.tasks, moreReady: batch.moreReady };
 }
 
-/** Builds the {@link Store} over an adapter's database handle. */
-export function createSqlStore(db: Db): Store {
+/**
+ * Builds the {@link Store} over an adapter's database handle; `faults` are injected by crash
+ * tests only (see `faults.ts`).
+ */
+export function createSqlStore(db: Db, faults: StoreFaults = {}): Store {
   return {
     ...createTriggerStore(db),
-    ...createCronStore(db),
+    ...createCronStore(db, faults),
     ...createDefinitionStore(db),
+    ...createApiKeyStore(db),
+    ...createRunnerStore(db),
+    ...createRetentionStore(db),
     dialect: db.dialect,
     capabilities: db.capabilities,
     migrate: () => db.migrate(),
+    appliedMigrations: () => db.appliedMigrations(),
     close: () => db.close(),
     onCommit: (listener: (notice: CommitNotice) => void) => db.onCommit(listener),
 
     scheduleExecution: (input) =>
-      db.transaction((tx) => Promise.resolve(insertExecution(tx, input))),
-    scheduleExecutions: (inputs) =>
-      db.transaction((tx) => Promise.resolve(insertExecutions(tx, inputs))),
+      db.transaction(async (tx) => (await scheduleExecutions(tx, [input]))[0]!),
+    scheduleExecutions: (inputs) => db.transaction((tx) => scheduleExecutions(tx, inputs)),
     claimReadyTasks: (input) => db.transaction((tx) => claimReadyTasks(tx, input)),
     heartbeat: (input) => db.transaction((tx) => heartbeat(tx, input)),
     completeTasks: (input) =>
@@ -82,9 +103,25 @@ export function createSqlStore(db: Db): Store {
     getExecution: (id) => db.transaction((tx) => getExecution(tx, id), READ),
     getTerminalExecutions: (ids) => db.transaction((tx) => getTerminalExecutions(tx, ids), READ),
     getTasks: (id) => db.transaction((tx) => getTasks(tx, id), READ),
+    getTask: ({ executionId, taskId }) =>
+      db.transaction((tx) => getTask(tx, executionId, taskId), READ_ONE),
     countActiveExecutions: () => db.transaction((tx) => countActiveExecutions(tx), READ),
-    listExecutions: (filter) => db.transaction((tx) => listExecutions(tx, filter), READ),
+    getExecutionStats: (query) => db.transaction((tx) => getExecutionStats(tx, query), READ_ONE),
+    listExecutions: (filter) => db.transaction((tx) => listExecutions(tx, filter), READ_ONE),
+    listExecutionsPage: (filter) =>
+      db.transaction((tx) => listExecutionsPage(tx, filter), READ_ONE),
+    findExecutionsByIdPrefix: ({ prefix, limit }) =>
+      db.transaction((tx) => findExecutionsByIdPrefix(tx, prefix, limit), READ_ONE),
     getEvents: (id) => db.transaction((tx) => getEvents(tx, id), READ),
+    // One statement, so one snapshot: the rows and the horizon they are cut at agree.
+    readEvents: async ({ after, ...query }) => {
+      const position = after === null ? null : parseFeedCursor(db.dialect, after);
+      return db.transaction((tx) => readFeed(tx, { ...query, after: position }), READ_ONE);
+    },
+    eventsHead: () => db.transaction((tx) => feedHead(tx), READ_ONE),
+    appendTaskLogs: (input) => db.transaction((tx) => appendTaskLogs(tx, input)),
+    getTaskLog: (input) => db.transaction((tx) => getTaskLog(tx, input), READ),
+    getEventsPage: (filter) => db.transaction((tx) => getEventsPage(tx, filter), READ_ONE),
     cleanupEvents: (input) =>
       db.transaction((tx) => cleanupEvents(tx, input), { readOnly: input.dryRun === true }),
   };

@@ -40,11 +40,12 @@ export interface TriggerStore {
   }): Promise<TriggerScheduleRecord>;
   /** The schedule row of a trigger, or null. */
   getTriggerSchedule(triggerName: string): Promise<TriggerScheduleRecord | null>;
-  /** Schedule rows ordered by name. */
+  /** Schedule rows ordered by name (after `afterName` when given). */
   listTriggerSchedules(filter: {
     enabledOnly: boolean;
     limit: number;
     offset: number;
+    afterName?: string;
   }): Promise<TriggerScheduleRecord[]>;
   /** Enables or disables a schedule; null when there is none. */
   setTriggerEnabled(input: {
@@ -68,20 +69,32 @@ export interface TriggerStore {
   }): Promise<TriggerScheduleRecord[]>;
   /** Records Skip and Fire polls together (each statement commits on its own). */
   recordTriggerPolls(input: { polls: readonly TriggerPollSuccess[]; nowMs: number }): Promise<void>;
-  /** Records a poll error (history row + streak); returns the streak length. */
+  /**
+   * Records a poll error (history row + streak + a `trigger_poll_failed` feed event); returns
+   * the streak length.
+   */
   recordTriggerError(input: {
     triggerName: string;
     workflowName: string | null;
     errorMessage: string;
     nowMs: number;
+    /** The runner whose poll failed, named in the feed event. */
+    runnerId?: string;
   }): Promise<number>;
-  /** Fires (history row + execution) or records a suppressed duplicate, in one transaction. */
+  /**
+   * Fires (history row + execution + `trigger_fired` event) or records a suppressed duplicate
+   * (and, at powers of two, a `trigger_suppressed` event), in one transaction.
+   */
   fireTrigger(input: TriggerFireInput): Promise<TriggerFireOutcome>;
-  /** History rows of a trigger, newest first. */
+  /**
+   * History rows of a trigger, newest first: `(startedAtMs, id)` descending, after `after` when
+   * given.
+   */
   getTriggerHistory(input: {
     triggerName: string;
     limit: number;
     offset: number;
+    after?: { startedAtMs: number; id: string };
   }): Promise<TriggerRunRecord[]>;
 }
 

@@ -52,6 +52,8 @@ export async function json<T = unknown>(url: string, args: readonly string[]): P
 export interface Daemon {
   readonly child: Child;
   readonly metricsPort: number;
+  /** The interface `/metrics` listens on, as the ready line says. */
+  readonly metricsHost: string;
   /** Sends `signal` and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
@@ -64,18 +66,7 @@ export async function startDaemon(
 ): Promise<Daemon> {
   const child = spawnScript(
     MAIN,
-    [
-      '--db',
-      url,
-      'daemon',
-      '--dir',
-      dir,
-      '--metrics-port',
-      '0',
-      '--metrics-host',
-      '127.0.0.1',
-      ...extra,
-    ],
+    ['--db', url, 'daemon', '--dir', dir, '--metrics-port', '0', ...extra],
     {
       CLOACINA_LOG_LEVEL: 'info',
     },
@@ -97,10 +88,14 @@ export async function startDaemon(
       .stdout()
       .split('\n')
       .find((line) => line.includes('"msg":"daemon ready"')) ?? '{}';
-  const metricsPort = (JSON.parse(ready) as { metricsPort: number }).metricsPort;
+  const { metricsPort, metricsHost } = JSON.parse(ready) as {
+    metricsPort: number;
+    metricsHost: string;
+  };
   return {
     child,
     metricsPort,
+    metricsHost,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       child.process.kill(signal);
       const code = await child.exited;

@@ -4,6 +4,7 @@
  * loading of a new module, and graceful hand-over on SIGTERM.
  */
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/index.js';
@@ -75,6 +76,16 @@ describe('cloacinactl daemon', () => {
     const health = await httpGet(daemon.metricsPort, '/healthz');
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body)).toMatchObject({ status: 'ok', workflows: ['greet_flow'] });
+    // /metrics names workflows and triggers: loopback only unless --metrics-host widens it.
+    expect(daemon.metricsHost).toBe('127.0.0.1');
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i !== undefined && i.family === 'IPv4' && !i.internal);
+    if (external !== undefined) {
+      await expect(
+        fetch(`http://${external.address}:${daemon.metricsPort}/metrics`),
+      ).rejects.toThrow();
+    }
 
     // --watch into a pipe prints a task table whenever it changes, ending with the final one.
     const watched = await ok(url, ['run', 'greet_flow', '--watch']);

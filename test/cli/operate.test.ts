@@ -163,7 +163,8 @@ export const tick = defineTrigger({ name: 'tick', pollInterval: '50ms' }, async 
 
   it('reports unknown ids, bad input and an unreachable database in one line', async () => {
     const url = freshDatabaseUrl();
-    // The database is migrated once first, so the parallel runs below only read it.
+    // The database is created once first (commands never create one), so the runs below read it.
+    await ok(url, ['migrate']);
     const cleanup = await json<{ events: number; dryRun: boolean }>(url, [
       'events',
       'cleanup',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../src/core/limits.js';
-import { checkListOptions } from '../../src/core/list-options.js';
+import { checkListOptions, checkPageOptions } from '../../src/core/list-options.js';
 import { ConfigError } from '../../src/errors.js';
 
 const STATUSES = ['Pending', 'Running', 'Completed'] as const;
@@ -79,5 +79,57 @@ describe('checkListOptions', () => {
       checkListOptions('list', { limit: -1, offset: -1, status: 'x' }, FILTERS),
     );
     expect(error.problems).toHaveLength(3);
+  });
+});
+
+describe('checkPageOptions', () => {
+  const PAGE_FILTERS = { workflow: 'string', status: { anyOf: STATUSES } } as const;
+
+  it('applies the default limit and passes the cursor on as given', () => {
+    expect(checkPageOptions('page', undefined, PAGE_FILTERS)).toEqual({
+      limit: DEFAULT_PAGE_SIZE,
+      cursor: null,
+      workflow: undefined,
+      status: undefined,
+    });
+    expect(checkPageOptions('page', { cursor: null }, {}).cursor).toBeNull();
+    // The cursor's list reads it: even a number is passed on, to be refused there.
+    expect(checkPageOptions('page', { cursor: 'abc', limit: 5 }, {})).toEqual({
+      limit: 5,
+      cursor: 'abc',
+    });
+    expect(checkPageOptions('page', { cursor: 7 }, {}).cursor).toBe(7);
+  });
+
+  it('takes one status or a non-empty array of them', () => {
+    expect(checkPageOptions('page', { status: 'Running' }, PAGE_FILTERS).status).toBe('Running');
+    expect(
+      checkPageOptions('page', { status: ['Running', 'Pending'] }, PAGE_FILTERS).status,
+    ).toEqual(['Running', 'Pending']);
+    for (const status of [[], ['Running', 'Done'], 'Done', [3], { 0: 'Running' }]) {
+      const error = configError(() =>
+        checkPageOptions('listExecutionsPage', { status }, PAGE_FILTERS),
+      );
+      expect(error.message).toContain(
+        "listExecutionsPage: status must be one of 'Pending', 'Running', 'Completed', or a non-empty array of them",
+      );
+    }
+  });
+
+  it('takes a Date that holds a time for a date filter', () => {
+    const at = new Date('2026-01-01T00:00:00Z');
+    expect(checkPageOptions('page', { since: at }, { since: 'date' }).since).toBe(at);
+    for (const since of [new Date('garbage'), '2026-01-01', at.getTime(), null]) {
+      const error = configError(() => checkPageOptions('page', { since }, { since: 'date' }));
+      expect(error.message).toContain('page: since must be a valid Date; received');
+    }
+  });
+
+  it('refuses offset and a limit out of range, pointing at the cursor', () => {
+    const error = configError(() => checkPageOptions('page', { offset: 10, limit: 0 }, {}));
+    expect(error.problems).toEqual([
+      "page: unknown option 'offset'; the options are limit, cursor.",
+      `page: limit must be an integer from 1 to ${MAX_PAGE_SIZE} (page with cursor for more); received 0.`,
+    ]);
   });
 });

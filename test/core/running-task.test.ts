@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RunningTask } from '../../src/engine/executor.js';
+import { RunningTask } from '../../src/engine/running-task.js';
+import { Slots } from '../../src/engine/slots.js';
 import type { ClaimedTask } from '../../src/store/store.js';
 
 const claim: ClaimedTask = {
@@ -16,7 +17,7 @@ const claim: ClaimedTask = {
 
 describe('a running task attempt', () => {
   it('hands out a signal already aborted with the reason when it is read after the abort', async () => {
-    const task = new RunningTask(claim);
+    const task = new RunningTask(claim, new Slots(1).reserve(1));
     const reason = new Error('timed out');
     task.abort('timeout', reason);
     task.abort('cancelled', new Error('later'));
@@ -27,7 +28,7 @@ describe('a running task attempt', () => {
   });
 
   it('aborts a signal read before the abort, and rejects the race promise', async () => {
-    const task = new RunningTask(claim);
+    const task = new RunningTask(claim, new Slots(1).reserve(1));
     const signal = task.signal;
     const heard = new Promise((resolve) => signal.addEventListener('abort', resolve));
     const reason = new Error('cancelled');
@@ -38,8 +39,8 @@ describe('a running task attempt', () => {
   });
 
   it('ignores an abort once finished', () => {
-    const task = new RunningTask(claim);
-    task.finished = true;
+    const task = new RunningTask(claim, new Slots(1).reserve(1));
+    task.state = 'finished';
     task.abort('shutdown', new Error('stop'));
     expect(task.cause).toBeUndefined();
     expect(task.signal.aborted).toBe(false);

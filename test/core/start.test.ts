@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rules, type TriggerRule } from '../../src/core/rules.js';
+import type { JsonObject } from '../../src/core/json.js';
 import { startOf, type StartTask } from '../../src/core/start.js';
 
 /** Plan rows from `[id, dependencies, rule?]`, dependents derived in declared order. */
@@ -54,5 +55,35 @@ describe('startOf', () => {
     const start = startOf(tasks, {});
     expect(start.ready).toEqual([]);
     expect([...start.skipped.keys()]).toEqual(['a', 'b']);
+  });
+
+  it('starts a rerun after its carried tasks: their dependents are decided against their outputs', () => {
+    const tasks = plan(
+      ['a', []],
+      ['b', []],
+      ['join', ['a', 'b']],
+      ['half', ['a', 'c']],
+      ['c', []],
+      ['picky', ['a'], rules.contextValue('n', 'greaterThan', 5)],
+      ['after_picky', ['picky'], rules.taskSkipped('picky')],
+      ['ok', ['b'], rules.taskSuccess('b')],
+    );
+    const carried = new Map<string, JsonObject>([
+      ['a', { n: 1, list: ['a'] }],
+      ['b', { list: ['b'] }],
+    ]);
+    const start = startOf(tasks, { n: 10 }, carried);
+    // `picky` sees a's output (n = 1), not the initial context (n = 10).
+    expect(start.ready).toEqual(['join', 'c', 'after_picky', 'ok']);
+    expect([...start.skipped.keys()]).toEqual(['picky']);
+    expect(start.inputOf('join')).toEqual({ n: 1, list: ['a', 'b'] });
+    expect(start.inputOf('ok')).toEqual({ list: ['b'] });
+    // A root, and a dependent of skipped tasks only, start from the initial context.
+    expect(start.inputOf('c')).toBeNull();
+    expect(start.inputOf('after_picky')).toBeNull();
+    // Carried tasks are finished: `half` waits for c only.
+    expect(tasks.map((t) => start.pendingOf(t))).toEqual([0, 0, 0, 1, 0, 0, 0, 0]);
+    // Nothing carried: the same start as a new execution's.
+    expect(startOf(tasks, { n: 10 }, new Map())).toBe(startOf(tasks, {}));
   });
 });

@@ -148,6 +148,7 @@ describe('WorkflowBuilder', () => {
       description: 'demo',
       tags: { team: 'data', tier: '1' },
       tasks: [a, b, c, d],
+      input: schema,
     });
     expect(built.version).toBe(direct.version);
     expect(built.description).toBe('demo');

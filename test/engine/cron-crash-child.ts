@@ -1,10 +1,11 @@
 /**
  * Child process of the cron runner tests: `node --import tsx cron-crash-child.ts <url> <schema>
- * <workflow> <runMs>` opens a runner (schema only on PostgreSQL), registers a one-task workflow
- * and shuts down after `runMs`. With CLOACINA_FAULT_CRON_KILL_BEFORE_HANDOFF=1 the cron loop
- * kills this process with SIGKILL inside its first claim instead, after the compare-and-set and
- * before the hand-off commits.
+ * <workflow> <runMs> [kill-before-handoff]` opens a runner (schema only on PostgreSQL),
+ * registers a one-task workflow and shuts down after `runMs`. With `kill-before-handoff` the
+ * runner is created with a fault that kills this process with SIGKILL inside its first cron
+ * claim instead, after the compare-and-set and before the hand-off commits.
  */
+import { FAULTS, type Faults } from '../../src/faults.js';
 import { DefaultRunner, task, workflow } from '../../src/index.js';
 
 const quietLogger = {
@@ -15,11 +16,16 @@ const quietLogger = {
   child: () => quietLogger,
 };
 
-const [url, schema, workflowName, runMs] = process.argv.slice(2);
+const [url, schema, workflowName, runMs, fault] = process.argv.slice(2);
+const faults: Faults =
+  fault === 'kill-before-handoff'
+    ? { cronBeforeHandOff: () => process.kill(process.pid, 'SIGKILL') }
+    : {};
 const runner = await DefaultRunner.create(url!, {
   logger: quietLogger,
   cronPollInterval: '100ms',
   ...(schema !== undefined && schema !== '' ? { schema } : {}),
+  [FAULTS]: faults,
 });
 runner.register(workflow({ name: workflowName!, tasks: [task({ id: 'work' }, () => undefined)] }));
 setTimeout(() => {

@@ -60,21 +60,20 @@ async function assertEachSecondOnce(
   return times;
 }
 
-/** Runs the child runner for `runMs` and resolves with how it ended. */
+/**
+ * Runs the child runner for `runMs` and resolves with how it ended; with `fault`, the child
+ * injects it (see cron-crash-child.ts).
+ */
 async function runChild(
   db: FreshDatabase,
   workflowName: string,
   runMs: number,
-  env: Record<string, string> = {},
+  fault?: 'kill-before-handoff',
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', CHILD, db.url, db.schema ?? '', workflowName, String(runMs)],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  const args = [CHILD, db.url, db.schema ?? '', workflowName, String(runMs)];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args, ...(fault ? [fault] : [])], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) =>
@@ -143,9 +142,7 @@ describe('cron across runners', () => {
     });
     const first = (await admin.getCronSchedule(id))!.nextRunAt!.getTime();
 
-    const exit = await runChild(db, 'crash-wf', 10_000, {
-      CLOACINA_FAULT_CRON_KILL_BEFORE_HANDOFF: '1',
-    });
+    const exit = await runChild(db, 'crash-wf', 10_000, 'kill-before-handoff');
     expect(exit).toEqual({ code: null, signal: 'SIGKILL', stderr: '' });
 
     // The claim died with its transaction: the time is still due, nothing was recorded.

@@ -99,8 +99,10 @@ describe('free text with NUL characters', () => {
     } finally {
       await store.close();
     }
-    gate.open();
+    // Cancel before the gate opens: a paused execution whose last running task then finishes
+    // completes, and a cancel after that would be refused.
     await handle.cancel();
+    gate.open();
     await stopRunner(runner);
   });
 

@@ -177,12 +177,25 @@ describe('runner API', () => {
       'task_completed',
       'workflow_completed',
     ]);
+    // An execution still running when the cleanup comes keeps its whole history.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    runner.register(workflow({ name: 'held', tasks: [task({ id: 'wait' }, () => held)] }));
+    const started = nextEvent(runner, (e) => e.type === 'task_started');
+    const running = await runner.executeAsync('held');
+    await started;
+    const runningEvents = (await runner.getExecutionEvents(running.executionId)).length;
+    expect(runningEvents).toBeGreaterThan(0);
+
     expect(await runner.cleanupEvents({ olderThan: '1h' })).toBe(0);
     clock.advance(2 * 3_600_000);
     expect(await runner.cleanupEvents({ olderThan: '1h', dryRun: true })).toBe(5);
     expect(await runner.getExecutionEvents(result.executionId)).toHaveLength(5);
     expect(await runner.cleanupEvents({ olderThan: '1h' })).toBe(5);
     expect(await runner.getExecutionEvents(result.executionId)).toEqual([]);
+    expect(await runner.getExecutionEvents(running.executionId)).toHaveLength(runningEvents);
+    release();
+    await running.wait();
     await stopRunner(runner);
   });
 });

@@ -40,9 +40,12 @@ describe('event triggers across processes', () => {
     const window = to - from;
     expect(polls.length).toBeLessThanOrEqual(Math.ceil(window / 200) + 1);
     expect(polls.length).toBeGreaterThanOrEqual(Math.floor(window / 240) - 1);
-    // The durable lastPollAt values are ≥ 200 ms apart; the calls of poll() can come closer by
-    // the spread of the claim's database round trip, hence the slack. Two pollers would give
-    // gaps near zero.
-    expect(Math.min(...gaps(stamp('poll')))).toBeGreaterThanOrEqual(150);
+    // Two pollers would each poll every interval: twice the count above, and gaps spread
+    // over 0–200 ms with a median near 100. One poller gives gaps of one interval; a single
+    // gap can come shorter by how late that poll() call ran after its claim (a loaded machine
+    // delays it by tens of milliseconds), so the median carries the claim, not the minimum.
+    const pollGaps = gaps(stamp('poll')).sort((x, y) => x - y);
+    expect(pollGaps[Math.floor(pollGaps.length / 2)]).toBeGreaterThanOrEqual(180);
+    expect(pollGaps[0]).toBeGreaterThanOrEqual(40);
   }, 60_000);
 });

@@ -2,50 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newExecutionId } from '../../src/core/execution-id.js';
 import { openStore } from '../../src/store/open.js';
-import type { ClaimedTask, NewTask, Store } from '../../src/store/store.js';
+import type { ClaimedTask, Store } from '../../src/store/store.js';
 import { freshDatabaseUrl } from '../helpers/backend.js';
+import { planOf } from '../helpers/plan.js';
+import { chain, fan, pair, single } from './fixtures/workflows.js';
 
 const RUNNER = 'runner-1';
-
-/** The task rows of a chain a → b → c. */
-function chain(): NewTask[] {
-  const ids = ['a', 'b', 'c'];
-  return ids.map((taskId, i) => ({
-    taskId,
-    position: i,
-    dependencies: i === 0 ? [] : [ids[i - 1]!],
-    dependents: i === ids.length - 1 ? [] : [ids[i + 1]!],
-    triggerRule: { type: 'always' },
-  }));
-}
-
-/** a → (b, c, d) → e: a fan-out and a join. */
-function fan(): NewTask[] {
-  const middle = ['b', 'c', 'd'];
-  return [
-    {
-      taskId: 'a',
-      position: 0,
-      dependencies: [],
-      dependents: middle,
-      triggerRule: { type: 'always' },
-    },
-    ...middle.map((taskId, i) => ({
-      taskId,
-      position: i + 1,
-      dependencies: ['a'],
-      dependents: ['e'],
-      triggerRule: { type: 'always' } as const,
-    })),
-    {
-      taskId: 'e',
-      position: 4,
-      dependencies: middle,
-      dependents: [],
-      triggerRule: { type: 'always' },
-    },
-  ];
-}
 
 describe('claiming with a final write', () => {
   let store: Store | undefined;
@@ -60,9 +22,9 @@ describe('claiming with a final write', () => {
     const scheduled = await store.scheduleExecution({
       id,
       workflowName: 'chain',
-      workflowVersion: 'v1',
+      workflowVersion: chain.version,
       initialContext: { n: 1 },
-      tasks: chain(),
+      tasks: planOf(chain),
       nowMs: 1_000,
       runnerId: RUNNER,
       claimRoots: 1,
@@ -105,9 +67,9 @@ describe('claiming with a final write', () => {
     const scheduled = await store.scheduleExecution({
       id: randomUUID(),
       workflowName: 'chain',
-      workflowVersion: 'v1',
+      workflowVersion: chain.version,
       initialContext: {},
-      tasks: chain(),
+      tasks: planOf(chain),
       nowMs: 1_000,
       runnerId: RUNNER,
     });
@@ -129,19 +91,12 @@ describe('claiming with a final write', () => {
     await store.migrate();
     const other = await openStore(url);
     try {
-      const roots: NewTask[] = ['left', 'right'].map((taskId, position) => ({
-        taskId,
-        position,
-        dependencies: [],
-        dependents: [],
-        triggerRule: { type: 'always' },
-      }));
       const scheduled = await store.scheduleExecution({
         id: newExecutionId(),
         workflowName: 'pair',
-        workflowVersion: 'v1',
+        workflowVersion: pair.version,
         initialContext: {},
-        tasks: roots,
+        tasks: planOf(pair),
         nowMs: 1_000,
         runnerId: RUNNER,
       });
@@ -171,9 +126,9 @@ describe('claiming with a final write', () => {
       await store.scheduleExecution({
         id: newExecutionId(),
         workflowName: 'chain',
-        workflowVersion: 'v1',
+        workflowVersion: chain.version,
         initialContext: {},
-        tasks: chain(),
+        tasks: planOf(chain),
         nowMs: 1_000 + i,
         runnerId: RUNNER,
       });
@@ -196,24 +151,15 @@ describe('claiming with a final write', () => {
   it('completes tasks of several executions in one call, reporting a lost claim in its place', async () => {
     store = await openStore(freshDatabaseUrl());
     await store.migrate();
-    const single: NewTask[] = [
-      {
-        taskId: 'only',
-        position: 0,
-        dependencies: [],
-        dependents: [],
-        triggerRule: { type: 'always' },
-      },
-    ];
     const ids = [randomUUID(), randomUUID(), randomUUID()];
     const claims = [];
     for (const id of ids) {
       const { claimed } = await store.scheduleExecution({
         id,
         workflowName: 'single',
-        workflowVersion: 'v1',
+        workflowVersion: single.version,
         initialContext: { id },
-        tasks: single,
+        tasks: planOf(single),
         nowMs: 1_000,
         runnerId: RUNNER,
         claimRoots: 1,
@@ -253,9 +199,9 @@ describe('claiming with a final write', () => {
     const { claimed: roots } = await store.scheduleExecution({
       id,
       workflowName: 'fan',
-      workflowVersion: 'v1',
+      workflowVersion: fan.version,
       initialContext: {},
-      tasks: fan(),
+      tasks: planOf(fan),
       nowMs: 1_000,
       runnerId: RUNNER,
       claimRoots: 1,
@@ -310,9 +256,9 @@ describe('claiming with a final write', () => {
       execution: {
         id: newExecutionId(),
         workflowName: 'chain',
-        workflowVersion: 'v1',
+        workflowVersion: chain.version,
         initialContext: { at: scheduledTimeMs },
-        tasks: chain(),
+        tasks: planOf(chain),
         nowMs: 130_000,
         runnerId: RUNNER,
         claimRoots: i === 0 ? 1 : 0,

@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { CommitNotice } from '../../src/store/db.js';
+import type { CommitNotice, WakeChannel } from '../../src/store/db.js';
 import { PgDb } from '../../src/store/postgres/pg-db.js';
 import { createRunner, freshDatabase, stopRunner } from '../helpers/backend.js';
 import { spawnTsx } from '../helpers/child.js';
@@ -53,6 +53,16 @@ function awaitableLogger() {
   };
 }
 
+/** The server pid of the connection named `name` whose last statement was a LISTEN. */
+async function listenerPid(name: string): Promise<number | undefined> {
+  const rows = await pgAdmin<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN %'`,
+    [name],
+  );
+  expect(rows.length).toBeLessThanOrEqual(1);
+  return rows[0]?.pid;
+}
+
 describe('PostgreSQL LISTEN/NOTIFY', () => {
   it('a task made Ready by runner A is started by runner B in another process before its poll tick', async () => {
     const { url, schema } = freshDatabase();
@@ -97,7 +107,11 @@ describe('PostgreSQL LISTEN/NOTIFY', () => {
   it('reconnects the LISTEN connection after it is killed and hears other processes again', async () => {
     const { schema } = freshDatabase();
     const { logger, message } = awaitableLogger();
-    const listening = new PgDb({ url: PG_URL, poolSize: 2, schema, logger });
+    // Named in pg_stat_activity, where the test finds its LISTEN connection as an operator would.
+    const name = `${schema!}_listening`;
+    const named = new URL(PG_URL);
+    named.searchParams.set('application_name', name);
+    const listening = new PgDb({ url: named.toString(), poolSize: 2, schema, logger });
     const other = new PgDb({ url: PG_URL, poolSize: 2, schema });
     try {
       await listening.migrate();
@@ -109,19 +123,26 @@ describe('PostgreSQL LISTEN/NOTIFY', () => {
       await other.transaction(async (tx) => tx.signal('tasks'));
       expect((await first).events).toEqual([]);
 
-      const pid = listening.listenerPid;
+      const pid = await listenerPid(name);
       expect(pid).toBeDefined();
       const lost = message(/LISTEN connection lost/);
       const back = message(/re-established/);
       // Notifications sent while disconnected are lost: after reconnecting the handle announces
-      // every channel once so the engine looks for work at once.
-      const catchUp = notices.next((n) => n.remote && n.channels.size === 4);
+      // every channel once so the engine looks for work at once (and feed readers read).
+      const catchUp = notices.next(
+        (n) =>
+          n.remote &&
+          ['tasks', 'executions', 'triggers', 'cron', 'events'].every((channel) =>
+            n.channels.has(channel as WakeChannel),
+          ),
+      );
       await pgAdmin('SELECT pg_terminate_backend($1)', [pid]);
       await lost;
       await back;
       await catchUp;
-      expect(listening.listenerPid).toBeDefined();
-      expect(listening.listenerPid).not.toBe(pid);
+      const reconnected = await listenerPid(name);
+      expect(reconnected).toBeDefined();
+      expect(reconnected).not.toBe(pid);
 
       // After the reconnect: own commits are announced locally only, others' remotely.
       const own = notices.next((n) => !n.remote && n.channels.has('cron'));

@@ -4,11 +4,13 @@
  * counted at the driver (`pg.Client#query`), against a real server.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newExecutionId } from '../../src/core/execution-id.js';
 import { openStore } from '../../src/store/open.js';
-import type { NewTask, ScheduledExecution, Store } from '../../src/store/store.js';
+import { task, workflow } from '../../src/index.js';
+import type { ScheduledExecution, Store } from '../../src/store/store.js';
 import { freshDatabaseUrl } from '../helpers/backend.js';
 import { watchQueries } from '../helpers/pg.js';
+import { executionOf } from '../helpers/plan.js';
+import { single } from './fixtures/workflows.js';
 
 const RUNNER = 'runner-1';
 
@@ -25,15 +27,14 @@ async function countingQueries<T>(fn: () => Promise<T>): Promise<{ result: T; qu
   }
 }
 
-const ONE_TASK: NewTask[] = [
-  {
-    taskId: 'only',
-    position: 0,
-    dependencies: [],
-    dependents: [],
-    triggerRule: { type: 'always' },
-  },
-];
+/** a → b: the smallest workflow whose first completion readies a dependent. */
+const duo = workflow({
+  name: 'duo',
+  tasks: [
+    task({ id: 'a' }, () => undefined),
+    task({ id: 'b', dependencies: ['a'] }, () => undefined),
+  ],
+});
 
 describe('PostgreSQL round trips', () => {
   let store: Store;
@@ -45,27 +46,18 @@ describe('PostgreSQL round trips', () => {
     await store.close();
   });
 
-  /** Completes the claimed root of `scheduled`, claiming one next task of 'one' with it. */
+  /** Completes the claimed root of `scheduled`, claiming one next task of 'single' with it. */
   const completeClaimingOne = (scheduled: ScheduledExecution) =>
     store.completeTasks({
       completions: [{ ...scheduled.claimed[0]!, output: { done: 1 } }],
       nowMs: 2_000,
       runnerId: RUNNER,
-      claimNext: { limit: 1, workflowNames: ['one'] },
+      claimNext: { limit: 1, workflowNames: ['single'] },
     });
 
   /** Schedules a one-task execution, its root claimed for RUNNER when `claimRoots` is 1. */
   const schedule = (claimRoots: number, initialContext = {}) =>
-    store.scheduleExecution({
-      id: newExecutionId(),
-      workflowName: 'one',
-      workflowVersion: 'v1',
-      initialContext,
-      tasks: ONE_TASK,
-      nowMs: 1_000,
-      runnerId: RUNNER,
-      claimRoots,
-    });
+    store.scheduleExecution(executionOf(single, { initialContext, runnerId: RUNNER, claimRoots }));
 
   it('a completion that ends its execution takes two: task with counter and closing read, outcome with COMMIT', async () => {
     const scheduled = await schedule(1, { input: 1 });
@@ -112,7 +104,12 @@ describe('PostgreSQL round trips', () => {
     expect(pending.record.status).toBe('Pending');
 
     const { result, queries } = await countingQueries(() =>
-      store.claimReadyTasks({ runnerId: RUNNER, limit: 1, nowMs: 2_000, workflowNames: ['one'] }),
+      store.claimReadyTasks({
+        runnerId: RUNNER,
+        limit: 1,
+        nowMs: 2_000,
+        workflowNames: ['single'],
+      }),
     );
 
     expect(result.tasks.map((task) => task.executionId)).toEqual([pending.record.id]);
@@ -137,32 +134,9 @@ describe('PostgreSQL round trips', () => {
   });
 
   it('a completion that says it has no dependents but has some still readies them, counters exact', async () => {
-    const chain: NewTask[] = [
-      {
-        taskId: 'a',
-        position: 0,
-        dependencies: [],
-        dependents: ['b'],
-        triggerRule: { type: 'always' },
-      },
-      {
-        taskId: 'b',
-        position: 1,
-        dependencies: ['a'],
-        dependents: [],
-        triggerRule: { type: 'always' },
-      },
-    ];
-    const scheduled = await store.scheduleExecution({
-      id: newExecutionId(),
-      workflowName: 'chain',
-      workflowVersion: 'v1',
-      initialContext: {},
-      tasks: chain,
-      nowMs: 1_000,
-      runnerId: RUNNER,
-      claimRoots: 1,
-    });
+    const scheduled = await store.scheduleExecution(
+      executionOf(duo, { runnerId: RUNNER, claimRoots: 1 }),
+    );
     const id = scheduled.record.id;
     await store.completeTasks({
       completions: [{ ...scheduled.claimed[0]!, hasDependents: false, output: { a: 1 } }],
@@ -174,7 +148,7 @@ describe('PostgreSQL round trips', () => {
         runnerId: RUNNER,
         limit: 5,
         nowMs: 3_000,
-        workflowNames: ['chain'],
+        workflowNames: ['duo'],
       })
     ).tasks;
     expect(b).toMatchObject({ taskId: 'b', input: { a: 1 } });

@@ -1,7 +1,21 @@
 /** `cloacinactl run` and `cloacinactl executions ...`: start, read and control executions. */
 import type { Command } from 'commander';
-import { WorkflowStatus, type Client, type WorkflowExecutionResult } from '../../index.js';
-import { parseContext, positiveInt, UsageError, withClient } from '../common.js';
+import {
+  formatDuration,
+  TimeoutError,
+  WorkflowStatus,
+  type Client,
+  type RerunFrom,
+  type WorkflowExecutionResult,
+} from '../../index.js';
+import {
+  durationMs,
+  parseContext,
+  parseTime,
+  positiveInt,
+  UsageError,
+  withClient,
+} from '../common.js';
 import {
   cell,
   duration,
@@ -15,6 +29,7 @@ import {
 
 const STATUSES = Object.values(WorkflowStatus) as string[];
 const TERMINAL = new Set<string>(['Completed', 'Failed', 'Cancelled']);
+const RERUN_FROM: readonly string[] = ['failed', 'start'] satisfies RerunFrom[];
 
 /** A failed or cancelled run ends the command with a non-zero exit and this one line. */
 function requireSuccess(result: WorkflowExecutionResult): void {
@@ -24,6 +39,67 @@ function requireSuccess(result: WorkflowExecutionResult): void {
         (result.errorMessage !== undefined ? `: ${result.errorMessage}` : ''),
     );
   }
+}
+
+/** The exit code of a wait that timed out, as `timeout(1)` has it: the execution keeps running. */
+const TIMEOUT_EXIT = 124;
+
+/**
+ * Waits for the end of an execution, for `run --wait` and `executions wait`. A timeout is one
+ * line saying how to wait again, with exit code 124, so a script tells "still running" apart
+ * from "failed".
+ */
+async function waitForEnd(
+  client: Client,
+  executionId: string,
+  timeout: string,
+): Promise<WorkflowExecutionResult> {
+  const timeoutMs = durationMs(timeout, '--timeout');
+  try {
+    return await client.waitForExecution(executionId, timeoutMs);
+  } catch (error) {
+    if (!(error instanceof TimeoutError)) throw error;
+    throw new UsageError(
+      `execution ${executionId} did not end within ${formatDuration(timeoutMs)}; it keeps ` +
+        `running (wait again: cloacinactl executions wait ${executionId})`,
+      { code: error.code, exitCode: TIMEOUT_EXIT },
+    );
+  }
+}
+
+/** The fewest characters of an id prefix: below 8 the prefix is a part of the creation time. */
+const MIN_PREFIX = 8;
+/** How many ids an ambiguous prefix lists. */
+const SHOWN_MATCHES = 5;
+/** A complete execution id (any UUID layout). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The execution id that `text` names: a full id as given, or a prefix of at least 8 characters
+ * that exactly one execution id starts with. Ids are UUIDv7, whose first 12 hex digits are the
+ * creation time in ms, so a short prefix is often shared by executions made together: an
+ * ambiguous prefix is an error listing some of the ids it matches. A prefix nothing matches is
+ * returned as given, so the command reports the usual not-found error.
+ */
+async function resolveExecutionId(client: Client, text: string): Promise<string> {
+  if (!/^[0-9a-fA-F-]+$/.test(text) || UUID.test(text)) return text;
+  if (text.length < MIN_PREFIX) {
+    throw new UsageError(
+      `execution id prefix '${text}' is too short: give at least ${MIN_PREFIX} characters`,
+      { code: 'ID_PREFIX_TOO_SHORT' },
+    );
+  }
+  const matches = await client.findExecutionsByIdPrefix(text, SHOWN_MATCHES + 1);
+  if (matches.length === 0) return text;
+  const [only] = matches;
+  if (matches.length === 1 && only !== undefined) return only.executionId;
+  const count = matches.length > SHOWN_MATCHES ? `more than ${SHOWN_MATCHES}` : matches.length;
+  const ids = matches.slice(0, SHOWN_MATCHES).map((m) => m.executionId);
+  throw new UsageError(
+    `prefix ${text} matches ${count} executions: ${ids.join(', ')}` +
+      `${matches.length > SHOWN_MATCHES ? ', …' : ''}; give more characters`,
+    { code: 'AMBIGUOUS_ID' },
+  );
 }
 
 /**
@@ -59,15 +135,38 @@ export function addExecutionCommands(program: Command): void {
     .option('--wait', 'wait for the end and print the result')
     .option('--watch', 'redraw a live task table until the end')
     .option('--timeout <duration>', 'bound of --wait (e.g. 10m)', '1h')
+    .option(
+      '--idempotency-key <key>',
+      'start at most one execution of the workflow with this key: a second run with it prints (or waits for) the first one',
+    )
+    .option(
+      '--run-at <time>',
+      'start at this ISO 8601 time instead of now (e.g. 2026-12-24T15:00Z)',
+    )
+    .option('--delay <duration>', 'start this long from now instead of now (e.g. 15m)')
     .action(
       (
         workflow: string,
-        options: { context?: string; wait?: boolean; watch?: boolean; timeout: string },
+        options: {
+          context?: string;
+          wait?: boolean;
+          watch?: boolean;
+          timeout: string;
+          idempotencyKey?: string;
+          runAt?: string;
+          delay?: string;
+        },
         command: Command,
       ) =>
         withClient(command, async (client, { json }) => {
           const context = parseContext(options.context);
-          const handle = await client.executeAsync(workflow, context);
+          const handle = await client.executeAsync(workflow, context, {
+            ...(options.idempotencyKey !== undefined
+              ? { idempotencyKey: options.idempotencyKey }
+              : {}),
+            ...(options.runAt !== undefined ? { runAt: parseTime(options.runAt, '--run-at') } : {}),
+            ...(options.delay !== undefined ? { delay: options.delay } : {}),
+          });
           if (options.watch === true && json !== true) {
             const result = await watch(client, handle.executionId);
             if (result.errorMessage !== undefined) print(`error: ${result.errorMessage}`);
@@ -75,10 +174,14 @@ export function addExecutionCommands(program: Command): void {
           }
           if (options.wait !== true && options.watch !== true) {
             if (json === true)
-              return printJson({ executionId: handle.executionId, workflowName: workflow });
+              return printJson({
+                executionId: handle.executionId,
+                workflowName: workflow,
+                created: handle.created,
+              });
             return print(handle.executionId);
           }
-          const result = await handle.wait(options.timeout);
+          const result = await waitForEnd(client, handle.executionId, options.timeout);
           if (json === true) printJson(executionJson(result));
           else print(executionReport(result));
           requireSuccess(result);
@@ -130,9 +233,28 @@ export function addExecutionCommands(program: Command): void {
     )
     .action((id: string, _options: object, command: Command) =>
       withClient(command, async (client, { json }) => {
-        const result = await client.getExecutionResult(id);
+        const result = await client.getExecutionResult(await resolveExecutionId(client, id));
         if (json === true) return printJson(executionJson(result));
         print(executionReport(result));
+      }),
+    );
+
+  executions
+    .command('wait <id>')
+    .description(
+      'wait for the end of an execution (after `run` returned or timed out) and print its result',
+    )
+    .option('--timeout <duration>', 'how long to wait (e.g. 10m); then exit 124', '1h')
+    .action((id: string, options: { timeout: string }, command: Command) =>
+      withClient(command, async (client, { json }) => {
+        const result = await waitForEnd(
+          client,
+          await resolveExecutionId(client, id),
+          options.timeout,
+        );
+        if (json === true) printJson(executionJson(result));
+        else print(executionReport(result));
+        requireSuccess(result);
       }),
     );
 
@@ -141,7 +263,7 @@ export function addExecutionCommands(program: Command): void {
     .description('the events of an execution, oldest first')
     .action((id: string, _options: object, command: Command) =>
       withClient(command, async (client, { json }) => {
-        const events = await client.getExecutionEvents(id);
+        const events = await client.getExecutionEvents(await resolveExecutionId(client, id));
         if (json === true) return printJson(events);
         print(
           table(
@@ -158,6 +280,34 @@ export function addExecutionCommands(program: Command): void {
       }),
     );
 
+  executions
+    .command('rerun <id>')
+    .description(
+      'start a new execution that reruns an ended one: from failed (completed tasks are kept, the rest runs) or from start',
+    )
+    .option('--from <where>', `where to start: ${RERUN_FROM.join(' or ')}`, 'failed')
+    .action((given: string, options: { from: string }, command: Command) =>
+      withClient(command, async (client, { json }) => {
+        if (!RERUN_FROM.includes(options.from)) {
+          throw new UsageError(
+            `--from must be ${RERUN_FROM.join(' or ')}; received '${options.from}'.`,
+          );
+        }
+        const from = options.from as RerunFrom;
+        const id = await resolveExecutionId(client, given);
+        const handle = await client.rerunExecution(id, { from });
+        if (json === true) {
+          return printJson({
+            executionId: handle.executionId,
+            workflowName: handle.workflowName,
+            rerunOf: id,
+            from,
+          });
+        }
+        print(handle.executionId);
+      }),
+    );
+
   const control = (
     name: 'cancel' | 'pause' | 'resume',
     description: string,
@@ -166,8 +316,9 @@ export function addExecutionCommands(program: Command): void {
     executions
       .command(`${name} <id>`)
       .description(description)
-      .action((id: string, options: { reason?: string }, command: Command) =>
+      .action((given: string, options: { reason?: string }, command: Command) =>
         withClient(command, async (client, { json }) => {
+          const id = await resolveExecutionId(client, given);
           await act(client, id, options.reason);
           const status = await client.getExecutionStatus(id);
           if (json === true) return printJson({ executionId: id, status });

@@ -1,7 +1,37 @@
 /** The daemon's HTTP endpoints: `/metrics` (Prometheus text) and `/healthz`. */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DefaultRunner } from '../../index.js';
+
+/**
+ * A handler for `GET /metrics` only: answers it and returns true, or returns false for any other
+ * path (so it can sit in front of the HTTP API on one port).
+ */
+export function metricsHandler(
+  runner: DefaultRunner,
+): (request: IncomingMessage, response: ServerResponse) => boolean {
+  return (request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      return false;
+    }
+    sendMetrics(runner, response);
+    return true;
+  };
+}
+
+function sendMetrics(runner: DefaultRunner, response: ServerResponse): void {
+  runner.metrics().then(
+    (text) => {
+      response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      response.end(text);
+    },
+    (error: unknown) => {
+      response.writeHead(500, { 'content-type': 'text/plain' });
+      response.end(`metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    },
+  );
+}
 
 /** Serves the runner's metrics on `port` (0 picks a free one); resolves once listening. */
 export function serveMetrics(
@@ -16,18 +46,7 @@ export function serveMetrics(
       return;
     }
     if (path === '/metrics') {
-      runner.metrics().then(
-        (text) => {
-          response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-          response.end(text);
-        },
-        (error: unknown) => {
-          response.writeHead(500, { 'content-type': 'text/plain' });
-          response.end(
-            `metrics failed: ${error instanceof Error ? error.message : String(error)}\n`,
-          );
-        },
-      );
+      sendMetrics(runner, response);
       return;
     }
     if (path === '/healthz') {

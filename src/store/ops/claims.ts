@@ -43,7 +43,7 @@ export function claimStatement(workflowCount: number, skipLocked: boolean): stri
      WHERE id IN (
        SELECT t.id FROM task_executions t CROSS JOIN workflow_executions w
        WHERE w.id = t.execution_id AND t.status = 'Ready' AND t.ready_at_ms <= ?
-         AND w.status IN ('Pending', 'Running')
+         AND w.status IN ('Scheduled', 'Pending', 'Running')
          AND t.workflow_name IN (${placeholders(workflowCount)})
        ORDER BY t.ready_at_ms, t.position, t.id
        LIMIT ? ${skipLocked ? 'FOR UPDATE OF t SKIP LOCKED' : ''}
@@ -68,14 +68,21 @@ export function claimAndStartStatement(workflowCount: number): string {
      started AS (
        UPDATE workflow_executions SET status = 'Running', started_at_ms = ?, updated_at_ms = ?
        WHERE id IN (SELECT id FROM workflow_executions
-                    WHERE id IN (SELECT execution_id FROM claimed WHERE execution_status = 'Pending')
-                      AND status = 'Pending'
+                    WHERE id IN (SELECT execution_id FROM claimed
+                                 WHERE execution_status IN ('Scheduled', 'Pending'))
+                      AND status IN ('Scheduled', 'Pending')
                     ORDER BY id FOR UPDATE)
-         AND status = 'Pending'
+         AND status IN ('Scheduled', 'Pending')
        RETURNING id)
      SELECT claimed.*, started.id IS NOT NULL AS started
      FROM claimed LEFT JOIN started ON started.id = claimed.execution_id`;
 }
+
+/**
+ * Execution statuses the first claim of one of its tasks moves to Running: written (Pending) or
+ * written with a start time that has now come (Scheduled).
+ */
+const NOT_STARTED: ReadonlySet<string> = new Set(['Scheduled', 'Pending']);
 
 /** Whether a Ready task of the named workflows waits, as a claim would see it. */
 async function readyWaiting(
@@ -85,7 +92,7 @@ async function readyWaiting(
   const rows = await tx.all(
     `SELECT 1 AS waiting FROM task_executions t CROSS JOIN workflow_executions w
      WHERE w.id = t.execution_id AND t.status = 'Ready' AND t.ready_at_ms <= ?
-       AND w.status IN ('Pending', 'Running')
+       AND w.status IN ('Scheduled', 'Pending', 'Running')
        AND t.workflow_name IN (${placeholders(input.workflowNames.length)})
      LIMIT 1`,
     [input.nowMs, ...input.workflowNames],
@@ -129,11 +136,13 @@ export async function claimReadyTasks(
     moreReady = claimed.length === input.limit;
   } else {
     claimed = await tx.all<ClaimedRow>(claimStatement(input.workflowNames.length, false), params);
-    // Executions still Pending start now. A status read as Running cannot go back, so a claim
+    // Executions not started yet start now. A status read as Running cannot go back, so a claim
     // whose executions all run already writes nothing more.
     const pending = [
       ...new Set(
-        claimed.filter((row) => row.execution_status === 'Pending').map((row) => row.execution_id),
+        claimed
+          .filter((row) => NOT_STARTED.has(row.execution_status))
+          .map((row) => row.execution_id),
       ),
     ];
     started = new Set(pending.length > 0 ? await startExecutions(tx, pending, input.nowMs) : []);
@@ -174,8 +183,9 @@ export async function claimReadyTasks(
 }
 
 /**
- * Marks Pending executions Running; returns the ids it started. Two claimers may both have read
- * Pending: the status guard lets only the first write, so the start is recorded once.
+ * Marks Scheduled or Pending executions Running; returns the ids it started. Two claimers may
+ * both have read one not started: the status guard lets only the first write, so the start is
+ * recorded once.
  */
 async function startExecutions(
   tx: Tx,
@@ -184,7 +194,7 @@ async function startExecutions(
 ): Promise<string[]> {
   const started = await tx.all<{ id: string }>(
     `UPDATE workflow_executions SET status = 'Running', started_at_ms = ?, updated_at_ms = ?
-     WHERE id IN (${placeholders(executionIds.length)}) AND status = 'Pending'
+     WHERE id IN (${placeholders(executionIds.length)}) AND status IN ('Scheduled', 'Pending')
      RETURNING id`,
     [nowMs, nowMs, ...executionIds],
   );

@@ -20,8 +20,10 @@ import type {
   NewCronSchedule,
 } from '../cron-store.js';
 import type { SqlValue, Tx } from '../db.js';
+import type { StoreFaults } from '../faults.js';
+import { EventType } from '../rows.js';
 import type { ClaimedTask } from '../store.js';
-import { placeholders } from './events.js';
+import { appendEvent, placeholders } from './events.js';
 import { insertExecution } from './executions.js';
 
 /** A `cron_schedules` row; Postgres returns BIGINT columns as strings. */
@@ -135,12 +137,25 @@ export async function getCronSchedule(tx: Tx, id: string): Promise<CronScheduleR
 /** Schedules, oldest first (a stable order for paging). */
 export async function listCronSchedules(
   tx: Tx,
-  filter: { enabledOnly: boolean; limit: number; offset: number },
+  filter: {
+    enabledOnly: boolean;
+    limit: number;
+    offset: number;
+    after?: { createdAtMs: number; id: string };
+  },
 ): Promise<CronScheduleRecord[]> {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (filter.enabledOnly) where.push('enabled = 1');
+  if (filter.after !== undefined) {
+    // A row-value comparison: the index scan starts right after the key on both backends.
+    where.push('(created_at_ms, id) > (?, ?)');
+    params.push(filter.after.createdAtMs, filter.after.id);
+  }
   const rows = await tx.all<ScheduleRow>(
-    `SELECT * FROM cron_schedules ${filter.enabledOnly ? 'WHERE enabled = 1' : ''}
+    `SELECT * FROM cron_schedules ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY created_at_ms, id LIMIT ? OFFSET ?`,
-    [filter.limit, filter.offset],
+    [...params, filter.limit, filter.offset],
   );
   return rows.map(toSchedule);
 }
@@ -203,11 +218,17 @@ const CRON_TIME_CONFLICT =
 
 /**
  * Claims a due time: the compare-and-set on `(next_run_at_ms, version)` lets exactly one runner
- * through per scheduled time; the audit rows and the executions commit with it, so a hand-off is
- * never half done. A time already in history (only possible if the compare-and-set were
- * bypassed) is skipped rather than failing the claim, which would retry it forever.
+ * through per scheduled time; the audit rows, the executions and their feed events
+ * (`cron_missed`, `cron_fired`) commit with it, so a hand-off is never half done. A time
+ * already in history (only possible if the compare-and-set were bypassed) is skipped rather
+ * than failing the claim, which would retry it forever. `faults` (crash tests only) may kill the
+ * process between a fire's history row and its execution.
  */
-export async function claimCronFire(tx: Tx, claim: CronFireClaim): Promise<CronClaimOutcome> {
+export async function claimCronFire(
+  tx: Tx,
+  claim: CronFireClaim,
+  faults: StoreFaults = {},
+): Promise<CronClaimOutcome> {
   const lastFired = claim.fires.at(-1)?.scheduledTimeMs ?? null;
   const changed = await tx.run(
     `UPDATE cron_schedules
@@ -224,7 +245,21 @@ export async function claimCronFire(tx: Tx, claim: CronFireClaim): Promise<CronC
     ],
   );
   if (changed === 0) return { claimed: false, fired: [], roots: [] };
+  const runnerId = claim.runnerId ?? null;
   if (claim.missed !== null) {
+    appendEvent(tx, {
+      executionId: null,
+      workflowName: claim.workflowName,
+      type: EventType.CronMissed,
+      data: {
+        scheduleId: claim.scheduleId,
+        count: claim.missed.count,
+        firstScheduledTime: new Date(claim.missed.firstMs).toISOString(),
+        message: claim.missed.message,
+      },
+      runnerId,
+      nowMs: claim.nowMs,
+    });
     await tx.run(
       `INSERT INTO schedule_runs
          (id, schedule_kind, schedule_key, workflow_name, scheduled_time_ms, status, missed_count,
@@ -260,7 +295,18 @@ export async function claimCronFire(tx: Tx, claim: CronFireClaim): Promise<CronC
       ],
     );
     if (inserted === undefined) continue;
-    claim.beforeHandOff?.();
+    faults.cronBeforeHandOff?.();
+    appendEvent(tx, {
+      executionId: fire.execution.id,
+      workflowName: claim.workflowName,
+      type: EventType.CronFired,
+      data: {
+        scheduleId: claim.scheduleId,
+        scheduledTime: new Date(fire.scheduledTimeMs).toISOString(),
+      },
+      runnerId,
+      nowMs: claim.nowMs,
+    });
     const scheduled = insertExecution(tx, { ...fire.execution, scheduleLinked: true });
     roots.push(...scheduled.claimed);
     fired.push({ scheduledTimeMs: fire.scheduledTimeMs, executionId: fire.execution.id });
@@ -271,12 +317,20 @@ export async function claimCronFire(tx: Tx, claim: CronFireClaim): Promise<CronC
 /** History, newest scheduled time first. */
 export async function cronHistory(
   tx: Tx,
-  filter: { scheduleId: string; limit: number; offset: number },
+  filter: { scheduleId: string; limit: number; offset: number; beforeTimeMs?: number },
 ): Promise<CronRunRecord[]> {
+  // A scheduled time is unique within a schedule (`schedule_runs_cron_time`), so it alone is
+  // the order and the keyset; the other keys never break a tie.
+  const keyset = filter.beforeTimeMs === undefined ? '' : 'AND scheduled_time_ms < ?';
   const rows = await tx.all<RunRow>(
-    `SELECT * FROM schedule_runs WHERE schedule_kind = 'cron' AND schedule_key = ?
+    `SELECT * FROM schedule_runs WHERE schedule_kind = 'cron' AND schedule_key = ? ${keyset}
      ORDER BY scheduled_time_ms DESC, started_at_ms DESC, id LIMIT ? OFFSET ?`,
-    [filter.scheduleId, filter.limit, filter.offset],
+    [
+      filter.scheduleId,
+      ...(filter.beforeTimeMs === undefined ? [] : [filter.beforeTimeMs]),
+      filter.limit,
+      filter.offset,
+    ],
   );
   return rows.map(toRun);
 }
@@ -342,7 +396,10 @@ export async function findCronLeftovers(
   return out;
 }
 
-/** Re-hands a leftover off (new execution linked in the same transaction) or marks it lost. */
+/**
+ * Re-hands a leftover off (new execution linked in the same transaction, with a `cron_fired`
+ * event marked `recovered`) or marks it lost.
+ */
 export async function recoverCronRun(tx: Tx, input: CronRecovery): Promise<boolean> {
   const guard = `id = ? AND status = 'open' AND recovery_attempts = ? AND ${missingExecution('schedule_runs')}`;
   const params: SqlValue[] = [input.runId, input.seenRecoveryAttempts];
@@ -354,13 +411,25 @@ export async function recoverCronRun(tx: Tx, input: CronRecovery): Promise<boole
     );
     return changed > 0;
   }
-  const changed = await tx.run(
+  const run = await tx.get<{ schedule_key: string; scheduled_time_ms: number | string }>(
     `UPDATE schedule_runs SET workflow_execution_id = ?, workflow_name = ?,
        recovery_attempts = recovery_attempts + 1
-     WHERE ${guard}`,
+     WHERE ${guard} RETURNING schedule_key, scheduled_time_ms`,
     [input.execution.id, input.execution.workflowName, ...params],
   );
-  if (changed === 0) return false;
+  if (run === undefined) return false;
+  appendEvent(tx, {
+    executionId: input.execution.id,
+    workflowName: input.execution.workflowName,
+    type: EventType.CronFired,
+    data: {
+      scheduleId: run.schedule_key,
+      scheduledTime: new Date(Number(run.scheduled_time_ms)).toISOString(),
+      recovered: true,
+    },
+    runnerId: input.execution.runnerId,
+    nowMs: input.nowMs,
+  });
   insertExecution(tx, { ...input.execution, scheduleLinked: true });
   return true;
 }

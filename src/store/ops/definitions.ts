@@ -119,9 +119,22 @@ export async function getDefinition(
   return row === undefined ? null : toRecord(row);
 }
 
-/** The latest definition of every stored workflow, by name. */
-export async function listLatestDefinitions(tx: Tx): Promise<DefinitionRecord[]> {
-  const rows = await tx.all<DefinitionRow>(`${LATEST} ORDER BY d.name`);
+/**
+ * The latest definition of every stored workflow, by name; with `page`, at most `limit` of them
+ * with a name after `afterName` (a range of the primary key, which is ordered by name).
+ */
+export async function listLatestDefinitions(
+  tx: Tx,
+  page?: { afterName: string | null; limit: number },
+): Promise<DefinitionRecord[]> {
+  if (page === undefined) {
+    return (await tx.all<DefinitionRow>(`${LATEST} ORDER BY d.name`)).map(toRecord);
+  }
+  const after = page.afterName === null ? '' : 'AND d.name > ?';
+  const rows = await tx.all<DefinitionRow>(`${LATEST} ${after} ORDER BY d.name LIMIT ?`, [
+    ...(page.afterName === null ? [] : [page.afterName]),
+    page.limit,
+  ]);
   return rows.map(toRecord);
 }
 

@@ -10,7 +10,10 @@ export function placeholders(count: number): string {
 
 /** Fields of an event to append. */
 export interface EventInput {
-  readonly executionId: string;
+  /** The execution the event is about; null for none (a failed poll, missed cron ticks). */
+  readonly executionId: string | null;
+  /** Set on trigger and cron events (see `NewEvent`). */
+  readonly workflowName?: string | null;
   readonly taskId?: string | null;
   readonly type: EventType;
   readonly data?: JsonObject | null;
@@ -24,17 +27,20 @@ export interface EventInput {
  * announces them after: one statement per transaction instead of one per event.
  */
 export function appendEvent(tx: Tx, input: EventInput): void {
-  tx.announce({
-    executionId: input.executionId,
+  const event: NewEvent = {
+    // '' rather than NULL: the column is NOT NULL, and relaxing that would rebuild the table.
+    executionId: input.executionId ?? '',
     taskId: input.taskId ?? null,
     type: input.type,
     data: input.data ?? null,
     runnerId: input.runnerId,
     createdAtMs: input.nowMs,
-  });
+  };
+  const workflowName = input.workflowName ?? null;
+  tx.announce(workflowName === null ? event : { ...event, workflowName });
 }
 
-/** Events per multi-row INSERT: 6 parameters each, far under both dialects' limits. */
+/** Events per multi-row INSERT: 7 parameters each, far under both dialects' limits. */
 const EVENT_CHUNK = 100;
 
 /** The multi-row INSERT statements that write `events`, in order. */
@@ -51,12 +57,15 @@ export function eventInserts(events: readonly NewEvent[]): { sql: string; params
         event.data === null ? null : JSON.stringify(event.data),
         event.runnerId,
         event.createdAtMs,
+        event.workflowName ?? null,
       );
     }
+    // An explicit column list: PostgreSQL fills `tx_id` with its default, the writing
+    // transaction's id, which the event feed orders by.
     statements.push({
       sql:
-        'INSERT INTO execution_events (execution_id, task_id, event_type, data, runner_id, created_at_ms) VALUES ' +
-        chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', '),
+        'INSERT INTO execution_events (execution_id, task_id, event_type, data, runner_id, created_at_ms, workflow_name) VALUES ' +
+        chunk.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', '),
       params,
     });
   }

@@ -1,10 +1,12 @@
 /** Creating executions and the operator controls: cancel, pause, resume. */
 import { randomUUID } from 'node:crypto';
-import { startOf } from '../../core/start.js';
-import { InvalidStateError, NotFoundError } from '../../errors.js';
+import type { JsonObject } from '../../core/json.js';
+import { mergeAll } from '../../core/merge.js';
+import { startOf, type ExecutionStart } from '../../core/start.js';
+import { DatabaseError, InvalidStateError, NotFoundError } from '../../errors.js';
 import type { SqlValue, Tx } from '../db.js';
 import { EventType, toExecutionRecord, type ExecutionRecord, type ExecutionRow } from '../rows.js';
-import type { ClaimedTask, NewExecution, ScheduledExecution } from '../store.js';
+import type { ClaimedTask, NewExecution, NewTask, ScheduledExecution } from '../store.js';
 import { freeText } from '../text.js';
 import { appendEvent } from './events.js';
 import { finalContextOf } from './progress.js';
@@ -15,12 +17,25 @@ const INSERT_CHUNK = 50;
 
 const EXECUTION_COLUMNS = `INSERT INTO workflow_executions
   (id, workflow_name, workflow_version, status, initial_context, final_context, open_tasks,
-   failed_tasks, created_at_ms, started_at_ms, completed_at_ms, updated_at_ms, schedule_linked)`;
+   failed_tasks, created_at_ms, started_at_ms, completed_at_ms, updated_at_ms, schedule_linked,
+   rerun_of, run_at_ms)`;
 
 const TASK_COLUMNS = `INSERT INTO task_executions
   (id, execution_id, workflow_name, task_id, position, dependencies, dependents, trigger_rule,
    status, pending_deps, ready_at_ms, claimed_by, claim_id, heartbeat_at_ms, started_at_ms,
    attempt_started_at_ms, skip_reason, completed_at_ms)`;
+
+/**
+ * The task columns of a rerun from failure, which also has contexts at scheduling: the outputs
+ * of the tasks it carries over, and the inputs of the Ready tasks that depend on them. A
+ * statement of its own, so that the rows of every other execution stay as narrow as they were.
+ */
+const RERUN_TASK_COLUMNS = `INSERT INTO task_executions
+  (id, execution_id, workflow_name, task_id, position, dependencies, dependents, trigger_rule,
+   status, pending_deps, ready_at_ms, claimed_by, claim_id, heartbeat_at_ms, started_at_ms,
+   attempt_started_at_ms, skip_reason, completed_at_ms, input_context, output_context)`;
+
+const NOTHING_CARRIED: ReadonlyMap<string, JsonObject> = new Map();
 
 /**
  * Writes `rows` (each `width` values) with `head` as multi-row INSERTs of at most
@@ -35,9 +50,195 @@ function insertRows(tx: Tx, head: string, width: number, rows: readonly SqlValue
   }
 }
 
+/** The final context of an execution whose only finished tasks are the carried ones. */
+function carriedFinalContext(
+  tasks: readonly NewTask[],
+  carried: ReadonlyMap<string, JsonObject>,
+): JsonObject {
+  const outputs = [...tasks]
+    .sort((a, b) => a.position - b.position)
+    .flatMap((task) => {
+      const output = carried.get(task.taskId);
+      return output === undefined ? [] : [output];
+    });
+  return mergeAll(outputs);
+}
+
 /** Writes one execution (see {@link insertExecutions}). */
 export function insertExecution(tx: Tx, input: NewExecution): ScheduledExecution {
   return insertExecutions(tx, [input])[0]!;
+}
+
+/** An execution row as scheduling writes it, with the start decided for it. */
+interface PlannedExecution {
+  readonly row: ExecutionRow;
+  readonly start: ExecutionStart;
+  readonly carried: ReadonlyMap<string, JsonObject>;
+  /** The Ready tasks claimed for the scheduling runner. */
+  readonly claimedIds: ReadonlySet<string>;
+  readonly started: boolean;
+  readonly ended: boolean;
+}
+
+/** The start time of `input` when it is later than its scheduling, else null. */
+export function delayedStartOf(input: NewExecution): number | null {
+  return input.runAtMs !== undefined && input.runAtMs > input.nowMs ? input.runAtMs : null;
+}
+
+function planExecution(input: NewExecution): PlannedExecution {
+  const carried = input.rerun?.carried ?? NOTHING_CARRIED;
+  const start = startOf(input.tasks, input.initialContext, carried);
+  const runAtMs = delayedStartOf(input);
+  const claimRoots = runAtMs === null ? Math.max(0, input.claimRoots ?? 0) : 0;
+  const claimedIds = new Set(start.ready.slice(0, claimRoots));
+  // Every task skipped by its rule or carried over: the execution ends as it is written.
+  const ended = start.skipped.size + carried.size === input.tasks.length;
+  const started = claimedIds.size > 0 || ended;
+  const initialContext = JSON.stringify(input.initialContext);
+  const row: ExecutionRow = {
+    id: input.id,
+    workflow_name: input.workflowName,
+    workflow_version: input.workflowVersion,
+    status: ended ? 'Completed' : started ? 'Running' : runAtMs !== null ? 'Scheduled' : 'Pending',
+    initial_context: initialContext,
+    final_context: !ended
+      ? null
+      : carried.size > 0
+        ? JSON.stringify(carriedFinalContext(input.tasks, carried))
+        : initialContext,
+    error_message: null,
+    pause_reason: null,
+    open_tasks: input.tasks.length - start.skipped.size - carried.size,
+    failed_tasks: 0,
+    created_at_ms: input.nowMs,
+    started_at_ms: started ? input.nowMs : null,
+    completed_at_ms: ended ? input.nowMs : null,
+    updated_at_ms: input.nowMs,
+    schedule_linked: input.scheduleLinked === true ? 1 : 0,
+    rerun_of: input.rerun?.executionId ?? null,
+    rerun_by: null,
+    idempotency_key: input.idempotencyKey ?? null,
+    run_at_ms: runAtMs,
+  };
+  return { row, start, carried, claimedIds, started, ended };
+}
+
+/** The values of {@link EXECUTION_COLUMNS}, in order. */
+function executionValues(row: ExecutionRow): SqlValue[] {
+  return [
+    row.id,
+    row.workflow_name,
+    row.workflow_version,
+    row.status,
+    row.initial_context,
+    row.final_context,
+    row.open_tasks,
+    row.failed_tasks,
+    row.created_at_ms,
+    row.started_at_ms,
+    row.completed_at_ms,
+    row.updated_at_ms,
+    row.schedule_linked ?? 0,
+    row.rerun_of,
+    row.run_at_ms ?? null,
+  ];
+}
+
+const KEYED_EXECUTION_COLUMNS = `INSERT INTO workflow_executions
+  (id, workflow_name, workflow_version, status, initial_context, final_context, open_tasks,
+   failed_tasks, created_at_ms, started_at_ms, completed_at_ms, updated_at_ms, schedule_linked,
+   rerun_of, run_at_ms, idempotency_key)`;
+
+/** Rounds of insert-or-read before giving up on a key whose execution keeps vanishing. */
+const KEY_ROUNDS = 3;
+
+/**
+ * Schedules `inputs` in the caller's transaction (see {@link insertExecutions}), one execution
+ * per workflow and idempotency key. Without keys this is `insertExecutions` itself, written
+ * without a read, so the transaction still travels in one round trip on PostgreSQL.
+ *
+ * With keys, the execution rows of the keyed inputs go first, as `INSERT … ON CONFLICT DO
+ * NOTHING RETURNING id`: the unique index, not a read before the write, decides, so two
+ * processes racing with one key cannot both create (PostgreSQL makes the second insert wait
+ * for the first transaction, then skip its row; SQLite has one writer at a time). A row not
+ * written is a key already used: its execution is read back and returned with `created` false,
+ * and nothing else of that input is written (no task, no event), so the batch's other starts
+ * go on untouched; a conflict never raises, which on PostgreSQL would abort the whole
+ * transaction. Inputs sharing a key within the batch share the first one's outcome. The rows
+ * are inserted in key order, so two transactions wait for each other's keys in one direction
+ * only (no deadlock).
+ */
+export async function scheduleExecutions(
+  tx: Tx,
+  inputs: readonly NewExecution[],
+): Promise<ScheduledExecution[]> {
+  if (inputs.every((input) => input.idempotencyKey === undefined)) {
+    return insertExecutions(tx, inputs);
+  }
+  // The first input of each (workflow, key), by identity key; later ones repeat its outcome.
+  const firstOf = new Map<string, NewExecution>();
+  const keyOf = (input: NewExecution): string =>
+    JSON.stringify([input.workflowName, input.idempotencyKey]);
+  for (const input of inputs) {
+    if (input.idempotencyKey !== undefined && !firstOf.has(keyOf(input))) {
+      firstOf.set(keyOf(input), input);
+    }
+  }
+  const byKey = (a: NewExecution, b: NewExecution): number => {
+    const [x, y] = [keyOf(a), keyOf(b)];
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  let open = [...firstOf.values()].sort(byKey);
+  const written = new Map<string, PlannedExecution>();
+  const found = new Map<string, ExecutionRecord>();
+  for (let round = 0; open.length > 0; round++) {
+    if (round === KEY_ROUNDS) {
+      throw new DatabaseError(
+        `Scheduling with idempotency key '${open[0]!.idempotencyKey}': the execution holding ` +
+          `the key was removed ${KEY_ROUNDS} times while being read; try again.`,
+        { retryable: true },
+      );
+    }
+    const plans = open.map(planExecution);
+    const inserted = new Set<string>();
+    for (let start = 0; start < plans.length; start += INSERT_CHUNK) {
+      const chunk = plans.slice(start, start + INSERT_CHUNK);
+      const rows = await tx.all<{ id: string }>(
+        `${KEYED_EXECUTION_COLUMNS} VALUES ${chunk.map(() => `(${new Array<string>(16).fill('?').join(', ')})`).join(', ')}
+         ON CONFLICT DO NOTHING RETURNING id`,
+        chunk.flatMap(({ row }) => [...executionValues(row), row.idempotency_key ?? null]),
+      );
+      for (const { id } of rows) inserted.add(id);
+    }
+    const lost: NewExecution[] = [];
+    for (const [i, input] of open.entries()) {
+      if (inserted.has(input.id)) {
+        written.set(input.id, plans[i]!);
+        continue;
+      }
+      // Read committed (PostgreSQL): this statement sees the row whose commit the insert waited for.
+      const row = await tx.get<ExecutionRow>(
+        'SELECT * FROM workflow_executions WHERE workflow_name = ? AND idempotency_key = ?',
+        [input.workflowName, input.idempotencyKey ?? null],
+      );
+      if (row === undefined) lost.push(input);
+      else found.set(keyOf(input), toExecutionRecord(row));
+    }
+    open = lost;
+  }
+  const toWrite = inputs.filter(
+    (input) => input.idempotencyKey === undefined || written.has(input.id),
+  );
+  const scheduled = new Map(
+    insertExecutions(tx, toWrite, written).map((s, i) => [toWrite[i]!.id, s]),
+  );
+  return inputs.map((input) => {
+    const own = scheduled.get(input.id);
+    if (own !== undefined) return own;
+    const first = firstOf.get(keyOf(input))!;
+    const record = scheduled.get(first.id)?.record ?? found.get(keyOf(input))!;
+    return { record, claimed: [], created: false };
+  });
 }
 
 /**
@@ -49,56 +250,37 @@ export function insertExecution(tx: Tx, input: NewExecution): ScheduledExecution
  * scheduling runner right away (Running, with their start events), which saves a claim
  * transaction and its latency. Written with `tx.write` (nothing is read back): on PostgreSQL the
  * whole scheduling transaction then travels in one round trip.
+ *
+ * A rerun (`input.rerun`) also writes its carried tasks Completed with their outputs (they are
+ * not open tasks, and their dependents wait only for the tasks that run), a `workflow_rerun`
+ * event first in its history and a `task_completed` event per carried task (data
+ * `{ copiedFrom }`), and sets the original's `rerun_by`.
  */
-export function insertExecutions(tx: Tx, inputs: readonly NewExecution[]): ScheduledExecution[] {
+export function insertExecutions(
+  tx: Tx,
+  inputs: readonly NewExecution[],
+  written: ReadonlyMap<string, PlannedExecution> = new Map(),
+): ScheduledExecution[] {
   const executionRows: SqlValue[][] = [];
   const taskRows: SqlValue[][] = [];
+  const rerunTaskRows: SqlValue[][] = [];
+  const reruns: { original: string; rerun: string }[] = [];
   const scheduled = inputs.map((input) => {
     const claimId = randomUUID();
-    const start = startOf(input.tasks, input.initialContext);
+    // A keyed execution row was inserted already, by `scheduleExecutions`, from this plan.
+    const planned = written.get(input.id);
+    const { row, start, carried, claimedIds, started, ended } = planned ?? planExecution(input);
     const ready = new Set(start.ready);
-    const claimedIds = new Set(start.ready.slice(0, Math.max(0, input.claimRoots ?? 0)));
-    // Every task skipped by its rule: the execution ends as it is written, with its input.
-    const ended = start.skipped.size === input.tasks.length;
-    const started = claimedIds.size > 0 || ended;
-    const initialContext = JSON.stringify(input.initialContext);
-    const row: ExecutionRow = {
-      id: input.id,
-      workflow_name: input.workflowName,
-      workflow_version: input.workflowVersion,
-      status: ended ? 'Completed' : started ? 'Running' : 'Pending',
-      initial_context: initialContext,
-      final_context: ended ? initialContext : null,
-      error_message: null,
-      pause_reason: null,
-      open_tasks: input.tasks.length - start.skipped.size,
-      failed_tasks: 0,
-      created_at_ms: input.nowMs,
-      started_at_ms: started ? input.nowMs : null,
-      completed_at_ms: ended ? input.nowMs : null,
-      updated_at_ms: input.nowMs,
-      schedule_linked: input.scheduleLinked === true ? 1 : 0,
-    };
-    executionRows.push([
-      row.id,
-      row.workflow_name,
-      row.workflow_version,
-      row.status,
-      row.initial_context,
-      row.final_context,
-      row.open_tasks,
-      row.failed_tasks,
-      row.created_at_ms,
-      row.started_at_ms,
-      row.completed_at_ms,
-      row.updated_at_ms,
-      row.schedule_linked ?? 0,
-    ]);
+    // A delayed execution's Ready tasks become claimable at its start time, not now.
+    const runAtMs = delayedStartOf(input);
+    const readyAtMs = runAtMs ?? input.nowMs;
+    if (planned === undefined) executionRows.push(executionValues(row));
     for (const task of input.tasks) {
+      const output = carried.get(task.taskId);
       const isReady = ready.has(task.taskId);
       const skipReason = freeText(start.skipped.get(task.taskId) ?? null);
       const claimed = claimedIds.has(task.taskId);
-      taskRows.push([
+      const values: SqlValue[] = [
         `${input.id}:${task.taskId}`,
         input.id,
         input.workflowName,
@@ -107,20 +289,63 @@ export function insertExecutions(tx: Tx, inputs: readonly NewExecution[]): Sched
         JSON.stringify(task.dependencies),
         JSON.stringify(task.dependents),
         JSON.stringify(task.triggerRule),
-        claimed ? 'Running' : isReady ? 'Ready' : skipReason !== null ? 'Skipped' : 'NotStarted',
+        output !== undefined
+          ? 'Completed'
+          : claimed
+            ? 'Running'
+            : isReady
+              ? 'Ready'
+              : skipReason !== null
+                ? 'Skipped'
+                : 'NotStarted',
         start.pendingOf(task),
-        isReady ? input.nowMs : null,
+        isReady ? readyAtMs : null,
         claimed ? input.runnerId : null,
         claimed ? claimId : null,
         claimed ? input.nowMs : null,
         claimed ? input.nowMs : null,
         claimed ? input.nowMs : null,
         skipReason,
-        skipReason !== null ? input.nowMs : null,
-      ]);
+        skipReason !== null || output !== undefined ? input.nowMs : null,
+      ];
+      if (input.rerun === undefined) {
+        taskRows.push(values);
+      } else {
+        const taskInput = isReady ? start.inputOf(task.taskId) : null;
+        values.push(
+          taskInput === null ? null : JSON.stringify(taskInput),
+          output === undefined ? null : JSON.stringify(output),
+        );
+        rerunTaskRows.push(values);
+      }
     }
     const base = { executionId: input.id, runnerId: input.runnerId, nowMs: input.nowMs };
     const claimed: ClaimedTask[] = [];
+    if (input.rerun !== undefined) {
+      const original = input.rerun.executionId;
+      reruns.push({ original, rerun: input.id });
+      appendEvent(tx, {
+        ...base,
+        type: EventType.WorkflowRerun,
+        data: { rerunOf: original, from: input.rerun.from },
+      });
+      for (const task of input.tasks) {
+        if (!carried.has(task.taskId)) continue;
+        appendEvent(tx, {
+          ...base,
+          taskId: task.taskId,
+          type: EventType.TaskCompleted,
+          data: { copiedFrom: original },
+        });
+      }
+    }
+    if (runAtMs !== null) {
+      appendEvent(tx, {
+        ...base,
+        type: EventType.WorkflowScheduled,
+        data: { runAt: new Date(runAtMs).toISOString() },
+      });
+    }
     for (const [taskId, reason] of start.skipped) {
       appendEvent(tx, {
         ...base,
@@ -130,7 +355,12 @@ export function insertExecutions(tx: Tx, inputs: readonly NewExecution[]): Sched
       });
     }
     for (const taskId of start.ready) {
-      appendEvent(tx, { ...base, taskId, type: EventType.TaskReady });
+      appendEvent(tx, {
+        ...base,
+        taskId,
+        type: EventType.TaskReady,
+        ...(runAtMs !== null ? { data: { readyAt: new Date(runAtMs).toISOString() } } : {}),
+      });
     }
     if (started) appendEvent(tx, { ...base, type: EventType.WorkflowStarted });
     if (ended) {
@@ -155,16 +385,29 @@ export function insertExecutions(tx: Tx, inputs: readonly NewExecution[]): Sched
         workflowVersion: input.workflowVersion,
         taskId: task.taskId,
         attempt: 1,
-        input: input.initialContext,
+        input: start.inputOf(task.taskId) ?? input.initialContext,
         hasDependents: task.dependents.length > 0,
       });
     }
-    // Tasks left Ready wake the claimers (in this process and, on Postgres, the others).
-    if (claimed.length < start.ready.length) tx.signal('tasks');
-    return { record: toExecutionRecord(row), claimed };
+    // Tasks left Ready wake the claimers (in this process and, on Postgres, the others); those
+    // of a delayed execution are found by the claim poll once their time has come.
+    if (runAtMs === null && claimed.length < start.ready.length) tx.signal('tasks');
+    return { record: toExecutionRecord(row), claimed, created: true };
   });
-  insertRows(tx, EXECUTION_COLUMNS, 13, executionRows);
+  insertRows(tx, EXECUTION_COLUMNS, 15, executionRows);
   insertRows(tx, TASK_COLUMNS, 18, taskRows);
+  insertRows(tx, RERUN_TASK_COLUMNS, 20, rerunTaskRows);
+  // In id order, the order every writer locks execution rows in (see `locks.ts`). Ids are
+  // UUIDv7, ordered by the time they were made, so `rerun_by` only moves to a later rerun: when
+  // two reruns of one execution commit in either order (two processes on PostgreSQL), it names
+  // the one made last, whichever committed last.
+  reruns.sort((a, b) => (a.original < b.original ? -1 : a.original > b.original ? 1 : 0));
+  for (const { original, rerun } of reruns) {
+    tx.write(
+      'UPDATE workflow_executions SET rerun_by = ? WHERE id = ? AND (rerun_by IS NULL OR rerun_by < ?)',
+      [rerun, original, rerun],
+    );
+  }
   return scheduled;
 }
 
@@ -224,15 +467,15 @@ export async function cancelExecution(
   return toExecutionRecord(row!);
 }
 
-/** Pending/Running → Paused: running tasks finish, no new task starts. */
+/** Scheduled/Pending/Running → Paused: running tasks finish, no new task starts. */
 export async function pauseExecution(
   tx: Tx,
   input: { executionId: string; reason: string | null; nowMs: number; runnerId: string },
 ): Promise<ExecutionRecord> {
   const current = await loadForUpdate(tx, input.executionId);
-  if (current.status !== 'Pending' && current.status !== 'Running') {
+  if (!['Scheduled', 'Pending', 'Running'].includes(current.status)) {
     throw new InvalidStateError(
-      `Execution '${input.executionId}' is ${current.status}; only a Pending or Running execution can be paused.`,
+      `Execution '${input.executionId}' is ${current.status}; only a Scheduled, Pending or Running execution can be paused.`,
       current.status,
     );
   }
@@ -252,7 +495,10 @@ export async function pauseExecution(
   return toExecutionRecord(row!);
 }
 
-/** Paused → Running (or Pending if no task ever started). */
+/**
+ * Paused → Running; one whose tasks never started goes back to Scheduled while its start time
+ * is still ahead, else to Pending.
+ */
 export async function resumeExecution(
   tx: Tx,
   input: { executionId: string; nowMs: number; runnerId: string },
@@ -266,10 +512,11 @@ export async function resumeExecution(
   }
   const row = await tx.get<ExecutionRow>(
     `UPDATE workflow_executions
-     SET status = CASE WHEN started_at_ms IS NULL THEN 'Pending' ELSE 'Running' END,
+     SET status = CASE WHEN started_at_ms IS NOT NULL THEN 'Running'
+                       WHEN run_at_ms > ? THEN 'Scheduled' ELSE 'Pending' END,
          pause_reason = NULL, updated_at_ms = ?
      WHERE id = ? RETURNING *`,
-    [input.nowMs, input.executionId],
+    [input.nowMs, input.nowMs, input.executionId],
   );
   appendEvent(tx, {
     executionId: input.executionId,

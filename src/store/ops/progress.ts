@@ -7,7 +7,7 @@ import type { JsonObject } from '../../core/json.js';
 import { mergeAll } from '../../core/merge.js';
 import { evaluateRule, skipReason, type TriggerRule } from '../../core/rules.js';
 import type { SqlValue, Tx } from '../db.js';
-import { EventType } from '../rows.js';
+import { ACTIVE_STATUS_SQL, ACTIVE_WORKFLOW_STATUSES, EventType } from '../rows.js';
 import { freeText } from '../text.js';
 import { appendEvent, placeholders } from './events.js';
 import { closeScheduleRuns } from './schedule-links.js';
@@ -320,8 +320,8 @@ export async function closeTasks(
 }
 
 /** Statuses of an execution that has not ended, as SQL and as a set. */
-const ACTIVE = `'Pending', 'Running', 'Paused'`;
-const ACTIVE_STATUSES: ReadonlySet<string> = new Set(['Pending', 'Running', 'Paused']);
+const ACTIVE = ACTIVE_STATUS_SQL;
+const ACTIVE_STATUSES: ReadonlySet<string> = new Set(ACTIVE_WORKFLOW_STATUSES);
 
 /**
  * Rows per statement of a set-based read or write. A task may have tens of thousands of

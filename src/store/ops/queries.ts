@@ -1,6 +1,9 @@
-/** Read-side queries: executions, tasks, events, and event pruning. */
+/** Read-side queries: executions, tasks, events, and event pruning (lists: `execution-pages.ts`). */
+import type { JsonObject } from '../../core/json.js';
 import type { Tx } from '../db.js';
 import {
+  ACTIVE_STATUS_SQL,
+  SCHEDULE_EVENT_TYPES,
   toExecutionEvent,
   toExecutionRecord,
   toTaskRecord,
@@ -11,7 +14,6 @@ import {
   type TaskRecord,
   type TaskRow,
 } from '../rows.js';
-import type { ExecutionFilter } from '../store.js';
 import { placeholders } from './events.js';
 
 /** One execution, or null. */
@@ -45,54 +47,122 @@ export async function getTasks(tx: Tx, executionId: string): Promise<TaskRecord[
   return rows.map(toTaskRecord);
 }
 
-/** Executions, newest first. */
-export async function listExecutions(tx: Tx, filter: ExecutionFilter): Promise<ExecutionRecord[]> {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  if (filter.workflowName !== undefined) {
-    where.push('workflow_name = ?');
-    params.push(filter.workflowName);
-  }
-  if (filter.status !== undefined) {
-    where.push('status = ?');
-    params.push(filter.status);
-  }
-  const rows = await tx.all<ExecutionRow>(
-    `SELECT * FROM workflow_executions ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY created_at_ms DESC, id DESC LIMIT ? OFFSET ?`,
-    [...params, filter.limit, filter.offset],
-  );
-  return rows.map(toExecutionRecord);
+/** A task with the context a claim of it hands over (see {@link getTask}). */
+export interface TaskWithInput extends TaskRecord {
+  /**
+   * `COALESCE(input_context, initial_context)`, what the claim statement (`claims.ts`) gives
+   * the task to run with: the smart merge of its completed dependencies' outputs that
+   * `inputContextFor` (`progress.ts`) stored when it made the task Ready, or the execution's
+   * initial context when none completed (and for a root). Read back, not merged again, so it
+   * is exactly what the task started from. It means something only once the task has been
+   * Ready: before that it is the initial context whatever the dependencies will give.
+   */
+  readonly inputContext: JsonObject;
 }
 
-/** Events of an execution, in the order they were appended. */
+/** One task of an execution, with its input (one look-up of the unique key), or null. */
+export async function getTask(
+  tx: Tx,
+  executionId: string,
+  taskId: string,
+): Promise<TaskWithInput | null> {
+  const row = await tx.get<TaskRow & { input: string }>(
+    `SELECT t.*, COALESCE(t.input_context, e.initial_context) AS input
+     FROM task_executions t JOIN workflow_executions e ON e.id = t.execution_id
+     WHERE t.execution_id = ? AND t.task_id = ?`,
+    [executionId, taskId],
+  );
+  if (row === undefined) return null;
+  return { ...toTaskRecord(row), inputContext: JSON.parse(row.input) as JsonObject };
+}
+
+/**
+ * Types left out of an execution's history, as a SQL list: trigger and cron events (see
+ * `SCHEDULE_EVENT_TYPES`), and the lines its tasks logged (read those per attempt, see
+ * `getTaskLog`).
+ */
+const HIDDEN_TYPES = [...SCHEDULE_EVENT_TYPES, 'task_log'].map((type) => `'${type}'`).join(', ');
+
+/**
+ * Execution and task events of an execution, in the order they were appended. Trigger and cron
+ * events naming it (its fire, fires it suppressed) are in the event feed, not in its history;
+ * its tasks' log lines are read per attempt.
+ */
 export async function getEvents(tx: Tx, executionId: string): Promise<ExecutionEvent[]> {
   const rows = await tx.all<EventRow>(
-    'SELECT * FROM execution_events WHERE execution_id = ? ORDER BY id',
+    `SELECT id, execution_id, task_id, event_type, data, runner_id, created_at_ms
+     FROM execution_events WHERE execution_id = ? AND event_type NOT IN (${HIDDEN_TYPES})
+     ORDER BY id`,
     [executionId],
   );
   return rows.map(toExecutionEvent);
 }
 
-/** Deletes (or, with `dryRun`, counts) events older than `olderThanMs`. */
+/** Input of {@link getEventsPage}. */
+export interface EventPageFilter {
+  readonly executionId: string;
+  /** Events with a greater id only; from the first when null. */
+  readonly afterId: number | null;
+  /** Event types left out of the page (e.g. log lines, read elsewhere). */
+  readonly excludeTypes: readonly string[];
+  readonly limit: number;
+}
+
+/**
+ * Up to `limit` events of an execution after `afterId`, oldest first: a range of
+ * `execution_events_by_execution`, whose order is the page's.
+ */
+export async function getEventsPage(tx: Tx, filter: EventPageFilter): Promise<ExecutionEvent[]> {
+  const where = ['execution_id = ?'];
+  const params: (string | number)[] = [filter.executionId];
+  if (filter.afterId !== null) {
+    where.push('id > ?');
+    params.push(filter.afterId);
+  }
+  if (filter.excludeTypes.length > 0) {
+    where.push(`event_type NOT IN (${placeholders(filter.excludeTypes.length)})`);
+    params.push(...filter.excludeTypes);
+  }
+  const rows = await tx.all<EventRow>(
+    `SELECT * FROM execution_events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
+    [...params, filter.limit],
+  );
+  return rows.map(toExecutionEvent);
+}
+
+/**
+ * Events a cleanup may remove: older than the cut, and not of an execution that has not ended
+ * (its history is still being written, and pages and streams read it). Ended means one of the
+ * terminal statuses, named: an execution in any other status, including one added later, keeps
+ * its events. Events of no execution, or of one already pruned, have no such row.
+ */
+const PRUNABLE_EVENTS = `created_at_ms < ?
+  AND NOT EXISTS (SELECT 1 FROM workflow_executions e
+                  WHERE e.id = execution_events.execution_id
+                    AND e.status NOT IN ('Completed', 'Failed', 'Cancelled'))`;
+
+/**
+ * Deletes (or, with `dryRun`, counts) events older than `olderThanMs`, except those of
+ * executions that have not ended.
+ */
 export async function cleanupEvents(
   tx: Tx,
   input: { olderThanMs: number; dryRun?: boolean },
 ): Promise<number> {
   if (input.dryRun === true) {
     const row = await tx.get<{ n: number }>(
-      'SELECT COUNT(*) AS n FROM execution_events WHERE created_at_ms < ?',
+      `SELECT COUNT(*) AS n FROM execution_events WHERE ${PRUNABLE_EVENTS}`,
       [input.olderThanMs],
     );
     return Number(row?.n ?? 0);
   }
-  return tx.run('DELETE FROM execution_events WHERE created_at_ms < ?', [input.olderThanMs]);
+  return tx.run(`DELETE FROM execution_events WHERE ${PRUNABLE_EVENTS}`, [input.olderThanMs]);
 }
 
-/** Executions not yet ended (Pending, Running or Paused). */
+/** Executions not yet ended (Scheduled, Pending, Running or Paused). */
 export async function countActiveExecutions(tx: Tx): Promise<number> {
   const row = await tx.get<{ n: number }>(
-    `SELECT COUNT(*) AS n FROM workflow_executions WHERE status IN ('Pending', 'Running', 'Paused')`,
+    `SELECT COUNT(*) AS n FROM workflow_executions WHERE status IN (${ACTIVE_STATUS_SQL})`,
   );
   return Number(row?.n ?? 0);
 }

@@ -7,8 +7,9 @@ import type { JsonObject } from '../../core/json.js';
 import type { Tx } from '../db.js';
 import type { ClaimedTask, NewTask } from '../store.js';
 import { freeText } from '../text.js';
+import { EventType } from '../rows.js';
 import { insertExecution } from './executions.js';
-import { placeholders } from './events.js';
+import { appendEvent, placeholders } from './events.js';
 
 /** A trigger's durable schedule row. Times are epoch milliseconds. */
 export interface TriggerScheduleRecord {
@@ -226,12 +227,19 @@ export async function getTriggerSchedule(
 /** Schedule rows by name. */
 export async function listTriggerSchedules(
   tx: Tx,
-  filter: { enabledOnly: boolean; limit: number; offset: number },
+  filter: { enabledOnly: boolean; limit: number; offset: number; afterName?: string },
 ): Promise<TriggerScheduleRecord[]> {
-  const where = filter.enabledOnly ? 'WHERE enabled = 1 ' : '';
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (filter.enabledOnly) where.push('enabled = 1');
+  if (filter.afterName !== undefined) {
+    where.push('trigger_name > ?');
+    params.push(filter.afterName);
+  }
   const rows = await tx.all<ScheduleRow>(
-    `SELECT * FROM trigger_schedules ${where}ORDER BY trigger_name LIMIT ? OFFSET ?`,
-    [filter.limit, filter.offset],
+    `SELECT * FROM trigger_schedules ${where.length > 0 ? `WHERE ${where.join(' AND ')} ` : ''}
+     ORDER BY trigger_name LIMIT ? OFFSET ?`,
+    [...params, filter.limit, filter.offset],
   );
   return rows.map(toSchedule);
 }
@@ -368,12 +376,18 @@ export function recordTriggerPolls(
 
 /**
  * Records a failed poll (thrown, timed out, bad result, reserved key, or a fire that could not
- * be scheduled): a history row with status 'error' and the streak counters on the schedule.
- * Returns the streak length including this error.
+ * be scheduled): a history row with status 'error', the streak counters on the schedule and a
+ * `trigger_poll_failed` feed event. Returns the streak length including this error.
  */
 export async function recordTriggerError(
   tx: Tx,
-  input: { triggerName: string; workflowName: string | null; errorMessage: string; nowMs: number },
+  input: {
+    triggerName: string;
+    workflowName: string | null;
+    errorMessage: string;
+    nowMs: number;
+    runnerId?: string;
+  },
 ): Promise<number> {
   const errorMessage = freeText(input.errorMessage);
   await tx.run(
@@ -389,13 +403,27 @@ export async function recordTriggerError(
       input.nowMs,
     ],
   );
-  const row = await tx.get<{ consecutive_errors: number | string }>(
+  const row = await tx.get<{ consecutive_errors: number | string; workflow_name: string }>(
     `UPDATE trigger_schedules
      SET consecutive_errors = consecutive_errors + 1, last_error = ?, last_error_at_ms = ?, updated_at_ms = ?
-     WHERE trigger_name = ? RETURNING consecutive_errors`,
+     WHERE trigger_name = ? RETURNING consecutive_errors, workflow_name`,
     [errorMessage, input.nowMs, input.nowMs, input.triggerName],
   );
-  return row === undefined ? 1 : num(row.consecutive_errors);
+  const streak = row === undefined ? 1 : num(row.consecutive_errors);
+  appendEvent(tx, {
+    executionId: null,
+    workflowName: input.workflowName ?? row?.workflow_name ?? null,
+    type: EventType.TriggerPollFailed,
+    data: { trigger: input.triggerName, error: errorMessage, consecutiveErrors: streak },
+    runnerId: input.runnerId ?? null,
+    nowMs: input.nowMs,
+  });
+  return streak;
+}
+
+/** Whether `count` is a power of two: the suppressions that append a feed event. */
+function isPowerOfTwo(count: number): boolean {
+  return count > 0 && (count & (count - 1)) === 0;
 }
 
 /**
@@ -410,6 +438,9 @@ export async function recordTriggerError(
  * one adds to its `fire_count` and moves its `completed_at_ms` (an upsert on the partial unique
  * index of such rows). A trigger polled every 100 ms against a day-long execution keeps one row,
  * not 850,000. Another context, or the next execution once this one ended, starts a new row.
+ *
+ * The feed events commit with what they report: `trigger_fired` before the new execution's own
+ * events, and `trigger_suppressed` at the 1st, 2nd, 4th… fire a row counts.
  */
 export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<TriggerFireOutcome> {
   const id = runId(input.nowMs);
@@ -438,7 +469,7 @@ export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<Trig
     );
     // NULL when the open run closed in between: a row of its own, as NULLs never conflict.
     const openExecutionId = open?.workflow_execution_id ?? null;
-    const row = await tx.get<{ id: string }>(
+    const row = await tx.get<{ id: string; fire_count: number | string }>(
       `INSERT INTO schedule_runs
          (id, schedule_kind, schedule_key, workflow_name, open_execution_id, context_hash, status,
           fire_count, started_at_ms, completed_at_ms)
@@ -448,7 +479,7 @@ export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<Trig
        DO UPDATE SET fire_count = schedule_runs.fire_count + 1,
          completed_at_ms = CASE WHEN excluded.completed_at_ms > schedule_runs.completed_at_ms
            THEN excluded.completed_at_ms ELSE schedule_runs.completed_at_ms END
-       RETURNING id`,
+       RETURNING id, fire_count`,
       [
         id,
         input.triggerName,
@@ -459,8 +490,29 @@ export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<Trig
         input.nowMs,
       ],
     );
+    // Not one event per suppressed fire: see `EventType.TriggerSuppressed`.
+    const count = num(row!.fire_count);
+    if (isPowerOfTwo(count)) {
+      appendEvent(tx, {
+        executionId: openExecutionId,
+        workflowName: input.workflowName,
+        type: EventType.TriggerSuppressed,
+        data: { trigger: input.triggerName, contextHash: input.contextHash, count },
+        runnerId: input.runnerId,
+        nowMs: input.nowMs,
+      });
+    }
     return { status: 'deduplicated', runId: row!.id, openExecutionId };
   }
+  // Before the execution's own events, which it starts.
+  appendEvent(tx, {
+    executionId: input.executionId,
+    workflowName: input.workflowName,
+    type: EventType.TriggerFired,
+    data: { trigger: input.triggerName, contextHash: input.contextHash },
+    runnerId: input.runnerId,
+    nowMs: input.nowMs,
+  });
   const { claimed } = insertExecution(tx, {
     id: input.executionId,
     workflowName: input.workflowName,
@@ -478,14 +530,26 @@ export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<Trig
 /** History of a trigger, newest first. */
 export async function getTriggerHistory(
   tx: Tx,
-  input: { triggerName: string; limit: number; offset: number },
+  input: {
+    triggerName: string;
+    limit: number;
+    offset: number;
+    after?: { startedAtMs: number; id: string };
+  },
 ): Promise<TriggerRunRecord[]> {
+  const params: (string | number)[] = [input.triggerName];
+  let keyset = '';
+  if (input.after !== undefined) {
+    // A row-value comparison: the index scan starts right after the key on both backends.
+    keyset = 'AND (started_at_ms, id) < (?, ?)';
+    params.push(input.after.startedAtMs, input.after.id);
+  }
   const rows = await tx.all<RunRow>(
     `SELECT id, schedule_key, workflow_name, context_hash, workflow_execution_id,
             open_execution_id, status, fire_count, error_message, started_at_ms, completed_at_ms
-     FROM schedule_runs WHERE schedule_kind = 'trigger' AND schedule_key = ?
+     FROM schedule_runs WHERE schedule_kind = 'trigger' AND schedule_key = ? ${keyset}
      ORDER BY started_at_ms DESC, id DESC LIMIT ? OFFSET ?`,
-    [input.triggerName, input.limit, input.offset],
+    [...params, input.limit, input.offset],
   );
   return rows.map(toRun);
 }

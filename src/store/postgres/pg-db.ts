@@ -320,6 +320,7 @@ export class PgDb implements Db {
     skipLocked: true,
     rowLocks: true,
     listenNotify: true,
+    serialWriteBatches: true,
   };
   /** The schema every connection works in. */
   readonly schema: string;
@@ -380,11 +381,6 @@ export class PgDb implements Db {
     });
   }
 
-  /** Backend pid of the LISTEN connection while it is up. */
-  get listenerPid(): number | undefined {
-    return this.listener.backendPid;
-  }
-
   transaction<T>(fn: (tx: Tx) => Promise<T>, options: TxOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.runWithRetries(fn, options).then(({ value, tx }) => {
@@ -431,15 +427,8 @@ export class PgDb implements Db {
     const tx = new PgTx(client, this.capabilities, readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
     try {
       const value = await fn(tx);
-      const tail: string[] = [];
-      if (tx.channels.size > 0 && !readOnly) {
-        // Delivered by PostgreSQL at commit, and only if the transaction commits.
-        tail.push(
-          `SELECT pg_notify(${literal(this.channel)}, ${literal(
-            encodePayload(this.senderId, tx.channels),
-          )})`,
-        );
-      }
+      // Delivered by PostgreSQL at commit, and only if the transaction commits.
+      const tail = readOnly ? [] : this.notification(tx);
       tail.push('COMMIT');
       await tx.finish(tail);
       return { value, tx };
@@ -469,15 +458,7 @@ export class PgDb implements Db {
     const tx = new PgTx(client, this.capabilities, null);
     try {
       const value = await fn(tx);
-      const tail =
-        tx.channels.size > 0
-          ? [
-              `SELECT pg_notify(${literal(this.channel)}, ${literal(
-                encodePayload(this.senderId, tx.channels),
-              )})`,
-            ]
-          : [];
-      await tx.finish(tail);
+      await tx.finish(this.notification(tx));
       return { value, tx };
     } catch (error) {
       if (broken === undefined && isConnectionError(error)) broken = error as Error;
@@ -488,6 +469,22 @@ export class PgDb implements Db {
       stopWatching();
       client.release(broken);
     }
+  }
+
+  /**
+   * The NOTIFY of what `tx` did, as a statement list (empty when there is nothing to tell). A
+   * transaction that appended events also names 'events', so that readers of the event feed in
+   * other processes hear of every append; runners ignore that channel.
+   */
+  private notification(tx: PgTx): string[] {
+    const channels: ReadonlySet<WakeChannel> =
+      tx.events.length > 0 ? new Set([...tx.channels, 'events']) : tx.channels;
+    if (channels.size === 0) return [];
+    return [
+      `SELECT pg_notify(${literal(this.channel)}, ${literal(
+        encodePayload(this.senderId, channels),
+      )})`,
+    ];
   }
 
   onCommit(listener: (notice: CommitNotice) => void): () => void {
@@ -568,6 +565,23 @@ export class PgDb implements Db {
       client.release(broken);
     }
     await this.listener.start();
+  }
+
+  async appliedMigrations(): Promise<number[] | null> {
+    const applied = await this.transaction(
+      async (tx) => {
+        // The search_path is the tenant's schema: a missing schema or table both read as null.
+        const [table] = await tx.all<{ found: string | null }>(
+          "SELECT to_regclass('schema_migrations')::text AS found",
+        );
+        if (table?.found == null) return null;
+        const rows = await tx.all<{ id: number }>('SELECT id FROM schema_migrations ORDER BY id');
+        return rows.map((row) => Number(row.id));
+      },
+      { readOnly: true },
+    );
+    if (applied !== null) await this.listener.start();
+    return applied;
   }
 
   /** Stops the listener and ends the pool. Idempotent. */

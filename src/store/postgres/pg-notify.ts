@@ -12,7 +12,7 @@ import { quoteIdent } from './pg-sql.js';
 /** The part of a logger the listener uses. */
 export type ListenerLogger = Pick<Logger, 'info' | 'warn'>;
 
-const WAKE_CHANNELS: readonly WakeChannel[] = ['tasks', 'executions', 'triggers', 'cron'];
+const WAKE_CHANNELS: readonly WakeChannel[] = ['tasks', 'executions', 'triggers', 'cron', 'events'];
 const KNOWN = new Set<string>(WAKE_CHANNELS);
 
 /** First and largest delay between reconnection attempts. */
@@ -47,11 +47,6 @@ export class PgListener {
   private stopped = false;
 
   constructor(private readonly options: PgListenerOptions) {}
-
-  /** Backend pid of the LISTEN connection while it is up (tests use it to kill the connection). */
-  get backendPid(): number | undefined {
-    return (this.client as { processID?: number } | undefined)?.processID;
-  }
 
   /**
    * Starts listening. Resolves once the first attempt has finished, whether it succeeded or

@@ -20,6 +20,7 @@ import type {
   WakeChannel,
 } from '../db.js';
 import { MIGRATIONS } from '../migrations.js';
+import type { SqliteTableEdit } from '../migrations/migration.js';
 import { eventInserts } from '../ops/events.js';
 import type { NewEvent } from '../rows.js';
 
@@ -179,6 +180,7 @@ class SqliteConnection {
     skipLocked: false,
     rowLocks: false,
     listenNotify: false,
+    serialWriteBatches: false,
   };
   private readonly db: Database.Database;
   /** The file path (or `:memory:`), for messages. */
@@ -361,7 +363,10 @@ class SqliteConnection {
       );
       for (const migration of MIGRATIONS) {
         if (applied.has(migration.id)) continue;
-        for (const sql of migration.sqlite) this.db.exec(sql);
+        for (const step of migration.sqlite) {
+          if (typeof step === 'string') this.db.exec(step);
+          else this.editTableSql(step);
+        }
         await tx.run('INSERT INTO schema_migrations (id, name, applied_at_ms) VALUES (?, ?, ?)', [
           migration.id,
           migration.name,
@@ -369,6 +374,33 @@ class SqliteConnection {
         ]);
       }
     });
+  }
+
+  /** Applies a {@link SqliteTableEdit} inside the migration's transaction. */
+  private editTableSql(edit: SqliteTableEdit): void {
+    const row = this.db
+      .prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?")
+      .get(edit.table) as { sql: string } | undefined;
+    const sql = row?.sql ?? '';
+    if (sql.split(edit.from).length !== 2) {
+      throw new DatabaseError(
+        `Migration cannot edit table '${edit.table}': its SQL does not hold ${JSON.stringify(edit.from)} exactly once.`,
+      );
+    }
+    const version = Number(this.db.pragma('schema_version', { simple: true }));
+    // Defensive mode (on by default in better-sqlite3) forbids writing the schema table; it is
+    // lifted for this one statement only.
+    this.db.unsafeMode(true);
+    try {
+      this.db.pragma('writable_schema = ON');
+      this.db
+        .prepare("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?")
+        .run(sql.replace(edit.from, edit.to), edit.table);
+      this.db.pragma(`schema_version = ${version + 1}`);
+    } finally {
+      this.db.pragma('writable_schema = OFF');
+      this.db.unsafeMode(false);
+    }
   }
 
   async close(): Promise<void> {
@@ -429,6 +461,20 @@ export class SqliteDb implements Db {
 
   migrate(): Promise<void> {
     return this.connection.migrate();
+  }
+
+  appliedMigrations(): Promise<number[] | null> {
+    return this.connection.transaction(
+      async (tx) => {
+        const table = await tx.all(
+          "SELECT 1 AS found FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'",
+        );
+        if (table.length === 0) return null;
+        const rows = await tx.all<{ id: number }>('SELECT id FROM schema_migrations ORDER BY id');
+        return rows.map((row) => Number(row.id));
+      },
+      { readOnly: true },
+    );
   }
 
   async close(): Promise<void> {

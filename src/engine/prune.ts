@@ -1,0 +1,108 @@
+/**
+ * Pruning as a sequence of short transactions: the loop shared by the runner's retention
+ * passes and by `prune()` on a runner or a client.
+ */
+import {
+  addPruneCounts,
+  checkPruneOptions,
+  NO_PRUNE_COUNTS,
+  totalPruned,
+  type PruneCounts,
+  type PrunePlan,
+  type PruneResult,
+} from '../core/retention.js';
+import type { ExecutionCut, RetentionStore } from '../store/retention-store.js';
+
+/**
+ * Rows one pruning transaction deletes at most. On SQLite every write of the process waits
+ * behind a transaction, and on PostgreSQL a long delete holds its row locks and bloats the
+ * write-ahead log in one go: small batches keep a claim's wait to one batch (milliseconds).
+ */
+export const PRUNE_BATCH_ROWS = 1_000;
+
+/** One pruning run. */
+export interface PruneRun {
+  readonly store: RetentionStore;
+  readonly plan: PrunePlan;
+  /** "Now" of the run: ages count back from it. */
+  readonly nowMs: number;
+  /** Told each batch's counts as it commits (metrics). */
+  readonly onBatch?: (counts: PruneCounts) => void;
+  /** Asked before every batch after the first; false ends the run (shutdown, lease lost). */
+  readonly proceed?: () => boolean | Promise<boolean>;
+}
+
+/** The cut times of a plan at `nowMs`. */
+function cutsOf(
+  plan: PrunePlan,
+  nowMs: number,
+): { cuts: ExecutionCut[]; historyBeforeMs: number | null } {
+  return {
+    cuts: plan.executions.map(({ status, ageMs }) => ({ status, beforeMs: nowMs - ageMs })),
+    historyBeforeMs: plan.historyMs === null ? null : nowMs - plan.historyMs,
+  };
+}
+
+/** What a run of `plan` at `nowMs` would delete; deletes nothing. */
+export function countPrunable(
+  store: RetentionStore,
+  plan: PrunePlan,
+  nowMs: number,
+): Promise<PruneCounts> {
+  return store.countPrunable(cutsOf(plan, nowMs));
+}
+
+/**
+ * Deletes what `plan` covers, batch after batch, until nothing is left or `proceed` says stop;
+ * returns the rows deleted. Executions first, then history. A failing batch rejects; what the
+ * batches before it deleted stays deleted.
+ */
+export async function runPrune(run: PruneRun): Promise<PruneCounts> {
+  const { cuts, historyBeforeMs } = cutsOf(run.plan, run.nowMs);
+  const steps: (() => Promise<PruneCounts>)[] = [];
+  if (cuts.length > 0) {
+    steps.push(() => run.store.pruneExecutions({ cuts, limit: PRUNE_BATCH_ROWS }));
+  }
+  if (historyBeforeMs !== null) {
+    steps.push(() =>
+      run.store.pruneHistory({ beforeMs: historyBeforeMs, limit: PRUNE_BATCH_ROWS }),
+    );
+  }
+  let total = NO_PRUNE_COUNTS;
+  let first = true;
+  for (const step of steps) {
+    for (;;) {
+      if (!first) {
+        // A turn of the event loop between batches: work that waits for one (a scheduling
+        // batch, a claim pass, a timer) gets its transaction in before the next batch, where
+        // an immediate next batch would queue ahead of it on SQLite's one connection.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (run.proceed !== undefined && !(await run.proceed())) return total;
+      }
+      first = false;
+      const batch = await step();
+      if (totalPruned(batch) === 0) break;
+      run.onBatch?.(batch);
+      total = addPruneCounts(total, batch);
+    }
+  }
+  return total;
+}
+
+/**
+ * `prune(options)` of a runner or a client: checks the options, then counts (`dryRun`) or
+ * deletes.
+ * @throws {ConfigError} for invalid options (see `checkPruneOptions`).
+ */
+export async function pruneOnDemand(
+  store: RetentionStore,
+  options: unknown,
+  nowMs: number,
+  onBatch?: (counts: PruneCounts) => void,
+): Promise<PruneResult> {
+  const { dryRun, ...plan } = checkPruneOptions(options);
+  const counts = dryRun
+    ? await countPrunable(store, plan, nowMs)
+    : await runPrune({ store, plan, nowMs, ...(onBatch === undefined ? {} : { onBatch }) });
+  return { ...counts, dryRun };
+}

@@ -1,0 +1,50 @@
+/** Persistence of retention: leases of singleton work, and pruning in batches. */
+import type { PruneCounts } from '../core/retention.js';
+import type { Db } from './db.js';
+import { acquireLease, releaseLease, type LeaseClaim } from './ops/leases.js';
+import {
+  countPrunable,
+  pruneExecutionsBatch,
+  pruneHistoryBatch,
+  type ExecutionCut,
+} from './ops/prune.js';
+
+export type { ExecutionCut, LeaseClaim };
+
+/** Retention operations of the {@link Store}; each is one transaction. */
+export interface RetentionStore {
+  /** Takes or renews the lease `name` for `holder`; true when `holder` holds it afterwards. */
+  acquireLease(input: LeaseClaim): Promise<boolean>;
+  /** Gives the lease `name` up if `holder` holds it. */
+  releaseLease(input: { name: string; holder: string }): Promise<void>;
+  /**
+   * Deletes at most `limit` rows of terminal executions past their cut (events, then tasks,
+   * then the executions left with neither). All counts zero: nothing is left to prune.
+   */
+  pruneExecutions(input: { cuts: readonly ExecutionCut[]; limit: number }): Promise<PruneCounts>;
+  /**
+   * Deletes at most `limit` rows of trigger and cron history (runs that are not open, and
+   * events of no execution) from before `beforeMs`. All counts zero: nothing is left.
+   */
+  pruneHistory(input: { beforeMs: number; limit: number }): Promise<PruneCounts>;
+  /** What pruning with these cuts would delete now: a count; nothing is deleted. */
+  countPrunable(input: {
+    cuts: readonly ExecutionCut[];
+    historyBeforeMs: number | null;
+  }): Promise<PruneCounts>;
+}
+
+/** Statements that stand alone (see `TxOptions.autocommit`). */
+const AUTOCOMMIT = { autocommit: true } as const;
+const READ = { readOnly: true } as const;
+
+/** Builds the retention operations over an adapter's database handle. */
+export function createRetentionStore(db: Db): RetentionStore {
+  return {
+    acquireLease: (input) => db.transaction((tx) => acquireLease(tx, input), AUTOCOMMIT),
+    releaseLease: (input) => db.transaction((tx) => releaseLease(tx, input), AUTOCOMMIT),
+    pruneExecutions: (input) => db.transaction((tx) => pruneExecutionsBatch(tx, input)),
+    pruneHistory: (input) => db.transaction((tx) => pruneHistoryBatch(tx, input)),
+    countPrunable: (input) => db.transaction((tx) => countPrunable(tx, input), READ),
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * The execution's header: its workflow (a link), version, status, times and duration (growing
+ * while it runs), why it failed or is paused, the reruns it is linked to, and the steering
+ * buttons its status allows (shown only to an `operate` key).
+ */
+import type { ComponentChildren } from 'preact';
+import { useLocation } from 'wouter-preact';
+import { api } from '../../api/client.js';
+import type { Execution, ExecutionExtras, Started } from '../../api/types.js';
+import { ActionButton } from '../../components/action-button.js';
+import { StatusBadge } from '../../components/status-badge.js';
+import { formatDuration, formatTime, shortId } from '../../format.js';
+import { isTerminal } from '../../status.js';
+
+/** Props of {@link ExecutionHeader}. */
+export interface ExecutionHeaderProps {
+  readonly execution: Execution & ExecutionExtras;
+  readonly now: number;
+  readonly connected: boolean;
+  /** Why it is paused (from the history), when it is. */
+  readonly pauseReason: string | null;
+  /** Called after an action changed the execution. */
+  readonly onChanged: () => void;
+}
+
+/** The header. */
+export function ExecutionHeader({
+  execution,
+  now,
+  connected,
+  pauseReason,
+  onChanged,
+}: ExecutionHeaderProps) {
+  const [, navigate] = useLocation();
+  const { executionId: id, status } = execution;
+  const path = `v1/executions/${encodeURIComponent(id)}`;
+  const terminal = isTerminal(status);
+  // A delayed execution waiting for its time has not started: no start time, no growing clock.
+  const waiting = status === 'Scheduled';
+  const started = Date.parse(execution.startedAt);
+  const duration =
+    execution.durationMs ?? (terminal || waiting ? undefined : Math.max(0, now - started));
+  const control = (action: 'cancel' | 'pause' | 'resume') => async () => {
+    await api(`${path}/${action}`, { method: 'POST' });
+    onChanged();
+  };
+  const rerun = (from: 'failed' | 'start') => async () => {
+    const started = await api<Started>(`${path}/rerun`, { method: 'POST', body: { from } });
+    navigate(`/executions/${started.executionId}`);
+  };
+
+  return (
+    <header class="exec-head">
+      <nav class="crumbs" aria-label="Breadcrumb">
+        <a href="#/executions">Executions</a>
+        <span aria-hidden="true"> / </span>
+        <span title={id}>{shortId(id)}</span>
+      </nav>
+      <div class="exec-title">
+        <h1>
+          <a href={`#/workflows/${encodeURIComponent(execution.workflowName)}`}>
+            {execution.workflowName}
+          </a>
+        </h1>
+        <span class="muted" title="Workflow version">
+          v{execution.workflowVersion}
+        </span>
+        <span class="exec-status" data-testid="execution-status">
+          <StatusBadge status={status} />
+        </span>
+        <span
+          class="live"
+          data-connected={String(connected)}
+          title="Live updates from the event stream"
+        >
+          {connected ? 'Live' : 'Connecting…'}
+        </span>
+        <span class="exec-actions row">
+          {!terminal && (
+            <ActionButton
+              scope="operate"
+              label="Cancel"
+              kind="danger"
+              confirm="Cancel this execution? Running tasks are told to stop and nothing new starts."
+              run={control('cancel')}
+            />
+          )}
+          {(status === 'Scheduled' || status === 'Pending' || status === 'Running') && (
+            <ActionButton scope="operate" label="Pause" run={control('pause')} />
+          )}
+          {status === 'Paused' && (
+            <ActionButton scope="operate" label="Resume" kind="primary" run={control('resume')} />
+          )}
+          {terminal && status !== 'Completed' && (
+            <ActionButton
+              scope="operate"
+              label="Rerun from failure"
+              kind="primary"
+              run={rerun('failed')}
+            />
+          )}
+          {terminal && (
+            <ActionButton scope="operate" label="Rerun from start" run={rerun('start')} />
+          )}
+        </span>
+      </div>
+      <dl class="facts facts-inline">
+        <Fact term="Execution">
+          <code class="exec-id">{id}</code>
+        </Fact>
+        {execution.createdAt !== undefined && (
+          <Fact term="Created">{formatTime(execution.createdAt)}</Fact>
+        )}
+        {execution.runAt !== undefined && (
+          <Fact term="Run at">
+            <span data-testid="execution-run-at">{formatTime(execution.runAt)}</span>
+          </Fact>
+        )}
+        <Fact term="Started">
+          {waiting ? <span class="muted">—</span> : formatTime(execution.startedAt)}
+        </Fact>
+        <Fact term="Completed">
+          {execution.completedAt === undefined ? (
+            <span class="muted">—</span>
+          ) : (
+            formatTime(execution.completedAt)
+          )}
+        </Fact>
+        <Fact term="Duration">
+          <span data-testid="execution-duration">{formatDuration(duration)}</span>
+        </Fact>
+        {execution.rerunOf != null && (
+          <Fact term="Rerun of">
+            <a href={`#/executions/${execution.rerunOf}`} title={execution.rerunOf}>
+              {shortId(execution.rerunOf)}
+            </a>
+          </Fact>
+        )}
+        {execution.idempotencyKey !== undefined && (
+          <Fact term="Idempotency key">
+            <code>{execution.idempotencyKey}</code>
+          </Fact>
+        )}
+        {execution.rerunBy != null && (
+          <Fact term="Rerun as">
+            <a href={`#/executions/${execution.rerunBy}`} title={execution.rerunBy}>
+              {shortId(execution.rerunBy)}
+            </a>
+          </Fact>
+        )}
+      </dl>
+      {waiting && execution.runAt !== undefined && (
+        <div class="skip-box status-waiting" role="note">
+          <strong>Scheduled</strong> to start at {formatTime(execution.runAt)}. Cancel or pause it
+          until then.
+        </div>
+      )}
+      {status === 'Paused' && (
+        <div class="skip-box status-paused" role="note">
+          <strong>Paused</strong> {pauseReason ?? 'no reason given'}. Running tasks finish; nothing
+          new starts until it is resumed.
+        </div>
+      )}
+      {execution.errorMessage !== undefined && status !== 'Completed' && (
+        <div class="error-box" role="note">
+          <strong>{status === 'Cancelled' ? 'Cancelled' : 'Failed'}</strong>{' '}
+          <span class="pre-wrap">{execution.errorMessage}</span>
+        </div>
+      )}
+    </header>
+  );
+}
+
+/** One term of the header's facts; the pair wraps as a whole on a narrow screen. */
+function Fact({ term, children }: { term: string; children: ComponentChildren }) {
+  return (
+    <div class="fact">
+      <dt>{term}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
