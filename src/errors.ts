@@ -34,6 +34,7 @@ export const ErrorCode = {
   INVALID_CURSOR: 'INVALID_CURSOR',
   NO_DATABASE: 'NO_DATABASE',
   SCHEMA_BEHIND: 'SCHEMA_BEHIND',
+  SQL_PARAMETERS: 'SQL_PARAMETERS',
 } as const;
 
 /** A stable error code (see {@link ErrorCode}). */
@@ -273,6 +274,17 @@ export class DatabaseError extends CloacinaError {
 export class SchemaError extends CloacinaError {
   constructor(code: 'NO_DATABASE' | 'SCHEMA_BEHIND', message: string) {
     super(code, message);
+  }
+}
+
+/**
+ * A statement was given a different number of values than it has `?` placeholders. This is a
+ * defect in the code that built the statement, never in the data: nothing was sent, and trying
+ * again cannot help. Binding the missing values as NULL instead would write wrong rows silently.
+ */
+export class SqlParameterError extends CloacinaError {
+  constructor(message: string) {
+    super(ErrorCode.SQL_PARAMETERS, message);
   }
 }
 

@@ -138,6 +138,7 @@ export {
   TriggerError,
   DatabaseError,
   SchemaError,
+  SqlParameterError,
   InvalidCursorError,
 } from './errors.js';
 export type { InputIssue } from './errors.js';

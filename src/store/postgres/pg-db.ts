@@ -30,6 +30,7 @@ import {
   isConflict,
   isConnectionError,
   literal,
+  placeholdersFor,
   migrationLockKey,
   quoteIdent,
   toPgPlaceholders,
@@ -122,6 +123,7 @@ function prepared(sql: string, params: readonly SqlValue[]): pg.QueryConfig {
     statementNames.set(sql, entry);
   }
   // Refused here as when inlined, so both paths fail alike and before anything is sent.
+  placeholdersFor(sql, params);
   const values = params.map((value) => (typeof value === 'string' ? checkText(value) : value));
   return { name: entry.name, text: entry.text, values };
 }

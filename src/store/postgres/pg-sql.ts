@@ -4,7 +4,7 @@
  * trying again can help.
  */
 import { createHash } from 'node:crypto';
-import { DatabaseError, isCloacinaError } from '../../errors.js';
+import { DatabaseError, isCloacinaError, SqlParameterError } from '../../errors.js';
 import type { SqlValue } from '../db.js';
 
 /** SQL texts cut at their placeholders; the ops use a bounded set of texts, so this stays small. */
@@ -64,6 +64,22 @@ export function splitAtPlaceholders(sql: string): readonly string[] {
   return pieces;
 }
 
+/**
+ * `sql` cut at its placeholders, after checking that `params` fills each of them exactly once:
+ * a value too few would otherwise go as NULL, and one too many would be dropped, silently.
+ */
+export function placeholdersFor(sql: string, params: readonly SqlValue[]): readonly string[] {
+  const pieces = splitAtPlaceholders(sql);
+  if (pieces.length - 1 !== params.length) {
+    const shown = sql.length > 120 ? `${sql.slice(0, 120)}…` : sql;
+    throw new SqlParameterError(
+      `The statement "${shown}" has ${pieces.length - 1} placeholder(s) but was given ` +
+        `${params.length} value(s). Pass one value per "?" placeholder.`,
+    );
+  }
+  return pieces;
+}
+
 /** Rewrites `?` placeholders to `$1..$n` (see {@link splitAtPlaceholders}). */
 export function toPgPlaceholders(sql: string): string {
   return splitAtPlaceholders(sql).reduce((out, piece, i) => `${out}$${i}${piece}`);
@@ -105,10 +121,14 @@ export function literal(value: SqlValue): string {
   return `'${checkText(value).replace(/'/g, "''")}'`;
 }
 
-/** `sql` with each `?` placeholder replaced by its parameter as a literal. */
+/**
+ * `sql` with each `?` placeholder replaced by its parameter as a literal. Used only where several
+ * statements travel in one simple-query round trip (the extended protocol carries one statement
+ * per message); `test/store/pg-literals.pg.test.ts` round-trips hostile strings through it.
+ */
 export function inlineParams(sql: string, params: readonly SqlValue[]): string {
-  return splitAtPlaceholders(sql).reduce(
-    (out, piece, i) => out + literal(params[i - 1] ?? null) + piece,
+  return placeholdersFor(sql, params).reduce(
+    (out, piece, i) => out + literal(params[i - 1]!) + piece,
   );
 }
 
