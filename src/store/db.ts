@@ -10,13 +10,22 @@ export type Dialect = 'sqlite' | 'postgres';
 
 /** What an adapter can do, so callers never scatter dialect checks. */
 export interface Capabilities {
-  /** `FOR UPDATE SKIP LOCKED` in claim sub-selects. */
+  /**
+   * `FOR UPDATE SKIP LOCKED` in claim sub-selects: concurrent claimers pass each other's rows,
+   * so a row that looks Ready to a plain read may be held by another claimer.
+   */
   readonly skipLocked: boolean;
   /**
    * Concurrent writers with row locks (`SELECT … FOR UPDATE`), so lock order matters; SQLite
    * has one writer at a time and needs none.
    */
   readonly rowLocks: boolean;
+  /**
+   * Data-modifying statements inside `WITH` (`WITH done AS (UPDATE … RETURNING …) …`), so one
+   * statement can write and go on to read or write what it changed. Where a statement costs a
+   * round trip this saves one; SQLite has no such statements.
+   */
+  readonly writableCtes: boolean;
   /** Cross-process wake-ups through `LISTEN/NOTIFY`. */
   readonly listenNotify: boolean;
   /**

@@ -1,7 +1,8 @@
 /**
- * Claims: a runner takes Ready tasks atomically (one conditional UPDATE … RETURNING; Postgres adds
- * `FOR UPDATE SKIP LOCKED` so concurrent claimers never block on or double-claim a row), keeps them
- * alive with heartbeats, hands them back on shutdown, and sweeps claims whose holder went silent.
+ * Claims: a runner takes Ready tasks atomically (one conditional UPDATE … RETURNING; where the
+ * backend has it, `FOR UPDATE SKIP LOCKED` so concurrent claimers never block on or double-claim a
+ * row), keeps them alive with heartbeats, hands them back on shutdown, and sweeps claims whose
+ * holder went silent. This file is where claiming is decided, for every backend.
  */
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../../core/json.js';
@@ -23,7 +24,7 @@ interface ClaimedRow {
   dependents: string;
   workflow_version: string;
   execution_status: string;
-  /** PostgreSQL only: whether the claim statement itself started the execution. */
+  /** Only from the claim-and-start statement: whether it started the execution itself. */
   started?: boolean;
 }
 
@@ -32,8 +33,8 @@ interface ClaimedRow {
  * so a large DAG's tasks do not starve an execution submitted after it. Parameters: runner id,
  * claim id, now (×4), the `workflowCount` names, the limit. CROSS JOIN makes SQLite walk the
  * partial Ready index in claim order and stop at the limit, rather than start from the
- * executions; PostgreSQL plans it like any inner join, and `SKIP LOCKED` lets concurrent
- * claimers pass each other's rows. The execution heads a task needs to start come back with it
+ * executions; PostgreSQL plans it like any inner join, and `SKIP LOCKED` (where the backend
+ * has it) lets concurrent claimers pass each other's rows. The execution heads a task needs to start come back with it
  * (subqueries in RETURNING), which saves a read, a round trip on PostgreSQL.
  */
 export function claimStatement(workflowCount: number, skipLocked: boolean): string {
@@ -56,15 +57,15 @@ export function claimStatement(workflowCount: number, skipLocked: boolean): stri
 }
 
 /**
- * The claim that also starts the Pending executions of the tasks it takes, for PostgreSQL: the
- * start is a second data-modifying statement of the same query, so a claim costs one round
- * trip, not two. It locks those executions in id order (see `locks.ts`) and re-checks Pending
+ * The claim that also starts the Pending executions of the tasks it takes, for a backend with
+ * writable CTEs and row locks: the start is a second data-modifying statement of the same query,
+ * so a claim costs one round trip, not two. It locks those executions in id order (see `locks.ts`) and re-checks Pending
  * after the lock, so of two claimers that both took a task of one Pending execution, only the
  * first starts it. Each row says whether this statement started its execution. Parameters: those
  * of {@link claimStatement}, then now (×2).
  */
-export function claimAndStartStatement(workflowCount: number): string {
-  return `WITH claimed AS (${claimStatement(workflowCount, true)}),
+export function claimAndStartStatement(workflowCount: number, skipLocked: boolean): string {
+  return `WITH claimed AS (${claimStatement(workflowCount, skipLocked)}),
      started AS (
        UPDATE workflow_executions SET status = 'Running', started_at_ms = ?, updated_at_ms = ?
        WHERE id IN (SELECT id FROM workflow_executions
@@ -103,9 +104,12 @@ async function readyWaiting(
 /**
  * Claims up to `limit` Ready tasks, oldest ready first, of the named workflows, and says
  * whether more were left waiting (see `ClaimBatch.moreReady`). A claim that took fewer than
- * `limit` left none. One that took `limit` looks again on SQLite, where a statement costs no
- * round trip; with `SKIP LOCKED` (PostgreSQL) rows that other claimers hold look Ready to such
- * a look, so there a full claim answers "maybe" (true).
+ * `limit` left none. One that took `limit` looks again, unless claimers skip each other's
+ * locked rows: then rows other claimers hold look Ready to such a look, so a full claim
+ * answers "maybe" (true).
+ *
+ * With writable CTEs the claim and the start of its executions are one statement; otherwise
+ * the start is a second statement (free on SQLite, where a statement costs no round trip).
  */
 export async function claimReadyTasks(
   tx: Tx,
@@ -126,16 +130,18 @@ export async function claimReadyTasks(
   let claimed: ClaimedRow[];
   let started: Set<string>;
   let moreReady = false;
-  if (tx.capabilities.skipLocked) {
-    claimed = await tx.all<ClaimedRow>(claimAndStartStatement(input.workflowNames.length), [
-      ...params,
-      input.nowMs,
-      input.nowMs,
-    ]);
+  const { skipLocked, writableCtes, rowLocks } = tx.capabilities;
+  if (writableCtes && rowLocks) {
+    claimed = await tx.all<ClaimedRow>(
+      claimAndStartStatement(input.workflowNames.length, skipLocked),
+      [...params, input.nowMs, input.nowMs],
+    );
     started = new Set(claimed.filter((row) => row.started === true).map((row) => row.execution_id));
-    moreReady = claimed.length === input.limit;
   } else {
-    claimed = await tx.all<ClaimedRow>(claimStatement(input.workflowNames.length, false), params);
+    claimed = await tx.all<ClaimedRow>(
+      claimStatement(input.workflowNames.length, skipLocked),
+      params,
+    );
     // Executions not started yet start now. A status read as Running cannot go back, so a claim
     // whose executions all run already writes nothing more.
     const pending = [
@@ -146,7 +152,9 @@ export async function claimReadyTasks(
       ),
     ];
     started = new Set(pending.length > 0 ? await startExecutions(tx, pending, input.nowMs) : []);
-    if (claimed.length === input.limit) moreReady = await readyWaiting(tx, input);
+  }
+  if (claimed.length === input.limit) {
+    moreReady = skipLocked ? true : await readyWaiting(tx, input);
   }
   if (claimed.length === 0) return { tasks: [], moreReady };
   for (const executionId of [...started].sort()) {

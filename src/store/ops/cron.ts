@@ -167,7 +167,7 @@ export async function updateCronSchedule(
   nowMs: number,
   change: (current: CronScheduleRecord) => CronSchedulePatch,
 ): Promise<CronScheduleRecord | null> {
-  const lock = tx.capabilities.skipLocked ? ' FOR UPDATE' : '';
+  const lock = tx.capabilities.rowLocks ? ' FOR UPDATE' : '';
   const current = await tx.get<ScheduleRow>(`SELECT * FROM cron_schedules WHERE id = ?${lock}`, [
     id,
   ]);

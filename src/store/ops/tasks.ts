@@ -37,7 +37,7 @@ interface CompletedRow extends FinishedRow {
 
 /**
  * The claim-guarded update of a batch of completions, returning the rows it changed. With
- * `countLeaves` (PostgreSQL), the same statement also takes the tasks without dependents off
+ * `countLeaves` (a backend with writable CTEs), the same statement also takes the tasks without dependents off
  * their executions' open-task counters: a data-modifying CTE, so that a batch of such tasks
  * needs no round trip between the update and the read of the executions it may close.
  */
@@ -68,7 +68,7 @@ function completionStatement(count: number, lockWhere: string, countLeaves: bool
  * the closing executions, so that on PostgreSQL a read it makes (the claim of the next tasks)
  * shares that round trip.
  *
- * On PostgreSQL the counters of tasks without dependents move with the update itself (see
+ * With writable CTEs the counters of tasks without dependents move with the update itself (see
  * {@link completionStatement}); when no task of the batch has dependents, the read of the
  * closing executions and `alongside` are sent with the update, so such a batch costs two round
  * trips: update, closing read and claim; outcome with COMMIT.
@@ -91,7 +91,7 @@ export async function completeTasks<T>(
     'task_executions',
     input.completions.map((c) => c.taskExecutionId),
   );
-  const countLeaves = tx.capabilities.rowLocks;
+  const countLeaves = tx.capabilities.writableCtes;
   const updated = tx.all<CompletedRow>(
     completionStatement(input.completions.length, lock.where, countLeaves),
     [input.nowMs, ...values, ...lock.params, ...(countLeaves ? [input.nowMs] : [])],

@@ -321,6 +321,7 @@ export class PgDb implements Db {
   readonly capabilities: Capabilities = {
     skipLocked: true,
     rowLocks: true,
+    writableCtes: true,
     listenNotify: true,
     serialWriteBatches: true,
   };

@@ -179,6 +179,7 @@ class SqliteConnection {
   readonly capabilities: Capabilities = {
     skipLocked: false,
     rowLocks: false,
+    writableCtes: false,
     listenNotify: false,
     serialWriteBatches: false,
   };

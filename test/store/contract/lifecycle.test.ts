@@ -18,6 +18,7 @@ describe.concurrent('store contract: lifecycle', () => {
     expect(store.capabilities).toMatchObject({
       skipLocked: postgres,
       rowLocks: postgres,
+      writableCtes: postgres,
       listenNotify: postgres,
     });
     await expect(store.ping()).resolves.toBeUndefined();
