@@ -22,13 +22,10 @@ const boundaries = {
         },
         {
           target: './src/engine',
-          from: './src/store/sqlite',
-          message: 'engine/ sees only the Store interface.',
-        },
-        {
-          target: './src/engine',
-          from: './src/store/postgres',
-          message: 'engine/ sees only the Store interface.',
+          from: './src/store',
+          except: ['./store.ts'],
+          message:
+            'engine/ sees only the store contract: import its records and the Store interface from src/store/store.ts.',
         },
         {
           target: './src/store',

@@ -5,7 +5,19 @@
  * Standard JSON Schema (`schema['~standard'].jsonSchema.input(...)`, e.g. zod 4) offer it.
  */
 import { findNonJson, isPlainObject, type Json, type JsonObject } from './json.js';
-import type { InputSchema } from './workflow.js';
+
+/**
+ * A schema for a workflow's initial context. Structural, so a zod schema (`z.object({...})`)
+ * fits without this package depending on zod.
+ */
+export interface InputSchema {
+  safeParse(data: unknown):
+    | { success: true; data?: unknown }
+    | {
+        success: false;
+        error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> };
+      };
+}
 
 /** The draft every stored input schema is asked for; the checking side reads this draft. */
 export const INPUT_JSON_SCHEMA_TARGET = 'draft-2020-12';

@@ -7,7 +7,7 @@
 import { ConfigError, NotFoundError, WorkflowValidationError } from '../errors.js';
 import { describeValue } from './describe.js';
 import * as graph from './graph.js';
-import { inputJsonSchema } from './input-json-schema.js';
+import { inputJsonSchema, type InputSchema } from './input-json-schema.js';
 import { describeName, ID_RULE, isValidId, isValidTriggerName, TRIGGER_NAME_RULE } from './ids.js';
 import { cloneJson, isPlainObject } from './json.js';
 import type { JsonObject } from './json.js';
@@ -16,18 +16,7 @@ import { taskDefinitionProblem } from './task.js';
 import type { TaskDefinition } from './task.js';
 import { workflowVersion } from './version.js';
 
-/**
- * A schema for a workflow's initial context. Structural, so a zod schema (`z.object({...})`)
- * fits without this package depending on zod.
- */
-export interface InputSchema {
-  safeParse(data: unknown):
-    | { success: true; data?: unknown }
-    | {
-        success: false;
-        error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> };
-      };
-}
+export type { InputSchema };
 
 /** Options of {@link workflow}. */
 export interface WorkflowOptions {

@@ -16,7 +16,7 @@ import {
 } from '../core/api-keys.js';
 import type { Clock } from '../core/options.js';
 import { ConfigError, NotFoundError } from '../errors.js';
-import type { ApiKeyRecord } from '../store/api-key-store.js';
+import type { ApiKeyRecord } from '../store/store.js';
 import type { Store } from '../store/store.js';
 
 /** Options of `createApiKey`. */

@@ -9,7 +9,7 @@ import { checkInput, toContextObject } from '../core/input.js';
 import type { JsonObject } from '../core/json.js';
 import { checkListOptions, checkPageOptions } from '../core/list-options.js';
 import { CronError, NotFoundError, WorkflowNotFoundError } from '../errors.js';
-import type { CronRunRecord, CronScheduleRecord } from '../store/cron-store.js';
+import type { CronRunRecord, CronScheduleRecord } from '../store/store.js';
 import { nextRunAfter, RESERVED_CRON_KEYS, runContext } from './cron-plan.js';
 import { CronService } from './cron-service.js';
 import type {

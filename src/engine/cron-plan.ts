@@ -5,7 +5,7 @@
  */
 import { cronTimesBetween, nextCronTime } from '../core/cron.js';
 import type { JsonObject } from '../core/json.js';
-import type { CronMissed, CronScheduleRecord } from '../store/cron-store.js';
+import type { CronMissed, CronScheduleRecord } from '../store/store.js';
 
 /**
  * Most scheduled times enumerated to count a downtime's missed ticks. Beyond it the count is

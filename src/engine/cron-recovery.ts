@@ -8,7 +8,7 @@
  * workflow is gone.
  */
 import { newExecutionId } from '../core/execution-id.js';
-import type { CronLeftover } from '../store/cron-store.js';
+import type { CronLeftover } from '../store/store.js';
 import { runContext } from './cron-plan.js';
 import type { ServiceContext } from './service.js';
 

@@ -7,7 +7,7 @@
 import { newExecutionId } from '../core/execution-id.js';
 import { startOf } from '../core/start.js';
 import { toError } from '../errors.js';
-import type { CronScheduleRecord } from '../store/cron-store.js';
+import type { CronScheduleRecord } from '../store/store.js';
 import type { NewExecution } from '../store/store.js';
 import { planFire, runContext } from './cron-plan.js';
 import { recoverCronRuns } from './cron-recovery.js';

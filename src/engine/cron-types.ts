@@ -1,7 +1,7 @@
 /** Public shapes of the cron API: camelCase, times as `Date`. */
 import type { Context } from '../core/context.js';
 import type { JsonObject } from '../core/json.js';
-import type { CatchupPolicy, CronRunStatus } from '../store/cron-store.js';
+import type { CatchupPolicy, CronRunStatus } from '../store/store.js';
 import type { PageOptions } from './pages.js';
 
 export type { CatchupPolicy, CronRunStatus };

@@ -26,14 +26,14 @@ import {
   WorkflowNotFoundError,
   toError,
 } from '../errors.js';
-import type { CommitNotice } from '../store/db.js';
+import type { CommitNotice } from '../store/store.js';
 import {
   SCHEDULE_EVENT_TYPES,
   type ExecutionEvent,
   type ExecutionRecord,
   type NewEvent,
   type WorkflowStatus,
-} from '../store/rows.js';
+} from '../store/store.js';
 import type { NewExecution, ScheduledExecution, Store } from '../store/store.js';
 import { Batcher } from './batcher.js';
 import { executionFilter } from './execution-filter.js';

@@ -1,6 +1,6 @@
 /** The options of `listExecutions`, shared by the runner and the client. */
 import { checkListOptions } from '../core/list-options.js';
-import { WorkflowStatus } from '../store/rows.js';
+import { WorkflowStatus } from '../store/store.js';
 import type { ExecutionFilter } from '../store/store.js';
 
 const FILTERS = {

@@ -9,7 +9,7 @@ import {
   SCHEDULE_EVENT_TYPES,
   WorkflowStatus,
   type ExecutionEvent,
-} from '../store/rows.js';
+} from '../store/store.js';
 import type { Store } from '../store/store.js';
 import { readPage, type Page, type PageOptions } from './pages.js';
 import { toExecutionSummary, type ExecutionSummary } from './results.js';

@@ -7,7 +7,7 @@
 import { describeValue } from '../core/describe.js';
 import { durationProblem, parseDuration, type Duration } from '../core/duration.js';
 import { ConfigError } from '../errors.js';
-import { TERMINAL_WORKFLOW_STATUSES, WorkflowStatus } from '../store/rows.js';
+import { TERMINAL_WORKFLOW_STATUSES, WorkflowStatus } from '../store/store.js';
 import type { Store } from '../store/store.js';
 
 /** Options of `getExecutionStats`. */

@@ -5,7 +5,7 @@
  */
 import type { JsonObject } from '../core/json.js';
 import { NotFoundError } from '../errors.js';
-import type { TaskRecord, TaskStatus } from '../store/rows.js';
+import type { TaskRecord, TaskStatus } from '../store/store.js';
 import type { Store } from '../store/store.js';
 
 /** One task of an execution: a node of its DAG. Times not reached yet are `null`. */

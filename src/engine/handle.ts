@@ -1,6 +1,6 @@
 /** The handle returned by `executeAsync`. */
 import type { Duration } from '../core/duration.js';
-import type { WorkflowStatus } from '../store/rows.js';
+import type { WorkflowStatus } from '../store/store.js';
 import type { WorkflowExecutionResult } from './results.js';
 
 /** What a handle needs from its runner. */

@@ -11,7 +11,7 @@ import {
   type PrunePlan,
   type PruneResult,
 } from '../core/retention.js';
-import type { ExecutionCut, RetentionStore } from '../store/retention-store.js';
+import type { ExecutionCut, RetentionStore } from '../store/store.js';
 
 /**
  * Rows one pruning transaction deletes at most. On SQLite every write of the process waits

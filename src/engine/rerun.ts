@@ -11,7 +11,7 @@ import {
   TERMINAL_WORKFLOW_STATUSES,
   type ExecutionRecord,
   type TaskRecord,
-} from '../store/rows.js';
+} from '../store/store.js';
 import type { NewExecution, NewTask, Store } from '../store/store.js';
 
 /**

@@ -1,6 +1,6 @@
 /** The public result shapes of executions and their tasks, built from stored records. */
 import { Context } from '../core/context.js';
-import type { ExecutionRecord, TaskRecord, TaskStatus, WorkflowStatus } from '../store/rows.js';
+import type { ExecutionRecord, TaskRecord, TaskStatus, WorkflowStatus } from '../store/store.js';
 import type { ExecutionSummaryRecord } from '../store/store.js';
 
 /** The outcome of one task of an execution. */

@@ -1,5 +1,5 @@
 /** Public shape of the runner registry: which runners are live, what they run and hold. */
-import type { RunnerRecord } from '../store/runner-store.js';
+import type { RunnerRecord } from '../store/store.js';
 import type { Store } from '../store/store.js';
 
 /** One runner as its registry row describes it. */

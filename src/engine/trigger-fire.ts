@@ -9,7 +9,7 @@ import type { JsonObject } from '../core/json.js';
 import { startOf } from '../core/start.js';
 import { buildFiredContext, type TriggerResult } from '../core/trigger.js';
 import { WorkflowNotFoundError, toError } from '../errors.js';
-import type { TriggerFireOutcome } from '../store/trigger-store.js';
+import type { TriggerFireOutcome } from '../store/store.js';
 import type { WorkflowShape } from './registry.js';
 import type { ServiceContext } from './service.js';
 import type { FireTriggerResult } from './trigger-types.js';

@@ -20,7 +20,7 @@
  */
 import { normalizePollResult, type Trigger, type TriggerResult } from '../core/trigger.js';
 import { TriggerError, isCloacinaError, toError } from '../errors.js';
-import type { TriggerPollSuccess, TriggerScheduleRecord } from '../store/trigger-store.js';
+import type { TriggerPollSuccess, TriggerScheduleRecord } from '../store/store.js';
 import type { PollOutcome } from './metrics.js';
 import type { ServiceContext } from './service.js';
 import { after, every } from './timers.js';

@@ -5,7 +5,7 @@
  * record failed its whole batch, and with it every other trigger's counts and the claim.
  */
 import { DatabaseError, toError } from '../errors.js';
-import type { TriggerPollSuccess } from '../store/trigger-store.js';
+import type { TriggerPollSuccess } from '../store/store.js';
 import type { ServiceContext } from './service.js';
 
 /** A failure that trying the same write again can cure (busy database, lost connection). */

@@ -3,11 +3,7 @@
  * times, mapped from the store's epoch-millisecond records.
  */
 import type { Duration } from '../core/duration.js';
-import type {
-  TriggerRunRecord,
-  TriggerRunStatus,
-  TriggerScheduleRecord,
-} from '../store/trigger-store.js';
+import type { TriggerRunRecord, TriggerRunStatus, TriggerScheduleRecord } from '../store/store.js';
 import type { PageOptions } from './pages.js';
 
 export type { TriggerRunStatus };

@@ -4,7 +4,7 @@
  * process, which announces nothing to this one on SQLite.
  */
 import { DatabaseError } from '../errors.js';
-import type { ExecutionRecord } from '../store/rows.js';
+import type { ExecutionRecord } from '../store/store.js';
 import type { Store } from '../store/store.js';
 
 type Resolver = (record: ExecutionRecord | null) => void;

@@ -3,8 +3,6 @@
  * state change and the event row describing it commit together, or not at all. The engine never
  * sees SQL or a driver.
  */
-import type { JsonObject } from '../core/json.js';
-import type { TriggerRule } from '../core/rules.js';
 import type { ApiKeyStore } from './api-key-store.js';
 import type { CronStore } from './cron-store.js';
 import type { Capabilities, CommitNotice, Dialect } from './db.js';
@@ -17,221 +15,27 @@ import type { EventPageFilter, TaskWithInput } from './ops/queries.js';
 import type { ExecutionStatsQuery, ExecutionStatsRecord } from './ops/stats.js';
 import type { TriggerStore } from './trigger-store.js';
 import type {
-  ExecutionEvent,
-  ExecutionRecord,
-  TaskRecord,
-  TaskStatus,
-  WorkflowStatus,
-} from './rows.js';
-
-/** One task row to create when scheduling. */
-export interface NewTask {
-  readonly taskId: string;
-  /** Topological position, ties in declared order: orders the final-context merge. */
-  readonly position: number;
-  /** Dependencies in declared order (the merge order of §3.4). */
-  readonly dependencies: readonly string[];
-  readonly dependents: readonly string[];
-  readonly triggerRule: TriggerRule;
-}
-
-/** Input of {@link Store.scheduleExecution}. */
-export interface NewExecution {
-  readonly id: string;
-  readonly workflowName: string;
-  readonly workflowVersion: string;
-  readonly initialContext: JsonObject;
-  readonly tasks: readonly NewTask[];
-  readonly nowMs: number;
-  readonly runnerId: string;
-  /** True when a trigger or cron run links to this execution (its end closes that run). */
-  readonly scheduleLinked?: boolean;
-  /**
-   * Claims up to this many of the tasks Ready at scheduling (the roots whose trigger rule holds
-   * for the initial context, see `core/start.ts`) for `runnerId` in the scheduling transaction
-   * itself, for a runner with free slots and no older Ready work waiting: they start without a
-   * second transaction. The rest are Ready for any runner; a skipped root is never claimed.
-   */
-  readonly claimRoots?: number;
-  /** Set when this execution reruns another one (see {@link RerunSource}). */
-  readonly rerun?: RerunSource;
-  /**
-   * At most one execution of `workflowName` has this key (checked by the caller: 1 to 255
-   * characters, no NUL). When one exists, whatever its status, scheduling writes nothing and
-   * returns it with `created: false`; so does a second input with the same key in one batch.
-   */
-  readonly idempotencyKey?: string;
-  /**
-   * A start time later than `nowMs` (`runAt` / `delay`): the execution is written `Scheduled`,
-   * its Ready roots wait as Ready until then (`ready_at_ms`), the first claim of one starts it,
-   * and `claimRoots` is ignored. Absent, or not after `nowMs`: it may start at once.
-   */
-  readonly runAtMs?: number;
-}
-
-/**
- * What a rerun is scheduled from. The new execution records `rerun_of`, and the original's
- * `rerun_by` becomes the new id, in the scheduling transaction. The caller checked that the
- * original has ended (terminal rows never change again, so the check cannot go stale).
- */
-export interface RerunSource {
-  /** The id of the execution rerun. */
-  readonly executionId: string;
-  readonly from: 'failed' | 'start';
-  /**
-   * Tasks written Completed at scheduling with the output they had in the original, by task id
-   * (empty from `start`). Their bodies do not run: they count as finished dependencies, and
-   * their outputs enter their dependents' inputs and the final context as in the original.
-   */
-  readonly carried: ReadonlyMap<string, JsonObject>;
-}
-
-/** What scheduling wrote: the execution, and the root tasks claimed with it. */
-export interface ScheduledExecution {
-  readonly record: ExecutionRecord;
-  readonly claimed: readonly ClaimedTask[];
-  /**
-   * False when the idempotency key named an execution that already existed: `record` is that
-   * execution as it is now, nothing was written and nothing claimed.
-   */
-  readonly created: boolean;
-}
-
-/** A task claimed by a runner, with what it needs to run. */
-export interface ClaimedTask {
-  readonly taskExecutionId: string;
-  readonly claimId: string;
-  readonly executionId: string;
-  readonly workflowName: string;
-  readonly workflowVersion: string;
-  readonly taskId: string;
-  readonly attempt: number;
-  readonly input: JsonObject;
-  /** Whether other tasks depend on this one (its end may make them Ready). */
-  readonly hasDependents: boolean;
-}
-
-/**
- * Claims Ready tasks (oldest first, as a claim pass would) in the transaction of a task's
- * final write, into the slot that task frees and any other slots reserved for it: one
- * transaction instead of two, and a dependent starts without a wake-up round.
- */
-export interface ClaimNext {
-  readonly limit: number;
-  readonly workflowNames: readonly string[];
-}
-
-/** Tasks a claim took, and whether claimable Ready work was left behind. */
-export interface ClaimBatch {
-  readonly tasks: readonly ClaimedTask[];
-  /**
-   * Whether Ready tasks of the named workflows were still waiting after the claim (read in
-   * the same transaction). A runner that knows none wait lets new executions claim their
-   * roots when they are scheduled; older Ready work would go first otherwise.
-   */
-  readonly moreReady: boolean;
-}
-
-/** Result of a final task write that may claim the next tasks. */
-export interface FinishOutcome {
-  /** False when the claim was lost and nothing was written. */
-  readonly held: boolean;
-  readonly claimed: readonly ClaimedTask[];
-  /** See {@link ClaimBatch.moreReady}; false when nothing was claimed for. */
-  readonly moreReady: boolean;
-}
-
-/** One successful attempt, for {@link Store.completeTasks}. */
-export interface Completion extends ClaimRef {
-  readonly executionId: string;
-  readonly output: JsonObject;
-  /**
-   * Whether other tasks depend on this one, as its claim said (`ClaimedTask.hasDependents`).
-   * A hint only: when no task of a batch has dependents, nothing it settles can become Ready,
-   * so PostgreSQL claims the next tasks in the completion's first round trip.
-   */
-  readonly hasDependents?: boolean;
-}
-
-/** Result of {@link Store.completeTasks}. */
-export interface CompletionsOutcome {
-  /** Per completion, in input order: false when its claim was lost (nothing written). */
-  readonly held: readonly boolean[];
-  readonly claimed: readonly ClaimedTask[];
-  /** See {@link ClaimBatch.moreReady}; false when nothing was claimed for. */
-  readonly moreReady: boolean;
-}
-
-/** Identifies a claim held by a runner. */
-export interface ClaimRef {
-  readonly taskExecutionId: string;
-  readonly claimId: string;
-}
-
-/** Common fields of claim-guarded writes. */
-export interface ClaimWrite extends ClaimRef {
-  readonly nowMs: number;
-  readonly runnerId: string;
-}
-
-/** Result of a claim-guarded write: `false` means the claim was lost and nothing was written. */
-export type WriteOutcome = boolean;
-
-/** Filter of {@link Store.listExecutions}. */
-export interface ExecutionFilter {
-  readonly workflowName?: string;
-  readonly status?: WorkflowStatus;
-  readonly limit: number;
-  readonly offset: number;
-}
-
-/** One task log line to store (see {@link Store.appendTaskLogs}). */
-export interface NewTaskLogLine {
-  /** 1, 2, 3… within the attempt. */
-  readonly seq: number;
-  /** When it was logged (epoch ms). */
-  readonly atMs: number;
-  readonly level: string;
-  readonly message: string;
-  readonly fields?: JsonObject;
-}
-
-/** Input of {@link Store.appendTaskLogs}: lines of one attempt, written under its claim. */
-export interface TaskLogAppend extends ClaimRef {
-  readonly executionId: string;
-  readonly taskId: string;
-  readonly attempt: number;
-  readonly runnerId: string;
-  /** In the order they were logged. */
-  readonly lines: readonly NewTaskLogLine[];
-  /**
-   * When set, only the attempt's `keep` newest lines (counting these) stay: the older ones are
-   * deleted in the same transaction, which keeps the attempt within its bound.
-   */
-  readonly keep?: number;
-}
-
-/** One stored task log line. */
-export interface TaskLogRecord extends NewTaskLogLine {
-  /** Id of its event row (its place in the execution's event order). */
-  readonly eventId: number;
-}
-
-/** What {@link Store.getTaskLog} read. */
-export interface StoredTaskLog {
-  /** The task's attempt number now: the attempt running, or the last one run (1 before any). */
-  readonly attempts: number;
-  /** The attempt read: the one asked for, or the latest. */
-  readonly attempt: number;
-  /** Its lines, oldest first; none when `attempt` is outside 1…`attempts`. */
-  readonly lines: readonly TaskLogRecord[];
-}
-
-/** What one sweep of stale claims did. */
-export interface SweepOutcome {
-  readonly recovered: number;
-  readonly abandoned: number;
-}
+  NewTask,
+  NewExecution,
+  RerunSource,
+  ScheduledExecution,
+  ClaimedTask,
+  ClaimNext,
+  ClaimBatch,
+  FinishOutcome,
+  Completion,
+  CompletionsOutcome,
+  ClaimRef,
+  ClaimWrite,
+  WriteOutcome,
+  ExecutionFilter,
+  NewTaskLogLine,
+  TaskLogAppend,
+  TaskLogRecord,
+  StoredTaskLog,
+  SweepOutcome,
+} from './records.js';
+import type { ExecutionEvent, ExecutionRecord, TaskRecord } from './rows.js';
 
 /**
  * The persistence contract: executions here; schedules, definitions, keys, runners and
@@ -400,7 +204,6 @@ export interface Store
   cleanupEvents(input: { olderThanMs: number; dryRun?: boolean }): Promise<number>;
 }
 
-export type { TaskStatus };
 export type {
   EventPageFilter,
   ExecutionPageFilter,
@@ -410,3 +213,52 @@ export type {
   TaskWithInput,
 };
 export type { ExecutionKey } from './ops/execution-pages.js';
+export type {
+  NewTask,
+  NewExecution,
+  RerunSource,
+  ScheduledExecution,
+  ClaimedTask,
+  ClaimNext,
+  ClaimBatch,
+  FinishOutcome,
+  Completion,
+  CompletionsOutcome,
+  ClaimRef,
+  ClaimWrite,
+  WriteOutcome,
+  ExecutionFilter,
+  NewTaskLogLine,
+  TaskLogAppend,
+  TaskLogRecord,
+  StoredTaskLog,
+  SweepOutcome,
+};
+
+// The contract the engine imports: every record and status it needs, from this one module.
+export type { ApiKeyRecord } from './api-key-store.js';
+export type {
+  CatchupPolicy,
+  CronLeftover,
+  CronMissed,
+  CronRunRecord,
+  CronRunStatus,
+  CronScheduleRecord,
+} from './records.js';
+export type { CommitNotice } from './db.js';
+export type { ExecutionCut, RetentionStore } from './retention-store.js';
+export {
+  EventType,
+  SCHEDULE_EVENT_TYPES,
+  TERMINAL_WORKFLOW_STATUSES,
+  WorkflowStatus,
+} from './rows.js';
+export type { ExecutionEvent, ExecutionRecord, NewEvent, TaskRecord, TaskStatus } from './rows.js';
+export type { RunnerRecord } from './runner-store.js';
+export type {
+  TriggerFireOutcome,
+  TriggerPollSuccess,
+  TriggerRunRecord,
+  TriggerRunStatus,
+  TriggerScheduleRecord,
+} from './trigger-store.js';

@@ -18,11 +18,11 @@ import type {
   CronScheduleRecord,
   CatchupPolicy,
   NewCronSchedule,
-} from '../cron-store.js';
+} from '../records.js';
 import type { SqlValue, Tx } from '../db.js';
 import type { StoreFaults } from '../faults.js';
 import { EventType } from '../rows.js';
-import type { ClaimedTask } from '../store.js';
+import type { ClaimedTask } from '../records.js';
 import { appendEvent, placeholders } from './events.js';
 import { insertExecution } from './executions.js';
 

@@ -5,7 +5,7 @@
  */
 import type { JsonObject } from '../../core/json.js';
 import type { Tx } from '../db.js';
-import type { NewTask } from '../store.js';
+import type { NewTask } from '../records.js';
 import { freeText } from '../text.js';
 
 /** A stored workflow definition. Times are epoch milliseconds. */

@@ -16,7 +16,7 @@ import {
   type ExecutionRecord,
   type ExecutionRow,
 } from '../rows.js';
-import type { ExecutionFilter } from '../store.js';
+import type { ExecutionFilter } from '../records.js';
 
 /** An execution as a list shows it: everything but the contexts. Times are epoch ms. */
 export type ExecutionSummaryRecord = Omit<

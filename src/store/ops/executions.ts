@@ -6,7 +6,7 @@ import { startOf, type ExecutionStart } from '../../core/start.js';
 import { DatabaseError, InvalidStateError, NotFoundError } from '../../errors.js';
 import type { SqlValue, Tx } from '../db.js';
 import { EventType, toExecutionRecord, type ExecutionRecord, type ExecutionRow } from '../rows.js';
-import type { ClaimedTask, NewExecution, NewTask, ScheduledExecution } from '../store.js';
+import type { ClaimedTask, NewExecution, NewTask, ScheduledExecution } from '../records.js';
 import { freeText } from '../text.js';
 import { appendEvent } from './events.js';
 import { finalContextOf } from './progress.js';

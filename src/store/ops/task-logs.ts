@@ -6,7 +6,7 @@
  */
 import type { JsonObject } from '../../core/json.js';
 import type { SqlValue, Tx } from '../db.js';
-import type { StoredTaskLog, TaskLogAppend, TaskLogRecord } from '../store.js';
+import type { StoredTaskLog, TaskLogAppend, TaskLogRecord } from '../records.js';
 
 /**
  * Whether the attempt is still the writer's: its claim is held, or the execution was cancelled

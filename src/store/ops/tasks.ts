@@ -4,7 +4,7 @@
  */
 import type { SqlValue, Tx } from '../db.js';
 import { EventType } from '../rows.js';
-import type { ClaimWrite, Completion } from '../store.js';
+import type { ClaimWrite, Completion } from '../records.js';
 import { freeText } from '../text.js';
 import { appendEvent } from './events.js';
 import { inIdOrder, lockExecutions } from './locks.js';

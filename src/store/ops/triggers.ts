@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../../core/json.js';
 import type { Tx } from '../db.js';
-import type { ClaimedTask, NewTask } from '../store.js';
+import type { ClaimedTask, NewTask } from '../records.js';
 import { freeText } from '../text.js';
 import { EventType } from '../rows.js';
 import { insertExecution } from './executions.js';
