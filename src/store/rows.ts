@@ -197,7 +197,7 @@ export interface NewEvent extends Omit<ExecutionEvent, 'id'> {
 /** Raw row shapes, snake_case as in SQL. */
 export interface ExecutionRow {
   id: string;
-  schedule_linked?: number | string;
+  schedule_linked?: number;
   workflow_name: string;
   workflow_version: string;
   status: string;
@@ -216,7 +216,7 @@ export interface ExecutionRow {
   /** Absent from rows read before migration 14 and from partial selects. */
   idempotency_key?: string | null;
   /** Absent from partial selects. */
-  run_at_ms?: number | string | null;
+  run_at_ms?: number | null;
 }
 
 /** Raw task row. */
@@ -272,16 +272,16 @@ export function toExecutionRecord(row: ExecutionRow): ExecutionRecord {
     finalContext: parseJsonObject(row.final_context),
     errorMessage: row.error_message,
     pauseReason: row.pause_reason,
-    openTasks: Number(row.open_tasks),
-    failedTasks: Number(row.failed_tasks),
-    createdAtMs: Number(row.created_at_ms),
-    startedAtMs: row.started_at_ms === null ? null : Number(row.started_at_ms),
-    completedAtMs: row.completed_at_ms === null ? null : Number(row.completed_at_ms),
-    updatedAtMs: Number(row.updated_at_ms),
+    openTasks: row.open_tasks,
+    failedTasks: row.failed_tasks,
+    createdAtMs: row.created_at_ms,
+    startedAtMs: row.started_at_ms === null ? null : row.started_at_ms,
+    completedAtMs: row.completed_at_ms === null ? null : row.completed_at_ms,
+    updatedAtMs: row.updated_at_ms,
     rerunOf: row.rerun_of,
     rerunBy: row.rerun_by,
     idempotencyKey: row.idempotency_key ?? null,
-    runAtMs: row.run_at_ms === null || row.run_at_ms === undefined ? null : Number(row.run_at_ms),
+    runAtMs: row.run_at_ms === null || row.run_at_ms === undefined ? null : row.run_at_ms,
   };
 }
 
@@ -292,31 +292,31 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
     executionId: row.execution_id,
     workflowName: row.workflow_name,
     taskId: row.task_id,
-    position: Number(row.position),
+    position: row.position,
     dependencies: JSON.parse(row.dependencies) as string[],
     status: row.status as TaskStatus,
-    attempt: Number(row.attempt),
-    recoveryAttempts: Number(row.recovery_attempts),
+    attempt: row.attempt,
+    recoveryAttempts: row.recovery_attempts,
     errorMessage: row.error_message,
     skipReason: row.skip_reason,
     outputContext: parseJsonObject(row.output_context),
-    readyAtMs: row.ready_at_ms === null ? null : Number(row.ready_at_ms),
+    readyAtMs: row.ready_at_ms === null ? null : row.ready_at_ms,
     claimedBy: row.claimed_by,
-    heartbeatAtMs: row.heartbeat_at_ms === null ? null : Number(row.heartbeat_at_ms),
-    startedAtMs: row.started_at_ms === null ? null : Number(row.started_at_ms),
-    completedAtMs: row.completed_at_ms === null ? null : Number(row.completed_at_ms),
+    heartbeatAtMs: row.heartbeat_at_ms === null ? null : row.heartbeat_at_ms,
+    startedAtMs: row.started_at_ms === null ? null : row.started_at_ms,
+    completedAtMs: row.completed_at_ms === null ? null : row.completed_at_ms,
   };
 }
 
 /** Maps a raw event row. */
 export function toExecutionEvent(row: EventRow): ExecutionEvent {
   return {
-    id: Number(row.id),
+    id: row.id,
     executionId: row.execution_id,
     taskId: row.task_id,
     type: row.event_type as EventType,
     data: parseJsonObject(row.data),
     runnerId: row.runner_id,
-    createdAtMs: Number(row.created_at_ms),
+    createdAtMs: row.created_at_ms,
   };
 }

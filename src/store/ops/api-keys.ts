@@ -28,13 +28,10 @@ interface ApiKeyRow {
   name: string;
   scope: ApiKeyScope;
   secret_hash: string;
-  created_at_ms: number | string;
-  revoked_at_ms: number | string | null;
-  last_used_at_ms: number | string | null;
+  created_at_ms: number;
+  revoked_at_ms: number | null;
+  last_used_at_ms: number | null;
 }
-
-const ms = (value: number | string | null): number | null =>
-  value === null ? null : Number(value);
 
 function toRecord(row: ApiKeyRow): ApiKeyRecord {
   return {
@@ -42,9 +39,9 @@ function toRecord(row: ApiKeyRow): ApiKeyRecord {
     name: row.name,
     scope: row.scope,
     secretHash: row.secret_hash,
-    createdAtMs: Number(row.created_at_ms),
-    revokedAtMs: ms(row.revoked_at_ms),
-    lastUsedAtMs: ms(row.last_used_at_ms),
+    createdAtMs: row.created_at_ms,
+    revokedAtMs: row.revoked_at_ms,
+    lastUsedAtMs: row.last_used_at_ms,
   };
 }
 
@@ -53,10 +50,10 @@ function toRecord(row: ApiKeyRow): ApiKeyRecord {
  * millisecond still list in the order they were created.
  */
 export async function insertApiKey(tx: Tx, input: NewApiKey): Promise<ApiKeyRecord> {
-  const newest = await tx.get<{ at: number | string | null }>(
+  const newest = await tx.get<{ at: number | null }>(
     'SELECT MAX(created_at_ms) AS at FROM api_keys',
   );
-  const newestMs = ms(newest?.at ?? null);
+  const newestMs = newest?.at ?? null;
   const atMs = newestMs !== null && newestMs >= input.nowMs ? newestMs + 1 : input.nowMs;
   const row = await tx.get<ApiKeyRow>(
     `INSERT INTO api_keys (id, name, scope, secret_hash, created_at_ms)

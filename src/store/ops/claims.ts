@@ -171,7 +171,7 @@ export async function claimReadyTasks(
       executionId: row.execution_id,
       taskId: row.task_id,
       type: EventType.TaskStarted,
-      data: { attempt: Number(row.attempt) },
+      data: { attempt: row.attempt },
       runnerId: input.runnerId,
       nowMs: input.nowMs,
     });
@@ -182,7 +182,7 @@ export async function claimReadyTasks(
       workflowName: row.workflow_name,
       workflowVersion: row.workflow_version,
       taskId: row.task_id,
-      attempt: Number(row.attempt),
+      attempt: row.attempt,
       input: JSON.parse(row.input) as JsonObject,
       hasDependents: row.dependents !== '[]',
     });
@@ -294,7 +294,7 @@ export async function sweepStaleClaims(
   stale.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const row of stale) {
     const guard = `id = ? AND status IN ('Running', 'Deferred') AND heartbeat_at_ms < ?`;
-    const recoveries = Number(row.recovery_attempts);
+    const recoveries = row.recovery_attempts;
     if (recoveries >= input.maxRecoveryAttempts) {
       lockExecutions(tx, [row.execution_id]);
       const message =

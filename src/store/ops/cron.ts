@@ -26,22 +26,22 @@ import type { ClaimedTask } from '../records.js';
 import { appendEvent, placeholders } from './events.js';
 import { insertExecution } from './executions.js';
 
-/** A `cron_schedules` row; Postgres returns BIGINT columns as strings. */
+/** A `cron_schedules` row (both adapters return BIGINT columns as numbers). */
 interface ScheduleRow {
   id: string;
   workflow_name: string;
   expression: string;
   timezone: string;
   catchup_policy: string;
-  enabled: number | string;
+  enabled: number;
   context: string;
-  start_at_ms: number | string | null;
-  end_at_ms: number | string | null;
-  next_run_at_ms: number | string | null;
-  last_run_at_ms: number | string | null;
-  version: number | string;
-  created_at_ms: number | string;
-  updated_at_ms: number | string;
+  start_at_ms: number | null;
+  end_at_ms: number | null;
+  next_run_at_ms: number | null;
+  last_run_at_ms: number | null;
+  version: number;
+  created_at_ms: number;
+  updated_at_ms: number;
 }
 
 /** A cron row of `schedule_runs`. */
@@ -50,17 +50,14 @@ interface RunRow {
   schedule_key: string;
   workflow_name: string | null;
   workflow_execution_id: string | null;
-  scheduled_time_ms: number | string;
+  scheduled_time_ms: number;
   status: string;
-  missed_count: number | string | null;
+  missed_count: number | null;
   error_message: string | null;
-  started_at_ms: number | string;
-  completed_at_ms: number | string | null;
-  recovery_attempts: number | string;
+  started_at_ms: number;
+  completed_at_ms: number | null;
+  recovery_attempts: number;
 }
-
-const ms = (value: number | string | null): number | null =>
-  value === null ? null : Number(value);
 
 function toSchedule(row: ScheduleRow): CronScheduleRecord {
   return {
@@ -69,15 +66,15 @@ function toSchedule(row: ScheduleRow): CronScheduleRecord {
     expression: row.expression,
     timezone: row.timezone,
     catchupPolicy: row.catchup_policy as CatchupPolicy,
-    enabled: Number(row.enabled) === 1,
+    enabled: row.enabled === 1,
     context: JSON.parse(row.context) as JsonObject,
-    startAtMs: ms(row.start_at_ms),
-    endAtMs: ms(row.end_at_ms),
-    nextRunAtMs: ms(row.next_run_at_ms),
-    lastRunAtMs: ms(row.last_run_at_ms),
-    version: Number(row.version),
-    createdAtMs: Number(row.created_at_ms),
-    updatedAtMs: Number(row.updated_at_ms),
+    startAtMs: row.start_at_ms,
+    endAtMs: row.end_at_ms,
+    nextRunAtMs: row.next_run_at_ms,
+    lastRunAtMs: row.last_run_at_ms,
+    version: row.version,
+    createdAtMs: row.created_at_ms,
+    updatedAtMs: row.updated_at_ms,
   };
 }
 
@@ -90,13 +87,13 @@ function toRun(row: RunRow): CronRunRecord {
     scheduleId: row.schedule_key,
     workflowName: row.workflow_name,
     workflowExecutionId: row.workflow_execution_id,
-    scheduledTimeMs: Number(row.scheduled_time_ms),
+    scheduledTimeMs: row.scheduled_time_ms,
     status: (row.status === STORED_LOST ? 'lost' : row.status) as CronRunStatus,
-    missedCount: ms(row.missed_count),
+    missedCount: row.missed_count,
     message: row.error_message,
-    startedAtMs: Number(row.started_at_ms),
-    completedAtMs: ms(row.completed_at_ms),
-    recoveryAttempts: Number(row.recovery_attempts),
+    startedAtMs: row.started_at_ms,
+    completedAtMs: row.completed_at_ms,
+    recoveryAttempts: row.recovery_attempts,
   };
 }
 
@@ -180,7 +177,7 @@ export async function updateCronSchedule(
     [
       patch.expression ?? current.expression,
       patch.timezone ?? current.timezone,
-      patch.enabled === undefined ? Number(current.enabled) : patch.enabled ? 1 : 0,
+      patch.enabled === undefined ? current.enabled : patch.enabled ? 1 : 0,
       patch.nextRunAtMs,
       nowMs,
       id,
@@ -337,7 +334,7 @@ export async function cronHistory(
 
 /** Counts of runs recorded since `sinceMs`; `missed` sums the skipped times. */
 export async function cronStats(tx: Tx, filter: { sinceMs: number }): Promise<CronRunCounts> {
-  const row = await tx.get<Record<keyof CronRunCounts, number | string | null>>(
+  const row = await tx.get<Record<keyof CronRunCounts, number | null>>(
     `SELECT
        SUM(CASE WHEN status <> 'missed' THEN 1 ELSE 0 END) AS total,
        SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS successful,
@@ -348,11 +345,11 @@ export async function cronStats(tx: Tx, filter: { sinceMs: number }): Promise<Cr
     [filter.sinceMs],
   );
   return {
-    total: Number(row?.total ?? 0),
-    successful: Number(row?.successful ?? 0),
-    failed: Number(row?.failed ?? 0),
-    lost: Number(row?.lost ?? 0),
-    missed: Number(row?.missed ?? 0),
+    total: row?.total ?? 0,
+    successful: row?.successful ?? 0,
+    failed: row?.failed ?? 0,
+    lost: row?.lost ?? 0,
+    missed: row?.missed ?? 0,
   };
 }
 
@@ -411,7 +408,7 @@ export async function recoverCronRun(tx: Tx, input: CronRecovery): Promise<boole
     );
     return changed > 0;
   }
-  const run = await tx.get<{ schedule_key: string; scheduled_time_ms: number | string }>(
+  const run = await tx.get<{ schedule_key: string; scheduled_time_ms: number }>(
     `UPDATE schedule_runs SET workflow_execution_id = ?, workflow_name = ?,
        recovery_attempts = recovery_attempts + 1
      WHERE ${guard} RETURNING schedule_key, scheduled_time_ms`,
@@ -424,7 +421,7 @@ export async function recoverCronRun(tx: Tx, input: CronRecovery): Promise<boole
     type: EventType.CronFired,
     data: {
       scheduleId: run.schedule_key,
-      scheduledTime: new Date(Number(run.scheduled_time_ms)).toISOString(),
+      scheduledTime: new Date(run.scheduled_time_ms).toISOString(),
       recovered: true,
     },
     runnerId: input.execution.runnerId,

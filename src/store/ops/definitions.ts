@@ -40,7 +40,7 @@ interface DefinitionRow {
   definition: string;
   plan: string;
   registered_by: string | null;
-  registered_at_ms: number | string;
+  registered_at_ms: number;
 }
 
 function toRecord(row: DefinitionRow): DefinitionRecord {
@@ -51,8 +51,7 @@ function toRecord(row: DefinitionRow): DefinitionRecord {
     definition: JSON.parse(row.definition) as JsonObject,
     plan: JSON.parse(row.plan) as NewTask[],
     registeredBy: row.registered_by,
-    // Postgres returns BIGINT as a string.
-    registeredAtMs: Number(row.registered_at_ms),
+    registeredAtMs: row.registered_at_ms,
   };
 }
 
@@ -73,11 +72,11 @@ const LATEST = `
  * (a quick reload) still order as they happened in this process.
  */
 export async function saveDefinition(tx: Tx, input: NewDefinition): Promise<DefinitionRecord> {
-  const newest = await tx.get<{ at: number | string | null }>(
+  const newest = await tx.get<{ at: number | null }>(
     'SELECT MAX(registered_at_ms) AS at FROM workflow_definitions WHERE name = ? AND version <> ?',
     [input.name, input.version],
   );
-  const otherMs = newest?.at === null || newest?.at === undefined ? null : Number(newest.at);
+  const otherMs = newest?.at === null || newest?.at === undefined ? null : newest.at;
   const atMs = otherMs !== null && otherMs >= input.nowMs ? otherMs + 1 : input.nowMs;
   const row = await tx.get<DefinitionRow>(
     `INSERT INTO workflow_definitions

@@ -158,15 +158,15 @@ function toSummary(row: SummaryRow): ExecutionSummaryRecord {
     status: row.status as WorkflowStatus,
     errorMessage: row.error_message,
     pauseReason: row.pause_reason,
-    openTasks: Number(row.open_tasks),
-    failedTasks: Number(row.failed_tasks),
-    createdAtMs: Number(row.created_at_ms),
-    startedAtMs: row.started_at_ms === null ? null : Number(row.started_at_ms),
-    completedAtMs: row.completed_at_ms === null ? null : Number(row.completed_at_ms),
+    openTasks: row.open_tasks,
+    failedTasks: row.failed_tasks,
+    createdAtMs: row.created_at_ms,
+    startedAtMs: row.started_at_ms === null ? null : row.started_at_ms,
+    completedAtMs: row.completed_at_ms === null ? null : row.completed_at_ms,
     rerunOf: row.rerun_of,
     rerunBy: row.rerun_by,
     idempotencyKey: row.idempotency_key ?? null,
-    runAtMs: row.run_at_ms === null || row.run_at_ms === undefined ? null : Number(row.run_at_ms),
+    runAtMs: row.run_at_ms === null || row.run_at_ms === undefined ? null : row.run_at_ms,
   };
 }
 

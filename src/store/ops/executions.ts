@@ -460,7 +460,7 @@ export async function cancelExecution(
     runnerId: input.runnerId,
     nowMs: input.nowMs,
   });
-  if (Number(current.schedule_linked ?? 0) === 1) {
+  if ((current.schedule_linked ?? 0) === 1) {
     await closeScheduleRuns(tx, input.executionId, 'Cancelled', input.nowMs);
   }
   tx.signal('executions');

@@ -40,14 +40,14 @@ export interface FeedQuery {
 
 /** A row of the feed query. */
 interface FeedRow {
-  id: number | string;
+  id: number;
   tx_id?: string;
   execution_id: string;
   task_id: string | null;
   event_type: string;
   data: string | null;
   runner_id: string | null;
-  created_at_ms: number | string;
+  created_at_ms: number;
   workflow: string | null;
 }
 
@@ -109,9 +109,7 @@ export async function feedHead(tx: Tx): Promise<string> {
     );
     return formatFeedCursor(tx.dialect, { tx: row!.tx, id: '0' });
   }
-  const row = await tx.get<{ id: number | string | null }>(
-    'SELECT MAX(id) AS id FROM execution_events',
-  );
+  const row = await tx.get<{ id: number | null }>('SELECT MAX(id) AS id FROM execution_events');
   return formatFeedCursor(tx.dialect, { tx: '0', id: String(row?.id ?? 0) });
 }
 
@@ -124,7 +122,7 @@ function toFeedEvent(tx: Tx, row: FeedRow): FeedEvent {
     workflow: row.workflow,
     taskId: row.task_id,
     runnerId: row.runner_id,
-    at: Number(row.created_at_ms),
+    at: row.created_at_ms,
     data: row.data === null ? null : (JSON.parse(row.data) as JsonObject),
   };
 }

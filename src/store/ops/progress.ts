@@ -209,7 +209,7 @@ export async function propagateAll(
     for (const row of rows) {
       if (row.status !== 'NotStarted') continue;
       const executionId = row.execution_id;
-      if (Number(row.pending_deps) > 0) {
+      if (row.pending_deps > 0) {
         counts.get(executionId)!.keepsOpen = true;
         continue;
       }
@@ -389,10 +389,10 @@ export async function finalContextOf(
 interface ClosingRow extends Partial<ResultRow> {
   id: string;
   status: string;
-  open_tasks: number | string;
+  open_tasks: number;
   started_at_ms: number | null;
   created_at_ms: number;
-  schedule_linked: number | string;
+  schedule_linked: number;
 }
 
 /**
@@ -429,7 +429,7 @@ export async function finishClosed(
   const values: SqlValue[] = [];
   const linked: { id: string; status: 'Completed' | 'Failed' }[] = [];
   for (const [id, { head, results }] of byExecution) {
-    if (Number(head.open_tasks) > 0 || !ACTIVE_STATUSES.has(head.status)) continue;
+    if (head.open_tasks > 0 || !ACTIVE_STATUSES.has(head.status)) continue;
     const { context, failedTaskIds } = await finalFrom(tx, id, results);
     const failed = failedTaskIds.length > 0;
     const status = failed ? ('Failed' as const) : ('Completed' as const);
@@ -437,7 +437,7 @@ export async function finishClosed(
       ? `${failedTaskIds.length} task(s) failed: ${failedTaskIds.join(', ')}`
       : null;
     values.push(id, status, JSON.stringify(context), errorMessage);
-    const startedAtMs = Number(head.started_at_ms ?? head.created_at_ms);
+    const startedAtMs = head.started_at_ms ?? head.created_at_ms;
     appendEvent(tx, {
       executionId: id,
       type: failed ? EventType.WorkflowFailed : EventType.WorkflowCompleted,
@@ -445,7 +445,7 @@ export async function finishClosed(
       runnerId,
       nowMs,
     });
-    if (Number(head.schedule_linked) === 1) linked.push({ id, status });
+    if (head.schedule_linked === 1) linked.push({ id, status });
   }
   if (values.length === 0) return;
   tx.write(

@@ -143,11 +143,6 @@ export async function pruneHistoryBatch(
   return counts;
 }
 
-/** Reads a count column (PostgreSQL returns `COUNT(*)` as a string). */
-function count(row: Record<string, unknown> | undefined, column: string): number {
-  return Number(row?.[column] ?? 0);
-}
-
 /**
  * What pruning with these cuts (and history before `historyBeforeMs`, unless null) would
  * delete now: the rows the batches would find, counted without deleting any.
@@ -160,32 +155,32 @@ export async function countPrunable(
   const owned = `IN (SELECT e.id FROM workflow_executions e WHERE ${PRUNABLE_EXECUTION})`;
   for (const cut of input.cuts) {
     const params = [cut.beforeMs, cut.status];
-    const row = await tx.get<Record<string, unknown>>(
+    const row = await tx.get<{ executions: number; tasks: number; events: number }>(
       `SELECT
          (SELECT COUNT(*) FROM workflow_executions e WHERE ${PRUNABLE_EXECUTION}) AS executions,
          (SELECT COUNT(*) FROM task_executions WHERE execution_id ${owned}) AS tasks,
          (SELECT COUNT(*) FROM execution_events WHERE execution_id ${owned}) AS events`,
       [...params, ...params, ...params],
     );
-    counts.executions += count(row, 'executions');
-    counts.tasks += count(row, 'tasks');
-    counts.events += count(row, 'events');
+    counts.executions += row?.executions ?? 0;
+    counts.tasks += row?.tasks ?? 0;
+    counts.events += row?.events ?? 0;
   }
   const before = input.historyBeforeMs;
   if (before === null) return counts;
-  const runs = await tx.all<{ schedule_kind: string; n: number | string }>(
+  const runs = await tx.all<{ schedule_kind: string; n: number }>(
     `SELECT schedule_kind, COUNT(*) AS n FROM schedule_runs WHERE ${PRUNABLE_RUN}
      GROUP BY schedule_kind`,
     [before, before],
   );
   for (const run of runs) {
-    if (run.schedule_kind === 'cron') counts.cronRuns += Number(run.n);
-    else counts.triggerRuns += Number(run.n);
+    if (run.schedule_kind === 'cron') counts.cronRuns += run.n;
+    else counts.triggerRuns += run.n;
   }
-  const events = await tx.get<Record<string, unknown>>(
+  const events = await tx.get<{ n: number }>(
     `SELECT COUNT(*) AS n FROM execution_events WHERE ${PRUNABLE_SCHEDULE_EVENT}`,
     [before],
   );
-  counts.events += count(events, 'n');
+  counts.events += events?.n ?? 0;
   return counts;
 }

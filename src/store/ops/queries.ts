@@ -154,7 +154,7 @@ export async function cleanupEvents(
       `SELECT COUNT(*) AS n FROM execution_events WHERE ${PRUNABLE_EVENTS}`,
       [input.olderThanMs],
     );
-    return Number(row?.n ?? 0);
+    return row?.n ?? 0;
   }
   return tx.run(`DELETE FROM execution_events WHERE ${PRUNABLE_EVENTS}`, [input.olderThanMs]);
 }
@@ -164,5 +164,5 @@ export async function countActiveExecutions(tx: Tx): Promise<number> {
   const row = await tx.get<{ n: number }>(
     `SELECT COUNT(*) AS n FROM workflow_executions WHERE status IN (${ACTIVE_STATUS_SQL})`,
   );
-  return Number(row?.n ?? 0);
+  return row?.n ?? 0;
 }

@@ -38,13 +38,13 @@ interface RunnerRow {
   id: string;
   name: string | null;
   hostname: string;
-  pid: number | string;
-  started_at_ms: number | string;
-  heartbeat_at_ms: number | string;
-  stale_after_ms: number | string;
-  stopped_at_ms: number | string | null;
+  pid: number;
+  started_at_ms: number;
+  heartbeat_at_ms: number;
+  stale_after_ms: number;
+  stopped_at_ms: number | null;
   workflows: string;
-  claims: number | string | null;
+  claims: number | null;
 }
 
 /**
@@ -117,12 +117,12 @@ export async function listRunners(
     runnerId: row.id,
     name: row.name,
     hostname: row.hostname,
-    pid: Number(row.pid),
-    startedAtMs: Number(row.started_at_ms),
-    heartbeatAtMs: Number(row.heartbeat_at_ms),
-    staleAfterMs: Number(row.stale_after_ms),
-    stoppedAtMs: row.stopped_at_ms === null ? null : Number(row.stopped_at_ms),
+    pid: row.pid,
+    startedAtMs: row.started_at_ms,
+    heartbeatAtMs: row.heartbeat_at_ms,
+    staleAfterMs: row.stale_after_ms,
+    stoppedAtMs: row.stopped_at_ms === null ? null : row.stopped_at_ms,
     workflows: JSON.parse(row.workflows) as string[],
-    claims: row.claims === null ? 0 : Number(row.claims),
+    claims: row.claims === null ? 0 : row.claims,
   }));
 }

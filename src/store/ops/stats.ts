@@ -88,17 +88,14 @@ export async function getExecutionStats(
   query: ExecutionStatsQuery,
 ): Promise<ExecutionStatsRecord> {
   const { sql, params } = statsStatement(query);
-  const rows = await tx.all<{ bucket: number | string | null; status: string; n: number | string }>(
-    sql,
-    params,
-  );
+  const rows = await tx.all<{ bucket: number | null; status: string; n: number }>(sql, params);
   const active: ExecutionStatsRecord['active'][number][] = [];
   const ended: ExecutionStatsRecord['ended'][number][] = [];
   for (const row of rows) {
     const status = row.status as WorkflowStatus;
-    const count = Number(row.n);
+    const count = row.n;
     if (row.bucket === null) active.push({ status, count });
-    else ended.push({ bucket: Number(row.bucket), status, count });
+    else ended.push({ bucket: row.bucket, status, count });
   }
   return { active, ended };
 }

@@ -86,7 +86,7 @@ export async function getTaskLog(
     [input.executionId, input.taskId],
   );
   if (task === undefined) return null;
-  const attempts = Number(task.attempt);
+  const attempts = task.attempt;
   const attempt = input.attempt ?? attempts;
   if (attempt < 1 || attempt > attempts) return { attempts, attempt, lines: [] };
   const rows = await tx.all<{ id: number; data: string; created_at_ms: number }>(
@@ -99,9 +99,9 @@ export async function getTaskLog(
 function toRecord(row: { id: number; data: string; created_at_ms: number }): TaskLogRecord {
   const data = JSON.parse(row.data) as LineData;
   const record = {
-    eventId: Number(row.id),
+    eventId: row.id,
     seq: Number(data.seq),
-    atMs: Number(row.created_at_ms),
+    atMs: row.created_at_ms,
     level: data.level,
     message: data.message,
   };

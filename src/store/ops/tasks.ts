@@ -129,7 +129,7 @@ export async function completeTasks<T>(
       executionId: row.execution_id,
       taskId: row.task_id,
       type: EventType.TaskCompleted,
-      data: { attempt: Number(row.attempt), durationMs: durationOf(row, input.nowMs) },
+      data: { attempt: row.attempt, durationMs: durationOf(row, input.nowMs) },
       runnerId: input.runnerId,
       nowMs: input.nowMs,
     });
@@ -188,7 +188,7 @@ export async function failTask(
     failed: true,
     event: EventType.TaskFailed,
     data: {
-      attempt: Number(row.attempt),
+      attempt: row.attempt,
       error: errorMessage,
       durationMs: durationOf(row, input.nowMs),
     },
@@ -217,8 +217,8 @@ export async function scheduleRetry(
     taskId: row.task_id,
     type: EventType.TaskRetryScheduled,
     data: {
-      failedAttempt: Number(row.attempt) - 1,
-      nextAttempt: Number(row.attempt),
+      failedAttempt: row.attempt - 1,
+      nextAttempt: row.attempt,
       retryAtMs: input.retryAtMs,
       error: errorMessage,
     },
@@ -251,5 +251,5 @@ export async function setDeferred(
 }
 
 function durationOf(row: FinishedRow, nowMs: number): number | null {
-  return row.attempt_started_at_ms === null ? null : nowMs - Number(row.attempt_started_at_ms);
+  return row.attempt_started_at_ms === null ? null : nowMs - row.attempt_started_at_ms;
 }

@@ -96,17 +96,17 @@ export type TriggerFireOutcome =
 interface ScheduleRow {
   trigger_name: string;
   workflow_name: string;
-  poll_interval_ms: number | string;
-  allow_concurrent: number | string;
-  enabled: number | string;
-  last_poll_at_ms: number | string | null;
-  skips: number | string;
+  poll_interval_ms: number;
+  allow_concurrent: number;
+  enabled: number;
+  last_poll_at_ms: number | null;
+  skips: number;
   last_skip_reason: string | null;
-  consecutive_errors: number | string;
+  consecutive_errors: number;
   last_error: string | null;
-  last_error_at_ms: number | string | null;
-  created_at_ms: number | string;
-  updated_at_ms: number | string;
+  last_error_at_ms: number | null;
+  created_at_ms: number;
+  updated_at_ms: number;
 }
 
 interface RunRow {
@@ -117,32 +117,27 @@ interface RunRow {
   workflow_execution_id: string | null;
   open_execution_id: string | null;
   status: string;
-  fire_count: number | string;
+  fire_count: number;
   error_message: string | null;
-  started_at_ms: number | string;
-  completed_at_ms: number | string | null;
+  started_at_ms: number;
+  completed_at_ms: number | null;
 }
-
-// Postgres returns BIGINT as strings; both dialects go through Number().
-const num = (value: number | string): number => Number(value);
-const numOrNull = (value: number | string | null): number | null =>
-  value === null ? null : Number(value);
 
 function toSchedule(row: ScheduleRow): TriggerScheduleRecord {
   return {
     triggerName: row.trigger_name,
     workflowName: row.workflow_name,
-    pollIntervalMs: num(row.poll_interval_ms),
-    allowConcurrent: num(row.allow_concurrent) === 1,
-    enabled: num(row.enabled) === 1,
-    lastPollAtMs: numOrNull(row.last_poll_at_ms),
-    skips: num(row.skips),
+    pollIntervalMs: row.poll_interval_ms,
+    allowConcurrent: row.allow_concurrent === 1,
+    enabled: row.enabled === 1,
+    lastPollAtMs: row.last_poll_at_ms,
+    skips: row.skips,
     lastSkipReason: row.last_skip_reason,
-    consecutiveErrors: num(row.consecutive_errors),
+    consecutiveErrors: row.consecutive_errors,
     lastError: row.last_error,
-    lastErrorAtMs: numOrNull(row.last_error_at_ms),
-    createdAtMs: num(row.created_at_ms),
-    updatedAtMs: num(row.updated_at_ms),
+    lastErrorAtMs: row.last_error_at_ms,
+    createdAtMs: row.created_at_ms,
+    updatedAtMs: row.updated_at_ms,
   };
 }
 
@@ -155,10 +150,10 @@ function toRun(row: RunRow): TriggerRunRecord {
     workflowExecutionId: row.workflow_execution_id,
     openExecutionId: row.open_execution_id,
     status: row.status as TriggerRunStatus,
-    count: num(row.fire_count),
+    count: row.fire_count,
     errorMessage: row.error_message,
-    startedAtMs: num(row.started_at_ms),
-    completedAtMs: numOrNull(row.completed_at_ms),
+    startedAtMs: row.started_at_ms,
+    completedAtMs: row.completed_at_ms,
   };
 }
 
@@ -403,13 +398,13 @@ export async function recordTriggerError(
       input.nowMs,
     ],
   );
-  const row = await tx.get<{ consecutive_errors: number | string; workflow_name: string }>(
+  const row = await tx.get<{ consecutive_errors: number; workflow_name: string }>(
     `UPDATE trigger_schedules
      SET consecutive_errors = consecutive_errors + 1, last_error = ?, last_error_at_ms = ?, updated_at_ms = ?
      WHERE trigger_name = ? RETURNING consecutive_errors, workflow_name`,
     [errorMessage, input.nowMs, input.nowMs, input.triggerName],
   );
-  const streak = row === undefined ? 1 : num(row.consecutive_errors);
+  const streak = row === undefined ? 1 : row.consecutive_errors;
   appendEvent(tx, {
     executionId: null,
     workflowName: input.workflowName ?? row?.workflow_name ?? null,
@@ -469,7 +464,7 @@ export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<Trig
     );
     // NULL when the open run closed in between: a row of its own, as NULLs never conflict.
     const openExecutionId = open?.workflow_execution_id ?? null;
-    const row = await tx.get<{ id: string; fire_count: number | string }>(
+    const row = await tx.get<{ id: string; fire_count: number }>(
       `INSERT INTO schedule_runs
          (id, schedule_kind, schedule_key, workflow_name, open_execution_id, context_hash, status,
           fire_count, started_at_ms, completed_at_ms)
@@ -491,7 +486,7 @@ export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<Trig
       ],
     );
     // Not one event per suppressed fire: see `EventType.TriggerSuppressed`.
-    const count = num(row!.fire_count);
+    const count = row!.fire_count;
     if (isPowerOfTwo(count)) {
       appendEvent(tx, {
         executionId: openExecutionId,
