@@ -78,6 +78,7 @@ export class DefaultRunner extends Engine {
     const metrics = createPrometheusMetrics({
       runnerId,
       activeWorkflows: () => store.countActiveExecutions(),
+      ...resolved.metrics,
     });
     const runner = new DefaultRunner(
       store,

@@ -22,6 +22,37 @@ export interface Clock {
   now(): number;
 }
 
+/** What a runner's Prometheus metrics carry (`RunnerConfig.metrics`). Every field is optional. */
+export interface MetricsOptions {
+  /**
+   * Label every `cloacina_*` series with `runner_id`. Off by default: the id is a new random
+   * UUID at every start unless `runnerId` is set, so the label makes new series at every
+   * restart. Prometheus's own `instance` label already tells the scraped processes apart; turn
+   * this on when several runners of one process are scraped together, ideally with a stable
+   * `runnerId`. @default false
+   */
+  runnerIdLabel?: boolean;
+  /**
+   * Append the Node.js process metrics (`process_cpu_user_seconds_total`,
+   * `nodejs_heap_size_total_bytes`, `nodejs_eventloop_lag_seconds`…) to `runner.metrics()`.
+   * Turn off when the application exposes them itself (prom-client's `collectDefaultMetrics`),
+   * so a scrape that joins both does not carry them twice. @default true
+   */
+  processMetrics?: boolean;
+}
+
+/** {@link MetricsOptions} with defaults applied. */
+export interface ResolvedMetricsOptions {
+  readonly runnerIdLabel: boolean;
+  readonly processMetrics: boolean;
+}
+
+/** The fields of {@link MetricsOptions} with their defaults. */
+export const METRICS_OPTION_DEFAULTS: ResolvedMetricsOptions = {
+  runnerIdLabel: false,
+  processMetrics: true,
+};
+
 /** Options of `DefaultRunner.create`. Every field is optional. */
 export interface RunnerConfig {
   /**
@@ -94,6 +125,8 @@ export interface RunnerConfig {
    * deletes what is past its age (see {@link RetentionOptions}). @default everything kept forever
    */
   retention?: RetentionOptions;
+  /** What the runner's Prometheus metrics carry (see {@link MetricsOptions}). */
+  metrics?: MetricsOptions;
 }
 
 /** {@link RunnerConfig} with defaults applied and durations in milliseconds. */
@@ -129,6 +162,7 @@ export interface ResolvedRunnerConfig {
   readonly clock: Clock | undefined;
   /** Null when nothing is to be pruned. */
   readonly retention: ResolvedRetention | null;
+  readonly metrics: ResolvedMetricsOptions;
 }
 
 const DURATIONS = {
@@ -171,15 +205,19 @@ const OTHER_KEYS = [
   'schema',
   'clock',
   'retention',
+  'metrics',
 ] as const;
 
-const KNOWN_KEYS = new Set<string>([
+/** Every field of {@link RunnerConfig}, as `resolveRunnerConfig` accepts them. */
+export const RUNNER_CONFIG_KEYS: readonly string[] = Object.freeze([
   ...Object.keys(DURATIONS),
   ...Object.keys(POSITIVE_INTEGERS),
   ...Object.keys(NON_NEGATIVE_INTEGERS),
   ...Object.keys(BOOLEANS),
   ...OTHER_KEYS,
 ]);
+
+const KNOWN_KEYS = new Set<string>(RUNNER_CONFIG_KEYS);
 
 /** Schema names PostgreSQL accepts that are also safe to splice as identifiers. */
 export const SCHEMA_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -190,6 +228,31 @@ function isLogger(value: unknown): value is Logger {
   return ['debug', 'info', 'warn', 'error', 'child'].every(
     (m) => typeof candidate[m] === 'function',
   );
+}
+
+/** Checks `RunnerConfig.metrics` and applies its defaults, pushing every problem to `problems`. */
+function resolveMetricsOptions(value: unknown, problems: string[]): ResolvedMetricsOptions {
+  if (value === undefined) return METRICS_OPTION_DEFAULTS;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push(
+      `metrics must be an object like { runnerIdLabel: true }, received ${JSON.stringify(value)}.`,
+    );
+    return METRICS_OPTION_DEFAULTS;
+  }
+  const input = value as Record<string, unknown>;
+  const fields = Object.keys(METRICS_OPTION_DEFAULTS);
+  for (const key of Object.keys(input)) {
+    if (!fields.includes(key)) {
+      problems.push(`unknown metrics key '${key}'; use ${fields.join(' or ')}.`);
+    }
+  }
+  const resolved = { ...METRICS_OPTION_DEFAULTS };
+  for (const key of fields as (keyof ResolvedMetricsOptions)[]) {
+    const field = input[key] ?? METRICS_OPTION_DEFAULTS[key];
+    if (typeof field === 'boolean') resolved[key] = field;
+    else problems.push(`metrics.${key} must be true or false, received ${JSON.stringify(field)}.`);
+  }
+  return resolved;
 }
 
 /** Validates `config` and applies defaults; throws one `ConfigError` listing every problem. */
@@ -287,6 +350,7 @@ export function resolveRunnerConfig(config: unknown = {}): ResolvedRunnerConfig 
     problems.push('clock must be an object with a now() method returning epoch milliseconds.');
   }
   const retention = resolveRetention(input.retention, problems);
+  const metrics = resolveMetricsOptions(input.metrics, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     maxConcurrentTasks: integers.maxConcurrentTasks!,
@@ -319,5 +383,6 @@ export function resolveRunnerConfig(config: unknown = {}): ResolvedRunnerConfig 
     schema: input.schema as string | undefined,
     clock: clock as Clock | undefined,
     retention,
+    metrics,
   };
 }

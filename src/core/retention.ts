@@ -134,7 +134,14 @@ const STATUS_KEYS = {
   cancelled: 'Cancelled',
 } as const satisfies Record<string, PrunableStatus>;
 
-const RETENTION_KEYS = new Set([...Object.keys(STATUS_KEYS), 'history', 'interval']);
+/** Every field of {@link RetentionOptions}. */
+export const RETENTION_OPTION_KEYS: readonly string[] = Object.freeze([
+  ...Object.keys(STATUS_KEYS),
+  'history',
+  'interval',
+]);
+
+const RETENTION_KEYS = new Set(RETENTION_OPTION_KEYS);
 
 /** A positive duration in ms, or a problem naming `label` and the value. */
 function positiveAge(value: unknown, label: string, problems: string[]): number | null {

@@ -156,7 +156,8 @@ export class CronService implements EngineService {
       });
       await rootClaims.adopt(outcome.roots, slots);
       if (!outcome.claimed) return nowMs;
-      const log = { schedule: row.id, workflow: row.workflowName, runnerId };
+      // No `runnerId` here: the service's logger is a child that carries it already.
+      const log = { schedule: row.id, workflow: row.workflowName };
       this.ctx.metrics.cronFired(outcome.fired.length);
       if (plan.missed !== null) {
         this.ctx.metrics.cronMissed(plan.missed.count);

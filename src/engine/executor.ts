@@ -144,7 +144,9 @@ export class Executor {
     }
     const final =
       failure instanceof TaskError && !failure.retryable ? 'non-retryable' : 'retries exhausted';
-    log().info({ attempt: claim.attempt, err: failure, reason: final }, 'task failed');
+    // `warn`: the task is out of attempts and an operator may need to act; the attempts that
+    // are retried stay at `debug`, so the hot path is quiet at the default level.
+    log().warn({ attempt: claim.attempt, err: failure, reason: final }, 'task failed');
     return { kind: 'fail', errorMessage: message };
   }
 

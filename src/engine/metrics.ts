@@ -12,7 +12,7 @@ export type ClaimOutcome = 'claimed' | 'empty' | 'error';
 
 /** Metrics sink of one runner. */
 export interface EngineMetrics {
-  /** A task attempt run by this runner ended (`Completed`, `Failed`, `Retried`, `Abandoned`...). */
+  /** A task attempt run by this runner ended (`Completed`, `Failed`, `Retried`, `ClaimLost`). */
   taskFinished(status: string, durationMs: number): void;
   /** A workflow outcome recorded by this runner. */
   workflowFinished(status: string, durationMs: number | null): void;

@@ -26,10 +26,14 @@ import type { ServiceContext } from './service.js';
 import { after, every } from './timers.js';
 import { fireTarget } from './trigger-fire.js';
 import { PollRecordWriter, isTransient } from './trigger-records.js';
+import { TriggerSetupWarnings } from './trigger-setup-warnings.js';
 import { Wakeup } from './wakeup.js';
 
 /** Finds the trigger object for a schedule row in this process, if any. */
 export type TriggerLookup = (name: string) => Trigger | undefined;
+
+/** The names of every trigger object this process can poll. */
+export type TriggerNames = () => Iterable<string>;
 
 /** The message stored for a poll error: code first when it has one, so operators can grep it. */
 export function describePollError(error: unknown): string {
@@ -67,8 +71,8 @@ export class TriggerLoop {
   #slotsInUse = 0;
   /** Settles when the poll and its recording are done (awaited at shutdown). */
   readonly #settling = new Set<Promise<void>>();
-  /** Schedule rows without a registered object, warned about once each. */
-  readonly #warnedUnregistered = new Set<string>();
+  /** Triggers this runner will not poll, warned about once each. */
+  readonly #warnings: TriggerSetupWarnings;
   /** Next due time (clock ms) of each schedule this runner has claimed or found due. */
   readonly #nextDue = new Map<string, number>();
   /**
@@ -94,9 +98,10 @@ export class TriggerLoop {
   #tickFailing = false;
   #stopped = false;
 
-  constructor(ctx: ServiceContext, lookup: TriggerLookup) {
+  constructor(ctx: ServiceContext, lookup: TriggerLookup, names: TriggerNames) {
     this.#ctx = ctx;
     this.#lookup = lookup;
+    this.#warnings = new TriggerSetupWarnings(ctx, names);
     this.#recordWriter = new PollRecordWriter(ctx);
     this.#wakeup = new Wakeup(() => this.#pass());
   }
@@ -128,9 +133,9 @@ export class TriggerLoop {
     if (!this.#stopped && this.#stopTicks !== undefined) this.#wakeup.wake();
   }
 
-  /** A schedule row changed owner (registered here now): it may warn again if orphaned later. */
-  forgetWarning(name: string): void {
-    this.#warnedUnregistered.delete(name);
+  /** Runs `write`, which writes the schedule row of `name` (see {@link TriggerSetupWarnings}). */
+  writingSchedule<T>(name: string, write: () => Promise<T>): Promise<T> {
+    return this.#warnings.writingSchedule(name, write);
   }
 
   /** Stops ticking, aborts polls in flight and waits until their recording settles. */
@@ -199,9 +204,11 @@ export class TriggerLoop {
       if (this.#scan) {
         this.#scan = false;
         for (const row of await this.#ctx.store.findDueTriggers({ nowMs })) {
-          if (this.#lookup(row.triggerName) === undefined) this.#warnUnregistered(row);
-          else this.#nextDue.set(row.triggerName, Math.min(durableDueAt(row), nowMs));
+          if (this.#warnings.pollable(row, this.#lookup(row.triggerName) !== undefined)) {
+            this.#nextDue.set(row.triggerName, Math.min(durableDueAt(row), nowMs));
+          }
         }
+        await this.#warnings.checkObjects(nowMs);
       }
       const chosen = this.#chooseDue(nowMs, free);
       if (chosen.length === 0 || this.#stopped) {
@@ -304,17 +311,6 @@ export class TriggerLoop {
     const nextDue = this.#nextDue.get(name) ?? Number.POSITIVE_INFINITY;
     if (this.#backlog || nextDue <= this.#ctx.clock.now()) this.#wakeDue();
     else this.#armAt(nextDue);
-  }
-
-  #warnUnregistered(row: TriggerScheduleRecord): void {
-    if (this.#warnedUnregistered.has(row.triggerName)) return;
-    this.#warnedUnregistered.add(row.triggerName);
-    this.#ctx.logger.warn(
-      { trigger: row.triggerName, workflow: row.workflowName },
-      `trigger schedule '${row.triggerName}' has no trigger object registered in this process, ` +
-        'so this runner does not poll it (another process may own it). Register it with ' +
-        'runner.registerTrigger(trigger) or registerTrigger(trigger) to poll it here.',
-    );
   }
 
   #startPoll(row: TriggerScheduleRecord, trigger: Trigger): void {

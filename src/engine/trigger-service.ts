@@ -52,12 +52,24 @@ export class TriggerService implements EngineService {
 
   constructor(ctx: ServiceContext) {
     this.#ctx = ctx;
-    this.#loop = new TriggerLoop(ctx, (name) => this.triggerObject(name));
+    this.#loop = new TriggerLoop(
+      ctx,
+      (name) => this.triggerObject(name),
+      () => this.triggerNames(),
+    );
   }
 
   /** The trigger object this process polls for `name`: its own registration first. */
   triggerObject(name: string): Trigger | undefined {
     return this.#own.get(name) ?? defaultTriggerRegistry.get(name);
+  }
+
+  /** Names of every trigger object this process can poll: its own and the default registry's. */
+  *triggerNames(): Iterable<string> {
+    for (const trigger of this.#own.list()) yield trigger.name;
+    for (const trigger of defaultTriggerRegistry.list()) {
+      if (!this.#own.has(trigger.name)) yield trigger.name;
+    }
   }
 
   /** Starts the polling loop when `enableTriggerScheduling` is on. */
@@ -98,14 +110,15 @@ export class TriggerService implements EngineService {
     // The object first: a loop pass between the upsert and this line would otherwise find a
     // schedule row without an object and warn about it.
     this.#own.register(trigger);
-    const record = await this.#ctx.store.upsertTriggerSchedule({
-      triggerName: spec.name,
-      workflowName: workflow,
-      pollIntervalMs: spec.pollIntervalMs,
-      allowConcurrent: spec.allowConcurrent,
-      nowMs: this.#ctx.clock.now(),
-    });
-    this.#loop.forgetWarning(spec.name);
+    const record = await this.#loop.writingSchedule(spec.name, () =>
+      this.#ctx.store.upsertTriggerSchedule({
+        triggerName: spec.name,
+        workflowName: workflow,
+        pollIntervalMs: spec.pollIntervalMs,
+        allowConcurrent: spec.allowConcurrent,
+        nowMs: this.#ctx.clock.now(),
+      }),
+    );
     this.#loop.wake();
     return toTriggerSchedule(record);
   }
@@ -149,15 +162,17 @@ export class TriggerService implements EngineService {
       );
     }
     if (problems.length > 0) throw new ConfigError(problems);
-    const record = await this.#ctx.store.upsertTriggerSchedule({
-      triggerName,
-      workflowName,
-      pollIntervalMs: parseDuration(pollInterval, 'pollInterval'),
-      // Default to what the registered object says, so both paths agree on de-duplication.
-      allowConcurrent: allowConcurrent ?? this.triggerObject(triggerName)?.allowConcurrent ?? false,
-      nowMs: this.#ctx.clock.now(),
-    });
-    this.#loop.forgetWarning(triggerName);
+    const record = await this.#loop.writingSchedule(triggerName, () =>
+      this.#ctx.store.upsertTriggerSchedule({
+        triggerName,
+        workflowName,
+        pollIntervalMs: parseDuration(pollInterval, 'pollInterval'),
+        // Default to what the registered object says, so both paths agree on de-duplication.
+        allowConcurrent:
+          allowConcurrent ?? this.triggerObject(triggerName)?.allowConcurrent ?? false,
+        nowMs: this.#ctx.clock.now(),
+      }),
+    );
     this.#loop.wake();
     return toTriggerSchedule(record);
   }

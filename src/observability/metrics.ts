@@ -1,8 +1,9 @@
 /**
  * Prometheus metrics (prom-client) under `cloacina_*`, one registry per runner so several runners
- * in one process never clash.
+ * in one process never clash, followed by the Node.js process metrics of one registry shared by
+ * the whole process.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PRUNE_KINDS, type PruneCounts } from '../core/retention.js';
 import type { ClaimOutcome, EngineMetrics, PollOutcome } from '../engine/metrics.js';
 
@@ -17,13 +18,37 @@ const PRUNE_METRIC_KINDS: Record<keyof PruneCounts, string> = {
 
 const SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300];
 
-/** Creates the Prometheus metrics of one runner; `activeWorkflows` is read at scrape time. */
-export function createPrometheusMetrics(options: {
-  runnerId: string;
-  activeWorkflows: () => Promise<number>;
-}): EngineMetrics {
+let processRegistry: Registry | undefined;
+
+/**
+ * The registry of the Node.js process metrics (`process_*`, `nodejs_*`), made on first use and
+ * shared by every runner of the process. One per process, not one per runner: the metrics
+ * describe the process, and prom-client's collectors (a GC observer, an event-loop monitor) are
+ * never released, so a registry per runner would add a set each time a runner is created.
+ */
+function processMetricsRegistry(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/** What {@link createPrometheusMetrics} needs. */
+export interface PrometheusMetricsOptions {
+  readonly runnerId: string;
+  /** Read at scrape time. */
+  readonly activeWorkflows: () => Promise<number>;
+  /** Label every runner series with `runner_id` (see `MetricsOptions.runnerIdLabel`). */
+  readonly runnerIdLabel: boolean;
+  /** Append the process metrics (see `MetricsOptions.processMetrics`). */
+  readonly processMetrics: boolean;
+}
+
+/** Creates the Prometheus metrics of one runner. */
+export function createPrometheusMetrics(options: PrometheusMetricsOptions): EngineMetrics {
   const registry = new Registry();
-  registry.setDefaultLabels({ runner_id: options.runnerId });
+  if (options.runnerIdLabel) registry.setDefaultLabels({ runner_id: options.runnerId });
   const registers = [registry];
   const workflows = new Counter({
     name: 'cloacina_workflows_total',
@@ -146,6 +171,9 @@ export function createPrometheusMetrics(options: {
         if (counts[kind] > 0) pruned.inc({ kind: PRUNE_METRIC_KINDS[kind] }, counts[kind]);
       }
     },
-    render: () => registry.metrics(),
+    async render() {
+      const own = await registry.metrics();
+      return options.processMetrics ? `${own}\n${await processMetricsRegistry().metrics()}` : own;
+    },
   };
 }

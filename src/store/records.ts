@@ -12,7 +12,7 @@ export interface NewTask {
   readonly taskId: string;
   /** Topological position, ties in declared order: orders the final-context merge. */
   readonly position: number;
-  /** Dependencies in declared order (the merge order of §3.4). */
+  /** Dependencies in declared order: the order in which their outputs merge into the input. */
   readonly dependencies: readonly string[];
   readonly dependents: readonly string[];
   readonly triggerRule: TriggerRule;
