@@ -11,7 +11,7 @@
  * - a trigger object known here (module-level `registerTrigger`, or a registration whose row
  *   was deleted elsewhere) with no schedule row at all: no runner polls it.
  */
-import type { TriggerScheduleRecord } from '../store/trigger-store.js';
+import type { TriggerScheduleRecord } from '../store/store.js';
 import type { ServiceContext } from './service.js';
 
 /**
