@@ -3,8 +3,8 @@
  * schedules exported by the modules of a folder, reloads modules as they change, serves
  * `/metrics` and `/healthz` (and with `--http-port` the HTTP API next to them), and hands
  * unfinished tasks over when stopped. Health answers 503 from the first signal until the runner
- * has shut down; only then do the listeners close. SIGINT and SIGTERM stop it while modules load
- * too.
+ * has shut down; only then do the listeners close. It stops on SIGINT, SIGTERM, or when the
+ * process that started it exits (unless `--no-stop-with-parent`), also while modules load.
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -15,7 +15,7 @@ import { databaseUrl, durationMs, globals, positiveInt, UsageError } from '../co
 import { ModuleHost } from '../daemon/host.js';
 import type { ModuleLoadError } from '../daemon/module-loader.js';
 import { metricsHandler, serveMetrics } from '../daemon/http.js';
-import { parsePort, stopSignal } from '../signals.js';
+import { parentExited, parsePort, stopSignal } from '../signals.js';
 
 interface DaemonOptions {
   dir: string;
@@ -30,6 +30,7 @@ interface DaemonOptions {
   strict: boolean;
   loadTimeout: string;
   followSymlinks: boolean;
+  stopWithParent: boolean;
 }
 
 /** The error `--strict` stops the start with: every failed module, with its code and reason. */
@@ -65,8 +66,11 @@ async function runDaemon(options: DaemonOptions, command: Command): Promise<void
   const loadTimeout = loadTimeoutMs(options.loadTimeout);
   const global = globals(command);
   const logger = createDefaultLogger();
+  const parentPid = process.ppid;
   // Subscribed before anything slow, so a signal during start-up still stops us cleanly.
-  const stopped = stopSignal();
+  const stopped: Promise<NodeJS.Signals | 'parent exited'> = options.stopWithParent
+    ? Promise.race([stopSignal(), parentExited()])
+    : stopSignal();
   const runner = await DefaultRunner.create(databaseUrl(global), {
     logger,
     migrate: options.migrate,
@@ -139,6 +143,13 @@ async function runDaemon(options: DaemonOptions, command: Command): Promise<void
     );
   }
   const reason = await stopped;
+  if (reason === 'parent exited') {
+    log.warn(
+      { parentPid },
+      'the process that started the daemon exited (npx or npm exec stopped by a signal?); ' +
+        'stopping as on SIGTERM',
+    );
+  }
   log.info({ signal: reason }, 'stopping: finishing running tasks, handing the rest over');
   api?.beginShutdown();
   await host.close();
@@ -174,6 +185,10 @@ export function addDaemonCommand(program: Command): void {
     .option(
       '--follow-symlinks',
       'load modules that are symbolic links to files outside --dir (refused by default)',
+    )
+    .option(
+      '--no-stop-with-parent',
+      'keep running when the process that started the daemon exits (e.g. under nohup)',
     )
     .option('--metrics-port <port>', 'serve /metrics and /healthz on this port (0: any free port)')
     .option(
