@@ -12,7 +12,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { readFile, readdir, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { TriggerResult, defineTrigger, rules, task, workflow } from '../../src/index.js';
+// By name, as in a project: the daemon resolves 'cloacina' to its own copy of the library.
+import { TriggerResult, defineTrigger, rules, task, workflow } from 'cloacina';
 
 const inbox = resolve(process.env.INBOX_DIR ?? 'inbox');
 const processed = join(inbox, '..', `${inbox.split('/').pop() ?? 'inbox'}-processed`);

@@ -1,4 +1,7 @@
-/** What the long-running commands (`daemon`, `serve`) share: stop signals and port options. */
+/**
+ * What the long-running commands (`daemon`, `serve`) share: what stops them (signals, the exit
+ * of the process that started them) and port options.
+ */
 import { UsageError } from './common.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -23,4 +26,22 @@ export function parsePort(value: string, name: string): number {
     );
   }
   return port;
+}
+
+/**
+ * Resolves when the process that started this one has exited: the parent pid changes, because
+ * the orphan is adopted by PID 1 or a subreaper. `npx` and `npm exec` are such parents, and a
+ * SIGTERM that stops them does not always reach the command they started. Checked every
+ * `intervalMs`; the timer does not keep the process alive.
+ */
+export function parentExited(intervalMs = 1000): Promise<'parent exited'> {
+  const parent = process.ppid;
+  return new Promise((done) => {
+    const timer = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(timer);
+      done('parent exited');
+    }, intervalMs);
+    timer.unref();
+  });
 }

@@ -5,13 +5,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import { spawnScript, waitFor, type Child } from '../helpers/processes.js';
 
 const MAIN = 'src/cli/main.ts';
-/** The library entry point, imported by the modules the daemon loads. */
-export const LIBRARY = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 
 const daemons = new Set<Child>();
 
@@ -48,14 +45,38 @@ export async function json<T = unknown>(url: string, args: readonly string[]): P
   return JSON.parse(await ok(url, ['--json', ...args])) as T;
 }
 
+/** The fields of the daemon's "daemon ready" log line that tests read. */
+export interface ReadyLine {
+  readonly pid: number;
+  readonly workflows: readonly string[];
+  /** Modules that failed to load at start. */
+  readonly failed: readonly string[];
+  readonly metricsPort: number;
+  readonly metricsHost: string;
+}
+
 /** A running daemon and the port of its metrics endpoint. */
 export interface Daemon {
   readonly child: Child;
   readonly metricsPort: number;
   /** The interface `/metrics` listens on, as the ready line says. */
   readonly metricsHost: string;
+  /** The ready line. */
+  readonly ready: ReadyLine;
   /** Sends `signal` and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** The arguments of `cloacinactl daemon --dir <dir> --metrics-port 0 ...extra` on `url`. */
+export function daemonArgs(url: string, dir: string, extra: readonly string[] = []): string[] {
+  return ['--db', url, 'daemon', '--dir', dir, '--metrics-port', '0', ...extra];
+}
+
+/** Spawns a daemon without waiting for it (killed after the test). */
+export function spawnDaemon(url: string, dir: string, extra: readonly string[] = []): Child {
+  const child = spawnScript(MAIN, daemonArgs(url, dir, extra), { CLOACINA_LOG_LEVEL: 'info' });
+  daemons.add(child);
+  return child;
 }
 
 /** Starts `cloacinactl daemon --dir <dir> --metrics-port 0` and waits until it is ready. */
@@ -64,14 +85,7 @@ export async function startDaemon(
   dir: string,
   extra: readonly string[] = [],
 ): Promise<Daemon> {
-  const child = spawnScript(
-    MAIN,
-    ['--db', url, 'daemon', '--dir', dir, '--metrics-port', '0', ...extra],
-    {
-      CLOACINA_LOG_LEVEL: 'info',
-    },
-  );
-  daemons.add(child);
+  const child = spawnDaemon(url, dir, extra);
   let exitedEarly: number | string | undefined;
   void child.exited.then((code) => (exitedEarly = code));
   await waitFor(
@@ -83,19 +97,17 @@ export async function startDaemon(
     60_000,
     'the daemon to be ready',
   );
-  const ready =
+  const ready = JSON.parse(
     child
       .stdout()
       .split('\n')
-      .find((line) => line.includes('"msg":"daemon ready"')) ?? '{}';
-  const { metricsPort, metricsHost } = JSON.parse(ready) as {
-    metricsPort: number;
-    metricsHost: string;
-  };
+      .find((line) => line.includes('"msg":"daemon ready"')) ?? '{}',
+  ) as ReadyLine;
   return {
     child,
-    metricsPort,
-    metricsHost,
+    metricsPort: ready.metricsPort,
+    metricsHost: ready.metricsHost,
+    ready,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       child.process.kill(signal);
       const code = await child.exited;
@@ -105,18 +117,32 @@ export async function startDaemon(
   };
 }
 
-/** A temp folder for daemon modules; ESM, like the projects that use this package. */
-export function moduleDir(): string {
+/** The parsed log lines of a daemon's stdout whose `msg` is `msg`. */
+export function logLinesWith(stdout: string, msg: string): Record<string, unknown>[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.includes(`"msg":${JSON.stringify(msg)}`))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/**
+ * A temp folder for daemon modules, under a package.json with `packageJson` (default ESM, like
+ * the projects that use this package).
+ */
+export function moduleDir(packageJson = '{ "type": "module" }'): string {
   const dir = mkdtempSync(join(tmpdir(), 'cloacina-cli-'));
-  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+  writeFileSync(join(dir, 'package.json'), `${packageJson}\n`);
   return dir;
 }
 
-/** Writes a daemon module importing the library as `lib`; `body` uses `task`, `workflow`, ... */
+/**
+ * Writes a daemon module importing the library by its name, as users do (the daemon resolves
+ * `'cloacina'` to its own copy); `body` uses `task`, `workflow`, ...
+ */
 export function writeModule(dir: string, name: string, body: string): string {
   const path = join(dir, name);
   const source =
-    `import { task, workflow, defineTrigger, TriggerResult } from ${JSON.stringify(LIBRARY)};\n` +
+    "import { task, workflow, defineTrigger, TriggerResult } from 'cloacina';\n" +
     `void task; void workflow; void defineTrigger; void TriggerResult;\n${body}\n`;
   writeFileSync(path, source);
   return path;
