@@ -4,6 +4,13 @@ import { NotFoundError, type CatchupPolicy, type CronSchedule } from '../../inde
 import { parseContext, positiveInt, UsageError, withClient } from '../common.js';
 import { fields, print, printJson, table } from '../format.js';
 
+/** The error for an id that names no schedule, with the command that lists them. */
+function scheduleNotFound(id: string): NotFoundError {
+  return new NotFoundError(
+    `No cron schedule with id '${id}'; 'cloacinactl cron list' shows the existing schedules.`,
+  );
+}
+
 function scheduleTable(list: readonly CronSchedule[]): string {
   return table(
     ['ID', 'WORKFLOW', 'EXPRESSION', 'TIMEZONE', 'ENABLED', 'NEXT RUN', 'LAST RUN'],
@@ -103,9 +110,7 @@ export function addCronCommands(program: Command): void {
     .description('delete a schedule (its history is kept)')
     .action((id: string, _options: object, command: Command) =>
       withClient(command, async (client, { json }) => {
-        if (!(await client.deleteCronSchedule(id))) {
-          throw new NotFoundError(`No cron schedule with id '${id}'; 'cron list' shows them.`);
-        }
+        if (!(await client.deleteCronSchedule(id))) throw scheduleNotFound(id);
         if (json === true) return printJson({ id, deleted: true });
         print(`cron schedule ${id}: deleted`);
       }),
@@ -113,13 +118,17 @@ export function addCronCommands(program: Command): void {
 
   cron
     .command('history <id>')
-    .description('runs and skipped times of a schedule, newest first')
+    .description('runs and skipped times of a schedule, newest first (kept after a delete)')
     .option('--limit <n>', 'at most n entries', '20')
     .action((id: string, options: { limit: string }, command: Command) =>
       withClient(command, async (client, { json }) => {
         const history = await client.getCronExecutionHistory(id, {
           limit: positiveInt(options.limit, '--limit'),
         });
+        // A deleted schedule keeps its history: only an id with neither is unknown.
+        if (history.length === 0 && (await client.getCronSchedule(id)) === null) {
+          throw scheduleNotFound(id);
+        }
         if (json === true) return printJson(history);
         if (history.length === 0) return print(`No history for cron schedule '${id}'.`);
         print(

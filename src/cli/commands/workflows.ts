@@ -35,7 +35,7 @@ export function addWorkflowCommands(program: Command): void {
         const workflow = await client.getWorkflow(name, options.version);
         if (workflow === null) {
           throw new NotFoundError(
-            `No stored workflow named '${name}'${options.version !== undefined ? ` with version ${options.version}` : ''}; 'workflows list' shows them.`,
+            `No stored workflow named '${name}'${options.version !== undefined ? ` with version ${options.version}` : ''}; 'cloacinactl workflows list' shows them.`,
           );
         }
         if (json === true) return printJson(workflow);
