@@ -25,10 +25,14 @@ import {
   duration,
   executionJson,
   executionReport,
+  executionViewJson,
+  preciseTime,
   print,
   printJson,
+  statusLine,
   table,
   taskTable,
+  type ExecutionView,
 } from '../format.js';
 
 const STATUSES = Object.values(WorkflowStatus);
@@ -102,10 +106,23 @@ async function resolveExecutionId(client: Client, text: string): Promise<string>
   );
 }
 
+/**
+ * An execution with what its result leaves out: its stored tasks (a retry's last error and next
+ * attempt time) and its pause reason.
+ */
+async function readExecutionView(client: Client, executionId: string): Promise<ExecutionView> {
+  const [result, tasks, summary] = await Promise.all([
+    client.getExecutionResult(executionId),
+    client.getExecutionTasks(executionId),
+    client.getExecutionSummary(executionId),
+  ]);
+  return { result, tasks, pauseReason: summary.pauseReason };
+}
+
 /** Prints an execution that ended, for `run --wait` and `executions wait`. */
-function printEnded(result: WorkflowExecutionResult, json: boolean): void {
+async function printEnded(client: Client, result: WorkflowExecutionResult, json: boolean) {
   if (json) printJson(executionJson(result));
-  else print(executionReport(result));
+  else print(executionReport(await readExecutionView(client, result.executionId)));
 }
 
 /**
@@ -133,8 +150,9 @@ async function watch(client: Client, executionId: string): Promise<WorkflowExecu
   let previous = '';
   let lines = 0;
   for (;;) {
-    const result = await client.getExecutionResult(executionId);
-    const text = `${result.workflowName} ${executionId}  ${result.status}\n${taskTable(result)}`;
+    const view = await readExecutionView(client, executionId);
+    const { result } = view;
+    const text = `${result.workflowName} ${executionId}  ${statusLine(view)}\n${taskTable(view)}`;
     if (tty) {
       if (lines > 0) process.stdout.write(`\x1b[${lines}A\x1b[J`);
       process.stdout.write(`${text}\n`);
@@ -207,7 +225,7 @@ export function addExecutionCommands(program: Command): void {
             return print(handle.executionId);
           }
           const result = await waitForEnd(client, handle.executionId, timeoutMs);
-          printEnded(result, json === true);
+          await printEnded(client, result, json === true);
           requireSuccess(result);
         }),
     );
@@ -256,9 +274,9 @@ export function addExecutionCommands(program: Command): void {
     )
     .action((id: string, _options: object, command: Command) =>
       withClient(command, async (client, { json }) => {
-        const result = await client.getExecutionResult(await resolveExecutionId(client, id));
-        if (json === true) return printJson(executionJson(result));
-        print(executionReport(result));
+        const view = await readExecutionView(client, await resolveExecutionId(client, id));
+        if (json === true) return printJson(executionViewJson(view));
+        print(executionReport(view));
       }),
     );
 
@@ -275,14 +293,14 @@ export function addExecutionCommands(program: Command): void {
           await resolveExecutionId(client, id),
           durationMs(options.timeout, '--timeout'),
         );
-        printEnded(result, json === true);
+        await printEnded(client, result, json === true);
         requireSuccess(result);
       }),
     );
 
   executions
     .command('events <id>')
-    .description('the events of an execution, oldest first')
+    .description('the events of an execution in the order they were recorded (times to the ms)')
     .action((id: string, _options: object, command: Command) =>
       withClient(command, async (client, { json }) => {
         const events = await client.getExecutionEvents(await resolveExecutionId(client, id));
@@ -291,7 +309,7 @@ export function addExecutionCommands(program: Command): void {
           table(
             ['TIME', 'EVENT', 'TASK', 'RUNNER', 'DATA'],
             events.map((e) => [
-              new Date(e.createdAtMs),
+              preciseTime(new Date(e.createdAtMs)),
               e.type,
               e.taskId,
               e.runnerId,
