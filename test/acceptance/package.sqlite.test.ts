@@ -11,6 +11,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -119,5 +120,17 @@ describe('the packed package', () => {
        })();`,
     );
     expect(out.split('\n').at(-1)).toMatch(/^Completed cjs \d+\.\d+\.\d+/);
+  });
+
+  it('ships a CLI that prints the version of the package it is in', async () => {
+    const { version } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const { stdout } = await run(
+      process.execPath,
+      [join(project, 'node_modules/cloacina/dist/cli/main.js'), '--version'],
+      { cwd: project, timeout: 60_000 },
+    );
+    expect(stdout).toBe(`${version}\n`);
   });
 });
