@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultRunner, formatDuration, rules, task, workflow } from '../src/index.js';
+import { consoleLogger } from './console-logger.js';
 
 const extract = task({ id: 'extract' }, (ctx) => {
   ctx.insert('orders', [
@@ -77,6 +78,8 @@ const etl = workflow({
 const folder = mkdtempSync(join(tmpdir(), 'cloacina-quickstart-'));
 const runner = await DefaultRunner.create(`sqlite://${join(folder, 'quickstart.db')}`, {
   maxConcurrentTasks: 4,
+  // Readable lines on the console; without this option the runner logs pino JSON lines.
+  logger: consoleLogger(),
 });
 try {
   runner.register(etl);

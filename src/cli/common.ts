@@ -1,13 +1,7 @@
 /** What every `cloacinactl` command shares: global options, the client, inputs, errors. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import {
-  Client,
-  InputValidationError,
-  isCloacinaError,
-  parseDuration,
-  type JsonObject,
-} from '../index.js';
+import { Client, ConfigError, parseDuration, type JsonObject } from '../index.js';
 
 /** Options every command accepts (given before or after the command name). */
 export interface GlobalOptions {
@@ -20,19 +14,39 @@ export interface GlobalOptions {
 }
 
 /**
- * A mistake in how the command was called, or an outcome the command reports as a failure; one
- * line, like every other error. `code`, when set, leads the line as a library error's does;
- * `exitCode` (default 1) lets scripts tell such an outcome apart.
+ * The exit codes of `cloacinactl`, the same for every command: scripts branch on them.
+ * `FAILED` covers every error the command ran into (an unknown id, a bad cron expression, an
+ * unreachable database) and a run that ended `Failed` or `Cancelled`; `USAGE` a command line the
+ * CLI refused before doing anything; `TIMEOUT` a wait that ended first, as `timeout(1)` has it.
  */
-export class UsageError extends Error {
-  override name = 'UsageError';
+export const ExitCode = { OK: 0, FAILED: 1, USAGE: 2, TIMEOUT: 124 } as const;
+
+/**
+ * A failure the CLI reports itself, in one line like every other error. `code`, when set, leads
+ * the line as a library error's does; `exitCode` (default {@link ExitCode.FAILED}) lets scripts
+ * tell such an outcome apart.
+ */
+export class CliError extends Error {
+  override name = 'CliError';
   readonly code: string | undefined;
   readonly exitCode: number;
 
   constructor(message: string, options: { code?: string; exitCode?: number } = {}) {
     super(message);
     this.code = options.code;
-    this.exitCode = options.exitCode ?? 1;
+    this.exitCode = options.exitCode ?? ExitCode.FAILED;
+  }
+}
+
+/**
+ * A mistake in how the command was called: a flag value or an argument the CLI refuses before
+ * doing anything. Exits {@link ExitCode.USAGE}, as commander's own usage errors do.
+ */
+export class UsageError extends CliError {
+  override name = 'UsageError';
+
+  constructor(message: string, options: { code?: string } = {}) {
+    super(message, { ...options, exitCode: ExitCode.USAGE });
   }
 }
 
@@ -114,39 +128,55 @@ export function parseTime(value: string, name: string): Date {
   return time;
 }
 
-/** Parses a duration option (`90d`, `1d2h`, `500ms`) into milliseconds. */
+/** A flag value made of digits only: a number without a unit. */
+const PLAIN_NUMBER = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/;
+
+/**
+ * Parses a duration option (`90d`, `1d2h`, `2w`, `500ms`) into milliseconds. Unlike the
+ * library's `Duration`, a plain number is refused: in `--older-than 90` it would mean 90 ms, and
+ * `prune` would delete nearly everything, so the CLI asks for the unit instead of guessing.
+ */
 export function durationMs(value: string, name: string): number {
-  return parseDuration(value, name);
+  const ms = PLAIN_NUMBER.test(value) ? undefined : durationOrUndefined(value);
+  if (ms === undefined) {
+    throw new UsageError(
+      `${name} must be a duration with a unit, e.g. 90d, 12h, 15m, 30s or 500ms ` +
+        `(units w, d, h, m, s, ms, largest first, combinable: 1d12h); received '${value}'.`,
+    );
+  }
+  return ms;
+}
+
+function durationOrUndefined(value: string): number | undefined {
+  try {
+    return parseDuration(value, 'duration');
+  } catch (error) {
+    if (error instanceof ConfigError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The status among `statuses` that `value` names, case-insensitively (`failed` is `Failed`):
+ * the CLI prints and passes on the canonical form the API uses.
+ */
+export function parseStatus<S extends string>(
+  value: string,
+  statuses: readonly S[],
+  name: string,
+  note = '',
+): S {
+  const status = statuses.find((s) => s.toLowerCase() === value.trim().toLowerCase());
+  if (status === undefined) {
+    throw new UsageError(
+      `${name} must be one of ${statuses.join(', ')}; received '${value}'.${note}`,
+    );
+  }
+  return status;
 }
 
 /** The first line of an error's message (driver messages can span several). */
 export function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return (message.split('\n').find((line) => line.trim() !== '') ?? message).trim();
-}
-
-/**
- * The one-line reason shown for an error. Library errors carry their code; connection errors
- * name the database problem; anything else is its message. Stacks only with `CLOACINA_DEBUG=1`.
- */
-export function describeFailure(error: unknown): string {
-  if (error instanceof InputValidationError) {
-    // The message's first line only announces the issues: put them all on that line.
-    const issues = error.issues.map(
-      (i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`,
-    );
-    return `${error.code}: ${oneLine(error)} ${issues.join('; ')}`;
-  }
-  if (isCloacinaError(error)) return `${error.code}: ${oneLine(error)}`;
-  if (error instanceof UsageError) {
-    return error.code === undefined ? oneLine(error) : `${error.code}: ${oneLine(error)}`;
-  }
-  const code = (error as { code?: unknown } | null)?.code;
-  if (
-    typeof code === 'string' &&
-    /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|SQLITE_)/.test(code)
-  ) {
-    return `cannot reach the database (${code}): ${oneLine(error)}`;
-  }
-  return oneLine(error);
 }

@@ -10,21 +10,28 @@ import { MAX_DURATION_MS } from './limits.js';
 
 /**
  * A duration: a number of milliseconds (finite, ≥ 0), or a string of one or more
- * `<number><unit>` parts with units `ms`, `s`, `m`, `h`, `d` from largest to smallest, e.g.
- * `'250ms'`, `'1.5s'`, `'2m'`, `'1h30m'`, `'1d 2h'`.
+ * `<number><unit>` parts with units `ms`, `s`, `m`, `h`, `d`, `w` (7 days) from largest to
+ * smallest, e.g. `'250ms'`, `'1.5s'`, `'2m'`, `'1h30m'`, `'1d 2h'`, `'2w'`.
  */
 export type Duration = number | string;
 
-const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
+const UNIT_MS = {
+  w: 604_800_000,
+  d: 86_400_000,
+  h: 3_600_000,
+  m: 60_000,
+  s: 1_000,
+  ms: 1,
+} as const;
 type Unit = keyof typeof UNIT_MS;
 /** Units in the only order they may appear, so `'30m1h'` or `'1s2s'` are rejected as typos. */
-const UNIT_ORDER: readonly Unit[] = ['d', 'h', 'm', 's', 'ms'];
+const UNIT_ORDER: readonly Unit[] = ['w', 'd', 'h', 'm', 's', 'ms'];
 // `ms` must be tried before `m` and `s`; the lookahead stops `1m` from matching in `1ms`.
-const PART = /(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h|d)(?![a-z])\s*/gy;
+const PART = /(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h|d|w)(?![a-z])\s*/gy;
 
 const ACCEPTED =
-  "a number of milliseconds (finite, >= 0) or a string like '250ms', '5s', '1.5m', '2h', '1d' or " +
-  `'1h30m', at most ${MAX_DURATION_MS} ms ('3650d')`;
+  "a number of milliseconds (finite, >= 0) or a string like '250ms', '5s', '1.5m', '2h', '1d', " +
+  `'1w' or '1h30m', at most ${MAX_DURATION_MS} ms ('3650d')`;
 
 /**
  * Checks a duration option. Returns `null` when `value` is a valid {@link Duration}, else a

@@ -10,11 +10,17 @@ export type PollOutcome = 'skip' | 'fire' | 'deduplicated' | 'error' | 'timeout'
 /** Outcome of one claim attempt. */
 export type ClaimOutcome = 'claimed' | 'empty' | 'error';
 
+/**
+ * How a task attempt run by this runner ended. Metric label values are lower snake case, as
+ * Prometheus labels usually are and as every other label here is (`outcome`, `kind`).
+ */
+export type TaskOutcome = 'completed' | 'failed' | 'retried' | 'claim_lost';
+
 /** Metrics sink of one runner. */
 export interface EngineMetrics {
-  /** A task attempt run by this runner ended (`Completed`, `Failed`, `Retried`, `ClaimLost`). */
-  taskFinished(status: string, durationMs: number): void;
-  /** A workflow outcome recorded by this runner. */
+  /** A task attempt run by this runner ended. */
+  taskFinished(status: TaskOutcome, durationMs: number): void;
+  /** A workflow outcome recorded by this runner: `completed`, `failed` or `cancelled`. */
   workflowFinished(status: string, durationMs: number | null): void;
   /** Tasks executing in this runner right now. */
   setActiveTasks(count: number): void;

@@ -121,8 +121,8 @@ async function write(deps: OutcomeWriteDeps, task: RunningTask, outcome: Outcome
   }
   deps.metrics.taskFinished(
     held
-      ? ({ complete: 'Completed', fail: 'Failed', retry: 'Retried' } as const)[outcome.kind]
-      : 'ClaimLost',
+      ? ({ complete: 'completed', fail: 'failed', retry: 'retried' } as const)[outcome.kind]
+      : 'claim_lost',
     performance.now() - task.startedAt,
   );
   if (!held) {

@@ -123,6 +123,18 @@ describe('the packed package', () => {
     );
     expect(out.split('\n').at(-1)).toMatch(/^Completed cjs \d+\.\d+\.\d+/);
   });
+
+  it('ships a CLI that prints the version of the package it is in', async () => {
+    const { version } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const { stdout } = await run(
+      process.execPath,
+      [join(project, 'node_modules/cloacina/dist/cli/main.js'), '--version'],
+      { cwd: project, timeout: 60_000 },
+    );
+    expect(stdout).toBe(`${version}\n`);
+  });
 });
 
 /** A daemon of the packed CLI, run by plain Node in the consumer project. */

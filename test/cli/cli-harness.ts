@@ -10,6 +10,7 @@ import { spawnScript, waitFor, type Child } from '../helpers/processes.js';
 
 const MAIN = 'src/cli/main.ts';
 
+/** Long-running children (daemons, watches) to kill after each test. */
 const daemons = new Set<Child>();
 
 afterEach(() => {
@@ -29,6 +30,16 @@ export async function cli(url: string, args: readonly string[]): Promise<CliRun>
   const child = spawnScript(MAIN, ['--db', url, ...args], { CLOACINA_DATABASE_URL: '' });
   const code = await child.exited;
   return { code, stdout: child.stdout(), stderr: child.stderr() };
+}
+
+/**
+ * Starts `cloacinactl --db <url> ...args` without waiting for it, for commands that run until
+ * something happens (`run --watch`); killed after the test if still running.
+ */
+export function startCli(url: string, args: readonly string[]): Child {
+  const child = spawnScript(MAIN, ['--db', url, ...args], { CLOACINA_DATABASE_URL: '' });
+  daemons.add(child);
+  return child;
 }
 
 /** Runs a CLI command that must succeed; returns its stdout. */

@@ -72,7 +72,7 @@ describe('cloacinactl daemon', () => {
     const metrics = await httpGet(daemon.metricsPort, '/metrics');
     expect(metrics.status).toBe(200);
     expect(sample(metrics.body, 'cloacina_workflows_total', { status: 'completed' })).toBe(1);
-    expect(sample(metrics.body, 'cloacina_tasks_total', { status: 'Completed' })).toBe(2);
+    expect(sample(metrics.body, 'cloacina_tasks_total', { status: 'completed' })).toBe(2);
     const health = await httpGet(daemon.metricsPort, '/healthz');
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body)).toMatchObject({ status: 'ok', workflows: ['greet_flow'] });

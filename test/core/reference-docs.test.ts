@@ -84,7 +84,7 @@ describe('docs/metrics.md', () => {
       processMetrics: true,
     });
     // One observation of each kind, so every labelled series shows its labels.
-    metrics.taskFinished('Completed', 1);
+    metrics.taskFinished('completed', 1);
     metrics.workflowFinished('completed', 1);
     metrics.setActiveTasks(1);
     metrics.claimAttempt('claimed', 1);

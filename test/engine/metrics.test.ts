@@ -40,9 +40,9 @@ describe('metrics', () => {
     const text = await runner.metrics();
     expect(sample(text, 'cloacina_workflows_total', 'status="completed"')).toBe(2);
     expect(sample(text, 'cloacina_workflows_total', 'status="failed"')).toBe(1);
-    expect(sample(text, 'cloacina_tasks_total', 'status="Completed"')).toBe(4);
-    expect(sample(text, 'cloacina_tasks_total', 'status="Retried"')).toBe(1);
-    expect(sample(text, 'cloacina_tasks_total', 'status="Failed"')).toBe(1);
+    expect(sample(text, 'cloacina_tasks_total', 'status="completed"')).toBe(4);
+    expect(sample(text, 'cloacina_tasks_total', 'status="retried"')).toBe(1);
+    expect(sample(text, 'cloacina_tasks_total', 'status="failed"')).toBe(1);
     expect(sample(text, 'cloacina_workflow_duration_seconds_count', 'status="completed"')).toBe(2);
     expect(
       sample(text, 'cloacina_claim_attempts_total', 'outcome="claimed"'),

@@ -2,7 +2,25 @@
 import type { Command } from 'commander';
 import { NotFoundError, type CatchupPolicy, type CronSchedule } from '../../index.js';
 import { parseContext, positiveInt, UsageError, withClient } from '../common.js';
-import { fields, print, printJson, table } from '../format.js';
+import { cell, fields, print, printJson, table } from '../format.js';
+
+/** The error for an id that names no schedule, with the command that lists them. */
+function scheduleNotFound(id: string): NotFoundError {
+  return new NotFoundError(
+    `No cron schedule with id '${id}'; 'cloacinactl cron list' shows the existing schedules.`,
+  );
+}
+
+/** What `cron update` changed: each setting as `before → after`, or `(unchanged)`. */
+function changes(before: CronSchedule, after: CronSchedule): string {
+  const change = (from: string, to: string): string =>
+    from === to ? `${to} (unchanged)` : `${from} → ${to}`;
+  return fields([
+    ['expression', change(before.expression, after.expression)],
+    ['timezone', change(before.timezone, after.timezone)],
+    ['next run', change(cell(before.nextRunAt), cell(after.nextRunAt))],
+  ]);
+}
 
 function scheduleTable(list: readonly CronSchedule[]): string {
   return table(
@@ -68,7 +86,9 @@ export function addCronCommands(program: Command): void {
 
   cron
     .command('update <id>')
-    .description('change the expression and/or time zone (the next run is recomputed)')
+    .description(
+      'change the expression and/or time zone (the next run is recomputed); prints what changed',
+    )
     .option('--expression <cron>', 'new expression')
     .option('--timezone <zone>', 'new IANA time zone')
     .action((id: string, options: { expression?: string; timezone?: string }, command: Command) =>
@@ -76,12 +96,15 @@ export function addCronCommands(program: Command): void {
         if (options.expression === undefined && options.timezone === undefined) {
           throw new UsageError('cron update needs --expression and/or --timezone.');
         }
+        const before = await client.getCronSchedule(id);
+        if (before === null) throw scheduleNotFound(id);
         const schedule = await client.updateCronSchedule(id, {
           ...(options.expression !== undefined ? { expression: options.expression } : {}),
           ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),
         });
         if (json === true) return printJson(schedule);
-        print(scheduleTable([schedule]));
+        print(`cron schedule ${id} updated:`);
+        print(changes(before, schedule));
       }),
     );
 
@@ -103,9 +126,7 @@ export function addCronCommands(program: Command): void {
     .description('delete a schedule (its history is kept)')
     .action((id: string, _options: object, command: Command) =>
       withClient(command, async (client, { json }) => {
-        if (!(await client.deleteCronSchedule(id))) {
-          throw new NotFoundError(`No cron schedule with id '${id}'; 'cron list' shows them.`);
-        }
+        if (!(await client.deleteCronSchedule(id))) throw scheduleNotFound(id);
         if (json === true) return printJson({ id, deleted: true });
         print(`cron schedule ${id}: deleted`);
       }),
@@ -113,13 +134,17 @@ export function addCronCommands(program: Command): void {
 
   cron
     .command('history <id>')
-    .description('runs and skipped times of a schedule, newest first')
+    .description('runs and skipped times of a schedule, newest first (kept after a delete)')
     .option('--limit <n>', 'at most n entries', '20')
     .action((id: string, options: { limit: string }, command: Command) =>
       withClient(command, async (client, { json }) => {
         const history = await client.getCronExecutionHistory(id, {
           limit: positiveInt(options.limit, '--limit'),
         });
+        // A deleted schedule keeps its history: only an id with neither is unknown.
+        if (history.length === 0 && (await client.getCronSchedule(id)) === null) {
+          throw scheduleNotFound(id);
+        }
         if (json === true) return printJson(history);
         if (history.length === 0) return print(`No history for cron schedule '${id}'.`);
         print(

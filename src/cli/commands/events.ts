@@ -9,7 +9,7 @@ export function addEventCommands(program: Command): void {
   const events = program.command('events').description('execution events');
   events
     .command('cleanup')
-    .description('delete events older than a duration (units d, h, m, s, ms; combinable: 1d12h)')
+    .description('delete events older than a duration (units w, d, h, m, s, ms; combinable: 1d12h)')
     .requiredOption('--older-than <duration>', 'age of the events to delete, e.g. 90d')
     .option('--dry-run', 'count only, delete nothing')
     .action((options: { olderThan: string; dryRun?: boolean }, command: Command) =>

@@ -9,40 +9,45 @@ import {
   type WorkflowExecutionResult,
 } from '../../index.js';
 import {
+  CliError,
   durationMs,
+  ExitCode,
   parseContext,
+  parseStatus,
   parseTime,
   positiveInt,
   UsageError,
   withClient,
 } from '../common.js';
+import { reportWarning } from '../errors.js';
 import {
   cell,
   duration,
   executionJson,
   executionReport,
+  executionViewJson,
+  preciseTime,
   print,
   printJson,
+  statusLine,
   table,
   taskTable,
+  type ExecutionView,
 } from '../format.js';
 
-const STATUSES = Object.values(WorkflowStatus) as string[];
+const STATUSES = Object.values(WorkflowStatus);
 const TERMINAL = new Set<string>(['Completed', 'Failed', 'Cancelled']);
 const RERUN_FROM: readonly string[] = ['failed', 'start'] satisfies RerunFrom[];
 
 /** A failed or cancelled run ends the command with a non-zero exit and this one line. */
 function requireSuccess(result: WorkflowExecutionResult): void {
   if (result.status !== 'Completed') {
-    throw new UsageError(
+    throw new CliError(
       `execution ${result.executionId} ended ${result.status}` +
         (result.errorMessage !== undefined ? `: ${result.errorMessage}` : ''),
     );
   }
 }
-
-/** The exit code of a wait that timed out, as `timeout(1)` has it: the execution keeps running. */
-const TIMEOUT_EXIT = 124;
 
 /**
  * Waits for the end of an execution, for `run --wait` and `executions wait`. A timeout is one
@@ -52,17 +57,16 @@ const TIMEOUT_EXIT = 124;
 async function waitForEnd(
   client: Client,
   executionId: string,
-  timeout: string,
+  timeoutMs: number,
 ): Promise<WorkflowExecutionResult> {
-  const timeoutMs = durationMs(timeout, '--timeout');
   try {
     return await client.waitForExecution(executionId, timeoutMs);
   } catch (error) {
     if (!(error instanceof TimeoutError)) throw error;
-    throw new UsageError(
+    throw new CliError(
       `execution ${executionId} did not end within ${formatDuration(timeoutMs)}; it keeps ` +
         `running (wait again: cloacinactl executions wait ${executionId})`,
-      { code: error.code, exitCode: TIMEOUT_EXIT },
+      { code: error.code, exitCode: ExitCode.TIMEOUT },
     );
   }
 }
@@ -103,6 +107,41 @@ async function resolveExecutionId(client: Client, text: string): Promise<string>
 }
 
 /**
+ * An execution with what its result leaves out: its stored tasks (a retry's last error and next
+ * attempt time) and its pause reason.
+ */
+async function readExecutionView(client: Client, executionId: string): Promise<ExecutionView> {
+  const [result, tasks, summary] = await Promise.all([
+    client.getExecutionResult(executionId),
+    client.getExecutionTasks(executionId),
+    client.getExecutionSummary(executionId),
+  ]);
+  return { result, tasks, pauseReason: summary.pauseReason };
+}
+
+/** Prints an execution that ended, for `run --wait` and `executions wait`. */
+async function printEnded(client: Client, result: WorkflowExecutionResult, json: boolean) {
+  if (json) printJson(executionJson(result));
+  else print(executionReport(await readExecutionView(client, result.executionId)));
+}
+
+/**
+ * Warns on stderr when no live runner has `workflow` registered: the execution then waits,
+ * Pending, until one starts, which would otherwise look like a hang. A runner counts as live
+ * while its heartbeat is recent (`listRunners`).
+ */
+async function warnWithoutRunner(client: Client, workflow: string, json: boolean): Promise<void> {
+  const runners = await client.listRunners();
+  if (runners.some((runner) => runner.workflows.includes(workflow))) return;
+  reportWarning(
+    'NO_LIVE_RUNNER',
+    `no live runner has workflow '${workflow}' registered: the execution waits until one ` +
+      `starts (a daemon with its module, or a runner that registers it).`,
+    json,
+  );
+}
+
+/**
  * Redraws the task table until the execution ends. On a terminal the table is drawn over the
  * previous one; into a pipe or file a new table is printed only when something changed.
  */
@@ -111,8 +150,9 @@ async function watch(client: Client, executionId: string): Promise<WorkflowExecu
   let previous = '';
   let lines = 0;
   for (;;) {
-    const result = await client.getExecutionResult(executionId);
-    const text = `${result.workflowName} ${executionId}  ${result.status}\n${taskTable(result)}`;
+    const view = await readExecutionView(client, executionId);
+    const { result } = view;
+    const text = `${result.workflowName} ${executionId}  ${statusLine(view)}\n${taskTable(view)}`;
     if (tty) {
       if (lines > 0) process.stdout.write(`\x1b[${lines}A\x1b[J`);
       process.stdout.write(`${text}\n`);
@@ -160,13 +200,16 @@ export function addExecutionCommands(program: Command): void {
       ) =>
         withClient(command, async (client, { json }) => {
           const context = parseContext(options.context);
+          // Checked before anything is scheduled, so that a typo starts nothing.
+          const timeoutMs = durationMs(options.timeout, '--timeout');
           const handle = await client.executeAsync(workflow, context, {
             ...(options.idempotencyKey !== undefined
               ? { idempotencyKey: options.idempotencyKey }
               : {}),
             ...(options.runAt !== undefined ? { runAt: parseTime(options.runAt, '--run-at') } : {}),
-            ...(options.delay !== undefined ? { delay: options.delay } : {}),
+            ...(options.delay !== undefined ? { delay: durationMs(options.delay, '--delay') } : {}),
           });
+          await warnWithoutRunner(client, workflow, json === true);
           if (options.watch === true && json !== true) {
             const result = await watch(client, handle.executionId);
             if (result.errorMessage !== undefined) print(`error: ${result.errorMessage}`);
@@ -181,9 +224,8 @@ export function addExecutionCommands(program: Command): void {
               });
             return print(handle.executionId);
           }
-          const result = await waitForEnd(client, handle.executionId, options.timeout);
-          if (json === true) printJson(executionJson(result));
-          else print(executionReport(result));
+          const result = await waitForEnd(client, handle.executionId, timeoutMs);
+          await printEnded(client, result, json === true);
           requireSuccess(result);
         }),
     );
@@ -194,18 +236,17 @@ export function addExecutionCommands(program: Command): void {
     .command('list')
     .description('list executions, newest first')
     .option('--workflow <name>', 'only this workflow')
-    .option('--status <status>', `only this status (${STATUSES.join(', ')})`)
+    .option('--status <status>', `only this status (${STATUSES.join(', ')}; any case)`)
     .option('--limit <n>', 'at most n executions', '20')
     .action((options: { workflow?: string; status?: string; limit: string }, command: Command) =>
       withClient(command, async (client, { json }) => {
-        if (options.status !== undefined && !STATUSES.includes(options.status)) {
-          throw new UsageError(
-            `--status must be one of ${STATUSES.join(', ')}; received '${options.status}'.`,
-          );
-        }
+        const status =
+          options.status === undefined
+            ? undefined
+            : parseStatus(options.status, STATUSES, '--status');
         const list = await client.listExecutions({
           ...(options.workflow !== undefined ? { workflowName: options.workflow } : {}),
-          ...(options.status !== undefined ? { status: options.status as WorkflowStatus } : {}),
+          ...(status !== undefined ? { status } : {}),
           limit: positiveInt(options.limit, '--limit'),
         });
         if (json === true) return printJson(list.map(executionJson));
@@ -233,9 +274,9 @@ export function addExecutionCommands(program: Command): void {
     )
     .action((id: string, _options: object, command: Command) =>
       withClient(command, async (client, { json }) => {
-        const result = await client.getExecutionResult(await resolveExecutionId(client, id));
-        if (json === true) return printJson(executionJson(result));
-        print(executionReport(result));
+        const view = await readExecutionView(client, await resolveExecutionId(client, id));
+        if (json === true) return printJson(executionViewJson(view));
+        print(executionReport(view));
       }),
     );
 
@@ -250,17 +291,16 @@ export function addExecutionCommands(program: Command): void {
         const result = await waitForEnd(
           client,
           await resolveExecutionId(client, id),
-          options.timeout,
+          durationMs(options.timeout, '--timeout'),
         );
-        if (json === true) printJson(executionJson(result));
-        else print(executionReport(result));
+        await printEnded(client, result, json === true);
         requireSuccess(result);
       }),
     );
 
   executions
     .command('events <id>')
-    .description('the events of an execution, oldest first')
+    .description('the events of an execution in the order they were recorded (times to the ms)')
     .action((id: string, _options: object, command: Command) =>
       withClient(command, async (client, { json }) => {
         const events = await client.getExecutionEvents(await resolveExecutionId(client, id));
@@ -269,7 +309,7 @@ export function addExecutionCommands(program: Command): void {
           table(
             ['TIME', 'EVENT', 'TASK', 'RUNNER', 'DATA'],
             events.map((e) => [
-              new Date(e.createdAtMs),
+              preciseTime(new Date(e.createdAtMs)),
               e.type,
               e.taskId,
               e.runnerId,

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { Client, createDefaultLogger } from '../../index.js';
 import { createServer } from '../../server/index.js';
-import { databaseUrl, globals, UsageError } from '../common.js';
+import { CliError, databaseUrl, globals } from '../common.js';
 import { parsePort, stopSignal } from '../signals.js';
 
 interface ServeOptions {
@@ -37,7 +37,7 @@ async function runServe(options: ServeOptions, command: Command): Promise<void> 
     } catch (error) {
       await server.close();
       throw error instanceof Error && 'code' in error && error.code === 'EADDRINUSE'
-        ? new UsageError(`port ${port} on ${options.host} is in use; pick another with --port.`)
+        ? new CliError(`port ${port} on ${options.host} is in use; pick another with --port.`)
         : error;
     }
     logger.info(

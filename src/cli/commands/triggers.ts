@@ -4,6 +4,13 @@ import { NotFoundError, formatDuration, type TriggerSchedule } from '../../index
 import { parseContext, positiveInt, withClient } from '../common.js';
 import { fields, print, printJson, table } from '../format.js';
 
+/** The error for a name that names no trigger schedule, with the command that lists them. */
+function triggerNotFound(name: string): NotFoundError {
+  return new NotFoundError(
+    `No trigger schedule named '${name}'; 'cloacinactl triggers list' shows the existing ones.`,
+  );
+}
+
 function scheduleFields(s: TriggerSchedule): string {
   return fields([
     ['trigger', s.triggerName],
@@ -63,9 +70,7 @@ export function addTriggerCommands(program: Command): void {
       withClient(command, async (client, { json }) => {
         const schedule = await client.getTriggerSchedule(name);
         if (schedule === null) {
-          throw new NotFoundError(
-            `No trigger schedule named '${name}'; 'triggers list' shows them.`,
-          );
+          throw triggerNotFound(name);
         }
         if (json === true) return printJson(schedule);
         print(scheduleFields(schedule));
@@ -116,6 +121,10 @@ export function addTriggerCommands(program: Command): void {
         const history = await client.getTriggerExecutionHistory(name, {
           limit: positiveInt(options.limit, '--limit'),
         });
+        // A deleted trigger keeps its history: only a name with neither is unknown.
+        if (history.length === 0 && (await client.getTriggerSchedule(name)) === null) {
+          throw triggerNotFound(name);
+        }
         if (json === true) return printJson(history);
         if (history.length === 0) return print(`No history for trigger '${name}'.`);
         print(
@@ -142,7 +151,7 @@ export function addTriggerCommands(program: Command): void {
     .action((name: string, _options: object, command: Command) =>
       withClient(command, async (client, { json }) => {
         const existed = await client.deleteTrigger(name);
-        if (!existed) throw new NotFoundError(`No trigger schedule named '${name}'.`);
+        if (!existed) throw triggerNotFound(name);
         if (json === true) return printJson({ triggerName: name, deleted: true });
         print(`trigger ${name}: deleted`);
       }),
