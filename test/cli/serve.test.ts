@@ -62,7 +62,7 @@ describe('cloacinactl serve', () => {
     expect(child.stdout()).not.toContain(created.key);
     child.process.kill('SIGTERM');
     expect(await child.exited).toBe(0);
-  });
+  }, 60_000);
 
   it('refuses --no-auth on an address other machines can reach, and says why', async () => {
     const run = await cli(freshDatabaseUrl(), [
@@ -147,5 +147,5 @@ export const slow = workflow({ name: 'slow', tasks: [wait] });
     );
     expect((await fetch(`${apiUrl}/healthz`)).status).toBe(503);
     expect(await daemon.child.exited).toBe(0);
-  });
+  }, 60_000);
 });

@@ -102,9 +102,13 @@ describe('event triggers: polling loop', () => {
     await runner.setTriggerEnabled('hang', false);
     await runner.setTriggerEnabled('steady', false);
 
-    // The steady trigger kept its cadence: ~50 ms + at most a tick, never held up 150 ms.
+    // The steady trigger kept its cadence: ~50 ms + at most a tick. A loop that waited for the
+    // hung poll would hold it up 150 ms (the timeout) at each of the hung trigger's 3 polls;
+    // one long gap is allowed for a busy machine.
     expect(steady.length).toBeGreaterThanOrEqual(6);
-    expect(Math.max(...steadyGaps)).toBeLessThan(130);
+    const sorted = [...steadyGaps].sort((a, b) => a - b);
+    expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(100);
+    expect(steadyGaps.filter((gap) => gap >= 150).length).toBeLessThanOrEqual(1);
     expect(boomCalls).toBeGreaterThanOrEqual(3);
 
     expect(signals[0]!.aborted).toBe(true);
@@ -253,7 +257,8 @@ describe('event triggers: polling loop', () => {
     let runner = await createRunner(FAST, url);
     runner.register(recordingWorkflow('wf'));
     const before: number[] = [];
-    await runner.registerTrigger(timed('slow', '2s', before), 'wf');
+    // An hour: however long the restart takes, the trigger is not due again.
+    await runner.registerTrigger(timed('slow', '1h', before), 'wf');
     await waitFor(() => before.length === 1, 5000, 'the first poll');
     const polledAt = (await runner.getTriggerSchedule('slow'))!.lastPollAt;
     await stopRunner(runner);
@@ -261,7 +266,7 @@ describe('event triggers: polling loop', () => {
     runner = await createRunner(FAST, url);
     runner.register(recordingWorkflow('wf'));
     const after: number[] = [];
-    await runner.registerTrigger(timed('slow', '2s', after), 'wf');
+    await runner.registerTrigger(timed('slow', '1h', after), 'wf');
     await sleep(300);
     expect(after).toHaveLength(0);
     expect((await runner.getTriggerSchedule('slow'))!.lastPollAt).toEqual(polledAt);
