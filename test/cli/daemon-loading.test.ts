@@ -74,8 +74,9 @@ describe('cloacinactl daemon: loading modules', () => {
     expect(strict.stderr).toContain('MODULE_LOAD_TIMEOUT: a-wedged.mjs did not finish loading');
     expect(strict.stdout).not.toContain('"msg":"daemon ready"');
 
+    // A bad flag is a usage mistake: exit 2.
     const zero = await cli(url, ['daemon', '--dir', dir, '--load-timeout', '0s']);
-    expect(zero.code).toBe(1);
+    expect(zero.code).toBe(2);
     expect(zero.stderr).toContain("--load-timeout must be longer than 0, e.g. 30s; received '0s'");
   }, 240_000);
 

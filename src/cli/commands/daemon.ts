@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createDefaultLogger, DefaultRunner } from '../../index.js';
 import { createServer, type CloacinaServer } from '../../server/index.js';
-import { databaseUrl, durationMs, globals, positiveInt, UsageError } from '../common.js';
+import { CliError, databaseUrl, durationMs, globals, positiveInt, UsageError } from '../common.js';
 import { ModuleHost } from '../daemon/host.js';
 import type { ModuleLoadError } from '../daemon/module-loader.js';
 import { metricsHandler, serveMetrics } from '../daemon/http.js';
@@ -34,8 +34,9 @@ interface DaemonOptions {
 }
 
 /** The error `--strict` stops the start with: every failed module, with its code and reason. */
-function strictFailure(dir: string, failures: readonly ModuleLoadError[]): UsageError {
-  return new UsageError(
+function strictFailure(dir: string, failures: readonly ModuleLoadError[]): CliError {
+  // Exit 1, not 2: the command line was right, the modules were not.
+  return new CliError(
     `${failures.length} module(s) of ${dir} failed to load and --strict is set: ` +
       failures.map((f) => `${f.code}: ${f.message}`).join(' | '),
     { code: 'MODULES_FAILED' },
