@@ -26,7 +26,7 @@ import {
   type ListApiKeysOptions,
 } from './engine/api-keys.js';
 import { systemClock } from './engine/clock.js';
-import { CronApi } from './engine/cron-api.js';
+import { CronApi } from './engine/cron/api.js';
 import type {
   CronExecution,
   CronExecutionStats,
@@ -37,7 +37,7 @@ import type {
   ListCronSchedulesOptions,
   ListCronSchedulesPageOptions,
   UpdateCronScheduleOptions,
-} from './engine/cron-types.js';
+} from './engine/cron/types.js';
 import type {
   ExecuteAsyncOptions,
   ExecuteOptions,
@@ -74,8 +74,8 @@ import {
 import { listRunners, type ListRunnersOptions, type RunnerInfo } from './engine/runners-api.js';
 import { noRootClaims, type ServiceContext } from './engine/service.js';
 import { readTaskLogs, type TaskLogs, type TaskLogsOptions } from './engine/task-logs-read.js';
-import { fireTarget } from './engine/trigger-fire.js';
-import { TriggerService } from './engine/trigger-service.js';
+import { fireTarget } from './engine/triggers/fire.js';
+import { TriggerService } from './engine/triggers/api.js';
 import { after } from './engine/timers.js';
 import type {
   FireTriggerResult,
@@ -84,7 +84,7 @@ import type {
   TriggerExecution,
   TriggerHistoryOptions,
   TriggerSchedule,
-} from './engine/trigger-types.js';
+} from './engine/triggers/types.js';
 import {
   CloacinaError,
   ConfigError,

@@ -54,7 +54,7 @@ export type {
   TriggerRunStatus,
   TriggerSchedule,
   TriggerScheduleInput,
-} from './engine/trigger-types.js';
+} from './engine/triggers/types.js';
 
 // Cron
 export { validateCron, nextCronTime, cronTimesBetween } from './core/cron.js';
@@ -71,7 +71,7 @@ export type {
   ListCronSchedulesOptions,
   ListCronSchedulesPageOptions,
   UpdateCronScheduleOptions,
-} from './engine/cron-types.js';
+} from './engine/cron/types.js';
 
 // Runner
 export { DefaultRunner } from './runner.js';

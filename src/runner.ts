@@ -11,7 +11,7 @@ import { systemClock } from './engine/clock.js';
 import type { Context } from './core/context.js';
 import type { Json } from './core/json.js';
 import type { Trigger } from './core/trigger.js';
-import { TriggerService } from './engine/trigger-service.js';
+import { TriggerService } from './engine/triggers/api.js';
 import type {
   FireTriggerResult,
   ListTriggerSchedulesOptions,
@@ -20,9 +20,9 @@ import type {
   TriggerExecution,
   TriggerHistoryOptions,
   TriggerSchedule,
-} from './engine/trigger-types.js';
+} from './engine/triggers/types.js';
 import type { Workflow } from './core/workflow.js';
-import { createCron } from './engine/cron-api.js';
+import { createCron } from './engine/cron/api.js';
 import type {
   CronExecution,
   CronExecutionStats,
@@ -33,7 +33,7 @@ import type {
   ListCronSchedulesOptions,
   ListCronSchedulesPageOptions,
   UpdateCronScheduleOptions,
-} from './engine/cron-types.js';
+} from './engine/cron/types.js';
 import type { Page, PageOptions } from './engine/pages.js';
 import { createDefaultLogger } from './observability/logger.js';
 import { createPrometheusMetrics } from './observability/metrics.js';

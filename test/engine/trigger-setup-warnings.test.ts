@@ -11,7 +11,7 @@ import {
   registerTrigger,
   type Trigger,
 } from '../../src/index.js';
-import { UNSCHEDULED_GRACE_MS } from '../../src/engine/trigger-setup-warnings.js';
+import { UNSCHEDULED_GRACE_MS } from '../../src/engine/triggers/setup-warnings.js';
 import { createRunner, freshDatabaseUrl, stopRunner } from '../helpers/backend.js';
 import { waitFor } from '../helpers/wait.js';
 import { RecordingLogger, recordingWorkflow } from './triggers-fixtures.js';

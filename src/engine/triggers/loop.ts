@@ -18,16 +18,16 @@
  * registration or a remote change, and a claim that loses its compare-and-set (another runner
  * polled, or an operator disabled) just drops the in-memory time until a scan finds it due.
  */
-import { normalizePollResult, type Trigger, type TriggerResult } from '../core/trigger.js';
-import { TriggerError, isCloacinaError, toError } from '../errors.js';
-import type { TriggerPollSuccess, TriggerScheduleRecord } from '../store/store.js';
-import type { PollOutcome } from './metrics.js';
-import type { ServiceContext } from './service.js';
-import { after, every } from './timers.js';
-import { fireTarget } from './trigger-fire.js';
-import { PollRecordWriter, isTransient } from './trigger-records.js';
-import { TriggerSetupWarnings } from './trigger-setup-warnings.js';
-import { Wakeup } from './wakeup.js';
+import { normalizePollResult, type Trigger, type TriggerResult } from '../../core/trigger.js';
+import { TriggerError, isCloacinaError, toError } from '../../errors.js';
+import type { TriggerPollSuccess, TriggerScheduleRecord } from '../../store/store.js';
+import type { PollOutcome } from '../metrics.js';
+import type { ServiceContext } from '../service.js';
+import { after, every } from '../timers.js';
+import { fireTarget } from './fire.js';
+import { PollRecordWriter, isTransient } from './records.js';
+import { TriggerSetupWarnings } from './setup-warnings.js';
+import { Wakeup } from '../wakeup.js';
 
 /** Finds the trigger object for a schedule row in this process, if any. */
 export type TriggerLookup = (name: string) => Trigger | undefined;

@@ -2,9 +2,13 @@
  * Public shapes of the event-trigger management API: camelCase, with `Date`s for
  * times, mapped from the store's epoch-millisecond records.
  */
-import type { Duration } from '../core/duration.js';
-import type { TriggerRunRecord, TriggerRunStatus, TriggerScheduleRecord } from '../store/store.js';
-import type { PageOptions } from './pages.js';
+import type { Duration } from '../../core/duration.js';
+import type {
+  TriggerRunRecord,
+  TriggerRunStatus,
+  TriggerScheduleRecord,
+} from '../../store/store.js';
+import type { PageOptions } from '../pages.js';
 
 export type { TriggerRunStatus };
 

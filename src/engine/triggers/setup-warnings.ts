@@ -11,8 +11,8 @@
  * - a trigger object known here (module-level `registerTrigger`, or a registration whose row
  *   was deleted elsewhere) with no schedule row at all: no runner polls it.
  */
-import type { TriggerScheduleRecord } from '../store/store.js';
-import type { ServiceContext } from './service.js';
+import type { TriggerScheduleRecord } from '../../store/store.js';
+import type { ServiceContext } from '../service.js';
 
 /**
  * How long a trigger object may be seen without a schedule row before it is warned about, at

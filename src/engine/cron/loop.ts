@@ -4,15 +4,15 @@
  * changes, and claims each due schedule with a compare-and-set that also writes the history
  * rows and the executions. Firing never waits for a workflow.
  */
-import { newExecutionId } from '../core/execution-id.js';
-import { startOf } from '../core/start.js';
-import { toError } from '../errors.js';
-import type { CronScheduleRecord } from '../store/store.js';
-import type { NewExecution } from '../store/store.js';
-import { planFire, runContext } from './cron-plan.js';
-import { recoverCronRuns } from './cron-recovery.js';
-import { shareOut, type EngineService, type ServiceContext } from './service.js';
-import { every, sleep } from './timers.js';
+import { newExecutionId } from '../../core/execution-id.js';
+import { startOf } from '../../core/start.js';
+import { toError } from '../../errors.js';
+import type { CronScheduleRecord } from '../../store/store.js';
+import type { NewExecution } from '../../store/store.js';
+import { planFire, runContext } from './plan.js';
+import { recoverCronRuns } from './recovery.js';
+import { shareOut, type EngineService, type ServiceContext } from '../service.js';
+import { every, sleep } from '../timers.js';
 
 /** Schedules read per pass; a full batch of due ones makes the loop go again at once. */
 const BATCH = 100;

@@ -4,30 +4,30 @@
  * `enableTriggerScheduling` is on. The management API works with the loop off, so an operator
  * process can list, disable or fire triggers polled elsewhere.
  */
-import { parseDuration, durationProblem } from '../core/duration.js';
-import { describeValue } from '../core/describe.js';
+import { parseDuration, durationProblem } from '../../core/duration.js';
+import { describeValue } from '../../core/describe.js';
 import {
   describeName,
   ID_RULE,
   isValidId,
   isValidTriggerName,
   TRIGGER_NAME_RULE,
-} from '../core/ids.js';
-import type { Context } from '../core/context.js';
-import type { Json } from '../core/json.js';
-import { checkListOptions, checkPageOptions } from '../core/list-options.js';
+} from '../../core/ids.js';
+import type { Context } from '../../core/context.js';
+import type { Json } from '../../core/json.js';
+import { checkListOptions, checkPageOptions } from '../../core/list-options.js';
 import {
   TriggerRegistry,
   TriggerResult,
   defaultTriggerRegistry,
   validateTrigger,
   type Trigger,
-} from '../core/trigger.js';
-import { ConfigError, NotFoundError, WorkflowNotFoundError } from '../errors.js';
-import { readPage, type Page, type PageOptions } from './pages.js';
-import type { EngineService, ServiceContext } from './service.js';
-import { fireTarget } from './trigger-fire.js';
-import { TriggerLoop } from './trigger-loop.js';
+} from '../../core/trigger.js';
+import { ConfigError, NotFoundError, WorkflowNotFoundError } from '../../errors.js';
+import { readPage, type Page, type PageOptions } from '../pages.js';
+import type { EngineService, ServiceContext } from '../service.js';
+import { fireTarget } from './fire.js';
+import { TriggerLoop } from './loop.js';
 import {
   toTriggerExecution,
   toTriggerSchedule,
@@ -39,7 +39,7 @@ import {
   type TriggerHistoryOptions,
   type TriggerSchedule,
   type TriggerScheduleInput,
-} from './trigger-types.js';
+} from './types.js';
 
 /** Runs the trigger loop and serves the trigger management API of one runner. */
 export class TriggerService implements EngineService {

@@ -1,8 +1,8 @@
 /** Public shapes of the cron API: camelCase, times as `Date`. */
-import type { Context } from '../core/context.js';
-import type { JsonObject } from '../core/json.js';
-import type { CatchupPolicy, CronRunStatus } from '../store/store.js';
-import type { PageOptions } from './pages.js';
+import type { Context } from '../../core/context.js';
+import type { JsonObject } from '../../core/json.js';
+import type { CatchupPolicy, CronRunStatus } from '../../store/store.js';
+import type { PageOptions } from '../pages.js';
 
 export type { CatchupPolicy, CronRunStatus };
 

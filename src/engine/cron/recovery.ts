@@ -7,10 +7,10 @@
  * `lost` when they are older than `cronMaxRecoveryAge`, out of attempts, or their schedule or
  * workflow is gone.
  */
-import { newExecutionId } from '../core/execution-id.js';
-import type { CronLeftover } from '../store/store.js';
-import { runContext } from './cron-plan.js';
-import type { ServiceContext } from './service.js';
+import { newExecutionId } from '../../core/execution-id.js';
+import type { CronLeftover } from '../../store/store.js';
+import { runContext } from './plan.js';
+import type { ServiceContext } from '../service.js';
 
 /** Leftovers handled per batch; a full batch makes the sweep continue. */
 const BATCH = 100;

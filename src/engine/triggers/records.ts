@@ -4,9 +4,9 @@
  * (one statement set per pass, often on the back of a poll claim); without isolation one bad
  * record failed its whole batch, and with it every other trigger's counts and the claim.
  */
-import { DatabaseError, toError } from '../errors.js';
-import type { TriggerPollSuccess } from '../store/store.js';
-import type { ServiceContext } from './service.js';
+import { DatabaseError, toError } from '../../errors.js';
+import type { TriggerPollSuccess } from '../../store/store.js';
+import type { ServiceContext } from '../service.js';
 
 /** A failure that trying the same write again can cure (busy database, lost connection). */
 export function isTransient(error: unknown): boolean {

@@ -3,16 +3,16 @@
  * keys, the de-duplicated primary fire in one store transaction, then fan-out to every workflow
  * that lists the trigger. Shared by the polling loop and the manual `fireTrigger`.
  */
-import { newExecutionId } from '../core/execution-id.js';
-import { checkInput } from '../core/input.js';
-import type { JsonObject } from '../core/json.js';
-import { startOf } from '../core/start.js';
-import { buildFiredContext, type TriggerResult } from '../core/trigger.js';
-import { WorkflowNotFoundError, toError } from '../errors.js';
-import type { TriggerFireOutcome } from '../store/store.js';
-import type { WorkflowShape } from './registry.js';
-import type { ServiceContext } from './service.js';
-import type { FireTriggerResult } from './trigger-types.js';
+import { newExecutionId } from '../../core/execution-id.js';
+import { checkInput } from '../../core/input.js';
+import type { JsonObject } from '../../core/json.js';
+import { startOf } from '../../core/start.js';
+import { buildFiredContext, type TriggerResult } from '../../core/trigger.js';
+import { WorkflowNotFoundError, toError } from '../../errors.js';
+import type { TriggerFireOutcome } from '../../store/store.js';
+import type { WorkflowShape } from '../registry.js';
+import type { ServiceContext } from '../service.js';
+import type { FireTriggerResult } from './types.js';
 
 /** The schedule settings a fire needs. */
 export interface FireTarget {

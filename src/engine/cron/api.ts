@@ -4,14 +4,14 @@
  * every runner (this process, and others where the backend notifies) acts on at once.
  */
 import { randomUUID } from 'node:crypto';
-import { validateCron } from '../core/cron.js';
-import { checkInput, toContextObject } from '../core/input.js';
-import type { JsonObject } from '../core/json.js';
-import { checkListOptions, checkPageOptions } from '../core/list-options.js';
-import { CronError, NotFoundError, WorkflowNotFoundError } from '../errors.js';
-import type { CronRunRecord, CronScheduleRecord } from '../store/store.js';
-import { nextRunAfter, RESERVED_CRON_KEYS, runContext } from './cron-plan.js';
-import { CronService } from './cron-service.js';
+import { validateCron } from '../../core/cron.js';
+import { checkInput, toContextObject } from '../../core/input.js';
+import type { JsonObject } from '../../core/json.js';
+import { checkListOptions, checkPageOptions } from '../../core/list-options.js';
+import { CronError, NotFoundError, WorkflowNotFoundError } from '../../errors.js';
+import type { CronRunRecord, CronScheduleRecord } from '../../store/store.js';
+import { nextRunAfter, RESERVED_CRON_KEYS, runContext } from './plan.js';
+import { CronService } from './loop.js';
 import type {
   CronExecution,
   CronExecutionStats,
@@ -23,9 +23,9 @@ import type {
   ListCronSchedulesOptions,
   ListCronSchedulesPageOptions,
   UpdateCronScheduleOptions,
-} from './cron-types.js';
-import { readPage, type Page, type PageOptions } from './pages.js';
-import type { EngineService, ServiceContext } from './service.js';
+} from './types.js';
+import { readPage, type Page, type PageOptions } from '../pages.js';
+import type { EngineService, ServiceContext } from '../service.js';
 
 /**
  * Builds the cron API of a runner and, when `enableCronScheduling` is on, its firing loop

@@ -3,9 +3,9 @@
  * skips, and when it runs next. No I/O: the loop turns the plan into one
  * compare-and-set claim.
  */
-import { cronTimesBetween, nextCronTime } from '../core/cron.js';
-import type { JsonObject } from '../core/json.js';
-import type { CronMissed, CronScheduleRecord } from '../store/store.js';
+import { cronTimesBetween, nextCronTime } from '../../core/cron.js';
+import type { JsonObject } from '../../core/json.js';
+import type { CronMissed, CronScheduleRecord } from '../../store/store.js';
 
 /**
  * Most scheduled times enumerated to count a downtime's missed ticks. Beyond it the count is
