@@ -11,7 +11,8 @@ import { v7 } from 'uuid';
 
 /**
  * Random bytes drawn 4 KiB at a time: uuid's default source asks the Web Crypto API for 16
- * bytes per id, ~5 µs each, a measurable share of a one-task workflow's CPU.
+ * bytes per id, a measurable share of a one-task workflow's CPU (docs/performance.md,
+ * "Measurements behind the code").
  */
 const pool = new Uint8Array(4096);
 let offset = pool.length;

@@ -241,7 +241,7 @@ export interface CronScheduleRecord {
 
 /**
  * Status of one cron run. `missed` rows count the scheduled times a catch-up skipped; `lost`
- * marks a run whose hand-off recovery gave up on (stored as `error` in `schedule_runs`).
+ * marks a run whose hand-off recovery gave up on.
  */
 export type CronRunStatus = 'open' | 'completed' | 'failed' | 'cancelled' | 'missed' | 'lost';
 

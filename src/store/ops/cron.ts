@@ -78,9 +78,6 @@ function toSchedule(row: ScheduleRow): CronScheduleRecord {
   };
 }
 
-/** Status of a run whose hand-off was lost (reconciled by recovery). */
-const STORED_LOST = 'lost';
-
 function toRun(row: RunRow): CronRunRecord {
   return {
     id: row.id,
@@ -88,7 +85,7 @@ function toRun(row: RunRow): CronRunRecord {
     workflowName: row.workflow_name,
     workflowExecutionId: row.workflow_execution_id,
     scheduledTimeMs: row.scheduled_time_ms,
-    status: (row.status === STORED_LOST ? 'lost' : row.status) as CronRunStatus,
+    status: row.status as CronRunStatus,
     missedCount: row.missed_count,
     message: row.error_message,
     startedAtMs: row.started_at_ms,
@@ -339,7 +336,7 @@ export async function cronStats(tx: Tx, filter: { sinceMs: number }): Promise<Cr
        SUM(CASE WHEN status <> 'missed' THEN 1 ELSE 0 END) AS total,
        SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS successful,
        SUM(CASE WHEN status IN ('failed', 'cancelled') THEN 1 ELSE 0 END) AS failed,
-       SUM(CASE WHEN status = '${STORED_LOST}' THEN 1 ELSE 0 END) AS lost,
+       SUM(CASE WHEN status = 'lost' THEN 1 ELSE 0 END) AS lost,
        SUM(CASE WHEN status = 'missed' THEN missed_count ELSE 0 END) AS missed
      FROM schedule_runs WHERE schedule_kind = 'cron' AND started_at_ms >= ?`,
     [filter.sinceMs],
@@ -402,7 +399,7 @@ export async function recoverCronRun(tx: Tx, input: CronRecovery): Promise<boole
   const params: SqlValue[] = [input.runId, input.seenRecoveryAttempts];
   if (input.execution === null) {
     const changed = await tx.run(
-      `UPDATE schedule_runs SET status = '${STORED_LOST}', error_message = ?, completed_at_ms = ?
+      `UPDATE schedule_runs SET status = 'lost', error_message = ?, completed_at_ms = ?
        WHERE ${guard}`,
       [input.lostReason, input.nowMs, ...params],
     );

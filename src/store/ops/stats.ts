@@ -49,19 +49,9 @@ const ACTIVE = quoted(
  * The ended counts read the window's range of `workflow_executions_by_completed` (migration
  * 12, `(completed_at_ms, status)` over ended executions), from the index alone: the work is the
  * number of executions that ended in the window, not the size of the table. Without that index
- * both backends read the whole table. Plans on 120,000 executions spread over a week (about 700
- * ended in the last hour, 17,000 in the last day):
- * - SQLite: `SEARCH workflow_executions USING COVERING INDEX workflow_executions_by_status
- *   (status=?)` and `SEARCH workflow_executions USING COVERING INDEX
- *   workflow_executions_by_completed (completed_at_ms>? AND completed_at_ms<?)`, then `USE TEMP
- *   B-TREE FOR GROUP BY`: 1.8 ms for an hour (13 ms with the `SCAN workflow_executions` it
- *   did before the index), 22 ms for a day (40 ms).
- * - PostgreSQL, table vacuumed: `Index Only Scan using workflow_executions_by_status` (Heap
- *   Fetches: 0) under a GroupAggregate, and `Index Only Scan using
- *   workflow_executions_by_completed` with both bounds as its Index Cond under a HashAggregate:
- *   7 ms for an hour (60 ms with the sequential scan before the index), 22 ms for a day. Before
- *   vacuum has marked the pages all-visible the same indexes are read as bitmap scans; for a
- *   window holding most of the table it rightly takes a sequential scan.
+ * both backends read the whole table. The plans and their timings are in `docs/performance.md`
+ * ("Measurements behind the code"); `test/store/stats-plan.sqlite.test.ts` holds SQLite to its
+ * plan.
  *
  * The interval is computed in SQL with integer arithmetic; the bounds are cast, as SQLite binds
  * JavaScript numbers as REAL, which would make the division fractional.

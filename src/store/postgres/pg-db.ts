@@ -353,14 +353,13 @@ export class PgDb implements Db {
       // fast. A bitmap scan, which the planner picks for such small estimates, visits every
       // index entry of rows that left the Ready state but are not vacuumed yet (thousands, under
       // load) and sorts afterwards; a plain index scan reads in claim order, stops at the limit
-      // and marks the dead entries it meets so later scans skip them. Measured on a W1 run:
-      // 2.2 ms -> 0.5 ms of server time per claim.
+      // and marks the dead entries it meets so later scans skip them (figures in
+      // docs/performance.md, "Measurements behind the code").
       // enable_seqscan=off (also overridable): every engine statement reaches its rows through
       // an index, but tables that grow fast are not analyzed yet (autovacuum waits a minute),
       // so the planner sizes them from stale figures and picks sequential scans whose cost grows
-      // with the table: the counter update joined its VALUES to a scan of every execution
-      // (0.58 ms per statement after 2,000 workflows, 0.08 ms through the primary key). The
-      // setting only makes a sequential scan the last resort; a query with no index path still
+      // with the table: the counter update joined its VALUES to a scan of every execution.
+      // The setting only makes a sequential scan the last resort; a query with no index path still
       // gets one.
       options: `-c enable_bitmapscan=off -c enable_seqscan=off ${startupOptions}-c search_path=${quoteIdent(this.schema)} -c standard_conforming_strings=on -c plan_cache_mode=force_custom_plan`,
       types,
