@@ -16,36 +16,16 @@ import {
   updateCronSchedule,
 } from './ops/cron.js';
 import type {
-  CatchupPolicy,
   CronScheduleRecord,
-  CronRunStatus,
   CronRunRecord,
   NewCronSchedule,
   CronSchedulePatch,
-  CronFire,
-  CronMissed,
   CronFireClaim,
   CronClaimOutcome,
   CronRunCounts,
   CronLeftover,
   CronRecovery,
 } from './records.js';
-
-export type {
-  CatchupPolicy,
-  CronScheduleRecord,
-  CronRunStatus,
-  CronRunRecord,
-  NewCronSchedule,
-  CronSchedulePatch,
-  CronFire,
-  CronMissed,
-  CronFireClaim,
-  CronClaimOutcome,
-  CronRunCounts,
-  CronLeftover,
-  CronRecovery,
-};
 
 /** Cron operations of the {@link Store}; each is one transaction. */
 export interface CronStore {

@@ -15,11 +15,8 @@ import type { EventPageFilter, TaskWithInput } from './ops/queries.js';
 import type { ExecutionStatsQuery, ExecutionStatsRecord } from './ops/stats.js';
 import type { TriggerStore } from './trigger-store.js';
 import type {
-  NewTask,
   NewExecution,
-  RerunSource,
   ScheduledExecution,
-  ClaimedTask,
   ClaimNext,
   ClaimBatch,
   FinishOutcome,
@@ -29,9 +26,7 @@ import type {
   ClaimWrite,
   WriteOutcome,
   ExecutionFilter,
-  NewTaskLogLine,
   TaskLogAppend,
-  TaskLogRecord,
   StoredTaskLog,
   SweepOutcome,
 } from './records.js';
@@ -213,38 +208,10 @@ export type {
   TaskWithInput,
 };
 export type { ExecutionKey } from './ops/execution-pages.js';
-export type {
-  NewTask,
-  NewExecution,
-  RerunSource,
-  ScheduledExecution,
-  ClaimedTask,
-  ClaimNext,
-  ClaimBatch,
-  FinishOutcome,
-  Completion,
-  CompletionsOutcome,
-  ClaimRef,
-  ClaimWrite,
-  WriteOutcome,
-  ExecutionFilter,
-  NewTaskLogLine,
-  TaskLogAppend,
-  TaskLogRecord,
-  StoredTaskLog,
-  SweepOutcome,
-};
+export type * from './records.js';
 
 // The contract the engine imports: every record and status it needs, from this one module.
 export type { ApiKeyRecord } from './api-key-store.js';
-export type {
-  CatchupPolicy,
-  CronLeftover,
-  CronMissed,
-  CronRunRecord,
-  CronRunStatus,
-  CronScheduleRecord,
-} from './records.js';
 export type { CommitNotice } from './db.js';
 export type { ExecutionCut, RetentionStore } from './retention-store.js';
 export {

@@ -9,7 +9,7 @@ import type {
   CronFireClaim,
   CronScheduleRecord,
   NewCronSchedule,
-} from '../../../src/store/cron-store.js';
+} from '../../../src/store/store.js';
 import type { Store } from '../../../src/store/store.js';
 import { executionOf } from '../../helpers/plan.js';
 import { rawQuery } from '../../helpers/raw.js';
