@@ -16,7 +16,7 @@ import { checkReadEventsOptions, type ReadEventsOptions } from './core/feed-opti
 import { parseDuration, type Duration } from './core/duration.js';
 import type { Json } from './core/json.js';
 import { checkPageOptions } from './core/list-options.js';
-import { resolveRunnerConfig } from './core/options.js';
+import { resolveRunnerConfig, type Clock } from './core/options.js';
 import type { PruneOptions, PruneResult } from './core/retention.js';
 import { TriggerResult } from './core/trigger.js';
 import {
@@ -123,6 +123,13 @@ export interface ClientOptions {
    * is created or changed, not even a SQLite file. @default true
    */
   migrate?: boolean;
+  /**
+   * The source of "now" for what the client records and computes (scheduling and control
+   * times, the cut of `cleanupEvents` and `prune`, statistics windows, wait deadlines); tests
+   * inject a `ManualClock`. A wait's timeout is measured on it too; its polls run in real time.
+   * @default the system clock
+   */
+  clock?: Clock;
 }
 
 export type { StoredWorkflow };
@@ -192,6 +199,12 @@ export class Client implements ExecutionControl, AsyncDisposable {
         : parseDuration(options.workflowTimeout ?? '1h', 'workflowTimeout');
     const pollMs = parseDuration(options.waitPollInterval ?? '200ms', 'waitPollInterval');
     const migrate = options.migrate ?? true;
+    const clock = options.clock ?? systemClock;
+    if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') {
+      throw new ConfigError(
+        'clock must be an object with a now() method returning epoch milliseconds (e.g. a ManualClock); omit it for the system clock.',
+      );
+    }
     const store = await openStore(url, {
       schema: options.schema,
       poolSize: options.poolSize ?? 2,
@@ -204,7 +217,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
       await store.close();
       throw error;
     }
-    return Client.#over(store, true, timeoutMs, pollMs);
+    return Client.#over(store, true, timeoutMs, pollMs, clock);
   }
 
   /**
@@ -236,7 +249,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
 
   static {
     // Default wait options of `connect`: an hour's bound, a look every 200 ms.
-    overStore = (store) => Client.#over(store, false, 3_600_000, 200);
+    overStore = (store) => Client.#over(store, false, 3_600_000, 200, systemClock);
   }
 
   /** Builds a client on an open, migrated store; `ownsStore` says whether `close()` closes it. */
@@ -245,13 +258,14 @@ export class Client implements ExecutionControl, AsyncDisposable {
     ownsStore: boolean,
     timeoutMs: number | null,
     pollMs: number,
+    clock: Clock,
   ): Promise<Client> {
     const ctx = {
       store,
       registry: new StoredCatalog(),
       // Loops off: this process only manages; runners poll and fire.
       config: resolveRunnerConfig({ enableTriggerScheduling: false, enableCronScheduling: false }),
-      clock: systemClock,
+      clock,
       logger: silentLogger,
       runnerId: `client:${randomUUID()}`,
       metrics: noMetrics,
@@ -338,7 +352,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
   ): Promise<WorkflowExecutionHandle> {
     this.#assertOpen();
     const idempotencyKey = checkIdempotencyKey(options.idempotencyKey);
-    const nowMs = systemClock.now();
+    const nowMs = this.#ctx.clock.now();
     const runAtMs = startTimeOf(options, nowMs);
     const definition = await this.#store.getDefinition(workflowName);
     if (definition === null) {
@@ -401,7 +415,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
     const { record } = await this.#store.scheduleExecution({
       id: newExecutionId(),
       ...planned,
-      nowMs: systemClock.now(),
+      nowMs: this.#ctx.clock.now(),
       runnerId: this.#ctx.runnerId,
     });
     return new WorkflowExecutionHandle(this, record.id, planned.workflowName);
@@ -440,7 +454,8 @@ export class Client implements ExecutionControl, AsyncDisposable {
           ? null
           : parseDuration(timeout, 'timeout');
     await this.#requireExecution(executionId);
-    const deadline = timeoutMs === null ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
+    const deadline =
+      timeoutMs === null ? Number.POSITIVE_INFINITY : this.#ctx.clock.now() + timeoutMs;
     let wake: (() => void) | undefined;
     const unsubscribe = this.#store.onCommit((notice) => {
       if (notice.channels.has('executions')) wake?.();
@@ -451,7 +466,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
       for (;;) {
         const [done] = await this.#store.getTerminalExecutions([executionId]);
         if (done !== undefined) return await this.getExecutionResult(executionId);
-        const left = deadline - Date.now();
+        const left = deadline - this.#ctx.clock.now();
         if (left <= 0) {
           throw new TimeoutError(
             `Execution ${executionId} did not finish within ${timeoutMs ?? 0} ms; it keeps running. ` +
@@ -641,7 +656,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
     this.#assertOpen();
     await this.#store.cancelExecution({
       executionId,
-      nowMs: Date.now(),
+      nowMs: this.#ctx.clock.now(),
       runnerId: this.#ctx.runnerId,
     });
   }
@@ -652,7 +667,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
     await this.#store.pauseExecution({
       executionId,
       reason: reason ?? null,
-      nowMs: Date.now(),
+      nowMs: this.#ctx.clock.now(),
       runnerId: this.#ctx.runnerId,
     });
   }
@@ -662,7 +677,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
     this.#assertOpen();
     await this.#store.resumeExecution({
       executionId,
-      nowMs: Date.now(),
+      nowMs: this.#ctx.clock.now(),
       runnerId: this.#ctx.runnerId,
     });
   }
@@ -671,7 +686,10 @@ export class Client implements ExecutionControl, AsyncDisposable {
   async cleanupEvents(options: { olderThan: Duration; dryRun?: boolean }): Promise<number> {
     this.#assertOpen();
     const ageMs = parseDuration(options.olderThan, 'olderThan');
-    return this.#store.cleanupEvents({ olderThanMs: Date.now() - ageMs, dryRun: options.dryRun });
+    return this.#store.cleanupEvents({
+      olderThanMs: this.#ctx.clock.now() - ageMs,
+      dryRun: options.dryRun,
+    });
   }
 
   /**
@@ -681,7 +699,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async prune(options: PruneOptions): Promise<PruneResult> {
     this.#assertOpen();
-    return pruneOnDemand(this.#store, options, Date.now());
+    return pruneOnDemand(this.#store, options, this.#ctx.clock.now());
   }
 
   // ---- The event feed: every event of every process, in one order ----
