@@ -12,7 +12,7 @@ import { newExecutionId } from './core/execution-id.js';
 import { checkIdempotencyKey } from './core/idempotency.js';
 import { startTimeOf } from './core/start-time.js';
 import { checkInput } from './core/input.js';
-import { checkReadEventsOptions, type ReadEventsOptions } from './core/feed-options.js';
+import type { ReadEventsOptions } from './core/feed-options.js';
 import { parseDuration, type Duration } from './core/duration.js';
 import type { Json } from './core/json.js';
 import { checkPageOptions } from './core/list-options.js';
@@ -43,37 +43,18 @@ import type {
   ExecuteOptions,
   ListExecutionsOptions,
 } from './engine/engine.js';
-import { executionFilter } from './engine/execution-filter.js';
-import {
-  executionEventsPage,
-  listExecutionsPage,
-  type ListExecutionsPageOptions,
-} from './engine/execution-pages.js';
-import {
-  readExecutionStats,
-  type ExecutionStats,
-  type ExecutionStatsOptions,
-} from './engine/execution-stats.js';
-import {
-  readExecutionTask,
-  readExecutionTasks,
-  type ExecutionTask,
-  type ExecutionTaskDetail,
-} from './engine/execution-tasks.js';
+import { ExecutionsApi } from './engine/executions-api.js';
+import type { ListExecutionsPageOptions } from './engine/execution-pages.js';
+import type { ExecutionStats, ExecutionStatsOptions } from './engine/execution-stats.js';
+import type { ExecutionTask, ExecutionTaskDetail } from './engine/execution-tasks.js';
 import { WorkflowExecutionHandle, type ExecutionControl } from './engine/handle.js';
 import { noMetrics } from './engine/metrics.js';
 import { readPage, type Page, type PageOptions } from './engine/pages.js';
-import { pruneOnDemand } from './engine/prune.js';
 import { planRerun, type RerunOptions } from './engine/rerun.js';
-import {
-  toExecutionResult,
-  toExecutionSummary,
-  type ExecutionSummary,
-  type WorkflowExecutionResult,
-} from './engine/results.js';
+import type { ExecutionSummary, WorkflowExecutionResult } from './engine/results.js';
 import { listRunners, type ListRunnersOptions, type RunnerInfo } from './engine/runners-api.js';
 import { noRootClaims, type ServiceContext } from './engine/service.js';
-import { readTaskLogs, type TaskLogs, type TaskLogsOptions } from './engine/task-logs-read.js';
+import type { TaskLogs, TaskLogsOptions } from './engine/task-logs-read.js';
 import { fireTarget } from './engine/trigger-fire.js';
 import { TriggerService } from './engine/trigger-service.js';
 import { after } from './engine/timers.js';
@@ -89,7 +70,6 @@ import {
   CloacinaError,
   ConfigError,
   ErrorCode,
-  NotFoundError,
   TimeoutError,
   WorkflowNotFoundError,
 } from './errors.js';
@@ -157,6 +137,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
   readonly #triggers: TriggerService;
   readonly #cron: CronApi;
   readonly #keys: ApiKeys;
+  readonly #executions: ExecutionsApi;
   readonly #timeoutMs: number | null;
   readonly #pollMs: number;
   readonly #closing = new AbortController();
@@ -178,6 +159,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
     this.#triggers = triggers;
     this.#cron = new CronApi(ctx, undefined);
     this.#keys = new ApiKeys(store, ctx.clock);
+    this.#executions = new ExecutionsApi(ctx);
     this.#timeoutMs = timeoutMs;
     this.#pollMs = pollMs;
   }
@@ -491,13 +473,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
 
   async #requireExecution(executionId: string): Promise<ExecutionRecord> {
     this.#assertOpen();
-    const record = await this.#store.getExecution(executionId);
-    if (record === null) {
-      throw new NotFoundError(
-        `No workflow execution with id '${executionId}'. Check the id (listExecutions() shows recent ones).`,
-      );
-    }
-    return record;
+    return this.#executions.requireExecution(executionId);
   }
 
   /**
@@ -506,18 +482,19 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async getExecutionSummary(executionId: string): Promise<ExecutionSummary> {
     this.#assertOpen();
-    return toExecutionSummary(await this.#requireExecution(executionId));
+    return this.#executions.getExecutionSummary(executionId);
   }
 
   /** The status of an execution; unknown id → `NotFoundError`. */
   async getExecutionStatus(executionId: string): Promise<WorkflowStatus> {
-    return (await this.#requireExecution(executionId)).status;
+    this.#assertOpen();
+    return this.#executions.getExecutionStatus(executionId);
   }
 
   /** The result of an execution as it stands; unknown id → `NotFoundError`. */
   async getExecutionResult(executionId: string): Promise<WorkflowExecutionResult> {
-    const record = await this.#requireExecution(executionId);
-    return toExecutionResult(record, await this.#store.getTasks(executionId));
+    this.#assertOpen();
+    return this.#executions.getExecutionResult(executionId);
   }
 
   /**
@@ -529,7 +506,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async getExecutionTasks(executionId: string): Promise<ExecutionTask[]> {
     this.#assertOpen();
-    return readExecutionTasks(this.#store, executionId);
+    return this.#executions.getExecutionTasks(executionId);
   }
 
   /**
@@ -541,7 +518,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async getExecutionTask(executionId: string, taskId: string): Promise<ExecutionTaskDetail> {
     this.#assertOpen();
-    return readExecutionTask(this.#store, executionId, taskId);
+    return this.#executions.getExecutionTask(executionId, taskId);
   }
 
   /**
@@ -563,16 +540,13 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async getExecutionStats(options?: ExecutionStatsOptions): Promise<ExecutionStats> {
     this.#assertOpen();
-    return readExecutionStats(this.#store, this.#ctx.clock.now(), options);
+    return this.#executions.getExecutionStats(options);
   }
 
   /** Executions, newest first (`limit` 100, `offset` 0 by default). */
   async listExecutions(options: ListExecutionsOptions = {}): Promise<WorkflowExecutionResult[]> {
     this.#assertOpen();
-    const records = await this.#store.listExecutions(executionFilter(options));
-    return Promise.all(
-      records.map(async (r) => toExecutionResult(r, await this.#store.getTasks(r.id))),
-    );
+    return this.#executions.listExecutions(options);
   }
 
   /**
@@ -586,7 +560,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async listExecutionsPage(options?: ListExecutionsPageOptions): Promise<Page<ExecutionSummary>> {
     this.#assertOpen();
-    return listExecutionsPage(this.#store, options);
+    return this.#executions.listExecutionsPage(options);
   }
 
   /**
@@ -599,19 +573,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async findExecutionsByIdPrefix(prefix: string, limit = 10): Promise<ExecutionSummary[]> {
     this.#assertOpen();
-    if (typeof prefix !== 'string' || prefix === '') {
-      throw new ConfigError('findExecutionsByIdPrefix: prefix must be a non-empty string.');
-    }
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      throw new ConfigError(
-        `findExecutionsByIdPrefix: limit must be an integer from 1 to 100; received ${String(limit)}.`,
-      );
-    }
-    const lower = prefix.toLowerCase();
-    // Ids are lowercase hex and dashes: any other character matches nothing.
-    if (!/^[0-9a-f-]+$/.test(lower)) return [];
-    const records = await this.#store.findExecutionsByIdPrefix({ prefix: lower, limit });
-    return records.map(toExecutionSummary);
+    return this.#executions.findExecutionsByIdPrefix(prefix, limit);
   }
 
   /**
@@ -620,8 +582,8 @@ export class Client implements ExecutionControl, AsyncDisposable {
    * execution are in the feed ({@link readEvents}).
    */
   async getExecutionEvents(executionId: string): Promise<ExecutionEvent[]> {
-    await this.#requireExecution(executionId);
-    return this.#store.getEvents(executionId);
+    this.#assertOpen();
+    return this.#executions.getExecutionEvents(executionId);
   }
 
   /**
@@ -635,7 +597,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   getTaskLogs(executionId: string, taskId: string, options?: TaskLogsOptions): Promise<TaskLogs> {
     this.#assertOpen();
-    return readTaskLogs(this.#store, executionId, taskId, options);
+    return this.#executions.getTaskLogs(executionId, taskId, options);
   }
 
   /**
@@ -648,48 +610,31 @@ export class Client implements ExecutionControl, AsyncDisposable {
     options?: PageOptions,
   ): Promise<Page<ExecutionEvent>> {
     this.#assertOpen();
-    return executionEventsPage(this.#store, executionId, options);
+    return this.#executions.getExecutionEventsPage(executionId, options);
   }
 
   /** Hard cancel: the runner executing it aborts its running tasks. */
   async cancelExecution(executionId: string): Promise<void> {
     this.#assertOpen();
-    await this.#store.cancelExecution({
-      executionId,
-      nowMs: this.#ctx.clock.now(),
-      runnerId: this.#ctx.runnerId,
-    });
+    await this.#executions.cancelExecution(executionId);
   }
 
   /** Pauses a Pending or Running execution; otherwise `InvalidStateError`. */
   async pauseExecution(executionId: string, reason?: string): Promise<void> {
     this.#assertOpen();
-    await this.#store.pauseExecution({
-      executionId,
-      reason: reason ?? null,
-      nowMs: this.#ctx.clock.now(),
-      runnerId: this.#ctx.runnerId,
-    });
+    await this.#executions.pauseExecution(executionId, reason);
   }
 
   /** Resumes a Paused execution; otherwise `InvalidStateError`. */
   async resumeExecution(executionId: string): Promise<void> {
     this.#assertOpen();
-    await this.#store.resumeExecution({
-      executionId,
-      nowMs: this.#ctx.clock.now(),
-      runnerId: this.#ctx.runnerId,
-    });
+    await this.#executions.resumeExecution(executionId);
   }
 
   /** Deletes events older than `olderThan` (back from now); returns how many (would be) deleted. */
   async cleanupEvents(options: { olderThan: Duration; dryRun?: boolean }): Promise<number> {
     this.#assertOpen();
-    const ageMs = parseDuration(options.olderThan, 'olderThan');
-    return this.#store.cleanupEvents({
-      olderThanMs: this.#ctx.clock.now() - ageMs,
-      dryRun: options.dryRun,
-    });
+    return this.#executions.cleanupEvents(options);
   }
 
   /**
@@ -699,7 +644,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async prune(options: PruneOptions): Promise<PruneResult> {
     this.#assertOpen();
-    return pruneOnDemand(this.#store, options, this.#ctx.clock.now());
+    return this.#executions.prune(options);
   }
 
   // ---- The event feed: every event of every process, in one order ----
@@ -722,8 +667,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async readEvents(options?: ReadEventsOptions): Promise<EventPage> {
     this.#assertOpen();
-    const checked = checkReadEventsOptions(options);
-    return this.#store.readEvents(checked);
+    return this.#executions.readEvents(options);
   }
 
   /**
@@ -734,7 +678,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async eventsHead(): Promise<string> {
     this.#assertOpen();
-    return this.#store.eventsHead();
+    return this.#executions.eventsHead();
   }
 
   /**
@@ -746,9 +690,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   onEventsAppended(listener: () => void): () => void {
     this.#assertOpen();
-    return this.#store.onCommit((notice) => {
-      if (notice.events.length > 0 || notice.channels.has('events')) listener();
-    });
+    return this.#executions.onEventsAppended(listener);
   }
 
   // ---- Event triggers: the runner's own management functions ----

@@ -21,7 +21,6 @@ import {
   CloacinaError,
   DatabaseError,
   ErrorCode,
-  NotFoundError,
   TimeoutError,
   WorkflowNotFoundError,
   toError,
@@ -36,12 +35,9 @@ import {
 } from '../store/store.js';
 import type { NewExecution, ScheduledExecution, Store } from '../store/store.js';
 import { Batcher } from './batcher.js';
-import { executionFilter } from './execution-filter.js';
-import {
-  executionEventsPage,
-  listExecutionsPage,
-  type ListExecutionsPageOptions,
-} from './execution-pages.js';
+import type { ListExecutionsOptions } from './execution-filter.js';
+import type { ListExecutionsPageOptions } from './execution-pages.js';
+import { ExecutionsApi } from './executions-api.js';
 import { Dispatcher } from './dispatcher.js';
 import { noMetrics, type EngineMetrics } from './metrics.js';
 import { shareOut, type EngineService, type ServiceContext } from './service.js';
@@ -53,11 +49,10 @@ import {
   type ExecutionSummary,
   type WorkflowExecutionResult,
 } from './results.js';
-import { pruneOnDemand } from './prune.js';
 import { planRerun, type RerunOptions } from './rerun.js';
 import { RetentionService } from './retention-service.js';
 import { RunnerPresence } from './runner-presence.js';
-import { readTaskLogs, type TaskLogs, type TaskLogsOptions } from './task-logs-read.js';
+import type { TaskLogs, TaskLogsOptions } from './task-logs-read.js';
 import { after, every, sleep } from './timers.js';
 import { Waiters } from './waiters.js';
 
@@ -89,15 +84,7 @@ export interface ShutdownOptions {
   timeout?: Duration;
 }
 
-/** Filter of {@link Engine.listExecutions}. */
-export interface ListExecutionsOptions {
-  workflowName?: string;
-  status?: WorkflowStatus;
-  /** Rows per page, 1 to 1000 (`MAX_PAGE_SIZE`). @default 100 */
-  limit?: number;
-  /** Rows to skip, an integer ≥ 0. @default 0 */
-  offset?: number;
-}
+export type { ListExecutionsOptions };
 
 const TERMINAL_EVENTS = new Set(['workflow_completed', 'workflow_failed', 'workflow_cancelled']);
 
@@ -116,6 +103,8 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   /** Owns the slots and claims: every task that runs here is started by it. */
   private readonly dispatcher: Dispatcher;
   private readonly waiters: Waiters;
+  /** Execution reads and controls, shared with `Client`. */
+  private readonly executions: ExecutionsApi;
   /** This runner's row in the runner registry. */
   private readonly presence: RunnerPresence;
   /**
@@ -143,6 +132,12 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     this.logger = logger.child({ runnerId: this.runnerId });
     this.clock = clock;
     this.waiters = new Waiters(store);
+    this.executions = new ExecutionsApi({
+      store,
+      clock,
+      runnerId: this.runnerId,
+      onPruned: (counts) => metricsSink.pruned(counts),
+    });
     this.schedules = new Batcher((inputs) => this.scheduleBatch(inputs));
     this.presence = new RunnerPresence({
       store,
@@ -550,25 +545,14 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     }
   }
 
-  private async requireExecution(executionId: string): Promise<ExecutionRecord> {
-    const record = await this.store.getExecution(executionId);
-    if (record === null) {
-      throw new NotFoundError(
-        `No workflow execution with id '${executionId}'. Check the id (listExecutions() shows recent ones).`,
-      );
-    }
-    return record;
-  }
-
   /** The status of an execution; unknown id → `NotFoundError`. */
   async getExecutionStatus(executionId: string): Promise<WorkflowStatus> {
-    return (await this.requireExecution(executionId)).status;
+    return this.executions.getExecutionStatus(executionId);
   }
 
   /** The result of an execution as it stands. */
   async getExecutionResult(executionId: string): Promise<WorkflowExecutionResult> {
-    const record = await this.requireExecution(executionId);
-    return toExecutionResult(record, await this.store.getTasks(executionId));
+    return this.executions.getExecutionResult(executionId);
   }
 
   /**
@@ -576,10 +560,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
    * @throws {ConfigError} for paging or a filter out of range (see `checkListOptions`).
    */
   async listExecutions(options: ListExecutionsOptions = {}): Promise<WorkflowExecutionResult[]> {
-    const records = await this.store.listExecutions(executionFilter(options));
-    return Promise.all(
-      records.map(async (r) => toExecutionResult(r, await this.store.getTasks(r.id))),
-    );
+    return this.executions.listExecutions(options);
   }
 
   /**
@@ -590,7 +571,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
    * @throws {InvalidCursorError} for a cursor of another list or other filters.
    */
   listExecutionsPage(options?: ListExecutionsPageOptions): Promise<Page<ExecutionSummary>> {
-    return listExecutionsPage(this.store, options);
+    return this.executions.listExecutionsPage(options);
   }
 
   /**
@@ -599,8 +580,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
    * `Client.readEvents`).
    */
   async getExecutionEvents(executionId: string): Promise<ExecutionEvent[]> {
-    await this.requireExecution(executionId);
-    return this.store.getEvents(executionId);
+    return this.executions.getExecutionEvents(executionId);
   }
 
   /**
@@ -613,7 +593,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
    * @throws {ConfigError} when `attempt` is not an integer ≥ 1, or an option is unknown.
    */
   getTaskLogs(executionId: string, taskId: string, options?: TaskLogsOptions): Promise<TaskLogs> {
-    return readTaskLogs(this.store, executionId, taskId, options);
+    return this.executions.getTaskLogs(executionId, taskId, options);
   }
 
   /**
@@ -625,44 +605,27 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     executionId: string,
     options?: PageOptions,
   ): Promise<Page<ExecutionEvent>> {
-    return executionEventsPage(this.store, executionId, options);
+    return this.executions.getExecutionEventsPage(executionId, options);
   }
 
   /** Hard cancel: no new task starts, running tasks' signals abort, status Cancelled for good. */
   async cancelExecution(executionId: string): Promise<void> {
-    await this.store.cancelExecution({
-      executionId,
-      nowMs: this.clock.now(),
-      runnerId: this.runnerId,
-    });
+    await this.executions.cancelExecution(executionId);
   }
 
   /** Pauses a Pending or Running execution. */
   async pauseExecution(executionId: string, reason?: string): Promise<void> {
-    await this.store.pauseExecution({
-      executionId,
-      reason: reason ?? null,
-      nowMs: this.clock.now(),
-      runnerId: this.runnerId,
-    });
+    await this.executions.pauseExecution(executionId, reason);
   }
 
   /** Resumes a Paused execution. */
   async resumeExecution(executionId: string): Promise<void> {
-    await this.store.resumeExecution({
-      executionId,
-      nowMs: this.clock.now(),
-      runnerId: this.runnerId,
-    });
+    await this.executions.resumeExecution(executionId);
   }
 
   /** Deletes events older than `olderThan` (a duration back from now); returns how many. */
   async cleanupEvents(options: { olderThan: Duration; dryRun?: boolean }): Promise<number> {
-    const ageMs = parseDuration(options.olderThan, 'olderThan');
-    return this.store.cleanupEvents({
-      olderThanMs: this.clock.now() - ageMs,
-      dryRun: options.dryRun,
-    });
+    return this.executions.cleanupEvents(options);
   }
 
   /**
@@ -678,9 +641,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
    */
   async prune(options: PruneOptions): Promise<PruneResult> {
     this.assertOpen();
-    return pruneOnDemand(this.store, options, this.clock.now(), (counts) =>
-      this.metricsSink.pruned(counts),
-    );
+    return this.executions.prune(options);
   }
 
   private assertOpen(): void {

@@ -246,6 +246,7 @@ export type {
   CronScheduleRecord,
 } from './records.js';
 export type { CommitNotice } from './db.js';
+export type { EventPage } from './feed.js';
 export type { ExecutionCut, RetentionStore } from './retention-store.js';
 export {
   EventType,
