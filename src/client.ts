@@ -18,7 +18,6 @@ import type { Json } from './core/json.js';
 import { checkPageOptions } from './core/list-options.js';
 import { resolveRunnerConfig, type Clock } from './core/options.js';
 import type { PruneOptions, PruneResult } from './core/retention.js';
-import { TriggerResult } from './core/trigger.js';
 import {
   ApiKeys,
   type CreateApiKeyOptions,
@@ -55,7 +54,6 @@ import type { ExecutionSummary, WorkflowExecutionResult } from './engine/results
 import { listRunners, type ListRunnersOptions, type RunnerInfo } from './engine/runners-api.js';
 import { noRootClaims, type ServiceContext } from './engine/service.js';
 import type { TaskLogs, TaskLogsOptions } from './engine/task-logs-read.js';
-import { fireTarget } from './engine/trigger-fire.js';
 import { TriggerService } from './engine/trigger-service.js';
 import { after } from './engine/timers.js';
 import type {
@@ -752,10 +750,9 @@ export class Client implements ExecutionControl, AsyncDisposable {
     context?: Context | Record<string, Json>,
   ): Promise<FireTriggerResult> {
     this.#assertOpen();
-    const schedule = await this.#store.getTriggerSchedule(name);
-    if (schedule === null) return this.#triggers.fire(name, context); // throws its NotFoundError
+    // The catalog first: the service fires from this client's registry, the stored definitions.
     await this.#ctx.registry.refresh(this.#store);
-    return fireTarget(this.#ctx, schedule, TriggerResult.fire(context));
+    return this.#triggers.fire(name, context);
   }
 
   /** Deletes the schedule of `name` (history is kept); returns whether it existed. */
