@@ -91,15 +91,18 @@ const TERMINAL_EVENTS = new Set(['workflow_completed', 'workflow_failed', 'workf
 /** How often waiters look for executions ended by another process. */
 const WAITER_BACKSTOP_MS = 500;
 
-/** The engine behind `DefaultRunner`. */
+/**
+ * The engine behind `DefaultRunner`, which holds one and exposes its methods; the public
+ * behaviour of each is documented there.
+ */
 export class Engine implements ExecutionControl, AsyncDisposable {
   /** This runner's id, shown in claims, events and logs. */
   readonly runnerId: string;
   /** This runner's human name. */
   readonly runnerName: string;
-  protected readonly logger: Logger;
-  protected readonly clock: Clock;
-  protected readonly registry = new WorkflowRegistry();
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly registry = new WorkflowRegistry();
   /** Owns the slots and claims: every task that runs here is started by it. */
   private readonly dispatcher: Dispatcher;
   private readonly waiters: Waiters;
@@ -119,11 +122,12 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(
-    protected readonly store: Store,
-    protected readonly config: ResolvedRunnerConfig,
+    /** The runner's store; `DefaultRunner.client()` shares it. */
+    readonly store: Store,
+    private readonly config: ResolvedRunnerConfig,
     logger: Logger,
     clock: Clock,
-    protected readonly metricsSink: EngineMetrics = noMetrics,
+    private readonly metricsSink: EngineMetrics = noMetrics,
   ) {
     // Every waiting caller listens for shutdown; there may be thousands.
     setMaxListeners(0, this.lifetime.signal);
@@ -163,7 +167,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   }
 
   /** What background services are given to do their work. */
-  protected get serviceContext(): ServiceContext {
+  get serviceContext(): ServiceContext {
     return {
       store: this.store,
       registry: this.registry,
@@ -177,7 +181,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   }
 
   /** Adds a background service, started with the runner and stopped first at shutdown. */
-  protected addService<S extends EngineService>(service: S): S {
+  addService<S extends EngineService>(service: S): S {
     this.services.push(service);
     return service;
   }
@@ -187,7 +191,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
    * background loops. Called once by the composition root. The loops start after the write,
    * so they start as close to `create()` resolving as they would without it.
    */
-  protected async start(): Promise<void> {
+  async start(): Promise<void> {
     await this.presence.refresh();
     for (const service of this.services) service.start();
     this.stops.push(this.store.onCommit((notice) => this.onCommit(notice)));
