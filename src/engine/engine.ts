@@ -549,62 +549,37 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     }
   }
 
-  /** The status of an execution; unknown id → `NotFoundError`. */
+  /** See `DefaultRunner.getExecutionStatus`. */
   async getExecutionStatus(executionId: string): Promise<WorkflowStatus> {
     return this.executions.getExecutionStatus(executionId);
   }
 
-  /** The result of an execution as it stands. */
+  /** See `DefaultRunner.getExecutionResult`. */
   async getExecutionResult(executionId: string): Promise<WorkflowExecutionResult> {
     return this.executions.getExecutionResult(executionId);
   }
 
-  /**
-   * Executions, newest first.
-   * @throws {ConfigError} for paging or a filter out of range (see `checkListOptions`).
-   */
+  /** See `DefaultRunner.listExecutions`. */
   async listExecutions(options: ListExecutionsOptions = {}): Promise<WorkflowExecutionResult[]> {
     return this.executions.listExecutions(options);
   }
 
-  /**
-   * One page of executions, newest first (`createdAt`, then `executionId`, descending), with
-   * an optional workflow and status filter and creation-time range (`createdAfter` inclusive,
-   * `createdBefore` exclusive); pass `nextCursor` back for the next page.
-   * @throws {ConfigError} for a bad limit or filter.
-   * @throws {InvalidCursorError} for a cursor of another list or other filters.
-   */
+  /** See `DefaultRunner.listExecutionsPage`. */
   listExecutionsPage(options?: ListExecutionsPageOptions): Promise<Page<ExecutionSummary>> {
     return this.executions.listExecutionsPage(options);
   }
 
-  /**
-   * Every execution and task event of an execution, oldest first (task log lines: {@link
-   * getTaskLogs}; the trigger and cron events naming it are in the event feed,
-   * `Client.readEvents`).
-   */
+  /** See `DefaultRunner.getExecutionEvents`. */
   async getExecutionEvents(executionId: string): Promise<ExecutionEvent[]> {
     return this.executions.getExecutionEvents(executionId);
   }
 
-  /**
-   * What task `taskId` of an execution wrote with `handle.log` in one attempt (default: the
-   * latest), oldest line first. Each attempt keeps its newest `TASK_LOG_MAX_LINES` lines and
-   * `TASK_LOG_MAX_BYTES` of text (`truncated` says older ones were dropped); a running
-   * attempt's lines are there within about 100 ms of being logged.
-   *
-   * @throws {NotFoundError} for an unknown execution or task, or an attempt past `attempts`.
-   * @throws {ConfigError} when `attempt` is not an integer ≥ 1, or an option is unknown.
-   */
+  /** See `DefaultRunner.getTaskLogs`. */
   getTaskLogs(executionId: string, taskId: string, options?: TaskLogsOptions): Promise<TaskLogs> {
     return this.executions.getTaskLogs(executionId, taskId, options);
   }
 
-  /**
-   * One page of an execution's events, oldest first (by id), without task log lines.
-   * @throws {NotFoundError} for an unknown execution.
-   * @throws {InvalidCursorError} for a cursor of another list or execution.
-   */
+  /** See `DefaultRunner.getExecutionEventsPage`. */
   getExecutionEventsPage(
     executionId: string,
     options?: PageOptions,
@@ -612,37 +587,27 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     return this.executions.getExecutionEventsPage(executionId, options);
   }
 
-  /** Hard cancel: no new task starts, running tasks' signals abort, status Cancelled for good. */
+  /** See `DefaultRunner.cancelExecution`. */
   async cancelExecution(executionId: string): Promise<void> {
     await this.executions.cancelExecution(executionId);
   }
 
-  /** Pauses a Pending or Running execution. */
+  /** See `DefaultRunner.pauseExecution`. */
   async pauseExecution(executionId: string, reason?: string): Promise<void> {
     await this.executions.pauseExecution(executionId, reason);
   }
 
-  /** Resumes a Paused execution. */
+  /** See `DefaultRunner.resumeExecution`. */
   async resumeExecution(executionId: string): Promise<void> {
     await this.executions.resumeExecution(executionId);
   }
 
-  /** Deletes events older than `olderThan` (a duration back from now); returns how many. */
+  /** See `DefaultRunner.cleanupEvents`. */
   async cleanupEvents(options: { olderThan: Duration; dryRun?: boolean }): Promise<number> {
     return this.executions.cleanupEvents(options);
   }
 
-  /**
-   * Deletes, now, the executions that ended longer ago than `olderThan` in a terminal status
-   * (Completed, Failed, Cancelled; only `status` when given) with their tasks and events, and,
-   * without `status`, trigger and cron history as old; with `dryRun`, only counts them. Works
-   * in transactions of at most 1,000 rows, so running work is held up by one batch at most.
-   * Executions that have not ended are never touched. Takes no lease: it may run while a
-   * runner's retention prunes too (each row is deleted once).
-   *
-   * @throws {ConfigError} for a missing or non-positive `olderThan`, a status that is not
-   *   terminal, or an unknown option.
-   */
+  /** See `DefaultRunner.prune`. */
   async prune(options: PruneOptions): Promise<PruneResult> {
     this.assertOpen();
     return this.executions.prune(options);
