@@ -12,13 +12,12 @@ import { newExecutionId } from './core/execution-id.js';
 import { checkIdempotencyKey } from './core/idempotency.js';
 import { startTimeOf } from './core/start-time.js';
 import { checkInput } from './core/input.js';
-import { checkReadEventsOptions, type ReadEventsOptions } from './core/feed-options.js';
+import type { ReadEventsOptions } from './core/feed-options.js';
 import { parseDuration, type Duration } from './core/duration.js';
 import type { Json } from './core/json.js';
 import { checkPageOptions } from './core/list-options.js';
-import { resolveRunnerConfig } from './core/options.js';
+import { resolveRunnerConfig, type Clock } from './core/options.js';
 import type { PruneOptions, PruneResult } from './core/retention.js';
-import { TriggerResult } from './core/trigger.js';
 import {
   ApiKeys,
   type CreateApiKeyOptions,
@@ -43,38 +42,18 @@ import type {
   ExecuteOptions,
   ListExecutionsOptions,
 } from './engine/engine.js';
-import { executionFilter } from './engine/execution-filter.js';
-import {
-  executionEventsPage,
-  listExecutionsPage,
-  type ListExecutionsPageOptions,
-} from './engine/execution-pages.js';
-import {
-  readExecutionStats,
-  type ExecutionStats,
-  type ExecutionStatsOptions,
-} from './engine/execution-stats.js';
-import {
-  readExecutionTask,
-  readExecutionTasks,
-  type ExecutionTask,
-  type ExecutionTaskDetail,
-} from './engine/execution-tasks.js';
+import { ExecutionsApi } from './engine/executions-api.js';
+import type { ListExecutionsPageOptions } from './engine/execution-pages.js';
+import type { ExecutionStats, ExecutionStatsOptions } from './engine/execution-stats.js';
+import type { ExecutionTask, ExecutionTaskDetail } from './engine/execution-tasks.js';
 import { WorkflowExecutionHandle, type ExecutionControl } from './engine/handle.js';
 import { noMetrics } from './engine/metrics.js';
 import { readPage, type Page, type PageOptions } from './engine/pages.js';
-import { pruneOnDemand } from './engine/prune.js';
 import { planRerun, type RerunOptions } from './engine/rerun.js';
-import {
-  toExecutionResult,
-  toExecutionSummary,
-  type ExecutionSummary,
-  type WorkflowExecutionResult,
-} from './engine/results.js';
+import type { ExecutionSummary, WorkflowExecutionResult } from './engine/results.js';
 import { listRunners, type ListRunnersOptions, type RunnerInfo } from './engine/runners-api.js';
 import { noRootClaims, type ServiceContext } from './engine/service.js';
-import { readTaskLogs, type TaskLogs, type TaskLogsOptions } from './engine/task-logs-read.js';
-import { fireTarget } from './engine/triggers/fire.js';
+import type { TaskLogs, TaskLogsOptions } from './engine/task-logs-read.js';
 import { TriggerService } from './engine/triggers/api.js';
 import { after } from './engine/timers.js';
 import type {
@@ -89,7 +68,6 @@ import {
   CloacinaError,
   ConfigError,
   ErrorCode,
-  NotFoundError,
   TimeoutError,
   WorkflowNotFoundError,
 } from './errors.js';
@@ -123,6 +101,13 @@ export interface ClientOptions {
    * is created or changed, not even a SQLite file. @default true
    */
   migrate?: boolean;
+  /**
+   * The source of "now" for what the client records and computes (scheduling and control
+   * times, the cut of `cleanupEvents` and `prune`, statistics windows, wait deadlines); tests
+   * inject a `ManualClock`. A wait's timeout is measured on it too; its polls run in real time.
+   * @default the system clock
+   */
+  clock?: Clock;
 }
 
 export type { StoredWorkflow };
@@ -150,6 +135,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
   readonly #triggers: TriggerService;
   readonly #cron: CronApi;
   readonly #keys: ApiKeys;
+  readonly #executions: ExecutionsApi;
   readonly #timeoutMs: number | null;
   readonly #pollMs: number;
   readonly #closing = new AbortController();
@@ -171,6 +157,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
     this.#triggers = triggers;
     this.#cron = new CronApi(ctx, undefined);
     this.#keys = new ApiKeys(store, ctx.clock);
+    this.#executions = new ExecutionsApi(ctx);
     this.#timeoutMs = timeoutMs;
     this.#pollMs = pollMs;
   }
@@ -192,6 +179,12 @@ export class Client implements ExecutionControl, AsyncDisposable {
         : parseDuration(options.workflowTimeout ?? '1h', 'workflowTimeout');
     const pollMs = parseDuration(options.waitPollInterval ?? '200ms', 'waitPollInterval');
     const migrate = options.migrate ?? true;
+    const clock = options.clock ?? systemClock;
+    if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') {
+      throw new ConfigError(
+        'clock must be an object with a now() method returning epoch milliseconds (e.g. a ManualClock); omit it for the system clock.',
+      );
+    }
     const store = await openStore(url, {
       schema: options.schema,
       poolSize: options.poolSize ?? 2,
@@ -204,7 +197,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
       await store.close();
       throw error;
     }
-    return Client.#over(store, true, timeoutMs, pollMs);
+    return Client.#over(store, true, timeoutMs, pollMs, clock);
   }
 
   /**
@@ -236,7 +229,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
 
   static {
     // Default wait options of `connect`: an hour's bound, a look every 200 ms.
-    overStore = (store) => Client.#over(store, false, 3_600_000, 200);
+    overStore = (store) => Client.#over(store, false, 3_600_000, 200, systemClock);
   }
 
   /** Builds a client on an open, migrated store; `ownsStore` says whether `close()` closes it. */
@@ -245,13 +238,14 @@ export class Client implements ExecutionControl, AsyncDisposable {
     ownsStore: boolean,
     timeoutMs: number | null,
     pollMs: number,
+    clock: Clock,
   ): Promise<Client> {
     const ctx = {
       store,
       registry: new StoredCatalog(),
       // Loops off: this process only manages; runners poll and fire.
       config: resolveRunnerConfig({ enableTriggerScheduling: false, enableCronScheduling: false }),
-      clock: systemClock,
+      clock,
       logger: silentLogger,
       runnerId: `client:${randomUUID()}`,
       metrics: noMetrics,
@@ -338,7 +332,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
   ): Promise<WorkflowExecutionHandle> {
     this.#assertOpen();
     const idempotencyKey = checkIdempotencyKey(options.idempotencyKey);
-    const nowMs = systemClock.now();
+    const nowMs = this.#ctx.clock.now();
     const runAtMs = startTimeOf(options, nowMs);
     const definition = await this.#store.getDefinition(workflowName);
     if (definition === null) {
@@ -401,7 +395,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
     const { record } = await this.#store.scheduleExecution({
       id: newExecutionId(),
       ...planned,
-      nowMs: systemClock.now(),
+      nowMs: this.#ctx.clock.now(),
       runnerId: this.#ctx.runnerId,
     });
     return new WorkflowExecutionHandle(this, record.id, planned.workflowName);
@@ -440,7 +434,8 @@ export class Client implements ExecutionControl, AsyncDisposable {
           ? null
           : parseDuration(timeout, 'timeout');
     await this.#requireExecution(executionId);
-    const deadline = timeoutMs === null ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
+    const deadline =
+      timeoutMs === null ? Number.POSITIVE_INFINITY : this.#ctx.clock.now() + timeoutMs;
     let wake: (() => void) | undefined;
     const unsubscribe = this.#store.onCommit((notice) => {
       if (notice.channels.has('executions')) wake?.();
@@ -451,7 +446,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
       for (;;) {
         const [done] = await this.#store.getTerminalExecutions([executionId]);
         if (done !== undefined) return await this.getExecutionResult(executionId);
-        const left = deadline - Date.now();
+        const left = deadline - this.#ctx.clock.now();
         if (left <= 0) {
           throw new TimeoutError(
             `Execution ${executionId} did not finish within ${timeoutMs ?? 0} ms; it keeps running. ` +
@@ -476,13 +471,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
 
   async #requireExecution(executionId: string): Promise<ExecutionRecord> {
     this.#assertOpen();
-    const record = await this.#store.getExecution(executionId);
-    if (record === null) {
-      throw new NotFoundError(
-        `No workflow execution with id '${executionId}'. Check the id (listExecutions() shows recent ones).`,
-      );
-    }
-    return record;
+    return this.#executions.requireExecution(executionId);
   }
 
   /**
@@ -491,18 +480,19 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async getExecutionSummary(executionId: string): Promise<ExecutionSummary> {
     this.#assertOpen();
-    return toExecutionSummary(await this.#requireExecution(executionId));
+    return this.#executions.getExecutionSummary(executionId);
   }
 
   /** The status of an execution; unknown id → `NotFoundError`. */
   async getExecutionStatus(executionId: string): Promise<WorkflowStatus> {
-    return (await this.#requireExecution(executionId)).status;
+    this.#assertOpen();
+    return this.#executions.getExecutionStatus(executionId);
   }
 
   /** The result of an execution as it stands; unknown id → `NotFoundError`. */
   async getExecutionResult(executionId: string): Promise<WorkflowExecutionResult> {
-    const record = await this.#requireExecution(executionId);
-    return toExecutionResult(record, await this.#store.getTasks(executionId));
+    this.#assertOpen();
+    return this.#executions.getExecutionResult(executionId);
   }
 
   /**
@@ -514,7 +504,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async getExecutionTasks(executionId: string): Promise<ExecutionTask[]> {
     this.#assertOpen();
-    return readExecutionTasks(this.#store, executionId);
+    return this.#executions.getExecutionTasks(executionId);
   }
 
   /**
@@ -526,7 +516,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async getExecutionTask(executionId: string, taskId: string): Promise<ExecutionTaskDetail> {
     this.#assertOpen();
-    return readExecutionTask(this.#store, executionId, taskId);
+    return this.#executions.getExecutionTask(executionId, taskId);
   }
 
   /**
@@ -548,16 +538,13 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async getExecutionStats(options?: ExecutionStatsOptions): Promise<ExecutionStats> {
     this.#assertOpen();
-    return readExecutionStats(this.#store, this.#ctx.clock.now(), options);
+    return this.#executions.getExecutionStats(options);
   }
 
   /** Executions, newest first (`limit` 100, `offset` 0 by default). */
   async listExecutions(options: ListExecutionsOptions = {}): Promise<WorkflowExecutionResult[]> {
     this.#assertOpen();
-    const records = await this.#store.listExecutions(executionFilter(options));
-    return Promise.all(
-      records.map(async (r) => toExecutionResult(r, await this.#store.getTasks(r.id))),
-    );
+    return this.#executions.listExecutions(options);
   }
 
   /**
@@ -571,7 +558,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async listExecutionsPage(options?: ListExecutionsPageOptions): Promise<Page<ExecutionSummary>> {
     this.#assertOpen();
-    return listExecutionsPage(this.#store, options);
+    return this.#executions.listExecutionsPage(options);
   }
 
   /**
@@ -584,19 +571,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async findExecutionsByIdPrefix(prefix: string, limit = 10): Promise<ExecutionSummary[]> {
     this.#assertOpen();
-    if (typeof prefix !== 'string' || prefix === '') {
-      throw new ConfigError('findExecutionsByIdPrefix: prefix must be a non-empty string.');
-    }
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      throw new ConfigError(
-        `findExecutionsByIdPrefix: limit must be an integer from 1 to 100; received ${String(limit)}.`,
-      );
-    }
-    const lower = prefix.toLowerCase();
-    // Ids are lowercase hex and dashes: any other character matches nothing.
-    if (!/^[0-9a-f-]+$/.test(lower)) return [];
-    const records = await this.#store.findExecutionsByIdPrefix({ prefix: lower, limit });
-    return records.map(toExecutionSummary);
+    return this.#executions.findExecutionsByIdPrefix(prefix, limit);
   }
 
   /**
@@ -605,8 +580,8 @@ export class Client implements ExecutionControl, AsyncDisposable {
    * execution are in the feed ({@link readEvents}).
    */
   async getExecutionEvents(executionId: string): Promise<ExecutionEvent[]> {
-    await this.#requireExecution(executionId);
-    return this.#store.getEvents(executionId);
+    this.#assertOpen();
+    return this.#executions.getExecutionEvents(executionId);
   }
 
   /**
@@ -620,7 +595,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   getTaskLogs(executionId: string, taskId: string, options?: TaskLogsOptions): Promise<TaskLogs> {
     this.#assertOpen();
-    return readTaskLogs(this.#store, executionId, taskId, options);
+    return this.#executions.getTaskLogs(executionId, taskId, options);
   }
 
   /**
@@ -633,45 +608,31 @@ export class Client implements ExecutionControl, AsyncDisposable {
     options?: PageOptions,
   ): Promise<Page<ExecutionEvent>> {
     this.#assertOpen();
-    return executionEventsPage(this.#store, executionId, options);
+    return this.#executions.getExecutionEventsPage(executionId, options);
   }
 
   /** Hard cancel: the runner executing it aborts its running tasks. */
   async cancelExecution(executionId: string): Promise<void> {
     this.#assertOpen();
-    await this.#store.cancelExecution({
-      executionId,
-      nowMs: Date.now(),
-      runnerId: this.#ctx.runnerId,
-    });
+    await this.#executions.cancelExecution(executionId);
   }
 
   /** Pauses a Pending or Running execution; otherwise `InvalidStateError`. */
   async pauseExecution(executionId: string, reason?: string): Promise<void> {
     this.#assertOpen();
-    await this.#store.pauseExecution({
-      executionId,
-      reason: reason ?? null,
-      nowMs: Date.now(),
-      runnerId: this.#ctx.runnerId,
-    });
+    await this.#executions.pauseExecution(executionId, reason);
   }
 
   /** Resumes a Paused execution; otherwise `InvalidStateError`. */
   async resumeExecution(executionId: string): Promise<void> {
     this.#assertOpen();
-    await this.#store.resumeExecution({
-      executionId,
-      nowMs: Date.now(),
-      runnerId: this.#ctx.runnerId,
-    });
+    await this.#executions.resumeExecution(executionId);
   }
 
   /** Deletes events older than `olderThan` (back from now); returns how many (would be) deleted. */
   async cleanupEvents(options: { olderThan: Duration; dryRun?: boolean }): Promise<number> {
     this.#assertOpen();
-    const ageMs = parseDuration(options.olderThan, 'olderThan');
-    return this.#store.cleanupEvents({ olderThanMs: Date.now() - ageMs, dryRun: options.dryRun });
+    return this.#executions.cleanupEvents(options);
   }
 
   /**
@@ -681,7 +642,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async prune(options: PruneOptions): Promise<PruneResult> {
     this.#assertOpen();
-    return pruneOnDemand(this.#store, options, Date.now());
+    return this.#executions.prune(options);
   }
 
   // ---- The event feed: every event of every process, in one order ----
@@ -704,8 +665,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async readEvents(options?: ReadEventsOptions): Promise<EventPage> {
     this.#assertOpen();
-    const checked = checkReadEventsOptions(options);
-    return this.#store.readEvents(checked);
+    return this.#executions.readEvents(options);
   }
 
   /**
@@ -716,7 +676,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   async eventsHead(): Promise<string> {
     this.#assertOpen();
-    return this.#store.eventsHead();
+    return this.#executions.eventsHead();
   }
 
   /**
@@ -728,9 +688,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    */
   onEventsAppended(listener: () => void): () => void {
     this.#assertOpen();
-    return this.#store.onCommit((notice) => {
-      if (notice.events.length > 0 || notice.channels.has('events')) listener();
-    });
+    return this.#executions.onEventsAppended(listener);
   }
 
   // ---- Event triggers: the runner's own management functions ----
@@ -792,10 +750,9 @@ export class Client implements ExecutionControl, AsyncDisposable {
     context?: Context | Record<string, Json>,
   ): Promise<FireTriggerResult> {
     this.#assertOpen();
-    const schedule = await this.#store.getTriggerSchedule(name);
-    if (schedule === null) return this.#triggers.fire(name, context); // throws its NotFoundError
+    // The catalog first: the service fires from this client's registry, the stored definitions.
     await this.#ctx.registry.refresh(this.#store);
-    return fireTarget(this.#ctx, schedule, TriggerResult.fire(context));
+    return this.#triggers.fire(name, context);
   }
 
   /** Deletes the schedule of `name` (history is kept); returns whether it existed. */

@@ -21,7 +21,6 @@ import {
   CloacinaError,
   DatabaseError,
   ErrorCode,
-  NotFoundError,
   TimeoutError,
   WorkflowNotFoundError,
   toError,
@@ -36,12 +35,9 @@ import {
 } from '../store/store.js';
 import type { NewExecution, ScheduledExecution, Store } from '../store/store.js';
 import { Batcher } from './batcher.js';
-import { executionFilter } from './execution-filter.js';
-import {
-  executionEventsPage,
-  listExecutionsPage,
-  type ListExecutionsPageOptions,
-} from './execution-pages.js';
+import type { ListExecutionsOptions } from './execution-filter.js';
+import type { ListExecutionsPageOptions } from './execution-pages.js';
+import { ExecutionsApi } from './executions-api.js';
 import { Dispatcher } from './dispatcher.js';
 import { noMetrics, type EngineMetrics } from './metrics.js';
 import { shareOut, type EngineService, type ServiceContext } from './service.js';
@@ -53,11 +49,10 @@ import {
   type ExecutionSummary,
   type WorkflowExecutionResult,
 } from './results.js';
-import { pruneOnDemand } from './prune.js';
 import { planRerun, type RerunOptions } from './rerun.js';
 import { RetentionService } from './retention-service.js';
 import { RunnerPresence } from './runner-presence.js';
-import { readTaskLogs, type TaskLogs, type TaskLogsOptions } from './task-logs-read.js';
+import type { TaskLogs, TaskLogsOptions } from './task-logs-read.js';
 import { after, every, sleep } from './timers.js';
 import { Waiters } from './waiters.js';
 
@@ -89,33 +84,30 @@ export interface ShutdownOptions {
   timeout?: Duration;
 }
 
-/** Filter of {@link Engine.listExecutions}. */
-export interface ListExecutionsOptions {
-  workflowName?: string;
-  status?: WorkflowStatus;
-  /** Rows per page, 1 to 1000 (`MAX_PAGE_SIZE`). @default 100 */
-  limit?: number;
-  /** Rows to skip, an integer ≥ 0. @default 0 */
-  offset?: number;
-}
+export type { ListExecutionsOptions };
 
 const TERMINAL_EVENTS = new Set(['workflow_completed', 'workflow_failed', 'workflow_cancelled']);
 
 /** How often waiters look for executions ended by another process. */
 const WAITER_BACKSTOP_MS = 500;
 
-/** The engine behind `DefaultRunner`. */
+/**
+ * The engine behind `DefaultRunner`, which holds one and exposes its methods; the public
+ * behaviour of each is documented there.
+ */
 export class Engine implements ExecutionControl, AsyncDisposable {
   /** This runner's id, shown in claims, events and logs. */
   readonly runnerId: string;
   /** This runner's human name. */
   readonly runnerName: string;
-  protected readonly logger: Logger;
-  protected readonly clock: Clock;
-  protected readonly registry = new WorkflowRegistry();
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly registry = new WorkflowRegistry();
   /** Owns the slots and claims: every task that runs here is started by it. */
   private readonly dispatcher: Dispatcher;
   private readonly waiters: Waiters;
+  /** Execution reads and controls, shared with `Client`. */
+  private readonly executions: ExecutionsApi;
   /** This runner's row in the runner registry. */
   private readonly presence: RunnerPresence;
   /**
@@ -130,11 +122,12 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(
-    protected readonly store: Store,
-    protected readonly config: ResolvedRunnerConfig,
+    /** The runner's store; `DefaultRunner.client()` shares it. */
+    readonly store: Store,
+    private readonly config: ResolvedRunnerConfig,
     logger: Logger,
     clock: Clock,
-    protected readonly metricsSink: EngineMetrics = noMetrics,
+    private readonly metricsSink: EngineMetrics = noMetrics,
   ) {
     // Every waiting caller listens for shutdown; there may be thousands.
     setMaxListeners(0, this.lifetime.signal);
@@ -143,6 +136,12 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     this.logger = logger.child({ runnerId: this.runnerId });
     this.clock = clock;
     this.waiters = new Waiters(store);
+    this.executions = new ExecutionsApi({
+      store,
+      clock,
+      runnerId: this.runnerId,
+      onPruned: (counts) => metricsSink.pruned(counts),
+    });
     this.schedules = new Batcher((inputs) => this.scheduleBatch(inputs));
     this.presence = new RunnerPresence({
       store,
@@ -168,7 +167,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   }
 
   /** What background services are given to do their work. */
-  protected get serviceContext(): ServiceContext {
+  get serviceContext(): ServiceContext {
     return {
       store: this.store,
       registry: this.registry,
@@ -182,7 +181,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   }
 
   /** Adds a background service, started with the runner and stopped first at shutdown. */
-  protected addService<S extends EngineService>(service: S): S {
+  addService<S extends EngineService>(service: S): S {
     this.services.push(service);
     return service;
   }
@@ -192,7 +191,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
    * background loops. Called once by the composition root. The loops start after the write,
    * so they start as close to `create()` resolving as they would without it.
    */
-  protected async start(): Promise<void> {
+  async start(): Promise<void> {
     await this.presence.refresh();
     for (const service of this.services) service.start();
     this.stops.push(this.store.onCommit((notice) => this.onCommit(notice)));
@@ -550,137 +549,68 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     }
   }
 
-  private async requireExecution(executionId: string): Promise<ExecutionRecord> {
-    const record = await this.store.getExecution(executionId);
-    if (record === null) {
-      throw new NotFoundError(
-        `No workflow execution with id '${executionId}'. Check the id (listExecutions() shows recent ones).`,
-      );
-    }
-    return record;
-  }
-
-  /** The status of an execution; unknown id → `NotFoundError`. */
+  /** See `DefaultRunner.getExecutionStatus`. */
   async getExecutionStatus(executionId: string): Promise<WorkflowStatus> {
-    return (await this.requireExecution(executionId)).status;
+    return this.executions.getExecutionStatus(executionId);
   }
 
-  /** The result of an execution as it stands. */
+  /** See `DefaultRunner.getExecutionResult`. */
   async getExecutionResult(executionId: string): Promise<WorkflowExecutionResult> {
-    const record = await this.requireExecution(executionId);
-    return toExecutionResult(record, await this.store.getTasks(executionId));
+    return this.executions.getExecutionResult(executionId);
   }
 
-  /**
-   * Executions, newest first.
-   * @throws {ConfigError} for paging or a filter out of range (see `checkListOptions`).
-   */
+  /** See `DefaultRunner.listExecutions`. */
   async listExecutions(options: ListExecutionsOptions = {}): Promise<WorkflowExecutionResult[]> {
-    const records = await this.store.listExecutions(executionFilter(options));
-    return Promise.all(
-      records.map(async (r) => toExecutionResult(r, await this.store.getTasks(r.id))),
-    );
+    return this.executions.listExecutions(options);
   }
 
-  /**
-   * One page of executions, newest first (`createdAt`, then `executionId`, descending), with
-   * an optional workflow and status filter and creation-time range (`createdAfter` inclusive,
-   * `createdBefore` exclusive); pass `nextCursor` back for the next page.
-   * @throws {ConfigError} for a bad limit or filter.
-   * @throws {InvalidCursorError} for a cursor of another list or other filters.
-   */
+  /** See `DefaultRunner.listExecutionsPage`. */
   listExecutionsPage(options?: ListExecutionsPageOptions): Promise<Page<ExecutionSummary>> {
-    return listExecutionsPage(this.store, options);
+    return this.executions.listExecutionsPage(options);
   }
 
-  /**
-   * Every execution and task event of an execution, oldest first (task log lines: {@link
-   * getTaskLogs}; the trigger and cron events naming it are in the event feed,
-   * `Client.readEvents`).
-   */
+  /** See `DefaultRunner.getExecutionEvents`. */
   async getExecutionEvents(executionId: string): Promise<ExecutionEvent[]> {
-    await this.requireExecution(executionId);
-    return this.store.getEvents(executionId);
+    return this.executions.getExecutionEvents(executionId);
   }
 
-  /**
-   * What task `taskId` of an execution wrote with `handle.log` in one attempt (default: the
-   * latest), oldest line first. Each attempt keeps its newest `TASK_LOG_MAX_LINES` lines and
-   * `TASK_LOG_MAX_BYTES` of text (`truncated` says older ones were dropped); a running
-   * attempt's lines are there within about 100 ms of being logged.
-   *
-   * @throws {NotFoundError} for an unknown execution or task, or an attempt past `attempts`.
-   * @throws {ConfigError} when `attempt` is not an integer ≥ 1, or an option is unknown.
-   */
+  /** See `DefaultRunner.getTaskLogs`. */
   getTaskLogs(executionId: string, taskId: string, options?: TaskLogsOptions): Promise<TaskLogs> {
-    return readTaskLogs(this.store, executionId, taskId, options);
+    return this.executions.getTaskLogs(executionId, taskId, options);
   }
 
-  /**
-   * One page of an execution's events, oldest first (by id), without task log lines.
-   * @throws {NotFoundError} for an unknown execution.
-   * @throws {InvalidCursorError} for a cursor of another list or execution.
-   */
+  /** See `DefaultRunner.getExecutionEventsPage`. */
   getExecutionEventsPage(
     executionId: string,
     options?: PageOptions,
   ): Promise<Page<ExecutionEvent>> {
-    return executionEventsPage(this.store, executionId, options);
+    return this.executions.getExecutionEventsPage(executionId, options);
   }
 
-  /** Hard cancel: no new task starts, running tasks' signals abort, status Cancelled for good. */
+  /** See `DefaultRunner.cancelExecution`. */
   async cancelExecution(executionId: string): Promise<void> {
-    await this.store.cancelExecution({
-      executionId,
-      nowMs: this.clock.now(),
-      runnerId: this.runnerId,
-    });
+    await this.executions.cancelExecution(executionId);
   }
 
-  /** Pauses a Pending or Running execution. */
+  /** See `DefaultRunner.pauseExecution`. */
   async pauseExecution(executionId: string, reason?: string): Promise<void> {
-    await this.store.pauseExecution({
-      executionId,
-      reason: reason ?? null,
-      nowMs: this.clock.now(),
-      runnerId: this.runnerId,
-    });
+    await this.executions.pauseExecution(executionId, reason);
   }
 
-  /** Resumes a Paused execution. */
+  /** See `DefaultRunner.resumeExecution`. */
   async resumeExecution(executionId: string): Promise<void> {
-    await this.store.resumeExecution({
-      executionId,
-      nowMs: this.clock.now(),
-      runnerId: this.runnerId,
-    });
+    await this.executions.resumeExecution(executionId);
   }
 
-  /** Deletes events older than `olderThan` (a duration back from now); returns how many. */
+  /** See `DefaultRunner.cleanupEvents`. */
   async cleanupEvents(options: { olderThan: Duration; dryRun?: boolean }): Promise<number> {
-    const ageMs = parseDuration(options.olderThan, 'olderThan');
-    return this.store.cleanupEvents({
-      olderThanMs: this.clock.now() - ageMs,
-      dryRun: options.dryRun,
-    });
+    return this.executions.cleanupEvents(options);
   }
 
-  /**
-   * Deletes, now, the executions that ended longer ago than `olderThan` in a terminal status
-   * (Completed, Failed, Cancelled; only `status` when given) with their tasks and events, and,
-   * without `status`, trigger and cron history as old; with `dryRun`, only counts them. Works
-   * in transactions of at most 1,000 rows, so running work is held up by one batch at most.
-   * Executions that have not ended are never touched. Takes no lease: it may run while a
-   * runner's retention prunes too (each row is deleted once).
-   *
-   * @throws {ConfigError} for a missing or non-positive `olderThan`, a status that is not
-   *   terminal, or an unknown option.
-   */
+  /** See `DefaultRunner.prune`. */
   async prune(options: PruneOptions): Promise<PruneResult> {
     this.assertOpen();
-    return pruneOnDemand(this.store, options, this.clock.now(), (counts) =>
-      this.metricsSink.pruned(counts),
-    );
+    return this.executions.prune(options);
   }
 
   private assertOpen(): void {

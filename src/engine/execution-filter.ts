@@ -3,6 +3,16 @@ import { checkListOptions } from '../core/list-options.js';
 import { WorkflowStatus } from '../store/store.js';
 import type { ExecutionFilter } from '../store/store.js';
 
+/** Filter of `listExecutions` (a runner's or a client's). */
+export interface ListExecutionsOptions {
+  workflowName?: string;
+  status?: WorkflowStatus;
+  /** Rows per page, 1 to 1000 (`MAX_PAGE_SIZE`). @default 100 */
+  limit?: number;
+  /** Rows to skip, an integer ≥ 0. @default 0 */
+  offset?: number;
+}
+
 const FILTERS = {
   workflowName: 'string',
   status: Object.values(WorkflowStatus),

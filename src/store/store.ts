@@ -213,6 +213,7 @@ export type * from './records.js';
 // The contract the engine imports: every record and status it needs, from this one module.
 export type { ApiKeyRecord } from './api-key-store.js';
 export type { CommitNotice } from './db.js';
+export type { EventPage } from './feed.js';
 export type { ExecutionCut, RetentionStore } from './retention-store.js';
 export {
   EventType,
