@@ -2,6 +2,7 @@
  * What a client knows about workflows without their code: stored definitions, seen as the
  * {@link WorkflowCatalog} the trigger and cron management functions of a runner work with.
  */
+import { storedConcurrencySlot } from './core/concurrency.js';
 import { toContextObject } from './core/input.js';
 import { isPlainObject, type JsonObject } from './core/json.js';
 import type { Logger } from './core/options.js';
@@ -97,6 +98,8 @@ export class StoredCatalog implements WorkflowCatalog {
         version: stored.version,
         input: await this.inputOf(record),
         triggers: stored.triggers,
+        concurrencySlotFor: (context: JsonObject) =>
+          storedConcurrencySlot(record.name, record.definition, context),
       };
       entries.push([record.name, { shape, record }]);
     }

@@ -5,6 +5,7 @@
  * that has the code executes what it schedules. Like `DefaultRunner.create`, this is a
  * composition root: the one other place that opens a store from a URL.
  */
+import { storedConcurrencySlot } from './core/concurrency.js';
 import { randomUUID } from 'node:crypto';
 import type { ApiKeyInfo } from './core/api-keys.js';
 import type { Context } from './core/context.js';
@@ -344,6 +345,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
       await this.#ctx.registry.inputOf(definition),
       initialContext(workflowName, context),
     );
+    const concurrency = storedConcurrencySlot(workflowName, definition.definition, initial);
     const { record, created } = await this.#store.scheduleExecution({
       id: newExecutionId(),
       workflowName,
@@ -352,6 +354,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
       tasks: definition.plan,
       nowMs,
       runnerId: this.#ctx.runnerId,
+      ...(concurrency !== undefined ? { concurrency } : {}),
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
       ...(runAtMs !== undefined ? { runAtMs } : {}),
     });
@@ -392,11 +395,21 @@ export class Client implements ExecutionControl, AsyncDisposable {
           checkInput(name, await this.#ctx.registry.inputOf(definition), context),
       };
     });
+    const definition = await this.#store.getDefinition(planned.workflowName);
+    const concurrency =
+      definition === null
+        ? undefined
+        : storedConcurrencySlot(
+            planned.workflowName,
+            definition.definition,
+            planned.initialContext,
+          );
     const { record } = await this.#store.scheduleExecution({
       id: newExecutionId(),
       ...planned,
       nowMs: this.#ctx.clock.now(),
       runnerId: this.#ctx.runnerId,
+      ...(concurrency !== undefined ? { concurrency } : {}),
     });
     return new WorkflowExecutionHandle(this, record.id, planned.workflowName);
   }

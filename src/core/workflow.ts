@@ -5,6 +5,12 @@
  */
 
 import { ConfigError, NotFoundError, WorkflowValidationError } from '../errors.js';
+import {
+  concurrencyProblem,
+  concurrencySlot,
+  type ConcurrencyOptions,
+  type ConcurrencySlot,
+} from './concurrency.js';
 import { describeValue } from './describe.js';
 import * as graph from './graph.js';
 import { inputJsonSchema, type InputSchema } from './input-json-schema.js';
@@ -40,6 +46,11 @@ export interface WorkflowOptions {
    * @default []
    */
   triggers?: readonly string[];
+  /**
+   * At most `limit` executions (per `key` of the initial context) active at once across every
+   * runner; the others wait as `Queued` and start in order as places free up.
+   */
+  concurrency?: ConcurrencyOptions;
 }
 
 /** Only `workflow()` holds this key, so a `Workflow` is always a validated one. */
@@ -56,6 +67,7 @@ export class Workflow {
   readonly version: string;
   readonly input: InputSchema | undefined;
   readonly triggers: readonly string[];
+  readonly concurrency: ConcurrencyOptions | undefined;
   readonly #byId: ReadonlyMap<string, TaskDefinition>;
   readonly #dependents: ReadonlyMap<string, readonly string[]>;
   readonly #order: readonly string[];
@@ -72,6 +84,8 @@ export class Workflow {
     this.tasks = Object.freeze([...options.tasks]);
     this.input = options.input;
     this.triggers = Object.freeze([...(options.triggers ?? [])]);
+    this.concurrency =
+      options.concurrency === undefined ? undefined : Object.freeze({ ...options.concurrency });
     this.#byId = new Map(this.tasks.map((t) => [t.id, t]));
     this.#dependents = graph.dependentsMap(this.tasks);
     this.#order = graph.topologicalOrder(this.tasks);
@@ -84,6 +98,17 @@ export class Workflow {
       inputSchema: this.#inputSchema,
     });
     Object.freeze(this);
+  }
+
+  /**
+   * The concurrency group an execution with this initial context counts in, or undefined for a
+   * workflow without a `concurrency` limit.
+   * @throws {InputValidationError} when the key function fails on `context`.
+   */
+  concurrencySlotFor(context: JsonObject): ConcurrencySlot | undefined {
+    return this.concurrency === undefined
+      ? undefined
+      : concurrencySlot(this.name, this.concurrency, context);
   }
 
   /** The task with that id, or `undefined`. */
@@ -141,6 +166,14 @@ export class Workflow {
       description: this.description,
       tags: { ...this.tags },
       triggers: [...this.triggers],
+      ...(this.concurrency === undefined
+        ? {}
+        : {
+            concurrency: {
+              limit: this.concurrency.limit,
+              keyed: this.concurrency.key !== undefined,
+            },
+          }),
       tasks: this.tasks.map((t) => ({
         id: t.id,
         dependencies: [...t.dependencies],
@@ -182,6 +215,7 @@ export class WorkflowBuilder {
   readonly #tasks: TaskDefinition[] = [];
   #input: InputSchema | undefined;
   readonly #triggers: string[] = [];
+  #concurrency: ConcurrencyOptions | undefined;
 
   constructor(name: string) {
     this.#name = name;
@@ -217,6 +251,12 @@ export class WorkflowBuilder {
     return this;
   }
 
+  /** Sets the workflow's concurrency limit (see {@link WorkflowOptions.concurrency}). */
+  concurrency(options: ConcurrencyOptions): this {
+    this.#concurrency = options;
+    return this;
+  }
+
   /** Validates and builds the workflow; see {@link workflow} for the errors. */
   build(): Workflow {
     return workflow({
@@ -226,6 +266,7 @@ export class WorkflowBuilder {
       tasks: [...this.#tasks],
       input: this.#input,
       triggers: [...this.#triggers],
+      ...(this.#concurrency === undefined ? {} : { concurrency: this.#concurrency }),
     });
   }
 }
@@ -303,7 +344,7 @@ function validate(options: WorkflowOptions): void {
 /** Shapes that TypeScript checks but JavaScript callers may still get wrong. */
 function checkShape(name: string, options: WorkflowOptions): void {
   const problems: string[] = [];
-  const { description, tags, input, triggers } = options as unknown as Partial<
+  const { description, tags, input, triggers, concurrency } = options as unknown as Partial<
     Record<string, unknown>
   >;
   if (description !== undefined && typeof description !== 'string') {
@@ -344,6 +385,10 @@ function checkShape(name: string, options: WorkflowOptions): void {
     } else if (new Set(triggers).size !== triggers.length) {
       problems.push(`workflow '${name}': triggers lists a trigger twice; list each trigger once.`);
     }
+  }
+  if (concurrency !== undefined) {
+    const problem = concurrencyProblem(concurrency);
+    if (problem !== null) problems.push(`workflow '${name}': ${problem}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 }

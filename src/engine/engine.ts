@@ -202,8 +202,15 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     // The heartbeat tick also refreshes the registry row, with or without claims to beat.
     this.stops.push(
       every(this.config.heartbeatIntervalMs, () => {
-        if (this.config.enableClaiming)
+        if (this.config.enableClaiming) {
           this.guard(this.dispatcher.running.heartbeat(), 'heartbeat');
+          // A backstop: places are filled by the transactions that free them; this admits what
+          // they could not (a delayed start of a limited workflow whose time has come).
+          this.guard(
+            this.store.admitWaiting({ nowMs: this.clock.now(), runnerId: this.runnerId }),
+            'admission pass',
+          );
+        }
         void this.presence.refresh();
       }),
     );
@@ -395,6 +402,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     if (workflow === undefined)
       throw new WorkflowNotFoundError(workflowName, this.registry.names());
     const initial = this.initialContext(workflow, context);
+    const concurrency = workflow.concurrencySlotFor(initial);
     const scheduled = await this.schedules.add({
       id: newExecutionId(),
       workflowName,
@@ -403,6 +411,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       tasks: this.registry.plan(workflow),
       nowMs,
       runnerId: this.runnerId,
+      ...(concurrency !== undefined ? { concurrency } : {}),
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
       ...(runAtMs !== undefined ? { runAtMs } : {}),
     });
@@ -440,11 +449,15 @@ export class Engine implements ExecutionControl, AsyncDisposable {
         checkInput: (context) => this.initialContext(workflow, context),
       };
     });
+    const concurrency = this.registry
+      .latest(planned.workflowName)
+      ?.concurrencySlotFor(planned.initialContext);
     const scheduled = await this.schedules.add({
       id: newExecutionId(),
       ...planned,
       nowMs: this.clock.now(),
       runnerId: this.runnerId,
+      ...(concurrency !== undefined ? { concurrency } : {}),
     });
     return new WorkflowExecutionHandle(this, scheduled.record.id, planned.workflowName);
   }

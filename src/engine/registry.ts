@@ -2,6 +2,8 @@
  * Workflows registered in this runner. Every version ever registered is kept, so executions that
  * started on an older version finish on it after the workflow is registered again.
  */
+import type { ConcurrencySlot } from '../core/concurrency.js';
+import type { JsonObject } from '../core/json.js';
 import type { Workflow } from '../core/workflow.js';
 import type { NewTask } from '../store/store.js';
 
@@ -15,7 +17,10 @@ interface Entry {
  * `Workflow` is one; so is a stored definition, which lets a client without the code fire
  * triggers and add cron schedules through the same service functions as a runner.
  */
-export type WorkflowShape = Pick<Workflow, 'name' | 'version' | 'input' | 'triggers'>;
+export type WorkflowShape = Pick<
+  Workflow,
+  'name' | 'version' | 'input' | 'triggers' | 'concurrencySlotFor'
+>;
 
 /** The workflows services can schedule: a runner's registry, or a client's stored definitions. */
 export interface WorkflowCatalog {
@@ -79,4 +84,16 @@ export class WorkflowRegistry implements WorkflowCatalog {
     }
     return plan;
   }
+}
+
+/**
+ * `{ concurrency }` for a new execution of `workflow` with `context`, or nothing for a workflow
+ * without a limit: spread into a `NewExecution`.
+ */
+export function concurrencyOf(
+  workflow: WorkflowShape,
+  context: JsonObject,
+): { concurrency?: ConcurrencySlot } {
+  const slot = workflow.concurrencySlotFor(context);
+  return slot === undefined ? {} : { concurrency: slot };
 }

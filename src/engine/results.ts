@@ -117,6 +117,11 @@ export interface ExecutionSummary {
   readonly idempotencyKey: string | null;
   /** The start time it was given (`runAt` / `delay`), or null for a start at once. */
   readonly runAt: Date | null;
+  /**
+   * The concurrency group it counts in and that group's limit (a workflow with
+   * `concurrency`), or null. While `Queued`, it waits for a place in this group.
+   */
+  readonly concurrency: { readonly key: string; readonly limit: number } | null;
 }
 
 /** Builds the list entry of an execution from its stored head. */
@@ -138,5 +143,6 @@ export function toExecutionSummary(record: ExecutionSummaryRecord): ExecutionSum
     rerunBy: record.rerunBy,
     idempotencyKey: record.idempotencyKey,
     runAt: date(record.runAtMs),
+    concurrency: record.concurrency,
   };
 }

@@ -38,7 +38,7 @@ export const isoTimeParam = z.iso
 export const uuidParam = z.uuid({ message: 'must be a UUID' });
 
 export const WorkflowStatusSchema = z
-  .enum(['Scheduled', 'Pending', 'Running', 'Paused', 'Completed', 'Failed', 'Cancelled'])
+  .enum(['Scheduled', 'Queued', 'Pending', 'Running', 'Paused', 'Completed', 'Failed', 'Cancelled'])
   .openapi('WorkflowStatus');
 const TaskStatusSchema = z
   .enum([
@@ -192,6 +192,7 @@ export const ExecutionStatsSchema = z
     active: z
       .object({
         Scheduled: z.number().int(),
+        Queued: z.number().int(),
         Pending: z.number().int(),
         Running: z.number().int(),
         Paused: z.number().int(),

@@ -1,4 +1,5 @@
 /** Persistence of cron schedules and their runs. */
+import { admitting } from './ops/admission.js';
 import type { Db } from './db.js';
 import type { StoreFaults } from './faults.js';
 import {
@@ -92,11 +93,11 @@ export function createCronStore(db: Db, faults: StoreFaults = {}): CronStore {
       db.transaction((tx) => updateCronSchedule(tx, id, nowMs, change)),
     deleteCronSchedule: (id) => db.transaction((tx) => deleteCronSchedule(tx, id)),
     dueCronSchedules: (filter) => db.transaction((tx) => dueCronSchedules(tx, filter), READ),
-    claimCronFire: (claim) => db.transaction((tx) => claimCronFire(tx, claim, faults)),
+    claimCronFire: (claim) => db.transaction(admitting((tx) => claimCronFire(tx, claim, faults))),
     cronHistory: (filter) => db.transaction((tx) => cronHistory(tx, filter), READ),
     cronStats: (filter) => db.transaction((tx) => cronStats(tx, filter), READ),
     closeFinishedCronRuns: (nowMs) => db.transaction((tx) => closeFinishedCronRuns(tx, nowMs)),
     findCronLeftovers: (filter) => db.transaction((tx) => findCronLeftovers(tx, filter), READ),
-    recoverCronRun: (input) => db.transaction((tx) => recoverCronRun(tx, input)),
+    recoverCronRun: (input) => db.transaction(admitting((tx) => recoverCronRun(tx, input))),
   };
 }

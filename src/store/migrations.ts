@@ -7,6 +7,7 @@
 
 import { apiKeysMigration } from './migrations/api-keys.js';
 import { completedIndexMigration } from './migrations/completed-index.js';
+import { concurrencyMigration } from './migrations/concurrency.js';
 import { cronSchedulesMigration } from './migrations/cron.js';
 import { workflowDefinitionsMigration } from './migrations/definitions.js';
 import { eventFeedMigration } from './migrations/event-feed.js';
@@ -150,4 +151,5 @@ export const MIGRATIONS: readonly Migration[] = [
   idempotencyKeysMigration,
   delayedStartsMigration,
   leasesMigration,
+  concurrencyMigration,
 ];

@@ -50,6 +50,12 @@ export interface NewExecution {
    * and `claimRoots` is ignored. Absent, or not after `nowMs`: it may start at once.
    */
   readonly runAtMs?: number;
+  /**
+   * The concurrency group and limit of a workflow with `concurrency` (see `ops/admission.ts`).
+   * Scheduling writes the execution `Queued` when the group has no free place, when older ones
+   * wait in it, or when it starts later (`runAtMs`); else as usual.
+   */
+  readonly concurrency?: { readonly key: string; readonly limit: number };
 }
 
 /**

@@ -4,6 +4,11 @@ import type { JsonObject } from '../core/json.js';
 export const WorkflowStatus = {
   /** Written with a later start time (`runAt` / `delay`); no task has started yet. */
   Scheduled: 'Scheduled',
+  /**
+   * Waits for a place under its workflow's concurrency limit (`concurrency: { limit, key? }`);
+   * no task has started yet. It becomes Pending, in order, as places free up.
+   */
+  Queued: 'Queued',
   Pending: 'Pending',
   Running: 'Running',
   Paused: 'Paused',
@@ -17,6 +22,7 @@ export type WorkflowStatus = (typeof WorkflowStatus)[keyof typeof WorkflowStatus
 /** Workflow statuses of an execution that has not ended. */
 export const ACTIVE_WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
   'Scheduled',
+  'Queued',
   'Pending',
   'Running',
   'Paused',
@@ -83,6 +89,16 @@ export const EventType = {
    * `{ runAt }` (ISO 8601). Its root tasks' `task_ready` events follow, with the same `readyAt`.
    */
   WorkflowScheduled: 'workflow_scheduled',
+  /**
+   * An execution of a workflow with a concurrency limit found no free place at scheduling (or
+   * when resumed) and waits as `Queued`; data `{ key, limit }`.
+   */
+  WorkflowQueued: 'workflow_queued',
+  /**
+   * A Queued execution got its place: it is Pending (or Running, for one resumed after it had
+   * started), its root tasks Ready; data `{ key, waitedMs }`.
+   */
+  WorkflowAdmitted: 'workflow_admitted',
   /** A trigger fire started an execution (its id); data `{ trigger, contextHash }`. */
   TriggerFired: 'trigger_fired',
   /**
@@ -151,6 +167,11 @@ export interface ExecutionRecord {
   readonly idempotencyKey: string | null;
   /** The start time it was written with (`runAt` / `delay`), or null for a start at once. */
   readonly runAtMs: number | null;
+  /**
+   * The concurrency group and limit it counts under (a workflow with `concurrency`), or null.
+   * A `Queued` execution waits for a place in this group.
+   */
+  readonly concurrency: { readonly key: string; readonly limit: number } | null;
 }
 
 /** One task of an execution as stored. */
@@ -217,6 +238,10 @@ export interface ExecutionRow {
   idempotency_key?: string | null;
   /** Absent from partial selects. */
   run_at_ms?: number | null;
+  /** The concurrency group of a workflow with a limit; null without one. */
+  concurrency_key?: string | null;
+  /** The limit the execution was scheduled under; null without one. */
+  concurrency_limit?: number | null;
 }
 
 /** Raw task row. */
@@ -282,6 +307,10 @@ export function toExecutionRecord(row: ExecutionRow): ExecutionRecord {
     rerunBy: row.rerun_by,
     idempotencyKey: row.idempotency_key ?? null,
     runAtMs: row.run_at_ms === null || row.run_at_ms === undefined ? null : row.run_at_ms,
+    concurrency:
+      row.concurrency_key === null || row.concurrency_key === undefined
+        ? null
+        : { key: row.concurrency_key, limit: row.concurrency_limit ?? 1 },
   };
 }
 

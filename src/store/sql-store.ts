@@ -11,6 +11,7 @@ import { createRetentionStore } from './retention-store.js';
 import { createRunnerStore } from './runner-store.js';
 import { parseFeedCursor } from './feed.js';
 import { createTriggerStore } from './trigger-store.js';
+import { admitWaiting, admitting } from './ops/admission.js';
 import { claimReadyTasks, heartbeat, releaseClaims, sweepStaleClaims } from './ops/claims.js';
 import {
   cancelExecution,
@@ -80,25 +81,30 @@ export function createSqlStore(db: Db, faults: StoreFaults = {}): Store {
     onCommit: (listener: (notice: CommitNotice) => void) => db.onCommit(listener),
 
     scheduleExecution: (input) =>
-      db.transaction(async (tx) => (await scheduleExecutions(tx, [input]))[0]!),
-    scheduleExecutions: (inputs) => db.transaction((tx) => scheduleExecutions(tx, inputs)),
+      db.transaction(admitting(async (tx) => (await scheduleExecutions(tx, [input]))[0]!)),
+    scheduleExecutions: (inputs) =>
+      db.transaction(admitting((tx) => scheduleExecutions(tx, inputs))),
     claimReadyTasks: (input) => db.transaction((tx) => claimReadyTasks(tx, input)),
     heartbeat: (input) => db.transaction((tx) => heartbeat(tx, input)),
     completeTasks: (input) =>
-      db.transaction(async (tx) => {
-        const outcome = await completeTasks(tx, input, () => finish(tx, input, true));
-        const { claimed, moreReady } = outcome.alongside;
-        return { held: outcome.held, claimed, moreReady };
-      }),
-    failTask: (input) => db.transaction(async (tx) => finish(tx, input, await failTask(tx, input))),
+      db.transaction(
+        admitting(async (tx) => {
+          const outcome = await completeTasks(tx, input, () => finish(tx, input, true));
+          const { claimed, moreReady } = outcome.alongside;
+          return { held: outcome.held, claimed, moreReady };
+        }),
+      ),
+    failTask: (input) =>
+      db.transaction(admitting(async (tx) => finish(tx, input, await failTask(tx, input)))),
     scheduleRetry: (input) => db.transaction((tx) => scheduleRetry(tx, input)),
     setDeferred: (input) => db.transaction((tx) => setDeferred(tx, input)),
     releaseClaims: (input) => db.transaction((tx) => releaseClaims(tx, input)),
-    sweepStaleClaims: (input) => db.transaction((tx) => sweepStaleClaims(tx, input)),
+    sweepStaleClaims: (input) => db.transaction(admitting((tx) => sweepStaleClaims(tx, input))),
+    admitWaiting: (input) => db.transaction((tx) => admitWaiting(tx, input)),
 
-    cancelExecution: (input) => db.transaction((tx) => cancelExecution(tx, input)),
-    pauseExecution: (input) => db.transaction((tx) => pauseExecution(tx, input)),
-    resumeExecution: (input) => db.transaction((tx) => resumeExecution(tx, input)),
+    cancelExecution: (input) => db.transaction(admitting((tx) => cancelExecution(tx, input))),
+    pauseExecution: (input) => db.transaction(admitting((tx) => pauseExecution(tx, input))),
+    resumeExecution: (input) => db.transaction(admitting((tx) => resumeExecution(tx, input))),
 
     getExecution: (id) => db.transaction((tx) => getExecution(tx, id), READ),
     getTerminalExecutions: (ids) => db.transaction((tx) => getTerminalExecutions(tx, ids), READ),

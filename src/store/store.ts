@@ -114,6 +114,13 @@ export interface Store
     maxRecoveryAttempts: number;
     runnerId: string;
   }): Promise<SweepOutcome>;
+  /**
+   * Admits the Queued executions that may start now in every group with a free place (a
+   * delayed start whose time came, one passed over while another transaction held it);
+   * returns how many. Groups are also admitted by the transactions that free places, so this is
+   * a periodic backstop.
+   */
+  admitWaiting(input: { nowMs: number; runnerId: string }): Promise<number>;
 
   /** Hard cancel: unfinished tasks become Cancelled, the execution Cancelled. */
   cancelExecution(input: {

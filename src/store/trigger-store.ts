@@ -1,4 +1,5 @@
 /** Persistence of event-trigger schedules and fires. */
+import { admitting } from './ops/admission.js';
 import type { Db } from './db.js';
 import {
   claimTriggerPolls,
@@ -118,7 +119,7 @@ export function createTriggerStore(db: Db): TriggerStore {
     recordTriggerPolls: (input) =>
       db.transaction((tx) => Promise.resolve(recordTriggerPolls(tx, input)), AUTOCOMMIT),
     recordTriggerError: (input) => db.transaction((tx) => recordTriggerError(tx, input)),
-    fireTrigger: (input) => db.transaction((tx) => fireTrigger(tx, input)),
+    fireTrigger: (input) => db.transaction(admitting((tx) => fireTrigger(tx, input))),
     getTriggerHistory: (input) => db.transaction((tx) => getTriggerHistory(tx, input), READ),
   };
 }

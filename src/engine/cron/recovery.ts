@@ -7,6 +7,7 @@
  * `lost` when they are older than `cronMaxRecoveryAge`, out of attempts, or their schedule or
  * workflow is gone.
  */
+import { concurrencyOf } from '../registry.js';
 import { newExecutionId } from '../../core/execution-id.js';
 import type { CronLeftover } from '../../store/store.js';
 import { runContext } from './plan.js';
@@ -73,14 +74,16 @@ async function reconcile(
     if (done) logger.warn({ ...log, reason }, 'cron run lost');
     return done;
   }
+  const initialContext = runContext(schedule, run.scheduledTimeMs);
   const execution = {
     id: newExecutionId(),
     workflowName: schedule.workflowName,
     workflowVersion: workflow.version,
-    initialContext: runContext(schedule, run.scheduledTimeMs),
+    initialContext,
     tasks: registry.plan(workflow),
     nowMs,
     runnerId,
+    ...concurrencyOf(workflow, initialContext),
   };
   const done = await store.recoverCronRun({
     runId: run.id,

@@ -24,7 +24,7 @@ import type { StoreFaults } from '../faults.js';
 import { EventType } from '../rows.js';
 import type { ClaimedTask } from '../records.js';
 import { appendEvent, placeholders } from './events.js';
-import { insertExecution } from './executions.js';
+import { scheduleExecution } from './executions.js';
 
 /** A `cron_schedules` row (both adapters return BIGINT columns as numbers). */
 interface ScheduleRow {
@@ -301,7 +301,7 @@ export async function claimCronFire(
       runnerId,
       nowMs: claim.nowMs,
     });
-    const scheduled = insertExecution(tx, { ...fire.execution, scheduleLinked: true });
+    const scheduled = await scheduleExecution(tx, { ...fire.execution, scheduleLinked: true });
     roots.push(...scheduled.claimed);
     fired.push({ scheduledTimeMs: fire.scheduledTimeMs, executionId: fire.execution.id });
   }
@@ -424,6 +424,6 @@ export async function recoverCronRun(tx: Tx, input: CronRecovery): Promise<boole
     runnerId: input.execution.runnerId,
     nowMs: input.nowMs,
   });
-  insertExecution(tx, { ...input.execution, scheduleLinked: true });
+  await scheduleExecution(tx, { ...input.execution, scheduleLinked: true });
   return true;
 }

@@ -48,7 +48,8 @@ type SummaryRow = Omit<ExecutionRow, 'initial_context' | 'final_context' | 'upda
 
 const SUMMARY_COLUMNS = `e.id, e.workflow_name, e.workflow_version, e.status, e.error_message,
   e.pause_reason, e.open_tasks, e.failed_tasks, e.created_at_ms, e.started_at_ms,
-  e.completed_at_ms, e.rerun_of, e.rerun_by, e.idempotency_key, e.run_at_ms`;
+  e.completed_at_ms, e.rerun_of, e.rerun_by, e.idempotency_key, e.run_at_ms, e.concurrency_key,
+  e.concurrency_limit`;
 
 const ALL_STATUSES = Object.values(WorkflowStatus);
 
@@ -167,6 +168,10 @@ function toSummary(row: SummaryRow): ExecutionSummaryRecord {
     rerunBy: row.rerun_by,
     idempotencyKey: row.idempotency_key ?? null,
     runAtMs: row.run_at_ms === null || row.run_at_ms === undefined ? null : row.run_at_ms,
+    concurrency:
+      row.concurrency_key === null || row.concurrency_key === undefined
+        ? null
+        : { key: row.concurrency_key, limit: row.concurrency_limit ?? 1 },
   };
 }
 

@@ -8,6 +8,7 @@ import type { SqlValue, Tx } from '../db.js';
 import { EventType, toExecutionRecord, type ExecutionRecord, type ExecutionRow } from '../rows.js';
 import type { ClaimedTask, NewExecution, NewTask, ScheduledExecution } from '../records.js';
 import { freeText } from '../text.js';
+import { markGroup, placeInGroups } from './admission.js';
 import { appendEvent } from './events.js';
 import { finalContextOf } from './progress.js';
 import { closeScheduleRuns, closeScheduleRunsLater } from './schedule-links.js';
@@ -18,7 +19,10 @@ const INSERT_CHUNK = 50;
 const EXECUTION_COLUMNS = `INSERT INTO workflow_executions
   (id, workflow_name, workflow_version, status, initial_context, final_context, open_tasks,
    failed_tasks, created_at_ms, started_at_ms, completed_at_ms, updated_at_ms, schedule_linked,
-   rerun_of, run_at_ms)`;
+   rerun_of, run_at_ms, concurrency_key, concurrency_limit)`;
+
+/** Values per row of {@link EXECUTION_COLUMNS}. */
+const EXECUTION_WIDTH = 17;
 
 const TASK_COLUMNS = `INSERT INTO task_executions
   (id, execution_id, workflow_name, task_id, position, dependencies, dependents, trigger_rule,
@@ -64,9 +68,9 @@ function carriedFinalContext(
   return mergeAll(outputs);
 }
 
-/** Writes one execution (see {@link insertExecutions}). */
-export function insertExecution(tx: Tx, input: NewExecution): ScheduledExecution {
-  return insertExecutions(tx, [input])[0]!;
+/** Schedules one execution (see {@link scheduleExecutions}). */
+export async function scheduleExecution(tx: Tx, input: NewExecution): Promise<ScheduledExecution> {
+  return (await scheduleExecutions(tx, [input]))[0]!;
 }
 
 /** An execution row as scheduling writes it, with the start decided for it. */
@@ -78,6 +82,8 @@ interface PlannedExecution {
   readonly claimedIds: ReadonlySet<string>;
   readonly started: boolean;
   readonly ended: boolean;
+  /** Written Queued: its Ready roots wait as NotStarted until it is admitted. */
+  readonly queued: boolean;
 }
 
 /** The start time of `input` when it is later than its scheduling, else null. */
@@ -85,11 +91,11 @@ export function delayedStartOf(input: NewExecution): number | null {
   return input.runAtMs !== undefined && input.runAtMs > input.nowMs ? input.runAtMs : null;
 }
 
-function planExecution(input: NewExecution): PlannedExecution {
+function planExecution(input: NewExecution, queued: boolean): PlannedExecution {
   const carried = input.rerun?.carried ?? NOTHING_CARRIED;
   const start = startOf(input.tasks, input.initialContext, carried);
   const runAtMs = delayedStartOf(input);
-  const claimRoots = runAtMs === null ? Math.max(0, input.claimRoots ?? 0) : 0;
+  const claimRoots = runAtMs === null && !queued ? Math.max(0, input.claimRoots ?? 0) : 0;
   const claimedIds = new Set(start.ready.slice(0, claimRoots));
   // Every task skipped by its rule or carried over: the execution ends as it is written.
   const ended = start.skipped.size + carried.size === input.tasks.length;
@@ -99,7 +105,15 @@ function planExecution(input: NewExecution): PlannedExecution {
     id: input.id,
     workflow_name: input.workflowName,
     workflow_version: input.workflowVersion,
-    status: ended ? 'Completed' : started ? 'Running' : runAtMs !== null ? 'Scheduled' : 'Pending',
+    status: ended
+      ? 'Completed'
+      : started
+        ? 'Running'
+        : queued
+          ? 'Queued'
+          : runAtMs !== null
+            ? 'Scheduled'
+            : 'Pending',
     initial_context: initialContext,
     final_context: !ended
       ? null
@@ -119,8 +133,10 @@ function planExecution(input: NewExecution): PlannedExecution {
     rerun_by: null,
     idempotency_key: input.idempotencyKey ?? null,
     run_at_ms: runAtMs,
+    concurrency_key: input.concurrency?.key ?? null,
+    concurrency_limit: input.concurrency?.limit ?? null,
   };
-  return { row, start, carried, claimedIds, started, ended };
+  return { row, start, carried, claimedIds, started, ended, queued: queued && !ended };
 }
 
 /** The values of {@link EXECUTION_COLUMNS}, in order. */
@@ -141,13 +157,15 @@ function executionValues(row: ExecutionRow): SqlValue[] {
     row.schedule_linked ?? 0,
     row.rerun_of,
     row.run_at_ms ?? null,
+    row.concurrency_key ?? null,
+    row.concurrency_limit ?? null,
   ];
 }
 
 const KEYED_EXECUTION_COLUMNS = `INSERT INTO workflow_executions
   (id, workflow_name, workflow_version, status, initial_context, final_context, open_tasks,
    failed_tasks, created_at_ms, started_at_ms, completed_at_ms, updated_at_ms, schedule_linked,
-   rerun_of, run_at_ms, idempotency_key)`;
+   rerun_of, run_at_ms, concurrency_key, concurrency_limit, idempotency_key)`;
 
 /** Rounds of insert-or-read before giving up on a key whose execution keeps vanishing. */
 const KEY_ROUNDS = 3;
@@ -172,8 +190,9 @@ export async function scheduleExecutions(
   tx: Tx,
   inputs: readonly NewExecution[],
 ): Promise<ScheduledExecution[]> {
+  const queued = await placeInGroups(tx, inputs);
   if (inputs.every((input) => input.idempotencyKey === undefined)) {
-    return insertExecutions(tx, inputs);
+    return insertExecutions(tx, inputs, new Map(), queued);
   }
   // The first input of each (workflow, key), by identity key; later ones repeat its outcome.
   const firstOf = new Map<string, NewExecution>();
@@ -199,12 +218,12 @@ export async function scheduleExecutions(
         { retryable: true },
       );
     }
-    const plans = open.map(planExecution);
+    const plans = open.map((input) => planExecution(input, queued.has(input.id)));
     const inserted = new Set<string>();
     for (let start = 0; start < plans.length; start += INSERT_CHUNK) {
       const chunk = plans.slice(start, start + INSERT_CHUNK);
       const rows = await tx.all<{ id: string }>(
-        `${KEYED_EXECUTION_COLUMNS} VALUES ${chunk.map(() => `(${new Array<string>(16).fill('?').join(', ')})`).join(', ')}
+        `${KEYED_EXECUTION_COLUMNS} VALUES ${chunk.map(() => `(${new Array<string>(EXECUTION_WIDTH + 1).fill('?').join(', ')})`).join(', ')}
          ON CONFLICT DO NOTHING RETURNING id`,
         chunk.flatMap(({ row }) => [...executionValues(row), row.idempotency_key ?? null]),
       );
@@ -230,7 +249,7 @@ export async function scheduleExecutions(
     (input) => input.idempotencyKey === undefined || written.has(input.id),
   );
   const scheduled = new Map(
-    insertExecutions(tx, toWrite, written).map((s, i) => [toWrite[i]!.id, s]),
+    insertExecutions(tx, toWrite, written, queued).map((s, i) => [toWrite[i]!.id, s]),
   );
   return inputs.map((input) => {
     const own = scheduled.get(input.id);
@@ -260,6 +279,7 @@ export function insertExecutions(
   tx: Tx,
   inputs: readonly NewExecution[],
   written: ReadonlyMap<string, PlannedExecution> = new Map(),
+  queuedIds: ReadonlySet<string> = new Set(),
 ): ScheduledExecution[] {
   const executionRows: SqlValue[][] = [];
   const taskRows: SqlValue[][] = [];
@@ -269,7 +289,8 @@ export function insertExecutions(
     const claimId = randomUUID();
     // A keyed execution row was inserted already, by `scheduleExecutions`, from this plan.
     const planned = written.get(input.id);
-    const { row, start, carried, claimedIds, started, ended } = planned ?? planExecution(input);
+    const { row, start, carried, claimedIds, started, ended, queued } =
+      planned ?? planExecution(input, queuedIds.has(input.id));
     const ready = new Set(start.ready);
     // A delayed execution's Ready tasks become claimable at its start time, not now.
     const runAtMs = delayedStartOf(input);
@@ -277,7 +298,9 @@ export function insertExecutions(
     if (planned === undefined) executionRows.push(executionValues(row));
     for (const task of input.tasks) {
       const output = carried.get(task.taskId);
+      // A Queued execution's roots become Ready when it is admitted (`admission.ts`).
       const isReady = ready.has(task.taskId);
+      const readyNow = isReady && !queued;
       const skipReason = freeText(start.skipped.get(task.taskId) ?? null);
       const claimed = claimedIds.has(task.taskId);
       const values: SqlValue[] = [
@@ -293,13 +316,13 @@ export function insertExecutions(
           ? 'Completed'
           : claimed
             ? 'Running'
-            : isReady
+            : readyNow
               ? 'Ready'
               : skipReason !== null
                 ? 'Skipped'
                 : 'NotStarted',
         start.pendingOf(task),
-        isReady ? readyAtMs : null,
+        readyNow ? readyAtMs : null,
         claimed ? input.runnerId : null,
         claimed ? claimId : null,
         claimed ? input.nowMs : null,
@@ -354,7 +377,10 @@ export function insertExecutions(
         data: { reason: freeText(reason) },
       });
     }
-    for (const taskId of start.ready) {
+    if (queued) {
+      appendEvent(tx, { ...base, type: EventType.WorkflowQueued, data: { ...input.concurrency! } });
+    }
+    for (const taskId of queued ? [] : start.ready) {
       appendEvent(tx, {
         ...base,
         taskId,
@@ -391,10 +417,10 @@ export function insertExecutions(
     }
     // Tasks left Ready wake the claimers (in this process and, on Postgres, the others); those
     // of a delayed execution are found by the claim poll once their time has come.
-    if (runAtMs === null && claimed.length < start.ready.length) tx.signal('tasks');
+    if (runAtMs === null && !queued && claimed.length < start.ready.length) tx.signal('tasks');
     return { record: toExecutionRecord(row), claimed, created: true };
   });
-  insertRows(tx, EXECUTION_COLUMNS, 15, executionRows);
+  insertRows(tx, EXECUTION_COLUMNS, EXECUTION_WIDTH, executionRows);
   insertRows(tx, TASK_COLUMNS, 18, taskRows);
   insertRows(tx, RERUN_TASK_COLUMNS, 20, rerunTaskRows);
   // In id order, the order every writer locks execution rows in (see `locks.ts`). Ids are
@@ -463,19 +489,38 @@ export async function cancelExecution(
   if ((current.schedule_linked ?? 0) === 1) {
     await closeScheduleRuns(tx, input.executionId, 'Cancelled', input.nowMs);
   }
+  freePlace(tx, current, input);
   tx.signal('executions');
   return toExecutionRecord(row!);
 }
 
-/** Scheduled/Pending/Running → Paused: running tasks finish, no new task starts. */
+/**
+ * Marks the concurrency group of an execution that stops holding (or waiting for) a place, so
+ * the group admits before this transaction commits.
+ */
+function freePlace(tx: Tx, row: ExecutionRow, input: { nowMs: number; runnerId: string }): void {
+  if (row.concurrency_key === null || row.concurrency_key === undefined) return;
+  markGroup(
+    tx,
+    {
+      workflowName: row.workflow_name,
+      key: row.concurrency_key,
+      limit: row.concurrency_limit ?? 1,
+    },
+    input.nowMs,
+    input.runnerId,
+  );
+}
+
+/** Scheduled/Queued/Pending/Running → Paused: running tasks finish, no new task starts. */
 export async function pauseExecution(
   tx: Tx,
   input: { executionId: string; reason: string | null; nowMs: number; runnerId: string },
 ): Promise<ExecutionRecord> {
   const current = await loadForUpdate(tx, input.executionId);
-  if (!['Scheduled', 'Pending', 'Running'].includes(current.status)) {
+  if (!['Scheduled', 'Queued', 'Pending', 'Running'].includes(current.status)) {
     throw new InvalidStateError(
-      `Execution '${input.executionId}' is ${current.status}; only a Scheduled, Pending or Running execution can be paused.`,
+      `Execution '${input.executionId}' is ${current.status}; only a Scheduled, Queued, Pending or Running execution can be paused.`,
       current.status,
     );
   }
@@ -492,12 +537,14 @@ export async function pauseExecution(
     runnerId: input.runnerId,
     nowMs: input.nowMs,
   });
+  freePlace(tx, current, input);
   return toExecutionRecord(row!);
 }
 
 /**
  * Paused → Running; one whose tasks never started goes back to Scheduled while its start time
- * is still ahead, else to Pending.
+ * is still ahead, else to Pending. One with a concurrency limit goes back to Queued and is
+ * admitted, in its turn, before this transaction commits if its group has a free place.
  */
 export async function resumeExecution(
   tx: Tx,
@@ -512,12 +559,14 @@ export async function resumeExecution(
   }
   const row = await tx.get<ExecutionRow>(
     `UPDATE workflow_executions
-     SET status = CASE WHEN started_at_ms IS NOT NULL THEN 'Running'
+     SET status = CASE WHEN concurrency_key IS NOT NULL THEN 'Queued'
+                       WHEN started_at_ms IS NOT NULL THEN 'Running'
                        WHEN run_at_ms > ? THEN 'Scheduled' ELSE 'Pending' END,
          pause_reason = NULL, updated_at_ms = ?
      WHERE id = ? RETURNING *`,
     [input.nowMs, input.nowMs, input.executionId],
   );
+  freePlace(tx, current, input);
   appendEvent(tx, {
     executionId: input.executionId,
     type: EventType.WorkflowResumed,

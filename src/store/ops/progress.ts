@@ -9,6 +9,7 @@ import { evaluateRule, skipReason, type TriggerRule } from '../../core/rules.js'
 import type { SqlValue, Tx } from '../db.js';
 import { ACTIVE_STATUS_SQL, ACTIVE_WORKFLOW_STATUSES, EventType } from '../rows.js';
 import { freeText } from '../text.js';
+import { markGroup } from './admission.js';
 import { appendEvent, placeholders } from './events.js';
 import { closeScheduleRuns } from './schedule-links.js';
 
@@ -393,6 +394,9 @@ interface ClosingRow extends Partial<ResultRow> {
   started_at_ms: number | null;
   created_at_ms: number;
   schedule_linked: number;
+  workflow_name: string;
+  concurrency_key: string | null;
+  concurrency_limit: number | null;
 }
 
 /**
@@ -411,7 +415,7 @@ export async function finishClosed(
 ): Promise<void> {
   const rows = await tx.all<ClosingRow>(
     `SELECT e.id, e.status, e.open_tasks, e.started_at_ms, e.created_at_ms, e.schedule_linked,
-            t.task_id, t.status AS task_status, t.output_context
+            e.workflow_name, e.concurrency_key, e.concurrency_limit, t.task_id, t.status AS task_status, t.output_context
      FROM workflow_executions e
      LEFT JOIN task_executions t
        ON t.execution_id = e.id AND e.open_tasks <= 0 AND e.status IN (${ACTIVE})
@@ -446,6 +450,14 @@ export async function finishClosed(
       nowMs,
     });
     if (head.schedule_linked === 1) linked.push({ id, status });
+    if (head.concurrency_key !== null) {
+      const group = {
+        workflowName: head.workflow_name,
+        key: head.concurrency_key,
+        limit: head.concurrency_limit ?? 1,
+      };
+      markGroup(tx, group, nowMs, runnerId);
+    }
   }
   if (values.length === 0) return;
   tx.write(

@@ -8,7 +8,7 @@ import type { Tx } from '../db.js';
 import type { ClaimedTask, NewTask } from '../records.js';
 import { freeText } from '../text.js';
 import { EventType } from '../rows.js';
-import { insertExecution } from './executions.js';
+import { scheduleExecution } from './executions.js';
 import { appendEvent, placeholders } from './events.js';
 
 /** A trigger's durable schedule row. Times are epoch milliseconds. */
@@ -508,7 +508,7 @@ export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<Trig
     runnerId: input.runnerId,
     nowMs: input.nowMs,
   });
-  const { claimed } = insertExecution(tx, {
+  const { claimed } = await scheduleExecution(tx, {
     id: input.executionId,
     workflowName: input.workflowName,
     workflowVersion: input.workflowVersion,
