@@ -3,7 +3,9 @@
  * `runner.executeAsync` from many concurrent callers (the runner writes the calls of one turn in
  * one transaction), and the runner executes them, so every row went through its real status
  * changes. Of every 20 executions, 12 are of workflow `orders`, 6 of `reports` (both complete)
- * and 2 of `audits`, whose task fails: 90 % Completed, 10 % Failed, none Cancelled.
+ * and 2 of `audits`, whose task fails: 90 % Completed, 10 % Failed, none Cancelled. For a
+ * history of a million rows, or a test, {@link seedFinishedExecutions} writes the same mix of
+ * execution rows with one SQL statement.
  */
 import { performance } from 'node:perf_hooks';
 import {
@@ -83,4 +85,54 @@ export async function seedExecutions(runner: DefaultRunner, count: number): Prom
   while (finished < count) await new Promise<void>((r) => (wake = r));
   runner.off('event', listener);
   return performance.now() - started;
+}
+
+/** Where {@link seedFinishedExecutions} writes: the dialect, and a runner of one SQL statement. */
+export interface SqlTarget {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly run: (sql: string) => Promise<void>;
+}
+
+/**
+ * Inserts `count` finished executions with one set-based statement (no tasks, no events), in
+ * the mix of {@link seedExecutions}: of every 20, 12 `orders` and 6 `reports` Completed, 2
+ * `audits` Failed, none Cancelled. They are created 4 to a millisecond from `fromMs` on (ties
+ * in a millisecond, as a batch makes), with random version-4-shaped ids. For what reads the
+ * execution rows only (the lists, their plans): a million rows take seconds, not the minutes of
+ * running them, but no task row exists. Statistics are left to the caller (`ANALYZE`).
+ */
+export async function seedFinishedExecutions(
+  target: SqlTarget,
+  count: number,
+  fromMs = Date.parse('2026-01-01T00:00:00Z'),
+): Promise<void> {
+  const series =
+    target.dialect === 'postgres'
+      ? `SELECT i FROM generate_series(0, ${count - 1}) AS g(i)`
+      : `WITH RECURSIVE g(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM g WHERE i < ${count - 1})
+         SELECT i FROM g`;
+  const id = target.dialect === 'postgres' ? `md5(i::text)` : `lower(hex(randomblob(16)))`;
+  // The uuid's dashes; the hex is random on SQLite, a hash of `i` on PostgreSQL.
+  const uuid = (hex: string): string =>
+    target.dialect === 'postgres'
+      ? `regexp_replace(${hex}, '^(.{8})(.{4})(.{4})(.{4})(.{12})$', '\\1-\\2-\\3-\\4-\\5')`
+      : `substr(${hex}, 1, 8) || '-' || substr(${hex}, 9, 4) || '-' || substr(${hex}, 13, 4)
+         || '-' || substr(${hex}, 17, 4) || '-' || substr(${hex}, 21, 12)`;
+  const at = `(${fromMs} + i / 4)`;
+  const kind = `(i % 20)`;
+  await target.run(
+    `INSERT INTO workflow_executions (id, workflow_name, workflow_version, status,
+       initial_context, final_context, error_message, open_tasks, failed_tasks,
+       created_at_ms, started_at_ms, completed_at_ms, updated_at_ms)
+     SELECT ${uuid('h')},
+       CASE WHEN k < 12 THEN 'orders' WHEN k < 18 THEN 'reports' ELSE 'audits' END,
+       'v1',
+       CASE WHEN k < 18 THEN 'Completed' ELSE 'Failed' END,
+       '{}', '{}',
+       CASE WHEN k < 18 THEN NULL ELSE '${AUDIT_ERROR}' END,
+       0,
+       CASE WHEN k < 18 THEN 0 ELSE 1 END,
+       at, at + 1, at + 5, at + 5
+     FROM (SELECT i, ${kind} AS k, ${at} AS at, ${id} AS h FROM (${series}) s) r`,
+  );
 }

@@ -114,9 +114,22 @@ export class ExecutionsApi {
     return readExecutionStats(this.#store, this.#clock.now(), options);
   }
 
-  /** Executions with their tasks, newest first. */
+  /** Executions with their tasks, newest first; by offset or after an execution. */
   async listExecutions(options: ListExecutionsOptions = {}): Promise<WorkflowExecutionResult[]> {
-    const records = await this.#store.listExecutions(executionFilter(options));
+    const { after, ...filter } = executionFilter(options);
+    // The key of the execution to list after: its creation time never changes, so reading it
+    // apart from the page is as good as reading it in the same transaction.
+    const anchor = after === undefined ? null : await this.#store.getExecution(after);
+    if (after !== undefined && anchor === null) {
+      throw new NotFoundError(
+        `listExecutions: no workflow execution with id '${after}' to list after; it may have been pruned. ` +
+          'Page with listExecutionsPage(), whose cursors hold their position, to walk a history that is being pruned.',
+      );
+    }
+    const records = await this.#store.listExecutions({
+      ...filter,
+      after: anchor === null ? null : { createdAtMs: anchor.createdAtMs, id: anchor.id },
+    });
     return Promise.all(
       records.map(async (r) => toExecutionResult(r, await this.#store.getTasks(r.id))),
     );

@@ -172,6 +172,8 @@ export interface ExecutionFilter {
   readonly status?: WorkflowStatus;
   readonly limit: number;
   readonly offset: number;
+  /** Rows strictly after this key in list order (keyset paging; `offset` is then 0). */
+  readonly after?: { readonly createdAtMs: number; readonly id: string } | null;
 }
 
 /** One task log line to store (see {@link Store.appendTaskLogs}). */

@@ -2,7 +2,7 @@
  * Keyset pages of executions and of an execution's events, on the runner and on the client:
  * every row exactly once and in order (also with many rows in one millisecond, from a manual
  * clock), the filters, cursors that survive rows scheduled at the head, the limit's bounds, and
- * task log lines left out of the events.
+ * task log lines left out of the events; `listExecutions` after an execution (its keyset form).
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -371,6 +371,77 @@ describe('listExecutionsPage', () => {
 });
 
 /** Inserts a `task_log` event row for `executionId` straight into the database. */
+describe('listExecutions after an execution', () => {
+  it('walks without repeats or gaps while executions are scheduled at the head and change status', async () => {
+    const db = freshDatabase();
+    const clock = new ManualClock(T0);
+    const held = await heldRunner(clock, db.url);
+    const runner = held.runner;
+    await using client = await Client.connect(db.url);
+    try {
+      // Four per millisecond: pages end inside a millisecond.
+      await schedule(runner, clock, 'held', 22, 4);
+      for (const filter of [
+        {},
+        { workflowName: 'held' },
+        { workflowName: 'held', status: 'Pending' as const },
+      ] as const) {
+        // What the walk must list: the executions there when it starts (each walk adds more).
+        const expected = (await client.listExecutions({ ...filter, limit: 1000 })).map(
+          (r) => r.executionId,
+        );
+        expect(expected.length).toBeGreaterThan(6);
+        const walked: string[] = [];
+        let after: string | undefined;
+        for (let page = 0; page < 100; page++) {
+          const rows = await client.listExecutions({ ...filter, limit: 3, after });
+          expect(rows.length).toBeLessThanOrEqual(3);
+          walked.push(...rows.map((r) => r.executionId));
+          // Newer executions at the head, and one behind the walk leaving the status listed:
+          // neither shifts the rest of the walk.
+          await schedule(runner, clock, 'held', 2, 1);
+          if (page === 1 && 'status' in filter) await client.pauseExecution(walked[0]!, 'seen');
+          if (rows.length < 3) break;
+          after = rows.at(-1)!.executionId;
+        }
+        expect(walked, JSON.stringify(filter)).toEqual(expected);
+        expect(new Set(walked).size).toBe(walked.length);
+      }
+      // The runner's list is the same read.
+      const first = await runner.listExecutions({ limit: 2 });
+      const next = await runner.listExecutions({ limit: 2, after: first[1]!.executionId });
+      const both = await runner.listExecutions({ limit: 4 });
+      expect([...first, ...next].map((r) => r.executionId)).toEqual(both.map((r) => r.executionId));
+    } finally {
+      await held.stop();
+    }
+  });
+
+  it('refuses after with an offset, and an unknown execution to list after', async () => {
+    const db = freshDatabase();
+    const runner = await createRunner({}, db.url);
+    await using client = await Client.connect(db.url);
+    try {
+      for (const list of [client, runner]) {
+        const both = await list
+          .listExecutions({ after: '0193a6f2-0000-4000-8000-000000000000', offset: 5 })
+          .catch((e: unknown) => e);
+        expect(both).toBeInstanceOf(ConfigError);
+        expect((both as Error).message).toContain('either after or offset');
+        const notString = await list.listExecutions({ after: 5 } as never).catch((e: unknown) => e);
+        expect(notString).toBeInstanceOf(ConfigError);
+        const unknown = await list
+          .listExecutions({ after: '0193a6f2-0000-4000-8000-000000000000' })
+          .catch((e: unknown) => e);
+        expect(unknown).toBeInstanceOf(NotFoundError);
+        expect((unknown as Error).message).toContain('listExecutionsPage');
+      }
+    } finally {
+      await stopRunner(runner);
+    }
+  });
+});
+
 describe('getExecutionEventsPage', () => {
   it('walks the events oldest first without task log lines; an unknown execution is NotFoundError', async () => {
     const db = freshDatabase();

@@ -197,9 +197,9 @@ export async function listExecutionsPage(
 }
 
 /**
- * Executions newest first, by offset (`listExecutions`). The same merge, each range reading
- * `offset + limit` entries: offset paging stays linear in the offset, as it always was, but
- * never sorts the table.
+ * Executions newest first, by offset or after a key (`listExecutions`). The same merge, each
+ * range reading `offset + limit` entries: offset paging stays linear in the offset, as it
+ * always was, but never sorts the table; after a key it is the keyset page's read.
  */
 export async function listExecutions(tx: Tx, filter: ExecutionFilter): Promise<ExecutionRecord[]> {
   const rows = await readWindow<ExecutionRow>(
@@ -207,7 +207,7 @@ export async function listExecutions(tx: Tx, filter: ExecutionFilter): Promise<E
     {
       workflowName: filter.workflowName,
       statuses: filter.status === undefined ? undefined : [filter.status],
-      after: null,
+      after: filter.after ?? null,
       limit: filter.limit,
       offset: filter.offset,
     },
