@@ -15,6 +15,7 @@ import type {
   ExecutionEvent,
   ExecutionRecord,
   Store,
+  TaskRecord,
   WorkflowStatus,
 } from '../store/store.js';
 import { executionFilter, type ListExecutionsOptions } from './execution-filter.js';
@@ -130,9 +131,12 @@ export class ExecutionsApi {
       ...filter,
       after: anchor === null ? null : { createdAtMs: anchor.createdAtMs, id: anchor.id },
     });
-    return Promise.all(
-      records.map(async (r) => toExecutionResult(r, await this.#store.getTasks(r.id))),
-    );
+    // The tasks of the whole page in one read, not one round trip per execution.
+    const tasks = new Map<string, TaskRecord[]>(records.map((r) => [r.id, []]));
+    for (const t of await this.#store.getTasksOf(records.map((r) => r.id))) {
+      tasks.get(t.executionId)?.push(t);
+    }
+    return records.map((r) => toExecutionResult(r, tasks.get(r.id) ?? []));
   }
 
   /** One page of executions, newest first. */

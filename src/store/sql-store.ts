@@ -27,6 +27,7 @@ import {
   getExecution,
   getTask,
   getTasks,
+  getTasksOf,
   getTerminalExecutions,
 } from './ops/queries.js';
 import { feedHead, readFeed } from './ops/feed.js';
@@ -109,6 +110,7 @@ export function createSqlStore(db: Db, faults: StoreFaults = {}): Store {
     getExecution: (id) => db.transaction((tx) => getExecution(tx, id), READ),
     getTerminalExecutions: (ids) => db.transaction((tx) => getTerminalExecutions(tx, ids), READ),
     getTasks: (id) => db.transaction((tx) => getTasks(tx, id), READ),
+    getTasksOf: (ids) => db.transaction((tx) => getTasksOf(tx, ids), READ_ONE),
     getTask: ({ executionId, taskId }) =>
       db.transaction((tx) => getTask(tx, executionId, taskId), READ_ONE),
     countActiveExecutions: () => db.transaction((tx) => countActiveExecutions(tx), READ),

@@ -146,6 +146,8 @@ export interface Store
   /** Executions among `ids` that are terminal (used by waiters as a backstop). */
   getTerminalExecutions(ids: readonly string[]): Promise<ExecutionRecord[]>;
   getTasks(executionId: string): Promise<TaskRecord[]>;
+  /** The tasks of the executions among `ids`, by execution id, each in topological order. */
+  getTasksOf(executionIds: readonly string[]): Promise<TaskRecord[]>;
   /**
    * One task of an execution with the context a claim of it hands over (see
    * {@link TaskWithInput.inputContext}); null when the execution has no such task.

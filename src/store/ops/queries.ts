@@ -38,6 +38,21 @@ export async function getTerminalExecutions(
   return rows.map(toExecutionRecord);
 }
 
+/**
+ * The tasks of the executions among `ids`, by execution id and then in topological order: the
+ * tasks of a list of executions in one statement (a range of the `(execution_id, task_id)`
+ * key per execution), not one round trip per execution.
+ */
+export async function getTasksOf(tx: Tx, ids: readonly string[]): Promise<TaskRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await tx.all<TaskRow>(
+    `SELECT * FROM task_executions WHERE execution_id IN (${placeholders(ids.length)})
+     ORDER BY execution_id, position`,
+    ids,
+  );
+  return rows.map(toTaskRecord);
+}
+
 /** Tasks of an execution in topological order. */
 export async function getTasks(tx: Tx, executionId: string): Promise<TaskRecord[]> {
   const rows = await tx.all<TaskRow>(

@@ -1,6 +1,6 @@
 /**
- * Store contract, queries and pages: single reads (`getExecution`, `getTasks`, `getTask`,
- * `getTerminalExecutions`), counts (`countActiveExecutions`, `getExecutionStats`) and lists
+ * Store contract, queries and pages: single reads (`getExecution`, `getTasks`, `getTasksOf`,
+ * `getTask`, `getTerminalExecutions`), counts (`countActiveExecutions`, `getExecutionStats`) and lists
  * (`listExecutions`, `listExecutionsPage`, `findExecutionsByIdPrefix`), on both backends.
  */
 import { describe, expect } from 'vitest';
@@ -31,6 +31,21 @@ describe.concurrent('store contract: reads', () => {
     expect((await store.getTask({ executionId: id, taskId: 'c' }))?.inputContext).toEqual({ n: 1 });
     expect(await store.getTask({ executionId: id, taskId: 'zz' })).toBeNull();
     expect(await store.getTask({ executionId: 'no-such-id', taskId: 'a' })).toBeNull();
+  });
+
+  test('reads the tasks of several executions at once, each in plan order', async ({ store }) => {
+    const a = (await schedule(store, chain)).record.id;
+    const b = (await schedule(store, pair)).record.id;
+    const tasks = await store.getTasksOf([b, 'no-such-id', a]);
+    const of = (id: string): string[] =>
+      tasks.filter((t) => t.executionId === id).map((t) => t.taskId);
+    expect(of(a)).toEqual((await store.getTasks(a)).map((t) => t.taskId));
+    expect(of(b)).toEqual((await store.getTasks(b)).map((t) => t.taskId));
+    expect(tasks).toHaveLength(of(a).length + of(b).length);
+    // Grouped by execution: one execution's tasks are never split by another's.
+    const order = tasks.map((t) => t.executionId).filter((id, i, all) => id !== all[i - 1]);
+    expect(order).toEqual([a, b].sort());
+    expect(await store.getTasksOf([])).toEqual([]);
   });
 
   test('tells which executions have ended, and counts those that have not', async ({ store }) => {
@@ -96,7 +111,7 @@ describe.concurrent('store contract: reads', () => {
 });
 
 describe.concurrent('store contract: lists', () => {
-  test('lists executions newest first, filtered by workflow and status, by offset', async ({
+  test('lists executions newest first, filtered by workflow and status, by offset or after a key', async ({
     store,
   }) => {
     const scheduled = [];
@@ -124,6 +139,16 @@ describe.concurrent('store contract: lists', () => {
       offset: 0,
     });
     expect(pendingPairs.map((e) => e.id)).toEqual([ids[3], ids[1]]);
+    const key = { createdAtMs: all[1]!.createdAtMs, id: all[1]!.id };
+    const after = await store.listExecutions({ limit: 2, offset: 0, after: key });
+    expect(after.map((e) => e.id)).toEqual([ids[2], ids[1]]);
+    const pairsAfter = await store.listExecutions({
+      workflowName: 'pair',
+      limit: 10,
+      offset: 0,
+      after: key,
+    });
+    expect(pairsAfter.map((e) => e.id)).toEqual([ids[1]]);
   });
 
   test('pages by key without gap or repeat, also through a millisecond many share', async ({
