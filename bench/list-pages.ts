@@ -4,12 +4,17 @@
  * with workflow and status filters, timing every page; prints p50, p99 and max per variant, and
  * with `--explain` the plan of each variant's deepest page (SQLite `EXPLAIN QUERY PLAN`,
  * PostgreSQL `EXPLAIN (ANALYZE, BUFFERS)` with the settings the adapter's connections use).
+ * Then times `listExecutions({ limit: 50 })` (the array read, with tasks) per filter: its first
+ * page, the page at half the history's depth by `offset`, and the same page by `after`.
  * Not part of `npm run bench`.
  *
  *     npx tsx bench/list-pages.ts sqlite|postgres [--count 100000] [--max-pages 2000] [--explain]
+ *       [--seed runner|sql]
  *
- * Seeding is `bench/seed.ts`: through `runner.executeAsync`, 90 % Completed (`orders`,
- * `reports`), 10 % Failed (`audits`), none Cancelled (the "no match" status).
+ * Seeding is `bench/seed.ts`: through `runner.executeAsync` (`--seed runner`, the default), or
+ * with one SQL statement and then `ANALYZE` (`--seed sql`: execution rows only, no tasks, a
+ * million in seconds); either way 90 % Completed (`orders`, `reports`), 10 % Failed (`audits`),
+ * none Cancelled (the "no match" status).
  *
  * Environment: `CLOACINA_BENCH_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`).
  */
@@ -21,11 +26,17 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { Client, DefaultRunner, type ListExecutionsPageOptions } from '../src/index.js';
+import {
+  Client,
+  DefaultRunner,
+  type ListExecutionsOptions,
+  type ListExecutionsPageOptions,
+} from '../src/index.js';
 import { windowStatement } from '../src/store/ops/execution-pages.js';
 import { percentile, round } from './stats.js';
 import { quietLogger } from './quiet.js';
-import { registerSeedWorkflows, seedExecutions } from './seed.js';
+import { registerSeedWorkflows, seedExecutions, seedFinishedExecutions } from './seed.js';
+import { openStore } from '../src/store/open.js';
 
 const PG_URL = process.env.CLOACINA_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const { values, positionals } = parseArgs({
@@ -34,6 +45,7 @@ const { values, positionals } = parseArgs({
     count: { type: 'string', default: '100000' },
     'max-pages': { type: 'string', default: '2000' },
     explain: { type: 'boolean', default: false },
+    seed: { type: 'string', default: 'runner' },
   },
 });
 const backend = positionals[0] === 'postgres' ? 'postgres' : 'sqlite';
@@ -127,22 +139,73 @@ async function explain(filter: (typeof VARIANTS)[string], cursor: string | null)
   }
 }
 
-const runner = await DefaultRunner.create(url, {
-  ...options,
-  logger: quietLogger,
-  maxConcurrentTasks: 32,
-  enableTriggerScheduling: false,
-  enableCronScheduling: false,
-});
-try {
-  registerSeedWorkflows(runner);
-  const seedMs = await seedExecutions(runner, count);
-  console.log(
-    `${backend}: seeded ${count} executions through executeAsync in ${round(seedMs / 1000, 1)} s ` +
-      `(${round(count / (seedMs / 1000), 0)}/s)`,
-  );
-} finally {
-  await runner.shutdown();
+/** Seeds through the runner, as a producer would. */
+async function seedByRunner(): Promise<void> {
+  const runner = await DefaultRunner.create(url, {
+    ...options,
+    logger: quietLogger,
+    maxConcurrentTasks: 32,
+    enableTriggerScheduling: false,
+    enableCronScheduling: false,
+  });
+  try {
+    registerSeedWorkflows(runner);
+    const seedMs = await seedExecutions(runner, count);
+    console.log(
+      `${backend}: seeded ${count} executions through executeAsync in ${round(seedMs / 1000, 1)} s ` +
+        `(${round(count / (seedMs / 1000), 0)}/s)`,
+    );
+  } finally {
+    await runner.shutdown();
+  }
+}
+
+/** Seeds the execution rows with one statement, then gathers statistics. */
+async function seedBySql(): Promise<void> {
+  const store = await openStore(url, options);
+  await store.migrate();
+  await store.close();
+  const t0 = performance.now();
+  if (backend === 'sqlite') {
+    const db = new Database(file);
+    try {
+      await seedFinishedExecutions(
+        { dialect: 'sqlite', run: async (sql) => void db.exec(sql) },
+        count,
+      );
+      db.exec('ANALYZE');
+    } finally {
+      db.close();
+    }
+  } else {
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    try {
+      await admin.query(`SET search_path = "${schema}"`);
+      const run = async (sql: string): Promise<void> => void (await admin.query(sql));
+      await seedFinishedExecutions({ dialect: 'postgres', run }, count);
+      await admin.query('VACUUM ANALYZE workflow_executions');
+    } finally {
+      await admin.end();
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`${backend}: seeded ${count} execution rows by SQL in ${round(seconds, 1)} s`);
+}
+
+if (values.seed === 'sql') await seedBySql();
+else await seedByRunner();
+
+/** The median of five timed calls of `read`, after one unmeasured. */
+async function median(read: () => Promise<unknown>): Promise<number> {
+  await read();
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await read();
+    times.push(performance.now() - t0);
+  }
+  return round(percentile(times, 50), 3);
 }
 
 const client = await Client.connect(url, options);
@@ -158,6 +221,33 @@ try {
     const [p50, p99] = [50, 99].map((p) => round(percentile(result.times, p), 3));
     const max = round(Math.max(...result.times), 3);
     console.log(`| ${name} | ${result.pages} | ${result.rows} | ${p50} | ${p99} | ${max} |`);
+  }
+  // `listExecutions`: the filters it offers (one status at most), each with the share of the
+  // history it matches, read at half that depth by offset and by key.
+  console.log(`\n| listExecutions | first page ms | at half depth, offset ms | after ms |`);
+  console.log(`|---|---|---|---|`);
+  const arrayVariants: [string, ListExecutionsOptions, number][] = [
+    ['all', {}, 1],
+    ['workflow=orders', { workflowName: 'orders' }, 0.6],
+    ['status=Failed', { status: 'Failed' }, 0.1],
+    ['status=Cancelled (none)', { status: 'Cancelled' }, 0],
+    ['workflow=audits,status=Failed', { workflowName: 'audits', status: 'Failed' }, 0.1],
+  ];
+  for (const [name, filter, share] of arrayVariants) {
+    const depth = Math.floor((count * share) / 2);
+    const [anchor] =
+      depth === 0 ? [] : await client.listExecutions({ ...filter, limit: 1, offset: depth - 1 });
+    const first = await median(() => client.listExecutions({ ...filter, limit: LIMIT }));
+    const offset = await median(() =>
+      client.listExecutions({ ...filter, limit: LIMIT, offset: depth }),
+    );
+    const after =
+      anchor === undefined
+        ? '–'
+        : await median(() =>
+            client.listExecutions({ ...filter, limit: LIMIT, after: anchor.executionId }),
+          );
+    console.log(`| ${name} | ${first} | ${offset} | ${after} |`);
   }
   if (values.explain) {
     for (const [name, filter] of Object.entries(VARIANTS)) {
