@@ -1,8 +1,8 @@
 /**
  * The plans of keyset pages on SQLite: the list, or each status of it, is a range of an index
- * read from the cursor on, so a deep page costs what the first one does. (PostgreSQL's plans,
- * which depend on its statistics, are shown by `bench/list-pages.ts --explain` on 100,000
- * executions.)
+ * read from the cursor on, so a deep page costs what the first one does; here on an empty
+ * table, step by step. `list-plans.test.ts` checks the plans of both backends on an analyzed
+ * history, where they depend on the statistics.
  */
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
