@@ -4,8 +4,9 @@
  * creation-time range, on the first page and deep in the list, and `listExecutions` by key and
  * by offset. Each read of `workflow_executions` must be a range of one of the list indexes in
  * list order, plus a primary-key look-up per row of the page: no step may scan the table or
- * sort the rows of a range. The plans are taken with statistics (`ANALYZE`), as a production
- * database has them: the planner's choice on an empty, unanalyzed table says little.
+ * sort the rows of a range. The plans are taken on a few thousand rows, first before the table
+ * has statistics (a bulk load autovacuum has not reached), then after `ANALYZE`, as a
+ * production database has them: the planner's choice on an empty table says little.
  *
  * SQLite: `EXPLAIN QUERY PLAN`. PostgreSQL: `EXPLAIN (FORMAT JSON)` on a connection with the
  * settings the adapter's connections have (no sequential or bitmap scan unless nothing else
@@ -73,14 +74,16 @@ function windows(): [string, ExecutionWindow][] {
 interface Planner {
   /** Problems of the plan of `sql`: table scans, sorts of a range, foreign indexes. */
   problems(sql: string, params: readonly SqlValue[]): Promise<string[]>;
+  /** Gathers the table's statistics. */
+  analyze(): Promise<void>;
   close(): Promise<void>;
 }
 
 async function sqlitePlanner(file: string): Promise<Planner> {
   const db = new Database(file);
   await seedFinishedExecutions({ dialect: 'sqlite', run: async (sql) => void db.exec(sql) }, COUNT);
-  db.exec('ANALYZE');
   return {
+    analyze: async () => void db.exec('ANALYZE'),
     problems: async (sql, params) => {
       const rows = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as {
         id: number;
@@ -125,8 +128,8 @@ async function pgPlanner(schema: string): Promise<Planner> {
     { dialect: 'postgres', run: async (sql) => void (await client.query(sql)) },
     COUNT,
   );
-  await client.query('ANALYZE workflow_executions');
   return {
+    analyze: async () => void (await client.query('ANALYZE workflow_executions')),
     problems: async (sql, params) => {
       const result = await client.query<{ 'QUERY PLAN': [{ Plan: PgNode }] }>(
         `EXPLAIN (FORMAT JSON) ${toPgPlaceholders(sql)}`,
@@ -174,14 +177,25 @@ describe('execution list plans on an analyzed history', () => {
     await planner?.close();
   });
 
-  it('reads every filter as ranges of the list indexes in list order, never the table', async () => {
-    const failures: string[] = [];
+  /** Each statement shape whose plan has a problem, with the problems. */
+  async function failures(): Promise<string[]> {
+    const out: string[] = [];
     for (const [what, window] of windows()) {
       const { sql, params } = windowStatement(window);
       const problems = await planner.problems(sql, params);
-      if (problems.length > 0) failures.push(`${what}: ${problems.join('; ')}`);
+      if (problems.length > 0) out.push(`${what}: ${problems.join('; ')}`);
     }
-    expect(failures).toEqual([]);
+    return out;
+  }
+
+  it('reads every filter as ranges of the list indexes before statistics exist', async () => {
+    // A bulk load that autovacuum has not analyzed yet.
+    expect(await failures()).toEqual([]);
+  });
+
+  it('reads every filter as ranges of the list indexes in list order, never the table', async () => {
+    await planner.analyze();
+    expect(await failures()).toEqual([]);
   });
 
   it('flags a read the indexes cannot serve (the check can fail)', async () => {
