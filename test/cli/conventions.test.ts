@@ -159,28 +159,30 @@ describe('cloacinactl statuses and durations', () => {
   it('takes statuses in any case and durations with a unit, weeks included', async () => {
     const { url, failedId } = await seeded();
     const before = await json<unknown[]>(url, ['executions', 'list']);
-    const [lower, upper, table, prune, weeks, plain, plainTimeout, badStatus] = await Promise.all([
-      json<{ executionId: string; status: string }[]>(url, [
-        'executions',
-        'list',
-        '--status',
-        'failed',
-      ]),
-      json<{ executionId: string }[]>(url, ['executions', 'list', '--status', 'FAILED']),
-      ok(url, ['executions', 'list', '--status', 'failed']),
-      json<{ status: string; executions: number }>(url, [
-        'prune',
-        '--older-than',
-        '2w',
-        '--status',
-        'failed',
-        '--dry-run',
-      ]),
-      ok(url, ['events', 'cleanup', '--older-than', '1w', '--dry-run']),
-      cli(url, ['events', 'cleanup', '--older-than', '90']),
-      cli(url, ['run', 'quick', '--wait', '--timeout', '5000']),
-      cli(url, ['executions', 'list', '--status', 'done']),
-    ]);
+    const [lower, upper, table, prune, weeks, plain, plainTimeout, badStatus, after] =
+      await Promise.all([
+        json<{ executionId: string; status: string }[]>(url, [
+          'executions',
+          'list',
+          '--status',
+          'failed',
+        ]),
+        json<{ executionId: string }[]>(url, ['executions', 'list', '--status', 'FAILED']),
+        ok(url, ['executions', 'list', '--status', 'failed']),
+        json<{ status: string; executions: number }>(url, [
+          'prune',
+          '--older-than',
+          '2w',
+          '--status',
+          'failed',
+          '--dry-run',
+        ]),
+        ok(url, ['events', 'cleanup', '--older-than', '1w', '--dry-run']),
+        cli(url, ['events', 'cleanup', '--older-than', '90']),
+        cli(url, ['run', 'quick', '--wait', '--timeout', '5000']),
+        cli(url, ['executions', 'list', '--status', 'done']),
+        json<unknown[]>(url, ['executions', 'list', '--after', failedId]),
+      ]);
     expect(lower).toEqual([expect.objectContaining({ executionId: failedId, status: 'Failed' })]);
     expect(upper.map((e) => e.executionId)).toEqual([failedId]);
     // Printed in the API's form, whatever the case it was asked in.
@@ -196,6 +198,9 @@ describe('cloacinactl statuses and durations', () => {
     expect(await json<unknown[]>(url, ['executions', 'list'])).toHaveLength(before.length);
     expect(badStatus.code).toBe(2);
     expect(badStatus.stderr).toMatch(/--status must be one of Scheduled, .*; received 'done'/);
+    // The failed execution is the oldest: nothing is listed after it.
+    expect(before).toHaveLength(1);
+    expect(after).toEqual([]);
   }, 240_000);
 });
 

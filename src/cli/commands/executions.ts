@@ -238,33 +238,39 @@ export function addExecutionCommands(program: Command): void {
     .option('--workflow <name>', 'only this workflow')
     .option('--status <status>', `only this status (${STATUSES.join(', ')}; any case)`)
     .option('--limit <n>', 'at most n executions', '20')
-    .action((options: { workflow?: string; status?: string; limit: string }, command: Command) =>
-      withClient(command, async (client, { json }) => {
-        const status =
-          options.status === undefined
-            ? undefined
-            : parseStatus(options.status, STATUSES, '--status');
-        const list = await client.listExecutions({
-          ...(options.workflow !== undefined ? { workflowName: options.workflow } : {}),
-          ...(status !== undefined ? { status } : {}),
-          limit: positiveInt(options.limit, '--limit'),
-        });
-        if (json === true) return printJson(list.map(executionJson));
-        if (list.length === 0) return print('No executions.');
-        print(
-          table(
-            ['ID', 'WORKFLOW', 'STATUS', 'STARTED', 'DURATION', 'TASKS'],
-            list.map((r) => [
-              r.executionId,
-              r.workflowName,
-              r.status,
-              r.startedAt,
-              duration(r.durationMs),
-              `${r.taskResults.filter((t) => t.status === 'Completed').length}/${r.taskResults.length}`,
-            ]),
-          ),
-        );
-      }),
+    .option('--after <id>', 'only executions listed after this one (the last id of a list)')
+    .action(
+      (
+        options: { workflow?: string; status?: string; limit: string; after?: string },
+        command: Command,
+      ) =>
+        withClient(command, async (client, { json }) => {
+          const status =
+            options.status === undefined
+              ? undefined
+              : parseStatus(options.status, STATUSES, '--status');
+          const list = await client.listExecutions({
+            ...(options.workflow !== undefined ? { workflowName: options.workflow } : {}),
+            ...(status !== undefined ? { status } : {}),
+            ...(options.after !== undefined ? { after: options.after } : {}),
+            limit: positiveInt(options.limit, '--limit'),
+          });
+          if (json === true) return printJson(list.map(executionJson));
+          if (list.length === 0) return print('No executions.');
+          print(
+            table(
+              ['ID', 'WORKFLOW', 'STATUS', 'STARTED', 'DURATION', 'TASKS'],
+              list.map((r) => [
+                r.executionId,
+                r.workflowName,
+                r.status,
+                r.startedAt,
+                duration(r.durationMs),
+                `${r.taskResults.filter((t) => t.status === 'Completed').length}/${r.taskResults.length}`,
+              ]),
+            ),
+          );
+        }),
     );
 
   executions
