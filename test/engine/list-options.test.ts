@@ -82,7 +82,9 @@ describe('list paging and filters', () => {
           .listExecutions({ status: 'bogus' as never })
           .catch((e: unknown) => e);
         expect(status).toBeInstanceOf(ConfigError);
-        expect((status as Error).message).toContain("status must be one of 'Scheduled', 'Pending'");
+        expect((status as Error).message).toContain(
+          "status must be one of 'Scheduled', 'Queued', 'Pending'",
+        );
         expect((status as Error).message).toContain("received 'bogus'");
         const stauts = await list
           .listExecutions({ stauts: 'Failed' } as never)

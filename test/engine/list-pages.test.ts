@@ -176,6 +176,7 @@ describe('listExecutionsPage', () => {
         rerunBy: null,
         idempotencyKey: null,
         runAt: null,
+        concurrency: null,
       });
     } finally {
       await held.stop();
@@ -280,7 +281,7 @@ describe('listExecutionsPage', () => {
         [{ limit: 1001 }, 'limit must be an integer from 1 to 1000'],
         [{ limit: 2.5 }, 'limit must be an integer from 1 to 1000'],
         [{ limit: '5' }, "received '5'"],
-        [{ status: 'Done' }, "status must be one of 'Scheduled', 'Pending'"],
+        [{ status: 'Done' }, "status must be one of 'Scheduled', 'Queued', 'Pending'"],
         [{ status: [] }, 'or a non-empty array of them'],
         [{ status: ['Failed', 'Done'] }, 'received ["Failed","Done"]'],
         [{ workflow: 5 }, 'workflow must be a string'],
