@@ -1,0 +1,40 @@
+/**
+ * Child process of the multi-process concurrency test: one runner of the `per-key` workflow
+ * (limit 1 per `key`), printing `span <key> <n> <start ms> <end ms>` for every task body that
+ * ran to its end and `start <key> <n> <ms>` as each one starts. Runs until stdin says `stop`
+ * (or it is killed). Args: url, schema ('' for none), label.
+ */
+import { createInterface } from 'node:readline';
+import { DefaultRunner } from '../../src/index.js';
+import { perKey } from './concurrency-fixtures.js';
+
+const [url, schema, label] = process.argv.slice(2) as [string, string, string];
+const quiet = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => quiet,
+};
+const runner = await DefaultRunner.create(url, {
+  logger: quiet,
+  maxConcurrentTasks: 4,
+  schedulerPollInterval: '20ms',
+  heartbeatInterval: '200ms',
+  staleClaimThreshold: '1s',
+  staleClaimSweepInterval: '200ms',
+  ...(schema === '' ? {} : { schema }),
+});
+runner.register(
+  perKey(
+    (key, n, start, end) => {
+      console.log(`span ${key} ${n} ${start} ${end} ${label}`);
+    },
+    (key, n, start) => console.log(`start ${key} ${n} ${start} ${label}`),
+  ),
+);
+console.log(`ready ${label}`);
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line === 'stop') break;
+}
+await runner.shutdown();
