@@ -45,7 +45,12 @@ export {
   defaultTriggerRegistry,
   RESERVED_TRIGGER_KEYS,
 } from './core/trigger.js';
-export type { Trigger, DefineTriggerOptions, PollFunction } from './core/trigger.js';
+export type {
+  Trigger,
+  DefineTriggerOptions,
+  PollFunction,
+  TriggerRunContext,
+} from './core/trigger.js';
 export type {
   FireTriggerResult,
   ListTriggerSchedulesOptions,
@@ -66,6 +71,7 @@ export type {
   CronExecutionStats,
   CronHistoryOptions,
   CronInstant,
+  CronRunContext,
   CronRunStatus,
   CronSchedule,
   CronScheduleOptions,

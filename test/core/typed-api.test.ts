@@ -14,7 +14,15 @@ import { task } from '../../src/core/task.js';
 import { targetName, workflow, WorkflowBuilder } from '../../src/core/workflow.js';
 import type { InputSchema, Workflow } from '../../src/core/workflow.js';
 import { ConfigError, ContextError, InputValidationError } from '../../src/errors.js';
-import type { Client, DefaultRunner, WorkflowExecutionResult } from '../../src/index.js';
+import type { RESERVED_CRON_KEYS } from '../../src/engine/cron/plan.js';
+import type { RESERVED_TRIGGER_KEYS } from '../../src/core/trigger.js';
+import type {
+  Client,
+  CronRunContext,
+  DefaultRunner,
+  TriggerRunContext,
+  WorkflowExecutionResult,
+} from '../../src/index.js';
 
 const noop = task({ id: 'noop' }, () => undefined);
 
@@ -228,5 +236,16 @@ describe('typed context', () => {
     // @ts-expect-error a wrong value type in the initial entries
     const wrong = () => new Context<Etl>({ total: 'many' });
     expect(wrong).not.toThrow();
+  });
+});
+
+describe('the keys the engine adds to a run', () => {
+  it('are typed as the keys cron and triggers write', () => {
+    expectTypeOf<keyof CronRunContext>().toEqualTypeOf<(typeof RESERVED_CRON_KEYS)[number]>();
+    expectTypeOf<keyof TriggerRunContext>().toEqualTypeOf<(typeof RESERVED_TRIGGER_KEYS)[number]>();
+    const beat = task<CronRunContext & { report: string }>({ id: 'beat' }, (ctx) => {
+      expectTypeOf(ctx.require('scheduled_time')).toBeString();
+    });
+    expect(beat.id).toBe('beat');
   });
 });
