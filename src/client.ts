@@ -12,7 +12,7 @@ import { newExecutionId } from './core/execution-id.js';
 import { checkIdempotencyKey } from './core/idempotency.js';
 import { startTimeOf } from './core/start-time.js';
 import { checkInput } from './core/input.js';
-import { targetName, type InputArgs, type StartContext, type Workflow } from './core/workflow.js';
+import { targetName, type ExecuteArgs, type Workflow } from './core/workflow.js';
 import type { ReadEventsOptions } from './core/feed-options.js';
 import { parseDuration, type Duration } from './core/duration.js';
 import type { Json } from './core/json.js';
@@ -330,19 +330,9 @@ export class Client implements ExecutionControl, AsyncDisposable {
    * compiler checks `input` against the workflow's input schema; the object stands for its name,
    * and the latest stored version runs.
    */
-  executeAsync<Input>(
-    workflow: Workflow<Input>,
-    ...args: InputArgs<NoInfer<Input>, ExecuteAsyncOptions>
-  ): Promise<WorkflowExecutionHandle>;
-  executeAsync(
-    workflowName: string,
-    context?: Context | Record<string, unknown>,
-    options?: ExecuteAsyncOptions,
-  ): Promise<WorkflowExecutionHandle>;
-  async executeAsync(
-    workflow: string | Workflow,
-    context?: unknown,
-    options: ExecuteAsyncOptions = {},
+  async executeAsync<Target extends string | Workflow>(
+    workflow: Target,
+    ...[context, options = {}]: ExecuteArgs<Target, ExecuteAsyncOptions>
   ): Promise<WorkflowExecutionHandle> {
     this.#assertOpen();
     const workflowName = targetName(workflow);
@@ -421,22 +411,12 @@ export class Client implements ExecutionControl, AsyncDisposable {
    * terminal status (see {@link waitForExecution}); the context and the `idempotencyKey` are
    * checked as by {@link executeAsync}.
    */
-  execute<Input>(
-    workflow: Workflow<Input>,
-    ...args: InputArgs<NoInfer<Input>, ExecuteOptions>
-  ): Promise<WorkflowExecutionResult>;
-  execute(
-    workflowName: string,
-    context?: Context | Record<string, unknown>,
-    options?: ExecuteOptions,
-  ): Promise<WorkflowExecutionResult>;
-  async execute(
-    workflow: string | Workflow,
-    context?: unknown,
-    options: ExecuteOptions = {},
+  async execute<Target extends string | Workflow>(
+    workflow: Target,
+    ...[context, options = {}]: ExecuteArgs<Target, ExecuteOptions>
   ): Promise<WorkflowExecutionResult> {
     const { timeout, ...start } = options;
-    const handle = await this.executeAsync(targetName(workflow), context as StartContext, start);
+    const handle = await this.executeAsync(targetName(workflow), context, start);
     return this.waitForExecution(handle.executionId, timeout);
   }
 

@@ -29,7 +29,13 @@ export type {
   TaskOptions,
 } from './core/task.js';
 export { workflow, Workflow, WorkflowBuilder } from './core/workflow.js';
-export type { InputArgs, InputSchema, StartContext, WorkflowOptions } from './core/workflow.js';
+export type {
+  ExecuteArgs,
+  InputArgs,
+  InputSchema,
+  StartContext,
+  WorkflowOptions,
+} from './core/workflow.js';
 export type { StandardSchemaV1 } from './core/standard-schema.js';
 export { rules, evaluateRule, describeRule } from './core/rules.js';
 export type { ContextOperator, TriggerRule } from './core/rules.js';

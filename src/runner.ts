@@ -42,7 +42,7 @@ import type {
   TriggerHistoryOptions,
   TriggerSchedule,
 } from './engine/triggers/types.js';
-import { targetName, type InputArgs, type StartContext, type Workflow } from './core/workflow.js';
+import { targetName, type ExecuteArgs, type Workflow } from './core/workflow.js';
 import { createCron, type CronApi } from './engine/cron/api.js';
 import type {
   CronExecution,
@@ -202,21 +202,11 @@ export class DefaultRunner implements ExecutionControl, AsyncDisposable {
    * @throws {ConfigError} for an `idempotencyKey` that is not a string of 1 to 255 characters
    *   without NUL, or for a bad `runAt` / `delay` (or both given).
    */
-  executeAsync<Input>(
-    workflow: Workflow<Input>,
-    ...args: InputArgs<NoInfer<Input>, ExecuteAsyncOptions>
-  ): Promise<WorkflowExecutionHandle>;
-  executeAsync(
-    workflowName: string,
-    context?: Context | Record<string, unknown>,
-    options?: ExecuteAsyncOptions,
-  ): Promise<WorkflowExecutionHandle>;
-  executeAsync(
-    workflow: string | Workflow,
-    context?: unknown,
-    options: ExecuteAsyncOptions = {},
+  executeAsync<Target extends string | Workflow>(
+    workflow: Target,
+    ...[context, options = {}]: ExecuteArgs<Target, ExecuteAsyncOptions>
   ): Promise<WorkflowExecutionHandle> {
-    return this.#engine.executeAsync(targetName(workflow), context as StartContext, options);
+    return this.#engine.executeAsync(targetName(workflow), context, options);
   }
 
   /**
@@ -248,21 +238,11 @@ export class DefaultRunner implements ExecutionControl, AsyncDisposable {
    * for the existing execution instead. Takes a workflow object (its input type-checked) or a
    * name, as {@link executeAsync} does.
    */
-  execute<Input>(
-    workflow: Workflow<Input>,
-    ...args: InputArgs<NoInfer<Input>, ExecuteOptions>
-  ): Promise<WorkflowExecutionResult>;
-  execute(
-    workflowName: string,
-    context?: Context | Record<string, unknown>,
-    options?: ExecuteOptions,
-  ): Promise<WorkflowExecutionResult>;
-  execute(
-    workflow: string | Workflow,
-    context?: unknown,
-    options: ExecuteOptions = {},
+  execute<Target extends string | Workflow>(
+    workflow: Target,
+    ...[context, options = {}]: ExecuteArgs<Target, ExecuteOptions>
   ): Promise<WorkflowExecutionResult> {
-    return this.#engine.execute(targetName(workflow), context as StartContext, options);
+    return this.#engine.execute(targetName(workflow), context, options);
   }
 
   /** Waits for a terminal status; notification-driven, with a slow cross-process backstop. */

@@ -189,16 +189,22 @@ export function workflow<Input = unknown>(options: WorkflowOptions<Input>): Work
 export type StartContext = Context | Record<string, unknown>;
 
 /**
- * The arguments after the workflow in `execute(workflow, ...)` and `executeAsync(workflow, ...)`:
- * the input, then the options. For a workflow with an input schema, the input has the schema's
- * input type, and may be left out only when every field of it is optional. Without a schema
- * (`Input` is `unknown`), any context may be passed, or none, as when executing by name.
+ * The arguments after the workflow in `execute(workflow, ...)` and `executeAsync(workflow, ...)`
+ * when the workflow's input type is `Input`: the input, then the options. The input may be left
+ * out only when every field of it is optional. `unknown` (no schema) takes any context, or none.
  */
 export type InputArgs<Input, Options> = unknown extends Input
   ? [context?: StartContext, options?: Options]
   : object extends Input
     ? [input?: Input, options?: Options]
     : [input: Input, options?: Options];
+
+/**
+ * The arguments after `target` in `execute(target, ...)` and `executeAsync(target, ...)`: for a
+ * workflow object, its schema's input type ({@link InputArgs}); for a name, any context.
+ */
+export type ExecuteArgs<Target, Options> =
+  Target extends Workflow<infer Input> ? InputArgs<Input, Options> : InputArgs<unknown, Options>;
 
 /**
  * The workflow name an `execute` call targets: a name as given, or the name of a workflow
