@@ -10,10 +10,25 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { DefaultRunner, formatDuration, rules, task, workflow } from '../src/index.js';
 import { consoleLogger } from './console-logger.js';
 
-const extract = task({ id: 'extract' }, (ctx) => {
+/**
+ * The keys the tasks share, with their types: `task<Etl>` checks every read and write against
+ * them, so a misspelt key or a wrong value type does not compile.
+ */
+interface Etl {
+  batch: string;
+  orders: { id: number; customer: string; amount: number }[];
+  customers: string[];
+  order_total: number;
+  customer_count: number;
+  eur_rate: number;
+  loaded_eur: number;
+}
+
+const extract = task<Etl>({ id: 'extract' }, (ctx) => {
   ctx.insert('orders', [
     { id: 1, customer: 'ada', amount: 120 },
     { id: 2, customer: 'grace', amount: 80 },
@@ -22,20 +37,21 @@ const extract = task({ id: 'extract' }, (ctx) => {
   ctx.insert('customers', ['ada', 'grace']);
 });
 
-const cleanOrders = task({ id: 'clean_orders', dependencies: ['extract'] }, (ctx) => {
-  const orders = ctx.get('orders') as { amount: number }[];
+const cleanOrders = task<Etl>({ id: 'clean_orders', dependencies: ['extract'] }, (ctx) => {
+  // require(): the value, typed, or a task failure naming the key if 'extract' did not write it.
+  const orders = ctx.require('orders');
   ctx.set(
     'order_total',
     orders.reduce((sum, o) => sum + o.amount, 0),
   );
 });
 
-const cleanCustomers = task({ id: 'clean_customers', dependencies: ['extract'] }, (ctx) => {
-  ctx.set('customer_count', (ctx.get('customers') as string[]).length);
+const cleanCustomers = task<Etl>({ id: 'clean_customers', dependencies: ['extract'] }, (ctx) => {
+  ctx.set('customer_count', ctx.require('customers').length);
 });
 
 let rateCalls = 0;
-const fetchRates = task(
+const fetchRates = task<Etl>(
   {
     id: 'fetch_rates',
     dependencies: ['extract'],
@@ -50,10 +66,10 @@ const fetchRates = task(
   },
 );
 
-const load = task(
+const load = task<Etl>(
   { id: 'load', dependencies: ['clean_orders', 'clean_customers', 'fetch_rates'] },
   (ctx) => {
-    const total = (ctx.get('order_total') as number) * (ctx.get('eur_rate') as number);
+    const total = ctx.require('order_total') * ctx.require('eur_rate');
     ctx.set('loaded_eur', Math.round(total * 100) / 100);
   },
 );
@@ -73,6 +89,8 @@ const etl = workflow({
   name: 'etl',
   description: 'Extract orders, clean them in parallel, load the total in EUR',
   tasks: [extract, cleanOrders, cleanCustomers, fetchRates, load, notifyLargeBatch],
+  // Checked before anything is scheduled; its type is what execute(etl, ...) accepts.
+  input: z.object({ batch: z.string() }),
 });
 
 const folder = mkdtempSync(join(tmpdir(), 'cloacina-quickstart-'));
@@ -83,7 +101,8 @@ const runner = await DefaultRunner.create(`sqlite://${join(folder, 'quickstart.d
 });
 try {
   runner.register(etl);
-  const result = await runner.execute('etl', { batch: '2026-11-29' });
+  // Given the workflow object, the compiler checks the input: { batch: 29 } would not compile.
+  const result = await runner.execute(etl, { batch: '2026-11-29' });
 
   console.log(
     `\nWorkflow '${result.workflowName}' (version ${result.workflowVersion}): ${result.status}`,

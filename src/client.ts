@@ -13,6 +13,7 @@ import { newExecutionId } from './core/execution-id.js';
 import { checkIdempotencyKey } from './core/idempotency.js';
 import { startTimeOf } from './core/start-time.js';
 import { checkInput } from './core/input.js';
+import { targetName, type ExecuteArgs, type Workflow } from './core/workflow.js';
 import type { ReadEventsOptions } from './core/feed-options.js';
 import { parseDuration, type Duration } from './core/duration.js';
 import type { Json } from './core/json.js';
@@ -325,13 +326,17 @@ export class Client implements ExecutionControl, AsyncDisposable {
    * With an `idempotencyKey` already used for this workflow, the handle is the existing
    * execution's (`created: false`), whatever its status, and nothing is written. With `runAt`
    * or `delay`, it is written `Scheduled` and a runner starts it at that time.
+   *
+   * Given a workflow object (imported from the code the runners share) rather than its name, the
+   * compiler checks `input` against the workflow's input schema; the object stands for its name,
+   * and the latest stored version runs.
    */
-  async executeAsync(
-    workflowName: string,
-    context?: Context | Record<string, unknown>,
-    options: ExecuteAsyncOptions = {},
+  async executeAsync<Target extends string | Workflow>(
+    workflow: Target,
+    ...[context, options = {}]: ExecuteArgs<Target, ExecuteAsyncOptions>
   ): Promise<WorkflowExecutionHandle> {
     this.#assertOpen();
+    const workflowName = targetName(workflow);
     const idempotencyKey = checkIdempotencyKey(options.idempotencyKey);
     const nowMs = this.#ctx.clock.now();
     const runAtMs = startTimeOf(options, nowMs);
@@ -415,16 +420,16 @@ export class Client implements ExecutionControl, AsyncDisposable {
   }
 
   /**
-   * Schedules `workflowName` and waits for a terminal status (see {@link waitForExecution});
-   * the context and the `idempotencyKey` are checked as by {@link executeAsync}.
+   * Schedules a workflow (by object, its input type-checked, or by name) and waits for a
+   * terminal status (see {@link waitForExecution}); the context and the `idempotencyKey` are
+   * checked as by {@link executeAsync}.
    */
-  async execute(
-    workflowName: string,
-    context?: Context | Record<string, unknown>,
-    options: ExecuteOptions = {},
+  async execute<Target extends string | Workflow>(
+    workflow: Target,
+    ...[context, options = {}]: ExecuteArgs<Target, ExecuteOptions>
   ): Promise<WorkflowExecutionResult> {
     const { timeout, ...start } = options;
-    const handle = await this.executeAsync(workflowName, context, start);
+    const handle = await this.executeAsync(targetName(workflow), context, start);
     return this.waitForExecution(handle.executionId, timeout);
   }
 

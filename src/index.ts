@@ -5,6 +5,7 @@
 
 // Authoring
 export { Context } from './core/context.js';
+export type { ContextKey, ContextValue, UntypedContext } from './core/context.js';
 export type { Json, JsonObject } from './core/json.js';
 export {
   MAX_CONTEXT_DEPTH,
@@ -28,7 +29,14 @@ export type {
   TaskOptions,
 } from './core/task.js';
 export { workflow, Workflow, WorkflowBuilder } from './core/workflow.js';
-export type { InputSchema, WorkflowOptions } from './core/workflow.js';
+export type {
+  ExecuteArgs,
+  InputArgs,
+  InputSchema,
+  StartContext,
+  WorkflowOptions,
+} from './core/workflow.js';
+export type { StandardSchemaV1 } from './core/standard-schema.js';
 export { rules, evaluateRule, describeRule } from './core/rules.js';
 export type { ContextOperator, TriggerRule } from './core/rules.js';
 export { RetryPolicy, isTransientError } from './core/retry.js';
@@ -43,7 +51,12 @@ export {
   defaultTriggerRegistry,
   RESERVED_TRIGGER_KEYS,
 } from './core/trigger.js';
-export type { Trigger, DefineTriggerOptions, PollFunction } from './core/trigger.js';
+export type {
+  Trigger,
+  DefineTriggerOptions,
+  PollFunction,
+  TriggerRunContext,
+} from './core/trigger.js';
 export type {
   FireTriggerResult,
   ListTriggerSchedulesOptions,
@@ -64,6 +77,7 @@ export type {
   CronExecutionStats,
   CronHistoryOptions,
   CronInstant,
+  CronRunContext,
   CronRunStatus,
   CronSchedule,
   CronScheduleOptions,

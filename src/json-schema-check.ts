@@ -62,12 +62,16 @@ async function load(): Promise<JsonSchemaCompiler> {
       }
     };
     return {
-      safeParse(data: unknown) {
-        validate ??= compile();
-        // ajv writes defaults into the value it checks; the caller's object stays as it was.
-        const copy = cloneJson(data as Json);
-        if (validate(copy)) return { success: true, data: copy };
-        return { success: false, error: { issues: toIssues(validate.errors ?? [], copy) } };
+      '~standard': {
+        version: 1,
+        vendor: 'cloacina-json-schema',
+        validate(data: unknown) {
+          validate ??= compile();
+          // ajv writes defaults into the value it checks; the caller's object stays as it was.
+          const copy = cloneJson(data as Json);
+          if (validate(copy)) return { value: copy };
+          return { issues: toIssues(validate.errors ?? [], copy) };
+        },
       },
     };
   };

@@ -42,7 +42,7 @@ import type {
   TriggerHistoryOptions,
   TriggerSchedule,
 } from './engine/triggers/types.js';
-import type { Workflow } from './core/workflow.js';
+import { targetName, type ExecuteArgs, type Workflow } from './core/workflow.js';
 import { createCron, type CronApi } from './engine/cron/api.js';
 import type {
   CronExecution,
@@ -195,15 +195,18 @@ export class DefaultRunner implements ExecutionControl, AsyncDisposable {
    * start at that time, on any runner with the workflow (within its scheduler poll interval);
    * it survives restarts and can be cancelled or paused meanwhile.
    *
+   * Given the workflow object rather than its name, the compiler checks `input` against the
+   * workflow's input schema; the object stands for its name, so the latest version registered
+   * under that name runs and checks the input.
+   *
    * @throws {ConfigError} for an `idempotencyKey` that is not a string of 1 to 255 characters
    *   without NUL, or for a bad `runAt` / `delay` (or both given).
    */
-  executeAsync(
-    workflowName: string,
-    context?: Context | Record<string, unknown>,
-    options: ExecuteAsyncOptions = {},
+  executeAsync<Target extends string | Workflow>(
+    workflow: Target,
+    ...[context, options = {}]: ExecuteArgs<Target, ExecuteAsyncOptions>
   ): Promise<WorkflowExecutionHandle> {
-    return this.#engine.executeAsync(workflowName, context, options);
+    return this.#engine.executeAsync(targetName(workflow), context, options);
   }
 
   /**
@@ -232,14 +235,14 @@ export class DefaultRunner implements ExecutionControl, AsyncDisposable {
 
   /**
    * Schedules an execution and waits for its end; with an `idempotencyKey` already used, waits
-   * for the existing execution instead (see {@link executeAsync}).
+   * for the existing execution instead. Takes a workflow object (its input type-checked) or a
+   * name, as {@link executeAsync} does.
    */
-  execute(
-    workflowName: string,
-    context?: Context | Record<string, unknown>,
-    options: ExecuteOptions = {},
+  execute<Target extends string | Workflow>(
+    workflow: Target,
+    ...[context, options = {}]: ExecuteArgs<Target, ExecuteOptions>
   ): Promise<WorkflowExecutionResult> {
-    return this.#engine.execute(workflowName, context, options);
+    return this.#engine.execute(targetName(workflow), context, options);
   }
 
   /** Waits for a terminal status; notification-driven, with a slow cross-process backstop. */

@@ -4,7 +4,13 @@
  *
  *   npx tsx examples/cron/index.ts
  */
-import { DefaultRunner, cronTimesBetween, task, workflow } from '../../src/index.js';
+import {
+  DefaultRunner,
+  cronTimesBetween,
+  task,
+  workflow,
+  type CronRunContext,
+} from '../../src/index.js';
 
 const silent = {
   debug: () => undefined,
@@ -19,12 +25,10 @@ const runner = await DefaultRunner.create('sqlite::memory:', {
   cronPollInterval: '1s',
 });
 
-// A daily report. Its context holds the schedule's own context plus scheduled_time,
-// schedule_id, schedule_timezone and schedule_expression.
-const report = task({ id: 'build-report' }, (ctx) => {
-  console.log(
-    `building the ${ctx.get('report') as string} report for ${ctx.get('scheduled_time') as string}`,
-  );
+// A daily report. Its context holds the schedule's own context ({ report }) plus the keys
+// CronRunContext types: scheduled_time, schedule_id, schedule_timezone and schedule_expression.
+const report = task<CronRunContext & { report: string }>({ id: 'build-report' }, (ctx) => {
+  console.log(`building the ${ctx.require('report')} report for ${ctx.require('scheduled_time')}`);
 });
 runner.register(workflow({ name: 'daily-report', tasks: [report] }));
 const reportId = await runner.registerCronWorkflow(
@@ -54,9 +58,9 @@ for (const t of week) console.log(`  ${local.format(t)}  =  ${new Date(t).toISOS
 
 // A heartbeat every 5 seconds (6 fields: the first is seconds).
 let beats = 0;
-const beat = task({ id: 'beat' }, (ctx) => {
+const beat = task<CronRunContext>({ id: 'beat' }, (ctx) => {
   beats += 1;
-  console.log(`heartbeat #${beats} scheduled for ${ctx.get('scheduled_time') as string}`);
+  console.log(`heartbeat #${beats} scheduled for ${ctx.require('scheduled_time')}`);
 });
 runner.register(workflow({ name: 'heartbeat', tasks: [beat] }));
 const heartbeatId = await runner.registerCronWorkflow('heartbeat', '*/5 * * * * *');

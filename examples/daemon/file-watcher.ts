@@ -13,29 +13,45 @@ import { mkdirSync } from 'node:fs';
 import { readFile, readdir, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 // By name, as in a project: the daemon resolves 'cloacina' to its own copy of the library.
-import { TriggerResult, defineTrigger, rules, task, workflow } from 'cloacina';
+import {
+  TriggerResult,
+  defineTrigger,
+  rules,
+  task,
+  workflow,
+  type TriggerRunContext,
+} from 'cloacina';
 
 const inbox = resolve(process.env.INBOX_DIR ?? 'inbox');
 const processed = join(inbox, '..', `${inbox.split('/').pop() ?? 'inbox'}-processed`);
 mkdirSync(inbox, { recursive: true });
 mkdirSync(processed, { recursive: true });
 
-const validateFile = task({ id: 'validate_file' }, async (ctx) => {
-  const info = await stat(join(inbox, ctx.get('filename') as string));
-  if (info.size === 0) throw new Error(`${ctx.get('filename') as string} is empty`);
+/** The keys of a run: what the trigger fires, what the engine adds, what the tasks write. */
+interface FileRun extends TriggerRunContext {
+  filename: string;
+  file_hash: string;
+  size_bytes: number;
+  processed_path: string;
+}
+
+const validateFile = task<FileRun>({ id: 'validate_file' }, async (ctx) => {
+  const filename = ctx.require('filename');
+  const info = await stat(join(inbox, filename));
+  if (info.size === 0) throw new Error(`${filename} is empty`);
   ctx.insert('size_bytes', info.size);
 });
 
 // A task runs once its dependencies have ended, whatever their outcome (the default rule is
 // `always`): moving a file that failed validation needs the rule that says "only on success".
-const processFile = task(
+const processFile = task<FileRun>(
   {
     id: 'process_file',
     dependencies: ['validate_file'],
     triggerRules: rules.taskSuccess('validate_file'),
   },
   async (ctx) => {
-    const filename = ctx.get('filename') as string;
+    const filename = ctx.require('filename');
     const target = join(processed, `${Date.now()}-${filename}`);
     await rename(join(inbox, filename), target);
     ctx.insert('processed_path', target);

@@ -22,6 +22,7 @@ import {
   workflow,
   type Trigger,
   type TriggerExecution,
+  type TriggerRunContext,
 } from '../../src/index.js';
 import { quietLogger, say, sleep } from './shared.js';
 
@@ -60,8 +61,20 @@ class FileWatcherTrigger implements Trigger {
   }
 }
 
-const validateFile = task({ id: 'validate_file' }, async (ctx) => {
-  const path = join(ctx.get('watch_path') as string, ctx.get('filename') as string);
+/** The keys of a run: what the trigger fires, what the engine adds, what the tasks write. */
+interface FileRun extends TriggerRunContext {
+  filename: string;
+  file_hash: string;
+  watch_path: string;
+  already_gone: boolean;
+  validated: boolean;
+  size_bytes: number;
+  processed_path: string;
+}
+
+const validateFile = task<FileRun>({ id: 'validate_file' }, async (ctx) => {
+  const filename = ctx.require('filename');
+  const path = join(ctx.require('watch_path'), filename);
   // A poll that read the file just before an earlier run moved it away fires once more after
   // that run ended (its hash was released): nothing is left to do, and process_file is skipped.
   const info = await stat(path).catch(() => null);
@@ -70,22 +83,22 @@ const validateFile = task({ id: 'validate_file' }, async (ctx) => {
     return;
   }
   await sleep(250); // pretend validation takes a while, so later polls see the file again
-  if (info.size === 0) throw new Error(`${ctx.get('filename') as string} is empty`);
+  if (info.size === 0) throw new Error(`${filename} is empty`);
   ctx.insert('validated', true);
   ctx.insert('size_bytes', info.size);
 });
 
-const processFile = task(
+const processFile = task<FileRun>(
   {
     id: 'process_file',
     dependencies: ['validate_file'],
     triggerRules: rules.contextValue('already_gone', 'notExists'),
   },
   async (ctx) => {
-    const filename = ctx.get('filename') as string;
+    const filename = ctx.require('filename');
     await sleep(200);
     const target = join(processed, `${Date.now()}-${filename}`);
-    await rename(join(ctx.get('watch_path') as string, filename), target);
+    await rename(join(ctx.require('watch_path'), filename), target);
     ctx.insert('processed_path', target);
   },
 );

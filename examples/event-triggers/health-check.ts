@@ -10,7 +10,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DefaultRunner, TriggerResult, task, workflow, type Trigger } from '../../src/index.js';
+import {
+  DefaultRunner,
+  TriggerResult,
+  task,
+  workflow,
+  type Trigger,
+  type TriggerRunContext,
+} from '../../src/index.js';
 import { quietLogger, say, sleep } from './shared.js';
 
 /** A pretend service that goes down for a while and comes back when restarted. */
@@ -50,20 +57,30 @@ class HealthCheckTrigger implements Trigger {
   }
 }
 
-const restart = task({ id: 'restart_service' }, async (ctx) => {
+/** The keys of a recovery run: what the trigger fires, what the engine adds, what verify writes. */
+interface Recovery extends TriggerRunContext {
+  service_name: string;
+  consecutive_failures: number;
+  healthy_again: boolean;
+}
+
+const restart = task<Recovery>({ id: 'restart_service' }, async (ctx) => {
   say(
-    `recovery: restarting ${ctx.get('service_name') as string} after ${ctx.get('consecutive_failures') as number} failures`,
+    `recovery: restarting ${ctx.require('service_name')} after ${ctx.require('consecutive_failures')} failures`,
   );
   await sleep(200);
   service.healthy = true;
   service.restarts += 1;
 });
-const verify = task({ id: 'verify_service', dependencies: ['restart_service'] }, (ctx) => {
-  ctx.insert('healthy_again', service.healthy);
-  say(
-    `recovery: ${ctx.get('service_name') as string} healthy again (triggered at ${ctx.get('triggered_at') as string})`,
-  );
-});
+const verify = task<Recovery>(
+  { id: 'verify_service', dependencies: ['restart_service'] },
+  (ctx) => {
+    ctx.insert('healthy_again', service.healthy);
+    say(
+      `recovery: ${ctx.require('service_name')} healthy again (triggered at ${ctx.require('triggered_at')})`,
+    );
+  },
+);
 
 const root = mkdtempSync(join(tmpdir(), 'cloacina-health-'));
 const runner = await DefaultRunner.create(`sqlite://${join(root, 'health.db')}`, {

@@ -27,17 +27,20 @@ const queueDepth = defineTrigger(
   },
 );
 
-const drain = task({ id: 'drain' }, async (ctx) => {
-  drainsRunning += 1;
-  peakDrains = Math.max(peakDrains, drainsRunning);
-  const taken = queue.splice(0, BATCH);
-  await sleep(350); // handling the batch
-  drainsRunning -= 1;
-  ctx.insert('drained', taken.length);
-  say(
-    `drain (saw depth ${ctx.get('queue_depth') as number}) handled ${taken.length} items; ${queue.length} left`,
-  );
-});
+const drain = task<{ queue_name: string; queue_depth: number; drained: number }>(
+  { id: 'drain' },
+  async (ctx) => {
+    drainsRunning += 1;
+    peakDrains = Math.max(peakDrains, drainsRunning);
+    const taken = queue.splice(0, BATCH);
+    await sleep(350); // handling the batch
+    drainsRunning -= 1;
+    ctx.insert('drained', taken.length);
+    say(
+      `drain (saw depth ${ctx.require('queue_depth')}) handled ${taken.length} items; ${queue.length} left`,
+    );
+  },
+);
 
 const root = mkdtempSync(join(tmpdir(), 'cloacina-queue-depth-'));
 const runner = await DefaultRunner.create(`sqlite://${join(root, 'queue.db')}`, {

@@ -34,21 +34,32 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const chance = (p: number) => Math.random() < p;
 
 // ---- etl: a fan-out and fan-in, a flaky task that retries, a task skipped by its rule ----
-const extract = task({ id: 'extract' }, async (ctx, handle) => {
+/** The keys the etl tasks share, with their types. */
+interface Etl {
+  rows: number;
+  clean_rows: number;
+  customers: number;
+  eur_rate: number;
+  loaded: number;
+}
+const extract = task<Etl>({ id: 'extract' }, async (ctx, handle) => {
   await sleep(300 + Math.random() * 400);
   const rows = 50 + Math.floor(Math.random() * 100);
   ctx.set('rows', rows);
   handle.log.info({ rows }, 'extracted orders');
 });
-const cleanOrders = task({ id: 'clean_orders', dependencies: ['extract'] }, async (ctx) => {
+const cleanOrders = task<Etl>({ id: 'clean_orders', dependencies: ['extract'] }, async (ctx) => {
   await sleep(400 + Math.random() * 600);
-  ctx.set('clean_rows', Math.floor((ctx.get('rows') as number) * 0.97));
+  ctx.set('clean_rows', Math.floor(ctx.require('rows') * 0.97));
 });
-const cleanCustomers = task({ id: 'clean_customers', dependencies: ['extract'] }, async (ctx) => {
-  await sleep(200 + Math.random() * 300);
-  ctx.set('customers', 12);
-});
-const fetchRates = task(
+const cleanCustomers = task<Etl>(
+  { id: 'clean_customers', dependencies: ['extract'] },
+  async (ctx) => {
+    await sleep(200 + Math.random() * 300);
+    ctx.set('customers', 12);
+  },
+);
+const fetchRates = task<Etl>(
   {
     id: 'fetch_rates',
     dependencies: ['extract'],
@@ -60,14 +71,14 @@ const fetchRates = task(
     ctx.set('eur_rate', 0.92);
   },
 );
-const load = task(
+const load = task<Etl>(
   { id: 'load', dependencies: ['clean_orders', 'clean_customers', 'fetch_rates'] },
   async (ctx, handle) => {
     for (let batch = 1; batch <= 4; batch += 1) {
       await sleep(400);
       handle.log.info({ batch }, `loaded batch ${batch} of 4`);
     }
-    ctx.set('loaded', ctx.get('clean_rows') as number);
+    ctx.set('loaded', ctx.require('clean_rows'));
   },
 );
 const notify = task(
@@ -99,19 +110,24 @@ const syncCustomers = workflow({
 });
 
 // ---- report: started from the UI's form, which is built from this input schema ----
-const render = task({ id: 'render' }, async (ctx) => {
-  await sleep(800);
-  ctx.set('file', `report-${ctx.get('day') as string}.${ctx.get('format') as string}`);
+const reportInput = z.object({
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD'),
+  format: z.enum(['pdf', 'csv']),
+  pages: z.number().int().min(1).max(100).default(10),
 });
+// The tasks see the schema's output (defaults applied) plus what they write.
+const render = task<z.output<typeof reportInput> & { file: string }>(
+  { id: 'render' },
+  async (ctx) => {
+    await sleep(800);
+    ctx.set('file', `report-${ctx.require('day')}.${ctx.require('format')}`);
+  },
+);
 const deliver = task({ id: 'deliver', dependencies: ['render'] }, () => sleep(300));
 const report = workflow({
   name: 'report',
   description: 'Render and deliver a report',
-  input: z.object({
-    day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD'),
-    format: z.enum(['pdf', 'csv']),
-    pages: z.number().int().min(1).max(100).default(10),
-  }),
+  input: reportInput,
   tasks: [render, deliver],
 });
 

@@ -15,8 +15,24 @@ import { cloneJson, deepFreezeJson, findNonJson, isPlainObject } from './json.js
 import { MAX_CONTEXT_DEPTH } from './limits.js';
 import type { Json, JsonObject } from './json.js';
 
-/** A JSON key/value map passed from task to task. */
-export class Context {
+/**
+ * The shape of an untyped context: any key, any JSON value. A typed context names its keys and
+ * their value types instead (see {@link Context}).
+ */
+export type UntypedContext = Record<string, Json>;
+
+/** The keys of a context of shape `T`. */
+export type ContextKey<T> = keyof T & string;
+
+/**
+ * A JSON key/value map passed from task to task.
+ *
+ * `T` declares the keys and their value types (`Context<{ rows: Row[]; total: number }>`), so a
+ * misspelt key or a wrong value type is a compile error. It is a view for the compiler only: at
+ * run time every context is the same map, and values are checked as JSON whatever `T` says. The
+ * default, {@link UntypedContext}, takes any key and any JSON value.
+ */
+export class Context<T extends object = UntypedContext> {
   readonly #values = new Map<string, Json>();
 
   /**
@@ -25,7 +41,8 @@ export class Context {
    *   empty, `NOT_JSON` when a value is not JSON, `CONTEXT_TOO_DEEP` when it nests past
    *   `MAX_CONTEXT_DEPTH`.
    */
-  constructor(init?: Record<string, Json>) {
+  // NoInfer: `new Context({ a: 1 })` stays an untyped context rather than one with only key 'a'.
+  constructor(init?: NoInfer<Partial<T>>) {
     if (init === undefined) return;
     if (!isPlainObject(init)) {
       throw new ContextError(
@@ -33,7 +50,8 @@ export class Context {
         `A context must be created from a plain object of JSON values; received ${describeValue(init)}.`,
       );
     }
-    for (const key of Object.keys(init)) this.#values.set(key, checked(key, init[key]));
+    const entries = init as Record<string, unknown>;
+    for (const key of Object.keys(entries)) this.#values.set(key, checked(key, entries[key]));
   }
 
   /**
@@ -51,13 +69,34 @@ export class Context {
     return new Context(obj as Record<string, Json>);
   }
 
-  /** The value stored under `key` (deep-frozen), or `undefined` when absent. */
-  get(key: string): Json | undefined {
-    return this.#values.get(key);
+  /**
+   * The value stored under `key` (deep-frozen), or `undefined` when absent: a declared key may
+   * still be missing (its writer was skipped or has not run).
+   */
+  get<K extends ContextKey<T>>(key: K): T[K] | undefined {
+    return this.#values.get(key) as T[K] | undefined;
+  }
+
+  /**
+   * The value stored under `key` (deep-frozen), for a task that cannot go on without it.
+   * @throws {ContextError} `KEY_NOT_FOUND` when `key` is absent, naming the key.
+   */
+  require<K extends ContextKey<T>>(key: K): ContextValue<T, K> {
+    const value = this.#values.get(key);
+    // `null` is a stored value; only an absent key fails (a declared type may include null).
+    if (value === undefined) {
+      throw new ContextError(
+        'KEY_NOT_FOUND',
+        `Context key '${key}' is required here but absent. Check that the task writing it is a ` +
+          'dependency of this one and was not skipped, or use ctx.get() and handle its absence.',
+        { key },
+      );
+    }
+    return value as ContextValue<T, K>;
   }
 
   /** True when `key` is present (even if its value is `null`). */
-  has(key: string): boolean {
+  has(key: ContextKey<T>): boolean {
     return this.#values.has(key);
   }
 
@@ -76,7 +115,7 @@ export class Context {
    * @throws {ContextError} `KEY_EXISTS` when `key` is already present; `NOT_JSON` when `value` is
    *   not JSON; `CONTEXT_TOO_DEEP` when it nests past `MAX_CONTEXT_DEPTH`.
    */
-  insert(key: string, value: Json): void {
+  insert<K extends ContextKey<T>>(key: K, value: ContextValue<T, K>): void {
     const stored = checked(key, value);
     if (this.#values.has(key)) {
       throw new ContextError(
@@ -93,7 +132,7 @@ export class Context {
    * @throws {ContextError} `KEY_NOT_FOUND` when `key` is absent; `NOT_JSON` when `value` is not
    *   JSON; `CONTEXT_TOO_DEEP` when it nests past `MAX_CONTEXT_DEPTH`.
    */
-  update(key: string, value: Json): void {
+  update<K extends ContextKey<T>>(key: K, value: ContextValue<T, K>): void {
     const stored = checked(key, value);
     if (!this.#values.has(key)) {
       throw new ContextError(
@@ -110,15 +149,15 @@ export class Context {
    * @throws {ContextError} `NOT_JSON` when `value` is not JSON; `CONTEXT_TOO_DEEP` when it nests
    *   past `MAX_CONTEXT_DEPTH`.
    */
-  set(key: string, value: Json): void {
+  set<K extends ContextKey<T>>(key: K, value: ContextValue<T, K>): void {
     this.#values.set(key, checked(key, value));
   }
 
   /** Removes `key`; returns the value it had, or `undefined` when it was absent. */
-  remove(key: string): Json | undefined {
+  remove<K extends ContextKey<T>>(key: K): T[K] | undefined {
     const value = this.#values.get(key);
     this.#values.delete(key);
-    return value;
+    return value as T[K] | undefined;
   }
 
   /** A fresh, mutable deep copy of the entries as a plain object. */
@@ -130,13 +169,19 @@ export class Context {
   }
 
   /** An independent copy of this context. */
-  clone(): Context {
-    const copy = new Context();
+  clone(): Context<T> {
+    const copy = new Context<T>();
     // Stored values are frozen, so the copy may share them safely.
     for (const [key, value] of this.#values) copy.#values.set(key, value);
     return copy;
   }
 }
+
+/**
+ * The type a context of shape `T` stores under `key`; never `undefined`, which is not JSON (an
+ * optional key is removed with `remove`, not set to undefined).
+ */
+export type ContextValue<T, K extends keyof T> = Exclude<T[K], undefined>;
 
 /** Validates a key and a value, and returns the frozen deep copy to store. */
 function checked(key: string, value: unknown): Json {

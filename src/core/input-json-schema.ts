@@ -5,19 +5,15 @@
  * Standard JSON Schema (`schema['~standard'].jsonSchema.input(...)`, e.g. zod 4) offer it.
  */
 import { findNonJson, isPlainObject, type Json, type JsonObject } from './json.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 
 /**
- * A schema for a workflow's initial context. Structural, so a zod schema (`z.object({...})`)
- * fits without this package depending on zod.
+ * A schema for a workflow's initial context: any Standard Schema of an object (`z.object({...})`
+ * of zod, `v.object({...})` of valibot, `type({...})` of arktype). `Input` is the type a caller
+ * passes; the compiler infers it from the schema. Structural, so this package depends on no
+ * schema library.
  */
-export interface InputSchema {
-  safeParse(data: unknown):
-    | { success: true; data?: unknown }
-    | {
-        success: false;
-        error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> };
-      };
-}
+export type InputSchema<Input = unknown> = StandardSchemaV1<Input, unknown>;
 
 /** The draft every stored input schema is asked for; the checking side reads this draft. */
 export const INPUT_JSON_SCHEMA_TARGET = 'draft-2020-12';

@@ -5,7 +5,7 @@
  */
 
 import { ConfigError, WorkflowValidationError } from '../errors.js';
-import type { Context } from './context.js';
+import type { Context, UntypedContext } from './context.js';
 import { describeValue } from './describe.js';
 import { durationProblem, parseDuration } from './duration.js';
 import type { Duration } from './duration.js';
@@ -50,8 +50,14 @@ export interface TaskHandle {
   deferUntil(condition: () => Promise<boolean> | boolean, pollInterval: Duration): Promise<void>;
 }
 
-/** A task body: mutate `ctx` in place; return to succeed, throw to fail. */
-export type TaskFunction = (ctx: Context, handle: TaskHandle) => Promise<void> | void;
+/**
+ * A task body: mutate `ctx` in place; return to succeed, throw to fail. `T` types the context's
+ * keys (see {@link Context}); the default takes any key.
+ */
+export type TaskFunction<T extends object = UntypedContext> = (
+  ctx: Context<T>,
+  handle: TaskHandle,
+) => Promise<void> | void;
 
 /** Options of {@link task}. */
 export interface TaskOptions {
@@ -97,12 +103,18 @@ export interface TaskDefinition {
 const OPTION_KEYS = ['id', 'dependencies', 'retry', 'timeout', 'triggerRules', 'description'];
 
 /**
- * Defines a task.
+ * Defines a task. With a context type, `task<EtlContext>(...)` (or an annotated parameter,
+ * `(ctx: Context<EtlContext>) => ...`), the body reads and writes only the keys `EtlContext`
+ * declares, with their types. The definition is the same either way: the engine hands every task
+ * the same kind of context, so typed and untyped tasks mix in one workflow.
  * @throws {WorkflowValidationError} `INVALID_ID` for a bad id, `INVALID_RULE` for a structurally
  *   invalid rule, `INVALID_TASK` for any other problem (bad function, retry, timeout,
  *   dependencies or option names).
  */
-export function task(options: TaskOptions, fn: TaskFunction): TaskDefinition {
+export function task<T extends object = UntypedContext>(
+  options: TaskOptions,
+  fn: TaskFunction<T>,
+): TaskDefinition {
   if (!isPlainObject(options)) {
     throw invalid(
       `task() expects an options object such as { id: 'my_task' }; received ${describeValue(options)}.`,
@@ -155,7 +167,8 @@ export function task(options: TaskOptions, fn: TaskFunction): TaskDefinition {
     // Copied and frozen: the caller's rule object must not change the task after the fact.
     triggerRules: deepFreezeJson(cloneJson(rule as unknown as Json)) as unknown as TriggerRule,
     description,
-    fn,
+    // The context type is the author's view of the one runtime Context; the engine sees it untyped.
+    fn: fn as unknown as TaskFunction,
   });
 }
 

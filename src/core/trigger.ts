@@ -284,6 +284,17 @@ export function validateTrigger(trigger: unknown): ResolvedTriggerSpec {
   };
 }
 
+/**
+ * The keys the engine adds to every fired context, for a typed task:
+ * `task<TriggerRunContext & { filename: string }>(...)`.
+ */
+export interface TriggerRunContext {
+  /** The trigger that fired. */
+  trigger_name: string;
+  /** When it fired: RFC 3339 in UTC, e.g. `2025-01-01T14:00:00.000Z`. */
+  triggered_at: string;
+}
+
 /** Keys the engine adds to every fired context; a trigger may not set them itself. */
 export const RESERVED_TRIGGER_KEYS = ['trigger_name', 'triggered_at'] as const;
 

@@ -11,6 +11,7 @@ import {
   type ConcurrencyOptions,
   type ConcurrencySlot,
 } from './concurrency.js';
+import type { Context } from './context.js';
 import { describeValue } from './describe.js';
 import * as graph from './graph.js';
 import { inputJsonSchema, type InputSchema } from './input-json-schema.js';
@@ -24,8 +25,11 @@ import { workflowVersion } from './version.js';
 
 export type { InputSchema };
 
-/** Options of {@link workflow}. */
-export interface WorkflowOptions {
+/**
+ * Options of {@link workflow}. `Input` is the type callers pass to `execute(workflow, input)`;
+ * the compiler infers it from `input`.
+ */
+export interface WorkflowOptions<Input = unknown> {
   /** Unique among registered workflows; letters, digits, `_`, `.` and `-`. */
   name: string;
   /** @default '' */
@@ -35,12 +39,14 @@ export interface WorkflowOptions {
   /** @default {} */
   tags?: Record<string, string>;
   /**
-   * Checked against the initial context before anything is scheduled. When the schema offers
-   * Standard JSON Schema (zod 4 does), its draft 2020-12 JSON Schema form is stored with the
-   * definition, and processes without the code (a `Client`, the CLI) check contexts against it;
-   * refinements and transforms have no such form and run only where the code is.
+   * Checked against the initial context before anything is scheduled: any Standard Schema of an
+   * object (zod, valibot, arktype, ...), validating synchronously. Its input type becomes the
+   * type `execute(workflow, input)` accepts. When the schema also offers Standard JSON Schema
+   * (zod 4 does), its draft 2020-12 JSON Schema form is stored with the definition, and
+   * processes without the code (a `Client`, the CLI) check contexts against it; refinements and
+   * transforms have no such form and run only where the code is.
    */
-  input?: InputSchema;
+  input?: InputSchema<Input>;
   /**
    * Names of event triggers that start this workflow.
    * @default []
@@ -56,8 +62,12 @@ export interface WorkflowOptions {
 /** Only `workflow()` holds this key, so a `Workflow` is always a validated one. */
 const CONSTRUCT: unique symbol = Symbol('Workflow.construct');
 
-/** A validated, immutable workflow. Create it with {@link workflow} or {@link WorkflowBuilder}. */
-export class Workflow {
+/**
+ * A validated, immutable workflow. Create it with {@link workflow} or {@link WorkflowBuilder}.
+ * `Input` is the input type of its schema, what `execute(workflow, input)` accepts; `unknown`
+ * when it has none, and then any context is accepted.
+ */
+export class Workflow<Input = unknown> {
   readonly name: string;
   readonly description: string;
   readonly tags: Readonly<Record<string, string>>;
@@ -65,7 +75,8 @@ export class Workflow {
   readonly tasks: readonly TaskDefinition[];
   /** 16 hex digits of a content hash: equal definitions have equal versions. */
   readonly version: string;
-  readonly input: InputSchema | undefined;
+  /** The input schema; its type carries `Input`, so a `Workflow` needs no other type marker. */
+  readonly input: InputSchema<Input> | undefined;
   readonly triggers: readonly string[];
   readonly concurrency: ConcurrencyOptions | undefined;
   readonly #byId: ReadonlyMap<string, TaskDefinition>;
@@ -74,7 +85,7 @@ export class Workflow {
   readonly #inputSchema: JsonObject | null;
 
   /** @internal Use {@link workflow} or {@link WorkflowBuilder}. */
-  constructor(key: typeof CONSTRUCT, options: WorkflowOptions) {
+  constructor(key: typeof CONSTRUCT, options: WorkflowOptions<Input>) {
     if (key !== CONSTRUCT)
       throw new TypeError('Create workflows with workflow() or WorkflowBuilder.');
     validate(options);
@@ -203,17 +214,51 @@ export class Workflow {
  *   `DUPLICATE_TASK`, `MISSING_DEPENDENCY`, `INVALID_RULE` or `CYCLE`.
  * @throws {ConfigError} when `description`, `tags`, `input` or `triggers` have the wrong shape.
  */
-export function workflow(options: WorkflowOptions): Workflow {
+export function workflow<Input = unknown>(options: WorkflowOptions<Input>): Workflow<Input> {
   return new Workflow(CONSTRUCT, options);
 }
 
-/** Fluent alternative to {@link workflow}. */
-export class WorkflowBuilder {
+/** What starts an execution when nothing types it: a `Context` or a plain object of JSON values. */
+export type StartContext = Context | Record<string, unknown>;
+
+/**
+ * The arguments after the workflow in `execute(workflow, ...)` and `executeAsync(workflow, ...)`
+ * when the workflow's input type is `Input`: the input, then the options. The input may be left
+ * out only when every field of it is optional. `unknown` (no schema) takes any context, or none.
+ */
+export type InputArgs<Input, Options> = unknown extends Input
+  ? [context?: StartContext, options?: Options]
+  : object extends Input
+    ? [input?: Input, options?: Options]
+    : [input: Input, options?: Options];
+
+/**
+ * The arguments after `target` in `execute(target, ...)` and `executeAsync(target, ...)`: for a
+ * workflow object, its schema's input type ({@link InputArgs}); for a name, any context.
+ */
+export type ExecuteArgs<Target, Options> =
+  Target extends Workflow<infer Input> ? InputArgs<Input, Options> : InputArgs<unknown, Options>;
+
+/**
+ * The workflow name an `execute` call targets: a name as given, or the name of a workflow
+ * object. Read by shape, so a workflow built by another copy of this package works too; a value
+ * that is neither is passed on for the lookup to reject.
+ */
+export function targetName(target: string | Workflow): string {
+  if (typeof target === 'object' && target !== null) {
+    const name: unknown = (target as { name?: unknown }).name;
+    if (typeof name === 'string') return name;
+  }
+  return target as string;
+}
+
+/** Fluent alternative to {@link workflow}; `input()` sets the input type of what it builds. */
+export class WorkflowBuilder<Input = unknown> {
   readonly #name: string;
   #description: string | undefined;
   readonly #tags: Record<string, string> = {};
   readonly #tasks: TaskDefinition[] = [];
-  #input: InputSchema | undefined;
+  #input: InputSchema<Input> | undefined;
   readonly #triggers: string[] = [];
   #concurrency: ConcurrencyOptions | undefined;
 
@@ -239,10 +284,12 @@ export class WorkflowBuilder {
     return this;
   }
 
-  /** Sets the input schema checked before scheduling. */
-  input(schema: InputSchema): this {
-    this.#input = schema;
-    return this;
+  /** Sets the input schema checked before scheduling, and with it the input type. */
+  input<Next>(schema: InputSchema<Next>): WorkflowBuilder<Next> {
+    // The builder holds nothing else of the input type, so only its view changes.
+    const next = this as unknown as WorkflowBuilder<Next>;
+    next.#input = schema;
+    return next;
   }
 
   /** Appends names of event triggers that start this workflow. */
@@ -258,7 +305,7 @@ export class WorkflowBuilder {
   }
 
   /** Validates and builds the workflow; see {@link workflow} for the errors. */
-  build(): Workflow {
+  build(): Workflow<Input> {
     return workflow({
       name: this.#name,
       description: this.#description,
@@ -369,7 +416,7 @@ function checkShape(name: string, options: WorkflowOptions): void {
   }
   if (input !== undefined && !isInputSchema(input)) {
     problems.push(
-      `workflow '${name}': input must be a schema with a safeParse() method (e.g. a zod schema); received ${describeValue(input)}.`,
+      `workflow '${name}': input must be a Standard Schema (a zod, valibot or arktype schema, with a '~standard' property of version 1); received ${describeValue(input)}.`,
     );
   }
   if (triggers !== undefined) {
@@ -394,9 +441,13 @@ function checkShape(name: string, options: WorkflowOptions): void {
 }
 
 function isInputSchema(value: unknown): value is InputSchema {
+  // Some libraries (arktype) make their schemas functions, so both kinds are looked into.
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  const standard: unknown = (value as { '~standard'?: unknown })['~standard'];
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { safeParse?: unknown }).safeParse === 'function'
+    typeof standard === 'object' &&
+    standard !== null &&
+    (standard as { version?: unknown }).version === 1 &&
+    typeof (standard as { validate?: unknown }).validate === 'function'
   );
 }

@@ -336,22 +336,30 @@ describe('version', () => {
 });
 
 describe('InputSchema', () => {
-  it('accepts a zod 4 schema (type level and at run time)', () => {
+  it('accepts a zod 4 schema through Standard Schema (type level and at run time)', () => {
     const schema = z.object({ userId: z.string(), count: z.number().int() });
     expectTypeOf(schema).toExtend<InputSchema>();
     const input: InputSchema = schema;
-    expect(input.safeParse({ userId: 'u', count: 1 }).success).toBe(true);
-    const bad = input.safeParse({ userId: 1 });
-    expect(bad.success).toBe(false);
-    if (!bad.success) {
-      expect(bad.error.issues.map((i) => i.path)).toEqual([['userId'], ['count']]);
-    }
+    expect(input['~standard'].validate({ userId: 'u', count: 1 })).toEqual({
+      value: { userId: 'u', count: 1 },
+    });
+    const bad = input['~standard'].validate({ userId: 1 });
+    expect(bad).not.toBeInstanceOf(Promise);
+    if (bad instanceof Promise) return;
+    expect(bad.issues?.map((i) => i.path)).toEqual([['userId'], ['count']]);
     expect(workflow({ name: 'w', tasks: [t('a')], input: schema }).input).toBe(schema);
   });
 
-  it('rejects objects without safeParse at the type level', () => {
+  it('rejects objects that are not Standard Schemas, at the type level and at run time', () => {
     // @ts-expect-error a plain object is not a schema
     const notSchema: InputSchema = { parse: () => 1 };
-    expect(notSchema).toBeDefined();
+    expect(() => workflow({ name: 'w', tasks: [t('a')], input: notSchema })).toThrow(
+      /input must be a Standard Schema/,
+    );
+    // The old structural form (a bare safeParse) is not enough either.
+    const safeParseOnly = { safeParse: () => ({ success: true }) } as unknown as InputSchema;
+    expect(() => workflow({ name: 'w', tasks: [t('a')], input: safeParseOnly })).toThrow(
+      ConfigError,
+    );
   });
 });

@@ -69,6 +69,40 @@ describe('runner API', () => {
     await stopRunner(runner);
   });
 
+  it('executes a workflow given as an object, checking its input as by name', async () => {
+    const runner = await createRunner();
+    const seen: unknown[] = [];
+    const signup = workflow({
+      name: 'signup',
+      tasks: [task({ id: 'record' }, (ctx) => void seen.push(ctx.toJSON()))],
+      input: z.object({ email: z.string(), plan: z.enum(['free', 'pro']).default('free') }),
+    });
+    runner.register(signup);
+    const done = await runner.execute(signup, { email: 'a@b.co' });
+    expect(done).toMatchObject({ status: 'Completed', workflowName: 'signup' });
+    // The schema's default is applied, as when executing by name.
+    expect(seen).toEqual([{ email: 'a@b.co', plan: 'free' }]);
+    const bad = await runner.executeAsync(signup, { email: 7 } as never).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(InputValidationError);
+    await runner.definitionsStored();
+    const client = await runner.client();
+    try {
+      const handle = await client.executeAsync(signup, { email: 'c@d.co', plan: 'pro' });
+      expect((await handle.wait('20s')).status).toBe('Completed');
+      const rejected = await client
+        .execute(signup, { plan: 'gold' } as never)
+        .catch((e: unknown) => e);
+      expect(rejected).toBeInstanceOf(InputValidationError);
+    } finally {
+      await client.close();
+    }
+    expect(seen).toEqual([
+      { email: 'a@b.co', plan: 'free' },
+      { email: 'c@d.co', plan: 'pro' },
+    ]);
+    await stopRunner(runner);
+  });
+
   it('lists every config problem in one ConfigError', async () => {
     const error = await DefaultRunner.create(freshDatabaseUrl(), {
       maxConcurrentTasks: 0,

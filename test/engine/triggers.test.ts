@@ -8,6 +8,7 @@ import {
   defineTrigger,
   registerTrigger,
   type DefaultRunner,
+  type InputSchema,
   type JsonObject,
   type Trigger,
 } from '../../src/index.js';
@@ -207,11 +208,12 @@ describe('event triggers: fire and de-duplication', () => {
     const secondary: JsonObject[] = [];
     runner.register(recordingWorkflow('primary', { seen: primary }));
     runner.register(recordingWorkflow('audit', { seen: secondary, triggers: ['orders'] }));
-    const rejectAll = {
-      safeParse: () => ({
-        success: false as const,
-        error: { issues: [{ path: ['x'], message: 'x is required' }] },
-      }),
+    const rejectAll: InputSchema = {
+      '~standard': {
+        version: 1,
+        vendor: 'test',
+        validate: () => ({ issues: [{ path: ['x'], message: 'x is required' }] }),
+      },
     };
     runner.register(recordingWorkflow('picky', { triggers: ['orders'], input: rejectAll }));
     await runner.dal().triggerSchedules.upsert({

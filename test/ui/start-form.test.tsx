@@ -18,7 +18,10 @@ import {
   planForm,
   type FormField,
 } from '../../ui/src/start-form/fields.js';
+import { checkInput } from '../../src/core/input.js';
 import { inputJsonSchema } from '../../src/core/input-json-schema.js';
+import type { JsonObject } from '../../src/core/json.js';
+import { InputValidationError } from '../../src/errors.js';
 import { loadJsonSchemaCompiler } from '../../src/json-schema-check.js';
 
 const input = z.object({
@@ -45,9 +48,13 @@ function fields(): readonly FormField[] {
 /** The issues the server would answer, with paths joined by dots as its problem documents do. */
 async function serverIssues(context: Record<string, unknown>) {
   const compile = await loadJsonSchemaCompiler();
-  const result = compile('load', 'v1', schema).safeParse(context);
-  if (result.success) return [];
-  return result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  try {
+    checkInput('load', compile('load', 'v1', schema), context as JsonObject);
+    return [];
+  } catch (error) {
+    if (!(error instanceof InputValidationError)) throw error;
+    return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  }
 }
 
 describe('planForm', () => {

@@ -24,6 +24,18 @@ export interface CronScheduleOptions {
   context?: Context | Record<string, unknown>;
 }
 
+/**
+ * The keys the cron loop adds to the context of every run, for a typed task:
+ * `task<CronRunContext & { report: string }>(...)`. Times are ISO 8601 strings in UTC.
+ */
+export interface CronRunContext {
+  /** The scheduled time this run is for (not the time it started). */
+  scheduled_time: string;
+  schedule_id: string;
+  schedule_timezone: string;
+  schedule_expression: string;
+}
+
 /** A cron schedule. */
 export interface CronSchedule {
   readonly id: string;
