@@ -2,13 +2,13 @@
  * Child process of the multi-process concurrency test: one runner of the `per-key` workflow
  * (limit 1 per `key`), printing `span <key> <n> <start ms> <end ms>` for every task body that
  * ran to its end and `start <key> <n> <ms>` as each one starts. Runs until stdin says `stop`
- * (or it is killed). Args: url, schema ('' for none), label.
+ * (or it is killed). Args: url, schema ('' for none), label, body duration in ms.
  */
 import { createInterface } from 'node:readline';
 import { DefaultRunner } from '../../src/index.js';
 import { perKey } from './concurrency-fixtures.js';
 
-const [url, schema, label] = process.argv.slice(2) as [string, string, string];
+const [url, schema, label, bodyMs] = process.argv.slice(2) as [string, string, string, string];
 const quiet = {
   debug: () => undefined,
   info: () => undefined,
@@ -18,7 +18,8 @@ const quiet = {
 };
 const runner = await DefaultRunner.create(url, {
   logger: quiet,
-  maxConcurrentTasks: 4,
+  // Two bodies at a time: the groups' work has to be shared between the processes.
+  maxConcurrentTasks: 2,
   schedulerPollInterval: '20ms',
   heartbeatInterval: '200ms',
   staleClaimThreshold: '1s',
@@ -31,6 +32,7 @@ runner.register(
       console.log(`span ${key} ${n} ${start} ${end} ${label}`);
     },
     (key, n, start) => console.log(`start ${key} ${n} ${start} ${label}`),
+    Number(bodyMs),
   ),
 );
 console.log(`ready ${label}`);
@@ -38,3 +40,5 @@ for await (const line of createInterface({ input: process.stdin })) {
   if (line === 'stop') break;
 }
 await runner.shutdown();
+// stdin stays open, and with it the event loop.
+process.exit(0);

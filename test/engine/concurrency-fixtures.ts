@@ -2,12 +2,13 @@
 import { task, workflow, type Workflow } from '../../src/index.js';
 
 /**
- * `per-key`: one 5 ms task, at most one execution per `key` of the initial context at a time.
+ * `per-key`: one task of `bodyMs` (default 5 ms), at most one execution per `key` of the initial context at a time.
  * `onStart` and `onEnd` receive the key, the execution's `n` and wall-clock times (ms).
  */
 export function perKey(
   onEnd: (key: string, n: number, start: number, end: number) => void = () => undefined,
   onStart: (key: string, n: number, start: number) => void = () => undefined,
+  bodyMs = 5,
 ): Workflow {
   return workflow({
     name: 'per-key',
@@ -18,7 +19,7 @@ export function perKey(
         const n = ctx.get('n') as number;
         const start = Date.now();
         onStart(key, n, start);
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await new Promise((resolve) => setTimeout(resolve, bodyMs));
         onEnd(key, n, start, Date.now());
       }),
     ],
