@@ -27,6 +27,7 @@ export type {
   TaskLogger,
   TaskOptions,
 } from './core/task.js';
+export type { TaskIsolation, TaskModule } from './core/task-module.js';
 export { workflow, Workflow, WorkflowBuilder } from './core/workflow.js';
 export type { InputSchema, WorkflowOptions } from './core/workflow.js';
 export { rules, evaluateRule, describeRule } from './core/rules.js';
