@@ -72,16 +72,32 @@ export function resolveTaskModule(
   return Object.freeze({ url: url.href, export: exported, sourceHash: sha256Hex(text) });
 }
 
+/** Task functions by module URL and export, loaded in this thread. */
+const loaded = new Map<string, Promise<unknown>>();
+
 /**
  * Imports the module of a module task and returns its task function (typed by the caller: the
- * task's function type lives with `task()`). Node caches the import,
- * so each thread (the runner's or a worker's) loads a module once.
+ * task's function type lives with `task()`). Kept per thread after the first call: Node caches
+ * the module, but each `import()` still goes through the loader (and its hooks, under tsx),
+ * which costs more than a short body.
  * @throws {TaskError} non-retryable when the module has no function of that name: another
  *   attempt would find the same module.
  */
-export async function loadTaskFunction<F extends (...args: never[]) => unknown>(
+export function loadTaskFunction<F extends (...args: never[]) => unknown>(
   module: TaskModule,
 ): Promise<F> {
+  const key = `${module.url}#${module.export}`;
+  let fn = loaded.get(key);
+  if (fn === undefined) {
+    fn = importTaskFunction(module);
+    loaded.set(key, fn);
+    // A failed load is tried again by the next attempt (the file may have been fixed).
+    fn.catch(() => loaded.delete(key));
+  }
+  return fn as Promise<F>;
+}
+
+async function importTaskFunction(module: TaskModule): Promise<unknown> {
   const namespace = (await import(module.url)) as Record<string, unknown>;
   const fn = namespace[module.export];
   if (typeof fn !== 'function') {
@@ -91,5 +107,5 @@ export async function loadTaskFunction<F extends (...args: never[]) => unknown>(
       { retryable: false },
     );
   }
-  return fn as F;
+  return fn;
 }

@@ -5,9 +5,9 @@
  */
 import { Context } from '../../core/context.js';
 import type { Json } from '../../core/json.js';
-import { loadTaskFunction } from '../../core/task-module.js';
+import { loadTaskFunction, type TaskModule } from '../../core/task-module.js';
 import type { TaskFunction, TaskHandle, TaskLogger } from '../../core/task.js';
-import { describeValue, TaskError } from '../../errors.js';
+import { describeValue, TaskError, toError } from '../../errors.js';
 import {
   fromWire,
   toWire,
@@ -27,6 +27,7 @@ export async function run(request: ThreadRequest): Promise<ThreadResult> {
   // The port must not keep this thread busy once the attempt is over.
   port.unref();
   try {
+    await typescriptFor(request.module);
     const fn = await loadTaskFunction<TaskFunction>(request.module);
     const ctx = Context.fromJSON(request.input);
     await fn(ctx, handleFor(request, controller.signal));
@@ -36,6 +37,35 @@ export async function run(request: ThreadRequest): Promise<ThreadResult> {
   } finally {
     port.close();
   }
+}
+
+let typescript: Promise<void> | undefined;
+
+/**
+ * Makes a TypeScript task module importable in this thread. On Node 20 a worker does not get
+ * the loader of an application started with tsx, so tsx (an optional peer dependency) is
+ * registered here, once, at the first such module. Not when this entry is itself TypeScript:
+ * then the thread was started with tsx registered.
+ */
+function typescriptFor(module: TaskModule): Promise<void> {
+  if (!/\.[cm]?ts$/.test(new URL(module.url).pathname) || import.meta.url.endsWith('.ts')) {
+    return Promise.resolve();
+  }
+  typescript ??= import('tsx/esm/api').then(
+    (api) => {
+      api.register();
+    },
+    (error: unknown) => {
+      typescript = undefined;
+      throw new TaskError(
+        `Task module ${module.url} is TypeScript, and tsx cannot be loaded to compile it ` +
+          `(${toError(error).message}): install tsx (npm install tsx) or ` +
+          'compile the module to JavaScript.',
+        { retryable: false, cause: error },
+      );
+    },
+  );
+  return typescript;
 }
 
 function handleFor(request: ThreadRequest, signal: AbortSignal): TaskHandle {
