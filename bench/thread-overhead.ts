@@ -100,7 +100,7 @@ async function measureHop(): Promise<{ call: number; hop: number }> {
     log: quietLogger,
     deferUntil: () => Promise.resolve(),
   };
-  const threads = new TaskThreads(1);
+  const threads = new TaskThreads(1, quietLogger);
   const module = { url: noop.href, export: 'noop', sourceHash: '' };
   const fn = ((await import(noop.href)) as { noop: Library.TaskFunction }).noop;
   try {

@@ -90,7 +90,7 @@ export class Dispatcher implements RootClaims {
     this.#slots = new Slots(deps.config.maxConcurrentTasks);
     this.running = new RunningTasks({ store, clock });
     this.#wakeup = new Wakeup(() => this.#claimPass());
-    this.threads = new TaskThreads(deps.config.maxConcurrentTasks);
+    this.threads = new TaskThreads(deps.config.maxConcurrentTasks, logger);
     this.#executor = new Executor({
       threads: this.threads,
       registry: deps.registry,

@@ -85,6 +85,8 @@ describe('thread tasks', () => {
             retry: { ...fast, attempts: 3, retryOn: ['E_OTHER'] },
           }),
           threadTask('no_export', 'notAFunction', { id: 'no_export', retry: { ...fast } }),
+          // Would end the thread without an answer, leaving the attempt to its timeout.
+          threadTask('exits', 'exits', { id: 'exits', timeout: '1h', retry: { ...fast } }),
         ],
       }),
     );
@@ -100,6 +102,10 @@ describe('thread tasks', () => {
     // A missing export is a non-retryable TaskError: one attempt despite the default 3.
     expect(byId.get('no_export')?.attempts).toBe(1);
     expect(byId.get('no_export')?.errorMessage).toMatch(/no exported function 'notAFunction'/);
+    expect(byId.get('exits')).toMatchObject({ status: 'Failed', attempts: 1 });
+    expect(byId.get('exits')?.errorMessage).toMatch(
+      /process\.exit\(3\) was called in a thread task/,
+    );
     await stopRunner(runner);
   });
 

@@ -17,6 +17,15 @@ import {
   type ThreadResult,
 } from './wire.js';
 
+// process.exit() in a worker ends the thread without an answer, and the pool would leave the
+// attempt waiting for its timeout: a body calling it fails at once instead.
+process.exit = (code?: number | string | null): never => {
+  throw new TaskError(
+    `process.exit(${String(code ?? '')}) was called in a thread task; throw an error to fail it.`,
+    { retryable: false },
+  );
+};
+
 /** Runs one attempt's body in this worker thread. */
 export async function run(request: ThreadRequest): Promise<ThreadResult> {
   const { port } = request;

@@ -11,8 +11,10 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import Tinypool from 'tinypool';
 import type { JsonObject } from '../../core/json.js';
+import type { Logger } from '../../core/options.js';
 import type { TaskModule } from '../../core/task-module.js';
 import type { TaskHandle } from '../../core/task.js';
+import { toError } from '../../errors.js';
 import {
   fromWire,
   toWire,
@@ -37,8 +39,14 @@ export interface ThreadAttempt {
 export class TaskThreads {
   #pool: Tinypool | undefined;
 
-  /** @param maxThreads at most this many threads (the runner's `maxConcurrentTasks`). */
-  constructor(private readonly maxThreads: number) {}
+  /**
+   * @param maxThreads at most this many threads (the runner's `maxConcurrentTasks`).
+   * @param logger where errors of a thread outside any attempt go.
+   */
+  constructor(
+    private readonly maxThreads: number,
+    private readonly logger: Pick<Logger, 'warn'>,
+  ) {}
 
   /**
    * Runs the body of `attempt` in a thread and resolves with its output context's data.
@@ -90,13 +98,21 @@ export class TaskThreads {
   }
 
   #threads(): Tinypool {
-    return (this.#pool ??= new Tinypool({
+    if (this.#pool !== undefined) return this.#pool;
+    const pool = new Tinypool({
       filename: entry(),
       name: 'run',
       minThreads: 0,
       maxThreads: Math.max(1, Math.min(this.maxThreads, availableParallelism())),
       idleTimeout: IDLE_MS,
-    }));
+    });
+    // A thread failing while it runs no attempt (an error a body threw from a timer after it
+    // returned) is told as an 'error' event: unheard, it would end the runner's process.
+    pool.on('error', (error: unknown) => {
+      this.logger.warn({ err: toError(error) }, 'a task thread failed outside any attempt');
+    });
+    this.#pool = pool;
+    return pool;
   }
 }
 
