@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Context } from '../../src/core/context.js';
+import { resolveRunnerConfig } from '../../src/core/options.js';
 import { task, type TaskHandle } from '../../src/core/task.js';
 import { workflow } from '../../src/core/workflow.js';
-import { TaskError, WorkflowValidationError } from '../../src/errors.js';
+import { ConfigError, TaskError, WorkflowValidationError } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cloacina-task-module-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,5 +94,13 @@ describe('module tasks', () => {
     expect(version(body, 'run', 'thread')).toBe(version(body));
     expect(version(other)).not.toBe(version(body));
     expect(version(body, 'value')).not.toBe(version(body));
+  });
+
+  it("takes the runner's defaultTaskIsolation, 'none' unless set", () => {
+    expect(resolveRunnerConfig({}).defaultTaskIsolation).toBe('none');
+    expect(resolveRunnerConfig({ defaultTaskIsolation: 'thread' }).defaultTaskIsolation).toBe(
+      'thread',
+    );
+    expect(() => resolveRunnerConfig({ defaultTaskIsolation: 'process' })).toThrow(ConfigError);
   });
 });
