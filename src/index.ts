@@ -28,6 +28,7 @@ export type {
   TaskLogger,
   TaskOptions,
 } from './core/task.js';
+export type { TaskIsolation, TaskModule } from './core/task-module.js';
 export { workflow, Workflow, WorkflowBuilder } from './core/workflow.js';
 export type {
   ExecuteArgs,

@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import { durationProblem, parseDuration, type Duration } from './duration.js';
 import { runnerNameProblem } from './ids.js';
 import { resolveRetention, type ResolvedRetention, type RetentionOptions } from './retention.js';
+import { TASK_ISOLATIONS, type TaskIsolation } from './task-module.js';
 
 /** A pino-compatible logger (the subset the engine uses). */
 export interface Logger {
@@ -64,6 +65,12 @@ export interface RunnerConfig {
   schedulerPollInterval?: Duration;
   /** Default per-attempt task timeout. @default '5m' */
   taskTimeout?: Duration;
+  /**
+   * Where module tasks (`task({ module, export })`) without an `isolate` of their own run:
+   * `'thread'` runs them in this runner's pool of worker threads (at most `maxConcurrentTasks`
+   * threads). Tasks given as functions always run in the runner's thread. @default 'none'
+   */
+  defaultTaskIsolation?: TaskIsolation;
   /** Bound of the blocking `execute()` wait; `null` waits forever. @default '1h' */
   workflowTimeout?: Duration | null;
   /** PostgreSQL pool size. @default 10 */
@@ -134,6 +141,7 @@ export interface ResolvedRunnerConfig {
   readonly maxConcurrentTasks: number;
   readonly schedulerPollIntervalMs: number;
   readonly taskTimeoutMs: number;
+  readonly defaultTaskIsolation: TaskIsolation;
   readonly workflowTimeoutMs: number | null;
   readonly dbPoolSize: number;
   readonly enableClaiming: boolean;
@@ -198,6 +206,7 @@ const BOOLEANS = {
 } as const;
 
 const OTHER_KEYS = [
+  'defaultTaskIsolation',
   'workflowTimeout',
   'runnerId',
   'runnerName',
@@ -349,6 +358,12 @@ export function resolveRunnerConfig(config: unknown = {}): ResolvedRunnerConfig 
   ) {
     problems.push('clock must be an object with a now() method returning epoch milliseconds.');
   }
+  const isolation = input.defaultTaskIsolation ?? 'none';
+  if (!TASK_ISOLATIONS.includes(isolation as TaskIsolation)) {
+    problems.push(
+      `defaultTaskIsolation must be 'none' or 'thread', received ${JSON.stringify(isolation)}.`,
+    );
+  }
   const retention = resolveRetention(input.retention, problems);
   const metrics = resolveMetricsOptions(input.metrics, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -356,6 +371,7 @@ export function resolveRunnerConfig(config: unknown = {}): ResolvedRunnerConfig 
     maxConcurrentTasks: integers.maxConcurrentTasks!,
     schedulerPollIntervalMs: durations.schedulerPollInterval!,
     taskTimeoutMs: durations.taskTimeout!,
+    defaultTaskIsolation: isolation as TaskIsolation,
     workflowTimeoutMs,
     dbPoolSize: integers.dbPoolSize!,
     enableClaiming: booleans.enableClaiming!,

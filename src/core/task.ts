@@ -16,6 +16,13 @@ import { RetryPolicy } from './retry.js';
 import type { RetryOptions } from './retry.js';
 import { ruleProblem, rules } from './rules.js';
 import type { TriggerRule } from './rules.js';
+import {
+  loadTaskFunction,
+  resolveTaskModule,
+  TASK_ISOLATIONS,
+  type TaskIsolation,
+  type TaskModule,
+} from './task-module.js';
 
 export { TASK_ID_PATTERN };
 
@@ -86,6 +93,24 @@ export interface TaskOptions {
   triggerRules?: TriggerRule;
   /** Free text for humans. */
   description?: string;
+  /**
+   * Where the body runs: `'thread'` runs it in a worker thread of the runner's pool, so a
+   * CPU-bound body does not stall the runner's heartbeats, polls and other tasks. Only a module
+   * task (see {@link module}) can run in a thread.
+   * @default the runner's `defaultTaskIsolation` for a module task, `'none'` for a function
+   */
+  isolate?: TaskIsolation;
+  /**
+   * The module whose export is the task body, instead of a function argument: a URL such as
+   * `new URL('./heavy.js', import.meta.url)`, or an absolute path. A thread imports it itself,
+   * so the body captures nothing from the caller; it receives the context and a handle.
+   */
+  module?: URL | string;
+  /**
+   * The name of the task function `module` exports.
+   * @default 'default'
+   */
+  export?: string;
 }
 
 /** A validated, frozen task. Create it with {@link task}. */
@@ -97,23 +122,40 @@ export interface TaskDefinition {
   readonly timeoutMs: number | undefined;
   readonly triggerRules: TriggerRule;
   readonly description: string | undefined;
+  /** The body; for a module task, one that imports the module and calls its export. */
   readonly fn: TaskFunction;
+  /** The module and export of a module task, `undefined` for a function. */
+  readonly module?: TaskModule | undefined;
+  /** Where the body runs, or `undefined` to let the runner's `defaultTaskIsolation` decide. */
+  readonly isolate?: TaskIsolation | undefined;
 }
 
-const OPTION_KEYS = ['id', 'dependencies', 'retry', 'timeout', 'triggerRules', 'description'];
+const OPTION_KEYS = [
+  'id',
+  'dependencies',
+  'retry',
+  'timeout',
+  'triggerRules',
+  'description',
+  'isolate',
+  'module',
+  'export',
+];
 
 /**
- * Defines a task. With a context type, `task<EtlContext>(...)` (or an annotated parameter,
+ * Defines a task: its body is the function `fn`, or, without `fn`, the export `export` of the
+ * module `module` (a module task, which may run in a worker thread: see `isolate`). With a
+ * context type, `task<EtlContext>(...)` (or an annotated parameter,
  * `(ctx: Context<EtlContext>) => ...`), the body reads and writes only the keys `EtlContext`
  * declares, with their types. The definition is the same either way: the engine hands every task
  * the same kind of context, so typed and untyped tasks mix in one workflow.
  * @throws {WorkflowValidationError} `INVALID_ID` for a bad id, `INVALID_RULE` for a structurally
- *   invalid rule, `INVALID_TASK` for any other problem (bad function, retry, timeout,
- *   dependencies or option names).
+ *   invalid rule, `INVALID_TASK` for any other problem (bad function or module, isolation,
+ *   retry, timeout, dependencies or option names).
  */
 export function task<T extends object = UntypedContext>(
   options: TaskOptions,
-  fn: TaskFunction<T>,
+  fn?: TaskFunction<T>,
 ): TaskDefinition {
   if (!isPlainObject(options)) {
     throw invalid(
@@ -134,11 +176,8 @@ export function task<T extends object = UntypedContext>(
       `${name} has unknown option '${unknownKey}'; the options are ${OPTION_KEYS.join(', ')}.`,
     );
   }
-  if (typeof fn !== 'function') {
-    throw invalid(
-      `${name} needs a function as the second argument of task(); received ${describeValue(fn)}.`,
-    );
-  }
+  // The context type is the author's view of the one runtime Context; the engine sees it untyped.
+  const body = resolveBody(name, options, fn as unknown as TaskFunction | undefined);
   const dependencies = checkDependencies(name, id, options.dependencies);
   const retry = resolveRetry(name, options.retry);
   const timeout = options.timeout;
@@ -167,9 +206,48 @@ export function task<T extends object = UntypedContext>(
     // Copied and frozen: the caller's rule object must not change the task after the fact.
     triggerRules: deepFreezeJson(cloneJson(rule as unknown as Json)) as unknown as TriggerRule,
     description,
-    // The context type is the author's view of the one runtime Context; the engine sees it untyped.
-    fn: fn as unknown as TaskFunction,
+    ...body,
   });
+}
+
+/** The body of a task: its function, or its module, with where it runs. */
+function resolveBody(
+  name: string,
+  options: TaskOptions,
+  fn: TaskFunction | undefined,
+): Pick<TaskDefinition, 'fn' | 'module' | 'isolate'> {
+  const isolate = options.isolate;
+  if (isolate !== undefined && !TASK_ISOLATIONS.includes(isolate)) {
+    throw invalid(
+      `${name}: isolate must be ${TASK_ISOLATIONS.map((i) => `'${i}'`).join(' or ')}; received ${describeValue(isolate)}.`,
+    );
+  }
+  if (options.module === undefined) {
+    if (options.export !== undefined) throw invalid(`${name}: export is given without module.`);
+    if (typeof fn !== 'function') {
+      throw invalid(
+        `${name} needs a function as the second argument of task(), or a module option; ` +
+          `received ${describeValue(fn)}.`,
+      );
+    }
+    if (isolate === 'thread') {
+      throw invalid(
+        `${name}: a function cannot run in a thread, since a closure cannot cross into one. ` +
+          `Export the body from a module and name it: task({ id: '...', isolate: 'thread', ` +
+          `module: new URL('./heavy.js', import.meta.url), export: 'run' }).`,
+      );
+    }
+    return { fn, module: undefined, isolate };
+  }
+  if (fn !== undefined) {
+    throw invalid(`${name} has both a function and a module; give one of them.`);
+  }
+  const module = resolveTaskModule(name, options.module, options.export);
+  if (typeof module === 'string') throw invalid(module);
+  // Run in the runner's thread, the body imports the module on first use (cached by Node).
+  const inProcess: TaskFunction = async (ctx, handle) =>
+    (await loadTaskFunction<TaskFunction>(module))(ctx, handle);
+  return { fn: inProcess, module, isolate };
 }
 
 function checkDependencies(name: string, id: string, value: unknown): readonly string[] {

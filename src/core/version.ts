@@ -19,7 +19,8 @@ export interface VersionedContent {
 
 /**
  * First 16 hex digits of the SHA-256 of the canonical JSON of the name, description, tags and,
- * for each task sorted by id: its sorted dependencies, function source, rule, retry policy,
+ * for each task sorted by id: its sorted dependencies, function source (a module task's module
+ * text hash and export), rule, retry policy,
  * timeout and description, and the JSON Schema form of the input schema when there is one.
  * Neither the order of tasks nor that of a task's dependencies changes the version; any change to
  * what a task does or how it is run does, and so does a change of the input a client may send.
@@ -32,7 +33,13 @@ export function workflowVersion(content: VersionedContent): string {
     .map((t) => ({
       id: t.id,
       dependencies: [...t.dependencies].sort(),
-      source: t.fn.toString(),
+      // A module task's code is its module's text and export, not its path, which differs
+      // between installs. Its isolation is not hashed: where a body runs does not change what
+      // it computes.
+      source:
+        t.module === undefined
+          ? t.fn.toString()
+          : `module ${t.module.sourceHash} export ${t.module.export}`,
       rules: t.triggerRules,
       retry: {
         ...t.retry.toJSON(),

@@ -36,6 +36,7 @@ import { RunningTask } from './running-task.js';
 import { RunningTasks } from './running-tasks.js';
 import type { RootClaims } from './service.js';
 import { Slots, type Reservation } from './slots.js';
+import { TaskThreads } from './threads/pool.js';
 import { after, sleep } from './timers.js';
 import { Wakeup } from './wakeup.js';
 
@@ -67,6 +68,8 @@ interface Completion {
 export class Dispatcher implements RootClaims {
   /** The attempts in flight. */
   readonly running: RunningTasks;
+  /** The worker threads of thread tasks; destroyed by the engine once no attempt runs. */
+  readonly threads: TaskThreads;
   readonly #slots: Slots;
   /**
    * While `behind`, new executions do not claim their roots when scheduled, so older Ready
@@ -87,7 +90,9 @@ export class Dispatcher implements RootClaims {
     this.#slots = new Slots(deps.config.maxConcurrentTasks);
     this.running = new RunningTasks({ store, clock });
     this.#wakeup = new Wakeup(() => this.#claimPass());
+    this.threads = new TaskThreads(deps.config.maxConcurrentTasks, logger);
     this.#executor = new Executor({
+      threads: this.threads,
       registry: deps.registry,
       config: deps.config,
       logger,

@@ -681,6 +681,9 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       }
     }
     await running();
+    await this.dispatcher.threads.destroy().catch((error: unknown) => {
+      this.logger.warn({ err: toError(error) }, 'stopping the task threads failed');
+    });
     await Promise.allSettled([...this.definitionWrites]);
     for (const stop of this.stops.splice(0)) stop();
     await this.presence.stop();

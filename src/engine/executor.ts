@@ -12,6 +12,7 @@ import { TaskError, TimeoutError, toError } from '../errors.js';
 import { problemOf, standIn, type Outcome } from './outcome.js';
 import type { WorkflowRegistry } from './registry.js';
 import type { RunningTask } from './running-task.js';
+import type { TaskThreads } from './threads/pool.js';
 import { capturingLogger, TaskLogWriter, type TaskLogDeps } from './task-log.js';
 import { after } from './timers.js';
 
@@ -27,6 +28,8 @@ export interface ExecutorDeps {
    * last log lines and its outcome are written: the dispatcher may give its slot up then.
    */
   readonly bodyReturned: (task: RunningTask) => void;
+  /** The worker threads that run thread tasks' bodies. */
+  readonly threads: TaskThreads;
   /** `handle.deferUntil`: waits for `condition` without holding the task's slot. */
   readonly defer: (
     task: RunningTask,
@@ -93,12 +96,20 @@ export class Executor {
       { keepAlive: true },
     );
     const handle = this.handleFor(task, log);
+    const module = definition.module;
+    const inThread =
+      module !== undefined && (definition.isolate ?? config.defaultTaskIsolation) === 'thread';
+    // A thread body gets the input's data and sends back the output's; everything after the
+    // body (timeout, abort, outcome) is the same wherever it ran.
+    const body = inThread
+      ? async () => {
+          const output = await this.deps.threads.run({ module, input: claim.input, handle });
+          context = Context.fromJSON(output);
+        }
+      : () => definition.fn(context, handle);
     let failure: Error | undefined;
     try {
-      await Promise.race([
-        Promise.resolve().then(() => definition.fn(context, handle)),
-        task.aborted,
-      ]);
+      await Promise.race([Promise.resolve().then(body), task.aborted]);
     } catch (error) {
       failure = toError(error);
     } finally {
