@@ -127,6 +127,7 @@ export class DefaultRunner implements ExecutionControl, AsyncDisposable {
     const metrics = createPrometheusMetrics({
       runnerId,
       activeWorkflows: () => store.countActiveExecutions(),
+      queuedExecutions: () => store.countQueuedExecutions(),
       ...resolved.metrics,
     });
     const runner = new DefaultRunner(

@@ -266,6 +266,8 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       if (SCHEDULE_EVENT_TYPES.has(event.type)) continue;
       if (event.type === 'workflow_cancelled')
         this.dispatcher.running.abortExecution(event.executionId);
+      if (event.type === 'workflow_queued' && event.runnerId === this.runnerId)
+        this.metricsSink.limitWait('concurrency');
       if (TERMINAL_EVENTS.has(event.type)) {
         this.guard(this.waiters.notify(event.executionId), 'waiter');
         // Count each outcome once: in the runner whose transaction recorded it.

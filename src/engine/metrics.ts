@@ -29,6 +29,11 @@ export interface EngineMetrics {
   triggerPoll(trigger: string, outcome: PollOutcome, durationMs: number): void;
   cronFired(count: number): void;
   cronMissed(count: number): void;
+  /**
+   * An execution scheduled by this runner waits for a limit; `kind` names the limit
+   * (`concurrency`).
+   */
+  limitWait(kind: string): void;
   /** Rows deleted by pruning in this runner (one batch, or a whole on-demand prune). */
   pruned(counts: PruneCounts): void;
   /** The metrics in the Prometheus text format. */
@@ -45,6 +50,7 @@ export const noMetrics: EngineMetrics = {
   triggerPoll: () => undefined,
   cronFired: () => undefined,
   cronMissed: () => undefined,
+  limitWait: () => undefined,
   pruned: () => undefined,
   render: () => Promise.resolve(''),
 };

@@ -39,6 +39,8 @@ export interface PrometheusMetricsOptions {
   readonly runnerId: string;
   /** Read at scrape time. */
   readonly activeWorkflows: () => Promise<number>;
+  /** Read at scrape time. */
+  readonly queuedExecutions: () => Promise<{ workflowName: string; count: number }[]>;
   /** Label every runner series with `runner_id` (see `MetricsOptions.runnerIdLabel`). */
   readonly runnerIdLabel: boolean;
   /** Append the process metrics (see `MetricsOptions.processMetrics`). */
@@ -78,11 +80,29 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Engi
   });
   new Gauge({
     name: 'cloacina_active_workflows',
-    help: 'Workflow executions not yet ended (Scheduled, Pending, Running, Paused) in the database.',
+    help: 'Workflow executions not yet ended (Scheduled, Queued, Pending, Running, Paused) in the database.',
     registers,
     async collect() {
       this.set(await options.activeWorkflows());
     },
+  });
+  new Gauge({
+    name: 'cloacina_queued_executions',
+    help: 'Workflow executions waiting as Queued for a place under a concurrency limit, in the database.',
+    labelNames: ['workflow'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const { workflowName, count } of await options.queuedExecutions()) {
+        this.set({ workflow: workflowName }, count);
+      }
+    },
+  });
+  const limitWaits = new Counter({
+    name: 'cloacina_limit_waits_total',
+    help: 'Executions scheduled by this runner that had to wait for a limit, by kind (concurrency).',
+    labelNames: ['kind'],
+    registers,
   });
   const activeTasks = new Gauge({
     name: 'cloacina_active_tasks',
@@ -165,6 +185,9 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Engi
     },
     cronMissed(count) {
       cronMissed.inc(count);
+    },
+    limitWait(kind) {
+      limitWaits.inc({ kind });
     },
     pruned(counts: PruneCounts) {
       for (const kind of PRUNE_KINDS) {

@@ -22,6 +22,7 @@ import {
 import {
   cleanupEvents,
   countActiveExecutions,
+  countQueuedExecutions,
   getEvents,
   getEventsPage,
   getExecution,
@@ -114,6 +115,7 @@ export function createSqlStore(db: Db, faults: StoreFaults = {}): Store {
     getTask: ({ executionId, taskId }) =>
       db.transaction((tx) => getTask(tx, executionId, taskId), READ_ONE),
     countActiveExecutions: () => db.transaction((tx) => countActiveExecutions(tx), READ),
+    countQueuedExecutions: () => db.transaction((tx) => countQueuedExecutions(tx), READ_ONE),
     getExecutionStats: (query) => db.transaction((tx) => getExecutionStats(tx, query), READ_ONE),
     listExecutions: (filter) => db.transaction((tx) => listExecutions(tx, filter), READ_ONE),
     listExecutionsPage: (filter) =>

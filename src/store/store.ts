@@ -154,6 +154,8 @@ export interface Store
    */
   getTask(input: { executionId: string; taskId: string }): Promise<TaskWithInput | null>;
   /** Executions not yet ended (Pending, Running or Paused). */
+  /** Executions waiting as `Queued` for a place under a concurrency limit, by workflow. */
+  countQueuedExecutions(): Promise<{ workflowName: string; count: number }[]>;
   countActiveExecutions(): Promise<number>;
   /**
    * Executions not yet ended, by status, and those that ended in `[fromMs, toMs)`, by interval

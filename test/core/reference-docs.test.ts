@@ -80,6 +80,7 @@ describe('docs/metrics.md', () => {
     const metrics = createPrometheusMetrics({
       runnerId: 'r',
       activeWorkflows: () => Promise.resolve(0),
+      queuedExecutions: () => Promise.resolve([{ workflowName: 'w', count: 1 }]),
       runnerIdLabel: false,
       processMetrics: true,
     });
@@ -92,6 +93,7 @@ describe('docs/metrics.md', () => {
     metrics.triggerPoll('t', 'skip', 1);
     metrics.cronFired(1);
     metrics.cronMissed(1);
+    metrics.limitWait('concurrency');
     metrics.pruned({ ...NO_PRUNE_COUNTS, executions: 1 });
     const text = await metrics.render();
 

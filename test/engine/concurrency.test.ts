@@ -110,6 +110,9 @@ describe('workflow concurrency', () => {
       const events = (await runner.getExecutionEvents(second.executionId)).map((e) => e.type);
       expect(events).toContain('workflow_queued');
       expect(events).not.toContain('task_ready');
+      const metrics = await runner.metrics();
+      expect(metrics).toContain('cloacina_queued_executions{workflow="one-at-a-time"} 1');
+      expect(metrics).toContain('cloacina_limit_waits_total{kind="concurrency"} 1');
 
       held.open();
       expect((await first.wait()).status).toBe('Completed');

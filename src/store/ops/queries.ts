@@ -175,6 +175,17 @@ export async function cleanupEvents(
 }
 
 /** Executions not yet ended (Scheduled, Pending, Running or Paused). */
+/** Queued executions by workflow (the status's range of `workflow_executions_by_status`). */
+export async function countQueuedExecutions(
+  tx: Tx,
+): Promise<{ workflowName: string; count: number }[]> {
+  const rows = await tx.all<{ workflow_name: string; n: number }>(
+    `SELECT workflow_name, COUNT(*) AS n FROM workflow_executions WHERE status = 'Queued'
+     GROUP BY workflow_name ORDER BY workflow_name`,
+  );
+  return rows.map((row) => ({ workflowName: row.workflow_name, count: Number(row.n) }));
+}
+
 export async function countActiveExecutions(tx: Tx): Promise<number> {
   const row = await tx.get<{ n: number }>(
     `SELECT COUNT(*) AS n FROM workflow_executions WHERE status IN (${ACTIVE_STATUS_SQL})`,

@@ -42,6 +42,7 @@ describe.concurrent('store contract: concurrency groups', () => {
       'task_ready',
     ]);
     expect((await store.getExecution(third.record.id))?.status).toBe('Queued');
+    expect(await store.countQueuedExecutions()).toEqual([{ workflowName: 'single', count: 1 }]);
   });
 
   test('admitWaiting starts a delayed execution of a group once its time comes', async ({
