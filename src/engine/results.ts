@@ -40,6 +40,11 @@ export interface WorkflowExecutionResult {
   readonly idempotencyKey?: string;
   /** The start time it was given (`runAt` / `delay`), when it was delayed. */
   readonly runAt?: Date;
+  /**
+   * The concurrency group it counts in and the group's limit, for a workflow with
+   * `concurrency`: while `Queued`, it waits for a place in this group.
+   */
+  readonly concurrency?: { readonly key: string; readonly limit: number };
 }
 
 function taskResult(task: TaskRecord): TaskResult {
@@ -82,6 +87,7 @@ export function toExecutionResult(
     ...(execution.rerunBy !== null ? { rerunBy: execution.rerunBy } : {}),
     ...(execution.idempotencyKey !== null ? { idempotencyKey: execution.idempotencyKey } : {}),
     ...(execution.runAtMs !== null ? { runAt: new Date(execution.runAtMs) } : {}),
+    ...(execution.concurrency !== null ? { concurrency: execution.concurrency } : {}),
   };
 }
 

@@ -37,6 +37,11 @@ export const isoTimeParam = z.iso
 /** An execution id: a UUID. */
 export const uuidParam = z.uuid({ message: 'must be a UUID' });
 
+/** A concurrency group: its key ('' for a workflow-wide limit) and the limit it counts under. */
+const ConcurrencyGroupSchema = z
+  .object({ key: z.string(), limit: z.number().int() })
+  .openapi('ConcurrencyGroup');
+
 export const WorkflowStatusSchema = z
   .enum(['Scheduled', 'Queued', 'Pending', 'Running', 'Paused', 'Completed', 'Failed', 'Cancelled'])
   .openapi('WorkflowStatus');
@@ -140,6 +145,10 @@ export const ExecutionSummarySchema = z
     runAt: nullableTime.openapi({
       description: 'The start time it was given (runAt / delay); null for a start at once',
     }),
+    concurrency: ConcurrencyGroupSchema.nullable().openapi({
+      description:
+        'The concurrency group it counts in (a workflow with a concurrency limit); while Queued it waits for a place in it',
+    }),
   })
   .openapi('ExecutionSummary');
 
@@ -177,6 +186,10 @@ export const ExecutionSchema = z
     runAt: isoTime
       .optional()
       .openapi({ description: 'The start time it was given (runAt / delay), when delayed' }),
+    concurrency: ConcurrencyGroupSchema.optional().openapi({
+      description:
+        'The concurrency group it counts in, for a workflow with a concurrency limit; while Queued it waits for a place in it',
+    }),
   })
   .openapi('Execution');
 

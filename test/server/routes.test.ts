@@ -231,6 +231,48 @@ describe('HTTP API routes', () => {
     await stopRunner(runner);
   });
 
+  it('shows a start beyond a concurrency limit as Queued with its group, and refuses a keyed one', async () => {
+    const srv = await startServer();
+    const runner = await createRunner({}, srv.dbUrl);
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    try {
+      runner.register(
+        workflow({
+          name: 'solo',
+          concurrency: { limit: 1 },
+          tasks: [task({ id: 'work' }, () => gate)],
+        }),
+      );
+      runner.register(
+        workflow({
+          name: 'per-tenant',
+          concurrency: { limit: 1, key: (ctx) => ctx['tenant'] as string },
+          tasks: [task({ id: 'work' }, () => undefined)],
+        }),
+      );
+      await definitionsStored(srv.client, 'solo', 'per-tenant');
+      const first = await srv.call('/v1/executions', { body: { workflow: 'solo' } });
+      const second = await srv.call('/v1/executions', { body: { workflow: 'solo' } });
+      expect([first.status, second.status]).toEqual([201, 201]);
+      expect(second.body.status).toBe('Queued');
+      const detail = await srv.call(`/v1/executions/${second.body.executionId as string}`);
+      expect(detail.body).toMatchObject({ status: 'Queued', concurrency: { key: '', limit: 1 } });
+      const listed = await srv.call('/v1/executions?workflow=solo&status=Queued');
+      expect(listed.body.items.map((e: { executionId: string }) => e.executionId)).toEqual([
+        second.body.executionId,
+      ]);
+      // The key is computed by the workflow's code, which this server's client does not have.
+      const keyed = await srv.call('/v1/executions', {
+        body: { workflow: 'per-tenant', context: { tenant: 't1' } },
+      });
+      expectProblem(keyed, 400, 'CONFIG');
+    } finally {
+      open();
+      await stopRunner(runner);
+    }
+  });
+
   it('lists executions newest first, filtered, page by page', async () => {
     const { srv, runner } = await setup();
     const ids: string[] = [];
