@@ -13,6 +13,7 @@ import {
   defineTrigger,
   task,
   workflow,
+  type ConcurrencyOptions,
   type DefaultRunner,
   type RunnerEvent,
   type TaskDefinition,
@@ -40,7 +41,19 @@ export interface WorkloadHooks {
 }
 
 /** Names of the workloads, in the order `npm run bench` runs them. */
-export const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'T1', 'H1', 'H2'] as const;
+export const WORKLOADS = [
+  'W1',
+  'W2',
+  'W3',
+  'W4',
+  'T1',
+  'H1',
+  'H2',
+  'W1C',
+  'W2C',
+  'W3C',
+  'W1K',
+] as const;
 /** One workload name. */
 export type WorkloadName = (typeof WORKLOADS)[number];
 
@@ -102,7 +115,12 @@ async function within<T>(promise: Promise<T>, ms: number, what: () => string): P
  * Submits `count` executions of `name` with {@link IN_FLIGHT} `executeAsync` calls in flight and
  * waits for all to end; returns the time from the first submit to the last completion.
  */
-async function pushThrough(runner: DefaultRunner, name: string, count: number): Promise<number> {
+async function pushThrough(
+  runner: DefaultRunner,
+  name: string,
+  count: number,
+  contextOf: (n: number) => Record<string, unknown> = () => ({}),
+): Promise<number> {
   const completions = new Completions();
   runner.on('event', completions.listener);
   try {
@@ -111,7 +129,7 @@ async function pushThrough(runner: DefaultRunner, name: string, count: number): 
     const lane = async (): Promise<void> => {
       while (next < count) {
         next += 1;
-        await runner.executeAsync(name);
+        await runner.executeAsync(name, contextOf(next));
       }
     };
     await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
@@ -123,6 +141,9 @@ async function pushThrough(runner: DefaultRunner, name: string, count: number): 
     runner.off('event', completions.listener);
   }
 }
+
+/** A workflow-wide concurrency limit no workload reaches: its cost without its waits. */
+const NEVER_REACHED: Limited = { concurrency: { limit: 1_000_000 } };
 
 function chain(length: number): TaskDefinition[] {
   return Array.from({ length }, (_, i) =>
@@ -141,18 +162,35 @@ function fanOutIn(width: number): TaskDefinition[] {
   ];
 }
 
-/** Throughput workloads W1–W3: `count` workflows of `tasks` tasks each. */
+/** How a throughput workload's workflow is limited, and the input each execution gets. */
+interface Limited {
+  readonly concurrency: ConcurrencyOptions;
+  readonly contextOf?: (n: number) => Record<string, unknown>;
+}
+
+/**
+ * Throughput workloads W1–W3: `count` workflows of `tasks` tasks each; with `limited`, under a
+ * concurrency limit (W1C–W3C: one never reached; W1K: 1,000 keys of limit 1).
+ */
 async function throughput(
   runner: DefaultRunner,
   hooks: WorkloadHooks,
   tasks: TaskDefinition[],
   { count, warmup }: Size,
+  limited?: Limited,
 ): Promise<WorkloadOutcome> {
-  runner.register(workflow({ name: 'bench', tasks }));
-  await warmUp(() => pushThrough(runner, 'bench', warmup));
+  runner.register(
+    workflow({
+      name: 'bench',
+      tasks,
+      ...(limited === undefined ? {} : { concurrency: limited.concurrency }),
+    }),
+  );
+  const contextOf = limited?.contextOf;
+  await warmUp(() => pushThrough(runner, 'bench', warmup, contextOf));
   hooks.afterWarmup();
   const cpuBefore = process.cpuUsage();
-  const elapsedMs = await pushThrough(runner, 'bench', count);
+  const elapsedMs = await pushThrough(runner, 'bench', count, contextOf);
   const cpu = process.cpuUsage(cpuBefore);
   const seconds = elapsedMs / 1000;
   return {
@@ -340,5 +378,16 @@ export function runWorkload(
       return listPages(runner, hooks);
     case 'H2':
       return streamFanOut(runner, hooks);
+    case 'W1C':
+      return throughput(runner, hooks, [task({ id: 'only' }, noop)], SIZES.W1, NEVER_REACHED);
+    case 'W2C':
+      return throughput(runner, hooks, chain(CHAIN_LENGTH), SIZES.W2, NEVER_REACHED);
+    case 'W3C':
+      return throughput(runner, hooks, fanOutIn(FAN_OUT), SIZES.W3, NEVER_REACHED);
+    case 'W1K':
+      return throughput(runner, hooks, [task({ id: 'only' }, noop)], SIZES.W1, {
+        concurrency: { limit: 1, key: (ctx) => ctx['key'] as string },
+        contextOf: (n) => ({ key: `k${n % 1000}` }),
+      });
   }
 }

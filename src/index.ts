@@ -38,6 +38,7 @@ export type {
   WorkflowOptions,
 } from './core/workflow.js';
 export type { StandardSchemaV1 } from './core/standard-schema.js';
+export type { ConcurrencyOptions, ConcurrencySlot } from './core/concurrency.js';
 export { rules, evaluateRule, describeRule } from './core/rules.js';
 export type { ContextOperator, TriggerRule } from './core/rules.js';
 export { RetryPolicy, isTransientError } from './core/retry.js';

@@ -45,85 +45,148 @@ export function markGroup(tx: Tx, group: Group, nowMs: number, runnerId: string 
 }
 
 /**
- * Admits the Queued executions of the groups marked in this transaction, groups in a fixed
- * order (so two transactions lock them in one direction). Called by the store last in every
- * writing transaction; nothing marked costs nothing.
+ * Admits the Queued executions of the groups marked in this transaction. Called by the store
+ * last in every writing transaction that may free places; nothing marked costs nothing.
  */
 export async function admitMarked(tx: Tx): Promise<void> {
   const entry = marked.get(tx);
   if (entry === undefined) return;
   marked.delete(tx);
-  const groups = [...entry.groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const [, group] of groups) await admitGroup(tx, group, entry.nowMs, entry.runnerId);
+  await admitGroups(tx, [...entry.groups.values()], entry.nowMs, entry.runnerId);
+}
+
+/** `groups` without repeats, in one fixed order: the order their locks are taken in. */
+function inLockOrder<G extends Group>(groups: readonly G[]): G[] {
+  const unique = new Map(groups.map((group) => [groupId(group), group]));
+  return [...unique.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, group]) => group);
+}
+
+/** `(workflow_name, key) IN (VALUES …)` for `groups`, with its parameters. */
+function groupFilter(groups: readonly Group[], columns: string): { sql: string; params: string[] } {
+  return {
+    sql: `(${columns}) IN (VALUES ${groups.map(() => '(?, ?)').join(', ')})`,
+    params: groups.flatMap((group) => [group.workflowName, group.key]),
+  };
 }
 
 /**
- * Locks a group for this transaction: PostgreSQL locks its row (created on first use); SQLite's
- * single writer already excludes every other admission.
+ * Locks `groups` (in lock order) for this transaction, in one round trip: PostgreSQL locks
+ * their rows, created on first use; SQLite's single writer already excludes every other
+ * admission.
  */
-export async function lockGroup(tx: Tx, group: Group): Promise<void> {
-  if (!tx.capabilities.rowLocks) return;
+async function lockGroups(tx: Tx, groups: readonly Group[]): Promise<void> {
+  if (!tx.capabilities.rowLocks || groups.length === 0) return;
+  const filter = groupFilter(groups, 'workflow_name, group_key');
   tx.write(
-    `INSERT INTO concurrency_groups (workflow_name, group_key) VALUES (?, ?) ON CONFLICT DO NOTHING`,
-    [group.workflowName, group.key],
+    `INSERT INTO concurrency_groups (workflow_name, group_key)
+     VALUES ${groups.map(() => '(?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+    filter.params,
   );
-  await tx.get(
-    `SELECT 1 AS locked FROM concurrency_groups WHERE workflow_name = ? AND group_key = ? FOR UPDATE`,
-    [group.workflowName, group.key],
+  await tx.all(
+    `SELECT 1 AS locked FROM concurrency_groups WHERE ${filter.sql}
+     ORDER BY workflow_name, group_key FOR UPDATE`,
+    filter.params,
   );
 }
 
-/** Places of a group in use: its Pending and Running executions. The group is locked. */
-export async function activeInGroup(tx: Tx, group: Group): Promise<number> {
-  const row = await tx.get<{ n: number }>(
-    `SELECT COUNT(*) AS n FROM workflow_executions
-     WHERE workflow_name = ? AND concurrency_key = ? AND status IN ('Pending', 'Running')`,
-    [group.workflowName, group.key],
-  );
-  return Number(row?.n ?? 0);
+/** Places in use and executions that may start now, of one group. */
+interface GroupCount {
+  readonly active: number;
+  readonly waiting: number;
 }
 
-/** Whether a Queued execution of the group may start now (its start time, if any, has come). */
-export async function queuedInGroup(tx: Tx, group: Group, nowMs: number): Promise<boolean> {
-  const row = await tx.get(
-    `SELECT 1 AS waiting FROM workflow_executions
-     WHERE workflow_name = ? AND concurrency_key = ? AND status = 'Queued'
-       AND (run_at_ms IS NULL OR run_at_ms <= ?)
-     LIMIT 1`,
-    [group.workflowName, group.key, nowMs],
+/**
+ * Each group's places in use (Pending and Running executions) and its Queued executions that
+ * may start now, in one statement. A statement of its own after the lock: on PostgreSQL it reads
+ * what the transactions that held the lock before committed.
+ */
+async function countGroups(
+  tx: Tx,
+  groups: readonly Group[],
+  nowMs: number,
+): Promise<Map<string, GroupCount>> {
+  const filter = groupFilter(groups, 'workflow_name, concurrency_key');
+  const rows = await tx.all<{
+    workflow_name: string;
+    concurrency_key: string;
+    active: number;
+    waiting: number;
+  }>(
+    `SELECT workflow_name, concurrency_key,
+            SUM(CASE WHEN status = 'Queued' THEN 0 ELSE 1 END) AS active,
+            SUM(CASE WHEN status = 'Queued' AND (run_at_ms IS NULL OR run_at_ms <= ?)
+                     THEN 1 ELSE 0 END) AS waiting
+     FROM workflow_executions
+     WHERE ${filter.sql} AND status IN ('Queued', 'Pending', 'Running')
+     GROUP BY workflow_name, concurrency_key`,
+    [nowMs, ...filter.params],
   );
-  return row !== undefined;
+  const counts = new Map<string, GroupCount>();
+  for (const row of rows) {
+    counts.set(groupId({ workflowName: row.workflow_name, key: row.concurrency_key }), {
+      active: Number(row.active),
+      waiting: Number(row.waiting),
+    });
+  }
+  return counts;
+}
+
+/**
+ * Admits, in each of `groups`, as many Queued executions as it has free places, oldest first.
+ * Two round trips on PostgreSQL whatever the number of groups (the lock, the counts), and two
+ * more for each group that admits. Returns how many were admitted.
+ */
+export async function admitGroups(
+  tx: Tx,
+  groups: readonly Group[],
+  nowMs: number,
+  runnerId: string | null,
+): Promise<number> {
+  const ordered = inLockOrder(groups);
+  if (ordered.length === 0) return 0;
+  await lockGroups(tx, ordered);
+  const counts = await countGroups(tx, ordered, nowMs);
+  let admitted = 0;
+  for (const group of ordered) {
+    const count = counts.get(groupId(group)) ?? { active: 0, waiting: 0 };
+    const free = group.limit - count.active;
+    if (free <= 0 || count.waiting === 0) continue;
+    admitted += (await admitInto(tx, group, Math.min(free, count.waiting), nowMs, runnerId)).length;
+  }
+  return admitted;
 }
 
 /**
  * Decides, at scheduling, which of `inputs` wait `Queued`; returns their ids. In each group
- * (locked, in a fixed order) new executions take the free places in order, unless older ones
- * wait there (first in, first out) or they start later (`runAtMs`: the periodic pass admits
- * them once due). A group where some were queued is marked, so that places the count here
- * could not see as free are filled before commit.
+ * (all locked together) new executions take the free places in order, unless older ones wait
+ * there (first in, first out) or they start later (`runAtMs`: the periodic pass admits them
+ * once due). A group where some were queued is marked, so that places the count here could not
+ * see as free are filled before commit.
  */
 export async function placeInGroups(
   tx: Tx,
   inputs: readonly NewExecution[],
 ): Promise<ReadonlySet<string>> {
   const queued = new Set<string>();
-  const byGroup = new Map<string, { group: Group; members: NewExecution[] }>();
+  const members = new Map<string, NewExecution[]>();
+  const groups: Group[] = [];
   for (const input of inputs) {
     if (input.concurrency === undefined) continue;
     const group = { workflowName: input.workflowName, ...input.concurrency };
-    const entry = byGroup.get(groupId(group)) ?? { group, members: [] };
-    entry.members.push(input);
-    byGroup.set(groupId(group), entry);
+    const id = groupId(group);
+    if (!members.has(id)) groups.push(group);
+    members.set(id, [...(members.get(id) ?? []), input]);
   }
-  if (byGroup.size === 0) return queued;
-  const ordered = [...byGroup.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const [, { group, members }] of ordered) {
-    await lockGroup(tx, group);
-    const nowMs = members[0]!.nowMs;
-    let free = (await queuedInGroup(tx, group, nowMs))
-      ? 0
-      : group.limit - (await activeInGroup(tx, group));
-    for (const input of members) {
+  if (groups.length === 0) return queued;
+  const ordered = inLockOrder(groups);
+  await lockGroups(tx, ordered);
+  const counts = await countGroups(tx, ordered, inputs[0]!.nowMs);
+  for (const group of ordered) {
+    const count = counts.get(groupId(group)) ?? { active: 0, waiting: 0 };
+    let free = count.waiting > 0 ? 0 : group.limit - count.active;
+    for (const input of members.get(groupId(group))!) {
       const delayed = input.runAtMs !== undefined && input.runAtMs > input.nowMs;
       if (!delayed && free > 0) {
         free -= 1;
@@ -143,19 +206,17 @@ interface AdmittedRow {
 }
 
 /**
- * Admits as many of the group's Queued executions as it has free places, oldest first: each
- * becomes Pending (Running, for one resumed after it had started) and its root tasks Ready.
- * Returns the ids admitted.
+ * Admits up to `places` of a locked group's Queued executions that may start now, oldest first:
+ * each becomes Pending (Running, for one resumed after it had started) and its root tasks
+ * Ready. Returns the ids admitted.
  */
-export async function admitGroup(
+async function admitInto(
   tx: Tx,
   group: Group,
+  places: number,
   nowMs: number,
   runnerId: string | null,
 ): Promise<string[]> {
-  await lockGroup(tx, group);
-  const free = group.limit - (await activeInGroup(tx, group));
-  if (free <= 0) return [];
   // A row another transaction holds (a cancel in flight) is passed over, never waited for:
   // this transaction holds the group, and a wait here could close a cycle.
   const skip = tx.capabilities.skipLocked ? ' FOR UPDATE SKIP LOCKED' : '';
@@ -164,7 +225,7 @@ export async function admitGroup(
      WHERE workflow_name = ? AND concurrency_key = ? AND status = 'Queued'
        AND (run_at_ms IS NULL OR run_at_ms <= ?)
      ORDER BY created_at_ms, id LIMIT ?${skip}`,
-    [group.workflowName, group.key, nowMs, free],
+    [group.workflowName, group.key, nowMs, places],
   );
   if (rows.length === 0) return [];
   const ids = rows.map((row) => row.id);
@@ -245,14 +306,14 @@ export async function admitWaiting(
      LIMIT ${PASS_GROUPS}`,
     [input.nowMs],
   );
-  let admitted = 0;
-  for (const row of groups) {
-    const group = {
+  return admitGroups(
+    tx,
+    groups.map((row) => ({
       workflowName: row.workflow_name,
       key: row.concurrency_key,
       limit: Number(row.concurrency_limit),
-    };
-    admitted += (await admitGroup(tx, group, input.nowMs, input.runnerId)).length;
-  }
-  return admitted;
+    })),
+    input.nowMs,
+    input.runnerId,
+  );
 }
