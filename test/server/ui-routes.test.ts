@@ -294,7 +294,7 @@ describe('GET /v1/stats', () => {
     expect(response.status).toBe(200);
     const stats = response.body;
     expect(Object.keys(stats).sort()).toEqual(['active', 'now', 'throughput', 'window']);
-    expect(stats.active).toEqual({ Scheduled: 0, Pending: 1, Running: 1, Paused: 1 });
+    expect(stats.active).toEqual({ Scheduled: 0, Queued: 0, Pending: 1, Running: 1, Paused: 1 });
     const now = Date.parse(stats.now);
     expect(Math.abs(now - Date.now())).toBeLessThan(30_000);
     const newest = Math.floor(now / MINUTE) * MINUTE;

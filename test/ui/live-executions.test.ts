@@ -19,6 +19,7 @@ const row: ExecutionSummary = {
   rerunBy: null,
   idempotencyKey: null,
   runAt: null,
+  concurrency: null,
 };
 
 function event(type: string, at: string): FeedEvent {
@@ -59,6 +60,18 @@ describe('live rows', () => {
     expect(resume({ ...row, status: 'Paused', runAt: '2026-12-05T10:00:02.000Z' }).status).toBe(
       'Pending',
     );
+  });
+
+  it('queues and admits a row of a limited workflow; a resumed one waits for a place again', () => {
+    const limited = { ...row, concurrency: { key: 'c1', limit: 1 } };
+    const at = '2026-12-05T10:00:03.000Z';
+    expect(liveStatusPatch(event('workflow_queued', at))!(limited).status).toBe('Queued');
+    const admit = liveStatusPatch(event('workflow_admitted', at))!;
+    expect(admit({ ...limited, status: 'Queued' }).status).toBe('Pending');
+    const started = { ...limited, status: 'Queued' as const, startedAt: at };
+    expect(admit(started).status).toBe('Running');
+    const resume = liveStatusPatch(event('workflow_resumed', at))!;
+    expect(resume({ ...limited, status: 'Paused' }).status).toBe('Queued');
   });
 
   it('reloads a list that does not show the execution only for events that may add it', () => {

@@ -39,6 +39,7 @@ export interface ExecutionView {
  */
 const SERVER_STATUSES: Record<WorkflowStatus, true> = {
   Scheduled: true,
+  Queued: true,
   Pending: true,
   Running: true,
   Paused: true,

@@ -12,6 +12,8 @@ const STATUS_AFTER: Record<string, ExecutionSummary['status']> = {
   workflow_completed: 'Completed',
   workflow_failed: 'Failed',
   workflow_cancelled: 'Cancelled',
+  workflow_queued: 'Queued',
+  workflow_admitted: 'Pending',
 };
 
 const ENDED = new Set(['workflow_completed', 'workflow_failed', 'workflow_cancelled']);
@@ -27,14 +29,19 @@ export function liveStatusPatch(
   if (status === undefined) return null;
   return (row) => ({
     ...row,
-    // A resumed execution that had not started yet goes back to Scheduled while its start time
-    // is ahead, else to Pending, as the engine has it.
+    // A resumed execution of a workflow with a concurrency limit waits for a place again; one
+    // that had not started yet goes back to Scheduled while its start time is ahead, else to
+    // Pending, as the engine has it. An admitted one that had started runs on.
     status:
-      event.type === 'workflow_resumed' && row.startedAt === null
-        ? row.runAt !== null && Date.parse(row.runAt) > Date.parse(event.at)
-          ? 'Scheduled'
-          : 'Pending'
-        : status,
+      event.type === 'workflow_resumed' && row.concurrency !== null
+        ? 'Queued'
+        : event.type === 'workflow_admitted' && row.startedAt !== null
+          ? 'Running'
+          : event.type === 'workflow_resumed' && row.startedAt === null
+            ? row.runAt !== null && Date.parse(row.runAt) > Date.parse(event.at)
+              ? 'Scheduled'
+              : 'Pending'
+            : status,
     startedAt: event.type === 'workflow_started' ? (row.startedAt ?? event.at) : row.startedAt,
     completedAt: ENDED.has(event.type) ? (row.completedAt ?? event.at) : row.completedAt,
   });
