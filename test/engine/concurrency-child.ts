@@ -4,20 +4,14 @@
  * ran to its end and `start <key> <n> <ms>` as each one starts. Runs until stdin says `stop`
  * (or it is killed). Args: url, schema ('' for none), label, body duration in ms.
  */
+import { quietLogger } from '../helpers/quiet-logger.js';
 import { createInterface } from 'node:readline';
 import { DefaultRunner } from '../../src/index.js';
 import { perKey } from './concurrency-fixtures.js';
 
 const [url, schema, label, bodyMs] = process.argv.slice(2) as [string, string, string, string];
-const quiet = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => quiet,
-};
 const runner = await DefaultRunner.create(url, {
-  logger: quiet,
+  logger: quietLogger,
   // Two bodies at a time: the groups' work has to be shared between the processes.
   maxConcurrentTasks: 2,
   schedulerPollInterval: '20ms',

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
   InputValidationError,
+  TriggerResult,
+  defineTrigger,
   task,
   workflow,
   type DefaultRunner,
@@ -167,6 +169,38 @@ describe('workflow concurrency', () => {
       await runner.resumeExecution(paused.executionId);
       expect((await paused.wait()).status).toBe('Completed');
     } finally {
+      await stopRunner(runner);
+    }
+  });
+
+  it('queues what a trigger fires beyond the limit, each fire still its own execution', async () => {
+    const runner = await createRunner();
+    const held = gate();
+    try {
+      runner.register(
+        workflow({
+          name: 'import',
+          concurrency: { limit: 1 },
+          tasks: [task({ id: 'work' }, () => held.promise)],
+        }),
+      );
+      // A trigger that never fires by itself: the test fires it by hand.
+      const manual = defineTrigger({ name: 'files', pollInterval: '1h' }, () =>
+        TriggerResult.skip(),
+      );
+      await runner.registerTrigger(manual, 'import');
+      const first = await runner.fireTrigger('files', { file: 'a.csv' });
+      const second = await runner.fireTrigger('files', { file: 'b.csv' });
+      expect([first.status, second.status]).toEqual(['fired', 'fired']);
+      const [a, b] = [first, second].map((fire) =>
+        fire.status === 'fired' ? fire.executionId : '',
+      );
+      expect(await runner.getExecutionStatus(b!)).toBe('Queued');
+      held.open();
+      expect((await runner.waitForExecution(a!)).status).toBe('Completed');
+      expect((await runner.waitForExecution(b!)).status).toBe('Completed');
+    } finally {
+      held.open();
       await stopRunner(runner);
     }
   });

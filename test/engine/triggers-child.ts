@@ -3,19 +3,13 @@
  * `durationMs`, printing `poll <label> <epoch ms>` for every poll it makes.
  * Args: url, schema ('' for none), label, durationMs.
  */
+import { quietLogger } from '../helpers/quiet-logger.js';
 import { DefaultRunner, defineTrigger, task, workflow } from '../../src/index.js';
 
 const [url, schema, label, duration] = process.argv.slice(2) as [string, string, string, string];
-const quiet = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => quiet,
-};
 const runner = await DefaultRunner.create(url, {
   triggerBasePollInterval: '20ms',
-  logger: quiet,
+  logger: quietLogger,
   ...(schema === '' ? {} : { schema }),
 });
 runner.register(workflow({ name: 'wf', tasks: [task({ id: 'noop' }, () => undefined)] }));

@@ -7,6 +7,7 @@
  * alone isolates, also when a test hands it to `openStore` or to a child process), dropped when
  * the test file ends.
  */
+import { quietLogger } from './quiet-logger.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,15 +60,7 @@ export function freshDatabaseUrl(): string {
 }
 
 /** A quiet logger for tests (set CLOACINA_TEST_LOG=1 to see the engine's logs). */
-export const quietLogger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child() {
-    return quietLogger;
-  },
-};
+export { quietLogger };
 
 /** Creates a runner on `url` (default: a fresh database), tracked for the leak check. */
 export async function createRunner(

@@ -32,9 +32,10 @@ describe('the executions view in the URL', () => {
 
   it('keeps statuses in the filter order and drops those the server does not accept', () => {
     expect(parse('status=Failed,Bogus,Pending,Failed').statuses).toEqual(['Pending', 'Failed']);
-    // Queued is offered once the server's status schema has it.
+    // Every status of the server's schema, Queued (concurrency limits) included.
     expect(FILTER_STATUSES).toEqual([
       'Scheduled',
+      'Queued',
       'Pending',
       'Running',
       'Paused',

@@ -74,6 +74,8 @@ export interface TriggerFireInput {
   readonly runnerId: string;
   /** Root tasks to claim for `runnerId` in the fire's own transaction (see `NewExecution`). */
   readonly claimRoots?: number;
+  /** The concurrency group of a workflow with a limit (see `NewExecution`). */
+  readonly concurrency?: { readonly key: string; readonly limit: number };
 }
 
 /** What {@link fireTrigger} did. */
@@ -518,6 +520,7 @@ export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<Trig
     runnerId: input.runnerId,
     scheduleLinked: true,
     claimRoots: input.claimRoots ?? 0,
+    ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
   });
   return { status: 'fired', runId: id, executionId: input.executionId, claimed };
 }
