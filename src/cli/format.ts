@@ -144,6 +144,11 @@ export function statusLine(view: ExecutionView): string {
   return `Paused (${view.pauseReason === null ? 'no reason given' : `reason: ${view.pauseReason}`})`;
 }
 
+/** The concurrency group of an execution, for people: `key 'c-42', limit 1` or `limit 3`. */
+function concurrencyLine(group: { key: string; limit: number }): string {
+  return group.key === '' ? `limit ${group.limit}` : `key '${group.key}', limit ${group.limit}`;
+}
+
 /** A finished or running execution for people: summary, task table and final context. */
 export function executionReport(view: ExecutionView): string {
   const { result } = view;
@@ -160,6 +165,9 @@ export function executionReport(view: ExecutionView): string {
     ...(result.rerunBy !== undefined ? [['rerun by', result.rerunBy] as const] : []),
     ...(result.idempotencyKey !== undefined
       ? [['idempotency key', result.idempotencyKey] as const]
+      : []),
+    ...(result.concurrency !== undefined
+      ? [['concurrency', concurrencyLine(result.concurrency)] as const]
       : []),
   ]);
   const context = JSON.stringify(result.finalContext, null, 2);
