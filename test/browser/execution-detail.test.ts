@@ -7,7 +7,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DefaultRunner } from '../../src/index.js';
+import { task, workflow, type DefaultRunner } from '../../src/index.js';
 import { formatTime, shortId } from '../../ui/src/format.js';
 import { createRunner, stopRunner } from '../helpers/backend.js';
 import type { TestServer } from '../helpers/server.js';
@@ -165,6 +165,33 @@ describe('the execution page', () => {
     await page.getByRole('button', { name: 'Cancel', exact: true }).click();
     await expect.poll(() => badge(page).textContent()).toBe('Cancelled');
     expect((await server.client.getExecutionSummary(id)).status).toBe('Cancelled');
+    await closePage(page);
+  });
+
+  it('shows an execution waiting for a place as Queued with its group, until it starts', async () => {
+    const { server, runner } = await setup();
+    const gate = new Gate();
+    cleanup.push(async () => gate.open());
+    runner.register(
+      workflow({
+        name: 'sync',
+        concurrency: { limit: 1, key: (ctx) => ctx['customer'] as string },
+        tasks: [task({ id: 'work' }, (_ctx, handle) => gate.wait(handle.signal))],
+      }),
+    );
+    await runner.definitionsStored();
+    await runner.executeAsync('sync', { customer: 'c-42' });
+    const { executionId: id } = await runner.executeAsync('sync', { customer: 'c-42' });
+    const page = await openPage(server, { key: server.keys.operate, hash: `#/executions/${id}` });
+    await expect.poll(() => badge(page).textContent()).toBe('Queued');
+    const note = page.getByRole('note').filter({ hasText: 'Queued for a place' });
+    expect(await note.textContent()).toContain("(key 'c-42', limit 1)");
+    expect(await page.getByRole('button', { name: 'Pause', exact: true }).count()).toBe(1);
+    await screenshot(page, 'execution-queued');
+    // The first one ends: this one gets the place, runs and completes, live.
+    gate.open();
+    await expect.poll(() => badge(page).textContent(), { timeout: 15_000 }).toBe('Completed');
+    expect(await note.count()).toBe(0);
     await closePage(page);
   });
 

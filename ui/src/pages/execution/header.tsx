@@ -35,8 +35,9 @@ export function ExecutionHeader({
   const { executionId: id, status } = execution;
   const path = `v1/executions/${encodeURIComponent(id)}`;
   const terminal = isTerminal(status);
-  // A delayed execution waiting for its time has not started: no start time, no growing clock.
-  const waiting = status === 'Scheduled';
+  // A delayed execution waiting for its time, or one waiting for a place under a concurrency
+  // limit, has not started: no start time, no growing clock.
+  const waiting = status === 'Scheduled' || status === 'Queued';
   const started = Date.parse(execution.startedAt);
   const duration =
     execution.durationMs ?? (terminal || waiting ? undefined : Math.max(0, now - started));
@@ -85,7 +86,10 @@ export function ExecutionHeader({
               run={control('cancel')}
             />
           )}
-          {(status === 'Scheduled' || status === 'Pending' || status === 'Running') && (
+          {(status === 'Scheduled' ||
+            status === 'Queued' ||
+            status === 'Pending' ||
+            status === 'Running') && (
             <ActionButton scope="operate" label="Pause" run={control('pause')} />
           )}
           {status === 'Paused' && (
@@ -149,7 +153,14 @@ export function ExecutionHeader({
           </Fact>
         )}
       </dl>
-      {waiting && execution.runAt !== undefined && (
+      {status === 'Queued' && (
+        <div class="skip-box status-waiting" role="note">
+          <strong>Queued</strong> for a place under the workflow's concurrency limit
+          {execution.concurrency !== undefined && queuedGroup(execution.concurrency)}. It starts in
+          its turn when an execution of its group ends; cancel or pause it meanwhile.
+        </div>
+      )}
+      {status === 'Scheduled' && execution.runAt !== undefined && (
         <div class="skip-box status-waiting" role="note">
           <strong>Scheduled</strong> to start at {formatTime(execution.runAt)}. Cancel or pause it
           until then.
@@ -179,4 +190,11 @@ function Fact({ term, children }: { term: string; children: ComponentChildren })
       <dd>{children}</dd>
     </div>
   );
+}
+
+/** The group a Queued execution waits in, as the note shows it. */
+function queuedGroup(group: { key: string; limit: number }): string {
+  return group.key === ''
+    ? ` (limit ${group.limit})`
+    : ` (key '${group.key}', limit ${group.limit})`;
 }
