@@ -16,7 +16,9 @@ const runner = await DefaultRunner.create(url, {
   maxConcurrentTasks: 2,
   schedulerPollInterval: '20ms',
   heartbeatInterval: '200ms',
-  staleClaimThreshold: '1s',
+  // Fifteen missed heartbeats: a loaded machine delays them, and a claim swept from a live
+  // runner would run a body twice.
+  staleClaimThreshold: '3s',
   staleClaimSweepInterval: '200ms',
   ...(schema === '' ? {} : { schema }),
 });
