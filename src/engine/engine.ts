@@ -86,6 +86,11 @@ export interface ShutdownOptions {
 
 export type { ListExecutionsOptions };
 
+/** How often a runner admits the delayed starts of limited workflows whose time has come. */
+const ADMISSION_PASS_MS = 1_000;
+/** How far each admission pass reaches back before the last one (see `admitDue`). */
+const ADMISSION_OVERLAP_MS = 60_000;
+
 const TERMINAL_EVENTS = new Set(['workflow_completed', 'workflow_failed', 'workflow_cancelled']);
 
 /** How often waiters look for executions ended by another process. */
@@ -117,6 +122,8 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   private readonly schedules: Batcher<NewExecution, ScheduledExecution>;
   private readonly listeners = new Set<(event: RunnerEvent) => void>();
   private readonly stops: (() => void)[] = [];
+  /** The time of the last admission pass (0 before the first: it looks at every start due). */
+  private admittedThroughMs = 0;
   private readonly services: EngineService[] = [];
   private readonly lifetime = new AbortController();
   private shutdownPromise: Promise<void> | undefined;
@@ -202,24 +209,34 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     // The heartbeat tick also refreshes the registry row, with or without claims to beat.
     this.stops.push(
       every(this.config.heartbeatIntervalMs, () => {
-        if (this.config.enableClaiming) {
+        if (this.config.enableClaiming)
           this.guard(this.dispatcher.running.heartbeat(), 'heartbeat');
-          // A backstop: places are filled by the transactions that free them; this admits what
-          // they could not (a delayed start of a limited workflow whose time has come).
-          this.guard(
-            this.store.admitWaiting({ nowMs: this.clock.now(), runnerId: this.runnerId }),
-            'admission pass',
-          );
-        }
         void this.presence.refresh();
       }),
     );
+    this.stops.push(every(ADMISSION_PASS_MS, () => this.guard(this.admitDue(), 'admission pass')));
     if (this.config.enableClaiming && this.config.enableRecovery) {
       this.stops.push(every(this.config.staleClaimSweepIntervalMs, () => void this.sweep()));
       void this.sweep();
     }
     this.dispatcher.wake();
     this.logger.debug({ runnerName: this.runnerName }, 'runner started');
+  }
+
+  /**
+   * Admits the delayed starts of limited workflows whose time came since the last pass (every
+   * other Queued execution is admitted by the transaction that frees its place). The window
+   * reaches back a minute before the last pass, so a start whose scheduling committed late, or
+   * a clock a little behind another runner's, is not passed over; admitting twice is harmless.
+   */
+  private async admitDue(): Promise<void> {
+    const nowMs = this.clock.now();
+    await this.store.admitWaiting({
+      nowMs,
+      sinceMs: this.admittedThroughMs - ADMISSION_OVERLAP_MS,
+      runnerId: this.runnerId,
+    });
+    this.admittedThroughMs = nowMs;
   }
 
   private guard(work: Promise<unknown>, what: string): void {

@@ -115,12 +115,11 @@ export interface Store
     runnerId: string;
   }): Promise<SweepOutcome>;
   /**
-   * Admits the Queued executions that may start now in every group with a free place (a
-   * delayed start whose time came, one passed over while another transaction held it);
-   * returns how many. Groups are also admitted by the transactions that free places, so this is
-   * a periodic backstop.
+   * Admits the delayed starts of limited workflows whose time came in `(sinceMs, nowMs]`, in
+   * every group with a free place; returns how many. Every other Queued execution is admitted
+   * by the transaction that frees a place, so this is a runner's periodic pass.
    */
-  admitWaiting(input: { nowMs: number; runnerId: string }): Promise<number>;
+  admitWaiting(input: { nowMs: number; sinceMs: number; runnerId: string }): Promise<number>;
 
   /** Hard cancel: unfinished tasks become Cancelled, the execution Cancelled. */
   cancelExecution(input: {

@@ -11,6 +11,10 @@ import type { Migration } from './migration.js';
  * `workflow_executions_by_group` serves that count and the queue, oldest first: only rows with a
  * group have an entry, so a workflow without a limit pays nothing for it.
  *
+ * `workflow_executions_queued_due` finds the delayed starts among them whose time has come, for
+ * the runners' periodic admission pass (see `admitWaiting`); only Queued rows with a start time
+ * have an entry.
+ *
  * `concurrency_groups` holds one row per group ever used: on PostgreSQL, the row an admitting
  * transaction locks (SQLite's single writer needs no lock, and writes none).
  *
@@ -25,6 +29,8 @@ const columns = [
   `CREATE INDEX workflow_executions_by_group
    ON workflow_executions (workflow_name, concurrency_key, status, created_at_ms, id)
    WHERE concurrency_key IS NOT NULL`,
+  `CREATE INDEX workflow_executions_queued_due ON workflow_executions (run_at_ms)
+   WHERE status = 'Queued' AND run_at_ms IS NOT NULL`,
   `CREATE TABLE concurrency_groups (
     workflow_name TEXT NOT NULL,
     group_key TEXT NOT NULL,

@@ -287,33 +287,44 @@ export function admitting<T>(fn: (tx: Tx) => Promise<T>): (tx: Tx) => Promise<T>
 const PASS_GROUPS = 100;
 
 /**
- * A runner's periodic admission pass: admits the Queued executions that may start now in every
- * group that has some (a delayed start whose time came, or one passed over while its row was
- * locked). Returns how many were admitted.
+ * A runner's periodic admission pass: admits, in every group that has one, the delayed starts
+ * whose time came in `(sinceMs, nowMs]`. Nothing else needs it: every other Queued execution
+ * waits in a group whose places are held, and the transaction that frees one admits it; a
+ * delayed start that came due in a full group is admitted the same way. Returns how many were
+ * admitted.
  */
 export async function admitWaiting(
   tx: Tx,
-  input: { nowMs: number; runnerId: string },
+  input: { nowMs: number; sinceMs: number; runnerId: string },
 ): Promise<number> {
-  const groups = await tx.all<{
-    workflow_name: string;
-    concurrency_key: string;
-    concurrency_limit: number;
-  }>(
-    `SELECT DISTINCT workflow_name, concurrency_key, concurrency_limit FROM workflow_executions
-     WHERE status = 'Queued' AND (run_at_ms IS NULL OR run_at_ms <= ?)
-     ORDER BY workflow_name, concurrency_key
-     LIMIT ${PASS_GROUPS}`,
-    [input.nowMs],
-  );
-  return admitGroups(
-    tx,
-    groups.map((row) => ({
-      workflowName: row.workflow_name,
-      key: row.concurrency_key,
-      limit: Number(row.concurrency_limit),
-    })),
-    input.nowMs,
-    input.runnerId,
-  );
+  let admitted = 0;
+  // Page through the groups (a key after the last one seen), so none is passed over.
+  let after: [string, string] = ['', ''];
+  for (;;) {
+    const rows = await tx.all<{
+      workflow_name: string;
+      concurrency_key: string;
+      concurrency_limit: number;
+    }>(
+      `SELECT DISTINCT workflow_name, concurrency_key, concurrency_limit FROM workflow_executions
+       WHERE status = 'Queued' AND run_at_ms IS NOT NULL AND run_at_ms > ? AND run_at_ms <= ?
+         AND (workflow_name > ? OR (workflow_name = ? AND concurrency_key > ?))
+       ORDER BY workflow_name, concurrency_key
+       LIMIT ${PASS_GROUPS}`,
+      [input.sinceMs, input.nowMs, after[0], after[0], after[1]],
+    );
+    admitted += await admitGroups(
+      tx,
+      rows.map((row) => ({
+        workflowName: row.workflow_name,
+        key: row.concurrency_key,
+        limit: Number(row.concurrency_limit),
+      })),
+      input.nowMs,
+      input.runnerId,
+    );
+    if (rows.length < PASS_GROUPS) return admitted;
+    const last = rows.at(-1)!;
+    after = [last.workflow_name, last.concurrency_key];
+  }
 }

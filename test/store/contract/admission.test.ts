@@ -6,6 +6,7 @@
  */
 import { describe, expect } from 'vitest';
 import { RUNNER, claim, complete, history, schedule, statuses, test } from './harness.js';
+import { executionOf } from '../../helpers/plan.js';
 import { single } from '../fixtures/workflows.js';
 
 const group = { key: 'customer-1', limit: 1 };
@@ -51,13 +52,25 @@ describe.concurrent('store contract: concurrency groups', () => {
     const delayed = await schedule(store, single, { concurrency: group, runAtMs: 5_000 });
     expect(delayed.record.status).toBe('Queued');
 
-    expect(await store.admitWaiting({ nowMs: 4_999, runnerId: RUNNER })).toBe(0);
+    expect(await store.admitWaiting({ nowMs: 4_999, sinceMs: 0, runnerId: RUNNER })).toBe(0);
     expect((await store.getExecution(delayed.record.id))?.status).toBe('Queued');
-    expect(await store.admitWaiting({ nowMs: 5_000, runnerId: RUNNER })).toBe(1);
+    // A window that ended before its time does not see it; one that reaches it does.
+    expect(await store.admitWaiting({ nowMs: 5_500, sinceMs: 5_000, runnerId: RUNNER })).toBe(0);
+    expect(await store.admitWaiting({ nowMs: 5_000, sinceMs: 4_999, runnerId: RUNNER })).toBe(1);
     expect((await store.getExecution(delayed.record.id))?.status).toBe('Pending');
     expect((await claim(store, single, 5_000)).map((c) => c.executionId)).toEqual([
       delayed.record.id,
     ]);
+  });
+
+  test('admitWaiting pages through more groups than one read returns', async ({ store }) => {
+    const inputs = Array.from({ length: 120 }, (_, i) =>
+      executionOf(single, { concurrency: { key: `g${i}`, limit: 1 }, runAtMs: 5_000 }),
+    );
+    const scheduled = await store.scheduleExecutions(inputs);
+    expect(scheduled.every((s) => s.record.status === 'Queued')).toBe(true);
+    expect(await store.admitWaiting({ nowMs: 5_000, sinceMs: 0, runnerId: RUNNER })).toBe(120);
+    expect(await store.countQueuedExecutions()).toEqual([]);
   });
 
   test('a cancel or a pause frees the place; a resume waits for one again', async ({ store }) => {
