@@ -100,6 +100,45 @@ describe('cron scheduling with an injected clock', () => {
     await stopRunner(second);
   });
 
+  it('run_all into a workflow with a concurrency limit: the catch-up runs one at a time, in order', async () => {
+    const clock = new ManualClock(T0);
+    const url = freshDatabaseUrl();
+    const limited = (seen: JsonObject[], spans: [number, number][]) =>
+      workflow({
+        name: 'tick',
+        concurrency: { limit: 1 },
+        tasks: [
+          task({ id: 'record' }, async (ctx) => {
+            const start = performance.now();
+            seen.push(ctx.toJSON());
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            spans.push([start, performance.now()]);
+          }),
+        ],
+      });
+    const first = await manualRunner(clock, url);
+    first.register(limited([], []));
+    const id = await first.registerCronWorkflow('tick', '* * * * *', 'UTC', {
+      catchupPolicy: 'run_all',
+    });
+    await stopRunner(first);
+
+    clock.advance(5 * MIN); // the downtime
+    const second = await manualRunner(clock, url);
+    const seen: JsonObject[] = [];
+    const spans: [number, number][] = [];
+    second.register(limited(seen, spans));
+    await settled(second, id, 5);
+    const expected = Array.from({ length: 5 }, (_, i) =>
+      new Date(T0 + 30_000 + i * MIN).toISOString(),
+    );
+    expect(seen.map((c) => c.scheduled_time)).toEqual(expected);
+    for (let i = 1; i < spans.length; i++) {
+      expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+    }
+    await stopRunner(second);
+  });
+
   it('run_all stops at cronMaxCatchupExecutions: the oldest fire, the rest are recorded as missed', async () => {
     const clock = new ManualClock(T0);
     const runner = await manualRunner(clock, undefined, { cronMaxCatchupExecutions: 4 });
