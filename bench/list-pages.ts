@@ -28,14 +28,12 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import {
   Client,
-  DefaultRunner,
   type ListExecutionsOptions,
   type ListExecutionsPageOptions,
 } from '../src/index.js';
 import { windowStatement } from '../src/store/ops/execution-pages.js';
 import { percentile, round } from './stats.js';
-import { quietLogger } from './quiet.js';
-import { registerSeedWorkflows, seedExecutions, seedFinishedExecutions } from './seed.js';
+import { openSeedRunner, seedExecutions, seedFinishedExecutions } from './seed.js';
 import { openStore } from '../src/store/open.js';
 
 const PG_URL = process.env.CLOACINA_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -141,15 +139,8 @@ async function explain(filter: (typeof VARIANTS)[string], cursor: string | null)
 
 /** Seeds through the runner, as a producer would. */
 async function seedByRunner(): Promise<void> {
-  const runner = await DefaultRunner.create(url, {
-    ...options,
-    logger: quietLogger,
-    maxConcurrentTasks: 32,
-    enableTriggerScheduling: false,
-    enableCronScheduling: false,
-  });
+  const runner = await openSeedRunner(url, options);
   try {
-    registerSeedWorkflows(runner);
     const seedMs = await seedExecutions(runner, count);
     console.log(
       `${backend}: seeded ${count} executions through executeAsync in ${round(seedMs / 1000, 1)} s ` +

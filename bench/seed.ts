@@ -10,12 +10,14 @@
 import { performance } from 'node:perf_hooks';
 import {
   DatabaseError,
+  DefaultRunner,
   task,
   TaskError,
   workflow,
-  type DefaultRunner,
+  type RunnerConfig,
   type RunnerEvent,
 } from '../src/index.js';
+import { quietLogger } from './quiet.js';
 
 /** The error of every `audits` execution's task. */
 export const AUDIT_ERROR = 'audit refused';
@@ -36,8 +38,24 @@ async function submit(runner: DefaultRunner, name: string): Promise<void> {
   }
 }
 
+/**
+ * A runner for seeding through `executeAsync`, as a producer would: quiet, 32 slots, no
+ * trigger or cron loops, with the seed workflows registered. The caller shuts it down.
+ */
+export async function openSeedRunner(url: string, options: RunnerConfig): Promise<DefaultRunner> {
+  const runner = await DefaultRunner.create(url, {
+    ...options,
+    logger: quietLogger,
+    maxConcurrentTasks: 32,
+    enableTriggerScheduling: false,
+    enableCronScheduling: false,
+  });
+  registerSeedWorkflows(runner);
+  return runner;
+}
+
 /** Registers `orders`, `reports` and `audits` in `runner` (one task each, `step`). */
-export function registerSeedWorkflows(runner: DefaultRunner): void {
+function registerSeedWorkflows(runner: DefaultRunner): void {
   const noop = (): void => undefined;
   runner.register(workflow({ name: 'orders', tasks: [task({ id: 'step' }, noop)] }));
   runner.register(workflow({ name: 'reports', tasks: [task({ id: 'step' }, noop)] }));

@@ -25,12 +25,12 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { Client, defineTrigger, DefaultRunner } from '../src/index.js';
+import { Client, defineTrigger } from '../src/index.js';
 import { createServer } from '../src/server/index.js';
 import { CHROMIUM_ARGS, chromiumPath } from '../test/browser/chromium.js';
 import { median, percentile, round } from './stats.js';
 import { quietLogger } from './quiet.js';
-import { AUDIT_ERROR, registerSeedWorkflows, seedExecutions } from './seed.js';
+import { AUDIT_ERROR, openSeedRunner, seedExecutions } from './seed.js';
 
 const PG_URL = process.env.CLOACINA_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TARGET_MS = 500;
@@ -68,15 +68,8 @@ interface PageSpec {
 
 /** The seeded history, a trigger and a cron schedule; returns a failed execution's id. */
 async function seed(): Promise<string> {
-  const runner = await DefaultRunner.create(url, {
-    ...options,
-    logger: quietLogger,
-    maxConcurrentTasks: 32,
-    enableTriggerScheduling: false,
-    enableCronScheduling: false,
-  });
+  const runner = await openSeedRunner(url, options);
   try {
-    registerSeedWorkflows(runner);
     const ms = await seedExecutions(runner, count);
     console.log(
       `${backend}: seeded ${count} executions in ${round(ms / 1000, 1)} s ` +

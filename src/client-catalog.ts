@@ -98,8 +98,7 @@ export class StoredCatalog implements WorkflowCatalog {
         version: stored.version,
         input: await this.inputOf(record),
         triggers: stored.triggers,
-        concurrencySlotFor: (context: JsonObject) =>
-          storedConcurrencySlot(record.name, record.definition, context),
+        concurrencySlotFor: () => storedConcurrencySlot(record.name, record.definition),
       };
       entries.push([record.name, { shape, record }]);
     }

@@ -5,9 +5,9 @@
  * that has the code executes what it schedules. Like `DefaultRunner.create`, this is a
  * composition root: the one other place that opens a store from a URL.
  */
-import { storedConcurrencySlot } from './core/concurrency.js';
 import { randomUUID } from 'node:crypto';
 import type { ApiKeyInfo } from './core/api-keys.js';
+import { storedConcurrencySlot } from './core/concurrency.js';
 import type { Context } from './core/context.js';
 import { newExecutionId } from './core/execution-id.js';
 import { checkIdempotencyKey } from './core/idempotency.js';
@@ -350,7 +350,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
       await this.#ctx.registry.inputOf(definition),
       initialContext(workflowName, context),
     );
-    const concurrency = storedConcurrencySlot(workflowName, definition.definition, initial);
+    const concurrency = storedConcurrencySlot(workflowName, definition.definition);
     const { record, created } = await this.#store.scheduleExecution({
       id: newExecutionId(),
       workflowName,
@@ -404,11 +404,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
     const concurrency =
       definition === null
         ? undefined
-        : storedConcurrencySlot(
-            planned.workflowName,
-            definition.definition,
-            planned.initialContext,
-          );
+        : storedConcurrencySlot(planned.workflowName, definition.definition);
     const { record } = await this.#store.scheduleExecution({
       id: newExecutionId(),
       ...planned,

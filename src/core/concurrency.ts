@@ -92,7 +92,6 @@ export function concurrencySlot(
 export function storedConcurrencySlot(
   workflowName: string,
   definition: JsonObject,
-  _context: JsonObject,
 ): ConcurrencySlot | undefined {
   const stored = definition['concurrency'];
   if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) return undefined;

@@ -11,32 +11,15 @@ import {
   defineTrigger,
   task,
   workflow,
-  type DefaultRunner,
 } from '../../src/index.js';
 import { createRunner, stopRunner } from '../helpers/backend.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** A promise with its resolver, for task bodies a test releases. */
 function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
   const promise = new Promise<void>((resolve) => (open = resolve));
   return { promise, open };
-}
-
-/** Waits until `check` holds, re-checking on each runner event. */
-async function until(runner: DefaultRunner, check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await check()) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        runner.off('event', done);
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(done, 50);
-      runner.on('event', done);
-    });
-  }
-  throw new Error('condition not reached');
 }
 
 describe('workflow concurrency', () => {
@@ -99,10 +82,7 @@ describe('workflow concurrency', () => {
         }),
       );
       const first = await runner.executeAsync('one-at-a-time', {});
-      await until(
-        runner,
-        async () => (await runner.getExecutionStatus(first.executionId)) === 'Running',
-      );
+      await waitFor(async () => (await runner.getExecutionStatus(first.executionId)) === 'Running');
       const second = await runner.executeAsync('one-at-a-time', {});
       expect(await runner.getExecutionStatus(second.executionId)).toBe('Queued');
       const page = await runner.listExecutionsPage({ workflow: 'one-at-a-time' });
@@ -150,14 +130,12 @@ describe('workflow concurrency', () => {
       const paused = await runner.executeAsync('guarded', { hold: true });
       const last = await runner.executeAsync('guarded', {});
       expect((await failing.wait()).status).toBe('Failed');
-      await until(
-        runner,
+      await waitFor(
         async () => (await runner.getExecutionStatus(cancelled.executionId)) === 'Running',
       );
       expect(await runner.getExecutionStatus(paused.executionId)).toBe('Queued');
       await runner.cancelExecution(cancelled.executionId);
-      await until(
-        runner,
+      await waitFor(
         async () => (await runner.getExecutionStatus(paused.executionId)) === 'Running',
       );
       expect(await runner.getExecutionStatus(last.executionId)).toBe('Queued');

@@ -176,8 +176,11 @@ export async function placeInGroups(
     if (input.concurrency === undefined) continue;
     const group = { workflowName: input.workflowName, ...input.concurrency };
     const id = groupId(group);
-    if (!members.has(id)) groups.push(group);
-    members.set(id, [...(members.get(id) ?? []), input]);
+    const list = members.get(id);
+    if (list === undefined) {
+      groups.push(group);
+      members.set(id, [input]);
+    } else list.push(input);
   }
   if (groups.length === 0) return queued;
   const ordered = inLockOrder(groups);
@@ -243,15 +246,10 @@ async function admitInto(
      RETURNING execution_id, task_id`,
     [nowMs, ...ids],
   );
-  readied.sort((a, b) =>
-    a.execution_id === b.execution_id
-      ? a.task_id < b.task_id
-        ? -1
-        : 1
-      : a.execution_id < b.execution_id
-        ? -1
-        : 1,
-  );
+  // Events in a fixed order (execution, then task), whatever order the statement returned.
+  const order = (row: { execution_id: string; task_id: string }): string =>
+    `${row.execution_id}\u0000${row.task_id}`;
+  readied.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
   for (const row of rows) {
     appendEvent(tx, {
       executionId: row.id,
