@@ -88,6 +88,33 @@ export default tseslint.config(
   { files: ['src/store/postgres/**'], rules: { 'no-restricted-imports': 'off' } },
   { files: ['src/observability/**'], rules: { 'no-restricted-imports': 'off' } },
   {
+    // Time reaches the engine only through its clock: every timer through `engine/timers.ts`,
+    // every "now" through `clock.now()`, so a virtual clock (`cloacina/testing`) drives it all.
+    files: ['src/engine/**/*.ts', 'src/runner.ts', 'src/client.ts'],
+    ignores: ['src/engine/timers.ts', 'src/engine/clock.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'].map((name) => ({
+          name,
+          message:
+            'Engine timers go through after/every/sleep of src/engine/timers.ts, with the clock.',
+        })),
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Read the time from the clock: clock.now().' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Read the time from the clock: new Date(clock.now()).',
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**', 'bench/**', 'examples/**'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** The engine suite: the same files run once per backend, selected by `TEST_DB`. */
-const backendSuite = ['test/{store,engine,acceptance,cli,server}/**/*.test.ts'];
+const backendSuite = ['test/{store,engine,acceptance,cli,server,testing}/**/*.test.ts'];
 
 /**
  * Projects: `core` needs no database; `sqlite` runs the engine suite on real SQLite files;

@@ -469,7 +469,9 @@ export class Client implements ExecutionControl, AsyncDisposable {
           );
         }
         await new Promise<void>((resolve) => {
-          const cancel = after(Math.min(this.#pollMs, left), resolve, { keepAlive: true });
+          const cancel = after(this.#ctx.clock, Math.min(this.#pollMs, left), resolve, {
+            keepAlive: true,
+          });
           wake = () => {
             cancel();
             resolve();

@@ -91,7 +91,7 @@ export type {
 
 // Runner
 export { DefaultRunner } from './runner.js';
-export type { RunnerConfig, MetricsOptions, Logger, Clock } from './core/options.js';
+export type { RunnerConfig, MetricsOptions, Logger, Clock, TimerOptions } from './core/options.js';
 export { PRUNABLE_STATUSES } from './core/retention.js';
 export type {
   PrunableStatus,

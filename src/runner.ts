@@ -60,6 +60,7 @@ import { createDefaultLogger } from './observability/logger.js';
 import { createPrometheusMetrics } from './observability/metrics.js';
 import type { ExecutionEvent, Store, WorkflowStatus } from './store/store.js';
 import { openStore } from './store/open.js';
+import { WRAP_STORE, type WrapStoreOption } from './store-wrapper.js';
 import { describeDatabase, requireCurrentSchema } from './store/schema-check.js';
 import { clientOverStore, type Client } from './client.js';
 
@@ -105,18 +106,19 @@ export class DefaultRunner implements ExecutionControl, AsyncDisposable {
    */
   static async create(
     url: string,
-    config: RunnerConfig & FaultsOption = {},
+    config: RunnerConfig & FaultsOption & WrapStoreOption = {},
   ): Promise<DefaultRunner> {
     const resolved = resolveRunnerConfig(config);
     const runnerId = resolved.runnerId ?? randomUUID();
     const logger = resolved.logger ?? createDefaultLogger();
-    const store: Store = await openStore(url, {
+    const opened: Store = await openStore(url, {
       schema: resolved.schema,
       poolSize: resolved.dbPoolSize,
       logger: logger.child({ runnerId }),
       faults: config[FAULTS],
       create: resolved.migrate,
     });
+    const store = config[WRAP_STORE]?.(opened) ?? opened;
     try {
       if (resolved.migrate) await store.migrate();
       else await requireCurrentSchema(store, describeDatabase(url, resolved.schema));

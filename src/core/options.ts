@@ -18,9 +18,34 @@ export interface Logger {
   child(bindings: Record<string, unknown>): Logger;
 }
 
-/** The source of "now" for everything the engine records; tests inject a manual clock. */
+/**
+ * The source of "now" for everything the engine records; tests inject a manual clock. A clock
+ * that also has {@link Clock.setTimer} owns the passing of time: every timer of the engine then
+ * goes through it (the virtual clock of `cloacina/testing`).
+ */
 export interface Clock {
+  /** Epoch milliseconds. */
   now(): number;
+  /**
+   * Calls `fn` once `delayMs` of this clock's time have passed; returns a function that cancels
+   * it. Absent on the system clock and on `ManualClock`: their timers run in real time.
+   */
+  setTimer?(delayMs: number, fn: () => void, options?: TimerOptions): () => void;
+  /**
+   * A number in [0, 1) for the jitter of retry backoffs. A virtual clock draws it from a fixed
+   * seed, so a test's history repeats; absent, `Math.random` is used.
+   */
+  random?: () => number;
+}
+
+/** How a timer set through {@link Clock.setTimer} behaves. */
+export interface TimerOptions {
+  /**
+   * The timer only gathers writes into a batch (log lines, poll records); its delay is not part
+   * of any behaviour. A virtual clock fires it as soon as the work in flight settles, so a test
+   * sees the writes without moving time.
+   */
+  writeBehind?: boolean;
 }
 
 /** What a runner's Prometheus metrics carry (`RunnerConfig.metrics`). Every field is optional. */

@@ -102,6 +102,7 @@ export class Dispatcher implements RootClaims {
     });
     this.#writes = {
       logger,
+      clock,
       metrics,
       closing: this.running.closing,
       writeOnce: (task, outcome, alone) => this.#writeOnce(task, outcome, alone),
@@ -254,7 +255,7 @@ export class Dispatcher implements RootClaims {
     const recorded = await recordOutcome(this.#writes, task, outcome);
     if (recorded.kind === 'retry') {
       // The retry waits durably in the database; this timer only spares waiting for the tick.
-      after(recorded.retryDelayMs, () => this.wake());
+      after(this.deps.clock, recorded.retryDelayMs, () => this.wake());
     }
   }
 
@@ -315,7 +316,7 @@ export class Dispatcher implements RootClaims {
     task.slot.release();
     this.wake();
     while (!signal.aborted) {
-      await sleep(intervalMs, signal);
+      await sleep(this.deps.clock, intervalMs, signal);
       if (signal.aborted || (await condition())) break;
     }
     // An aborted task (timeout, cancel, shutdown) ends without taking a slot back.

@@ -86,14 +86,20 @@ export interface ShutdownOptions {
 
 export type { ListExecutionsOptions };
 
-/** How often a runner admits the delayed starts of limited workflows whose time has come. */
+/**
+ * How often a runner admits the delayed starts of limited workflows whose time has come: this,
+ * or the scheduler poll interval when that is longer (a test runner's, in virtual time).
+ */
 const ADMISSION_PASS_MS = 1_000;
 /** How far each admission pass reaches back before the last one (see `admitDue`). */
 const ADMISSION_OVERLAP_MS = 60_000;
 
 const TERMINAL_EVENTS = new Set(['workflow_completed', 'workflow_failed', 'workflow_cancelled']);
 
-/** How often waiters look for executions ended by another process. */
+/**
+ * How often waiters look for executions ended by another process: this, or the scheduler poll
+ * interval when that is longer.
+ */
 const WAITER_BACKSTOP_MS = 500;
 
 /**
@@ -202,21 +208,31 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     await this.presence.refresh();
     for (const service of this.services) service.start();
     this.stops.push(this.store.onCommit((notice) => this.onCommit(notice)));
-    this.stops.push(every(this.config.schedulerPollIntervalMs, () => this.dispatcher.wake()));
     this.stops.push(
-      every(WAITER_BACKSTOP_MS, () => this.guard(this.waiters.poll(), 'waiter backstop')),
+      every(this.clock, this.config.schedulerPollIntervalMs, () => this.dispatcher.wake()),
+    );
+    this.stops.push(
+      every(this.clock, Math.max(WAITER_BACKSTOP_MS, this.config.schedulerPollIntervalMs), () =>
+        this.guard(this.waiters.poll(), 'waiter backstop'),
+      ),
     );
     // The heartbeat tick also refreshes the registry row, with or without claims to beat.
     this.stops.push(
-      every(this.config.heartbeatIntervalMs, () => {
+      every(this.clock, this.config.heartbeatIntervalMs, () => {
         if (this.config.enableClaiming)
           this.guard(this.dispatcher.running.heartbeat(), 'heartbeat');
         void this.presence.refresh();
       }),
     );
-    this.stops.push(every(ADMISSION_PASS_MS, () => this.guard(this.admitDue(), 'admission pass')));
+    this.stops.push(
+      every(this.clock, Math.max(ADMISSION_PASS_MS, this.config.schedulerPollIntervalMs), () =>
+        this.guard(this.admitDue(), 'admission pass'),
+      ),
+    );
     if (this.config.enableClaiming && this.config.enableRecovery) {
-      this.stops.push(every(this.config.staleClaimSweepIntervalMs, () => void this.sweep()));
+      this.stops.push(
+        every(this.clock, this.config.staleClaimSweepIntervalMs, () => void this.sweep()),
+      );
       void this.sweep();
     }
     this.dispatcher.wake();
@@ -533,7 +549,9 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     const onShutdown = (): void => stop.abort();
     this.lifetime.signal.addEventListener('abort', onShutdown, { once: true });
     const cancelTimer =
-      timeoutMs === null ? undefined : after(timeoutMs, () => stop.abort(), { keepAlive: true });
+      timeoutMs === null
+        ? undefined
+        : after(this.clock, timeoutMs, () => stop.abort(), { keepAlive: true });
     try {
       const record = await this.waiters.wait(executionId, stop.signal);
       if (record !== null) return await this.endedResult(record, stop.signal);
@@ -576,7 +594,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
           { err: error, executionId, retryInMs: delayMs },
           'reading the result of an ended execution failed; retrying',
         );
-        await sleep(delayMs, signal);
+        await sleep(this.clock, delayMs, signal);
       }
     }
   }
@@ -678,7 +696,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       Promise.allSettled([...this.dispatcher.running.values()].map((task) => task.done));
     if (this.dispatcher.running.size > 0 && graceMs > 0) {
       const grace = new AbortController();
-      await Promise.race([running(), sleep(graceMs, grace.signal)]);
+      await Promise.race([running(), sleep(this.clock, graceMs, grace.signal)]);
       grace.abort();
     }
     const unfinished = this.dispatcher.running.abortAll();

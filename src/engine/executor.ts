@@ -83,6 +83,7 @@ export class Executor {
     }
     const timeoutMs = definition.timeoutMs ?? config.taskTimeoutMs;
     const cancelTimeout = after(
+      this.deps.logDeps.clock,
       timeoutMs,
       () => {
         task.abort(
@@ -146,7 +147,7 @@ export class Executor {
     const { claim } = task;
     const message = failure.message === '' ? failure.name : failure.message;
     if (definition.retry.shouldRetry(failure, claim.attempt)) {
-      const delayMs = definition.retry.delayFor(claim.attempt);
+      const delayMs = definition.retry.delayFor(claim.attempt, this.deps.logDeps.clock.random);
       log().debug(
         { attempt: claim.attempt, delayMs, err: failure },
         'task attempt failed; retry scheduled',

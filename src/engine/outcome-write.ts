@@ -3,7 +3,7 @@
  * long as the claim is ours, and an outcome the database refuses is replaced by a failure that
  * says so, so the claim is never left held for the sweeper to run the body again.
  */
-import type { Logger } from '../core/options.js';
+import type { Clock, Logger } from '../core/options.js';
 import { DatabaseError, toError } from '../errors.js';
 import type { EngineMetrics } from './metrics.js';
 import { problemOf, standIn, type Outcome } from './outcome.js';
@@ -30,6 +30,8 @@ export type WriteOnce = (task: RunningTask, outcome: Outcome, alone: boolean) =>
 /** What {@link recordOutcome} needs. */
 export interface OutcomeWriteDeps {
   readonly logger: Logger;
+  /** Times the retries of a failed write. */
+  readonly clock: Clock;
   readonly metrics: EngineMetrics;
   /** Aborted when running tasks are abandoned at shutdown: writes stop retrying. */
   readonly closing: AbortSignal;
@@ -116,7 +118,7 @@ async function write(deps: OutcomeWriteDeps, task: RunningTask, outcome: Outcome
           'writing a task outcome failed; retrying while the claim is ours',
         );
       }
-      await sleep(retryInMs, deps.closing);
+      await sleep(deps.clock, retryInMs, deps.closing);
     }
   }
   deps.metrics.taskFinished(

@@ -49,8 +49,10 @@ export class RetentionService implements EngineService {
 
   start(): void {
     const { intervalMs } = this.#retention;
-    this.#cancels.push(after(Math.min(intervalMs, FIRST_PASS_DELAY_MS), () => this.#tick()));
-    this.#cancels.push(every(intervalMs, () => this.#tick()));
+    this.#cancels.push(
+      after(this.#ctx.clock, Math.min(intervalMs, FIRST_PASS_DELAY_MS), () => this.#tick()),
+    );
+    this.#cancels.push(every(this.#ctx.clock, intervalMs, () => this.#tick()));
   }
 
   /** Starts a pass unless one is running: a pass slower than the interval is not doubled. */

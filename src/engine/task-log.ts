@@ -50,10 +50,15 @@ export class TaskLogWriter {
     if (this.#closed !== undefined) return;
     const line = toLogLine(obj, msg);
     this.#window.add({ ...line, level, atMs: this.deps.clock.now() });
-    this.#cancelTimer ??= after(FLUSH_INTERVAL_MS, () => {
-      this.#cancelTimer = undefined;
-      void this.#flush();
-    });
+    this.#cancelTimer ??= after(
+      this.deps.clock,
+      FLUSH_INTERVAL_MS,
+      () => {
+        this.#cancelTimer = undefined;
+        void this.#flush();
+      },
+      { writeBehind: true },
+    );
   }
 
   /**

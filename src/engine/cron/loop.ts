@@ -42,7 +42,7 @@ export class CronService implements EngineService {
     );
     const { cronEnableRecovery, cronRecoveryIntervalMs } = this.ctx.config;
     if (cronEnableRecovery) {
-      this.stops.push(every(cronRecoveryIntervalMs, () => this.recover()));
+      this.stops.push(every(this.ctx.clock, cronRecoveryIntervalMs, () => this.recover()));
     }
     this.loopDone = this.loop(cronEnableRecovery);
   }
@@ -86,7 +86,11 @@ export class CronService implements EngineService {
       // No await between the dirty check and arming the sleeper: a wake cannot fall in between.
       const sleeper = new AbortController();
       this.sleeper = sleeper;
-      await sleep(Math.max(0, Math.min(delay, this.ctx.config.cronPollIntervalMs)), sleeper.signal);
+      await sleep(
+        this.ctx.clock,
+        Math.max(0, Math.min(delay, this.ctx.config.cronPollIntervalMs)),
+        sleeper.signal,
+      );
     }
   }
 

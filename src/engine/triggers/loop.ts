@@ -109,7 +109,9 @@ export class TriggerLoop {
   /** Starts ticking every `triggerBasePollInterval` and on schedule changes. */
   start(): void {
     if (this.#stopped || this.#stopTicks !== undefined) return;
-    this.#stopTicks = every(this.#ctx.config.triggerBasePollIntervalMs, () => this.wake());
+    this.#stopTicks = every(this.#ctx.clock, this.#ctx.config.triggerBasePollIntervalMs, () =>
+      this.wake(),
+    );
 
     // Another process's enable/register arrives as a 'triggers' wake-up (Postgres NOTIFY).
     this.#stopCommits = this.#ctx.store.onCommit((notice) => {
@@ -158,10 +160,15 @@ export class TriggerLoop {
   #record(poll: TriggerPollSuccess): void {
     this.#records.push(poll);
     if (this.#cancelRecordTimer !== undefined || this.#stopped) return;
-    this.#cancelRecordTimer = after(RECORD_DELAY_MS, () => {
-      this.#cancelRecordTimer = undefined;
-      void this.#flushRecords();
-    });
+    this.#cancelRecordTimer = after(
+      this.#ctx.clock,
+      RECORD_DELAY_MS,
+      () => {
+        this.#cancelRecordTimer = undefined;
+        void this.#flushRecords();
+      },
+      { writeBehind: true },
+    );
   }
 
   /** Takes the queued records (a claim carries them, or {@link #flushRecords} writes them). */
@@ -296,7 +303,7 @@ export class TriggerLoop {
     if (this.#stopped || at === Number.POSITIVE_INFINITY || at >= this.#dueTimerAt) return;
     this.#cancelDueTimer?.();
     this.#dueTimerAt = at;
-    this.#cancelDueTimer = after(at - this.#ctx.clock.now(), () => {
+    this.#cancelDueTimer = after(this.#ctx.clock, at - this.#ctx.clock.now(), () => {
       this.#cancelDueTimer = undefined;
       this.#dueTimerAt = Number.POSITIVE_INFINITY;
       this.#wakeDue();
@@ -348,6 +355,7 @@ export class TriggerLoop {
       controller.signal.addEventListener('abort', onAbort, { once: true });
       // Through `after`: a timeout above 2^31-1 ms ('30d') would fire at once on a bare timer.
       cancelTimer = after(
+        this.#ctx.clock,
         timeoutMs,
         () => {
           controller.abort(
