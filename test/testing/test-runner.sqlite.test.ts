@@ -270,6 +270,29 @@ describe('createTestRunner', () => {
     }
   });
 
+  it("the guide's cron example: an hourly schedule in a zone, a day in one call", async () => {
+    const t = await kit({
+      start: '2026-03-01T00:00:00Z',
+      workflows: [
+        workflow({
+          name: 'hourly_report',
+          tasks: [task({ id: 'build' }, (ctx) => ctx.set('rows', 42))],
+        }),
+      ],
+    });
+    await t.runner.registerCronWorkflow('hourly_report', '0 * * * *', 'Europe/Berlin');
+
+    await t.advance('1d');
+
+    const runs = await t.cronHistory('hourly_report');
+    expect(runs).toHaveLength(24);
+    expect(runs.every((run) => run.status === 'completed')).toBe(true);
+    expect(runs[0]!.scheduledTime.toISOString()).toBe('2026-03-01T01:00:00.000Z');
+    expect(runs[23]!.scheduledTime.toISOString()).toBe('2026-03-02T00:00:00.000Z');
+    const [first] = await t.executions('hourly_report');
+    expect((await t.result(first!.executionId)).finalContext.get('rows')).toBe(42);
+  });
+
   it('the same test run twice gives identical histories', async () => {
     const history = async (): Promise<unknown[]> => {
       const t = await kit();
