@@ -52,7 +52,11 @@ async function main(): Promise<void> {
       );
       return;
     }
-    const outcome = await runWorkload(workload, runner, { afterWarmup: resetCounts });
+    const outcome = await runWorkload(workload, runner, {
+      afterWarmup: resetCounts,
+      url: values.url,
+      ...(values.schema === undefined ? {} : { schema: values.schema }),
+    });
     const sql = countSql ? readCounts(outcome.units) : undefined;
     const rssMb = Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
     process.stdout.write(

@@ -23,6 +23,7 @@ import { CHAIN_LENGTH, FAN_OUT, IN_FLIGHT, SIZES, type Size } from './shapes.js'
 import { percentile, round } from './stats.js';
 import { warmUp } from './warmup.js';
 import { listPages, streamFanOut } from './http.js';
+import { backlog, wideAndDeep } from './scale.js';
 
 /** Figures of one measured run; every value is a number (ms, per second, %, MB). */
 export type Metrics = Record<string, number>;
@@ -38,6 +39,10 @@ export interface WorkloadOutcome {
 export interface WorkloadHooks {
   /** Called between the warm-up and the measured part (resets statement counters). */
   readonly afterWarmup: () => void;
+  /** The database the runner is on, for workloads that start runners of their own (S3). */
+  readonly url: string;
+  /** Its PostgreSQL schema, when it has one. */
+  readonly schema?: string;
 }
 
 /** Names of the workloads, in the order `npm run bench` runs them. */
@@ -53,6 +58,8 @@ export const WORKLOADS = [
   'W2C',
   'W3C',
   'W1K',
+  'S2',
+  'S3',
 ] as const;
 /** One workload name. */
 export type WorkloadName = (typeof WORKLOADS)[number];
@@ -389,5 +396,9 @@ export function runWorkload(
         concurrency: { limit: 1, key: (ctx) => ctx['key'] as string },
         contextOf: (n) => ({ key: `k${n % 1000}` }),
       });
+    case 'S2':
+      return wideAndDeep(runner, hooks);
+    case 'S3':
+      return backlog(runner, hooks);
   }
 }
