@@ -20,6 +20,7 @@ const row: ExecutionSummary = {
   idempotencyKey: null,
   runAt: null,
   concurrency: null,
+  rateLimit: null,
 };
 
 function event(type: string, at: string): FeedEvent {
