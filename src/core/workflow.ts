@@ -434,9 +434,8 @@ function validate(options: WorkflowOptions): void {
 /** Shapes that TypeScript checks but JavaScript callers may still get wrong. */
 function checkShape(name: string, options: WorkflowOptions): void {
   const problems: string[] = [];
-  const { description, tags, input, triggers, concurrency, rateLimit } = options as unknown as Partial<
-    Record<string, unknown>
-  >;
+  const { description, tags, input, triggers, concurrency, rateLimit } =
+    options as unknown as Partial<Record<string, unknown>>;
   if (description !== undefined && typeof description !== 'string') {
     problems.push(
       `workflow '${name}': description must be a string; received ${describeValue(description)}.`,

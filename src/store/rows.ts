@@ -176,7 +176,11 @@ export interface ExecutionRecord {
    * The rate group, limit and period it counts under (a workflow with `rateLimit`), or null.
    * While `Queued` without `rateStartedAtMs`, it waits for a start in this group's window.
    */
-  readonly rateLimit: { readonly key: string; readonly limit: number; readonly periodMs: number } | null;
+  readonly rateLimit: {
+    readonly key: string;
+    readonly limit: number;
+    readonly periodMs: number;
+  } | null;
   /** When it took its place in its rate group's window (it started, for the rate limit). */
   readonly rateStartedAtMs: number | null;
 }

@@ -64,14 +64,12 @@ export async function lockGroups(
   const names = [...byWorkflow.keys()].sort((a, b) => compareBytes(a, b));
   for (const name of names) {
     if (rateWorkflows.has(name)) {
-      tx.write(
-        `INSERT INTO rate_limit_locks (workflow_name) VALUES (?) ON CONFLICT DO NOTHING`,
-        [name],
-      );
-      await tx.all(
-        `SELECT 1 AS locked FROM rate_limit_locks WHERE workflow_name = ? FOR UPDATE`,
-        [name],
-      );
+      tx.write(`INSERT INTO rate_limit_locks (workflow_name) VALUES (?) ON CONFLICT DO NOTHING`, [
+        name,
+      ]);
+      await tx.all(`SELECT 1 AS locked FROM rate_limit_locks WHERE workflow_name = ? FOR UPDATE`, [
+        name,
+      ]);
     }
     await lockConcurrencyGroups(tx, byWorkflow.get(name)!);
   }

@@ -15,13 +15,7 @@
  */
 import type { Tx } from '../db.js';
 import type { NewExecution } from '../records.js';
-import {
-  admitRows,
-  countGroups,
-  groupId,
-  lockGroups,
-  type Group,
-} from './admission-core.js';
+import { admitRows, countGroups, groupId, lockGroups, type Group } from './admission-core.js';
 import { admitCandidates, countRates, type RateGroup } from './rate-admission.js';
 
 export type { Group } from './admission-core.js';
@@ -182,7 +176,10 @@ export async function placeInGroups(
       if (rateSlot !== undefined) free.set(rateSlot, free.get(rateSlot)! - 1);
       continue;
     }
-    queued.set(input.id, rateSlot !== undefined && (!rateFree || groupSlot === undefined) ? 'rate' : 'concurrency');
+    queued.set(
+      input.id,
+      rateSlot !== undefined && (!rateFree || groupSlot === undefined) ? 'rate' : 'concurrency',
+    );
     if (group !== undefined) markGroup(tx, group, input.nowMs, input.runnerId);
   }
   return queued;

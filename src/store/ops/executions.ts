@@ -5,7 +5,13 @@ import { mergeAll } from '../../core/merge.js';
 import { startOf, type ExecutionStart } from '../../core/start.js';
 import { DatabaseError, InvalidStateError, NotFoundError } from '../../errors.js';
 import type { SqlValue, Tx } from '../db.js';
-import { EventType, rateLimitOf, toExecutionRecord, type ExecutionRecord, type ExecutionRow } from '../rows.js';
+import {
+  EventType,
+  rateLimitOf,
+  toExecutionRecord,
+  type ExecutionRecord,
+  type ExecutionRow,
+} from '../rows.js';
 import type { ClaimedTask, NewExecution, NewTask, ScheduledExecution } from '../records.js';
 import { freeText } from '../text.js';
 import { markGroup, markRate, placeInGroups, type QueuedFor } from './admission.js';

@@ -59,7 +59,10 @@ interface CandidateRow {
 }
 
 /** The Queued executions of `seeds` that may start now (their time came), as SQL. */
-function candidateFilter(seeds: Seeds, nowMs: number): { sql: string; params: (string | number)[] } {
+function candidateFilter(
+  seeds: Seeds,
+  nowMs: number,
+): { sql: string; params: (string | number)[] } {
   const parts: string[] = [];
   const params: (string | number)[] = [nowMs];
   if (seeds.groups.length > 0) {
@@ -279,10 +282,13 @@ export async function admitRateLimited(
       rate_limit: number;
       rate_period_ms: number;
     }>(
-      `SELECT DISTINCT workflow_name, rate_key, rate_limit, rate_period_ms FROM workflow_executions
+      `SELECT workflow_name, rate_key, MAX(rate_limit) AS rate_limit,
+              MAX(rate_period_ms) AS rate_period_ms
+       FROM workflow_executions
        WHERE status = 'Queued' AND rate_key IS NOT NULL AND rate_started_at_ms IS NULL
          AND (run_at_ms IS NULL OR run_at_ms <= ?)
          AND (workflow_name${order} > ? OR (workflow_name = ? AND rate_key${order} > ?))
+       GROUP BY workflow_name, rate_key
        ORDER BY workflow_name${order}, rate_key${order}
        LIMIT ${PASS_GROUPS}`,
       [input.nowMs, after[0], after[0], after[1]],
