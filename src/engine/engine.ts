@@ -253,6 +253,14 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     );
   }
 
+  /** Whether a registered workflow has both a concurrency and a rate limit. */
+  private hasBothLimits(): boolean {
+    return this.registry.names().some((name) => {
+      const workflow = this.registry.latest(name);
+      return workflow?.concurrency !== undefined && workflow.rateLimit !== undefined;
+    });
+  }
+
   /**
    * Sweeps stale claims until none is left (each batch is one transaction). This runner's own
    * claims are heartbeated first: after an outage longer than `staleClaimThreshold`, the first
@@ -286,7 +294,9 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   }
 
   private onCommit(notice: CommitNotice): void {
+    let freed = false;
     for (const event of notice.events) {
+      if (TERMINAL_EVENTS.has(event.type) || event.type === 'workflow_paused') freed = true;
       // Trigger and cron events are for the event feed; this stream is the executions' own.
       if (SCHEDULE_EVENT_TYPES.has(event.type)) continue;
       if (event.type === 'workflow_cancelled')
@@ -319,6 +329,8 @@ export class Engine implements ExecutionControl, AsyncDisposable {
         }
       }
     }
+    // A place freed where a waiter may still need its window: the pass arms the timer for it.
+    if (freed && this.hasBothLimits()) this.ratePass.poke();
     if (notice.channels.has('tasks')) this.dispatcher.wake();
     if (notice.remote && notice.channels.has('executions')) {
       this.guard(this.waiters.poll(), 'waiter');
