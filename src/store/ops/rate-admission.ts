@@ -220,7 +220,7 @@ export async function admitCandidates(
     const placeFree =
       groupKey === null || (active.get(groupKey) ?? 0) < groups.get(groupKey)!.limit;
     const rateFree = rateKey === null || (started.get(rateKey) ?? 0) < rates.get(rateKey)!.limit;
-    if (!rateFree) blocked.set(rateKey!, rates.get(rateKey!)!);
+    if (!rateFree) blocked.set(rateKey, rates.get(rateKey)!);
     if (!placeFree || !rateFree) continue;
     if (groupKey !== null) active.set(groupKey, (active.get(groupKey) ?? 0) + 1);
     if (rateKey !== null) started.set(rateKey, (started.get(rateKey) ?? 0) + 1);
