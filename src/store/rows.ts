@@ -5,8 +5,9 @@ export const WorkflowStatus = {
   /** Written with a later start time (`runAt` / `delay`); no task has started yet. */
   Scheduled: 'Scheduled',
   /**
-   * Waits for a place under its workflow's concurrency limit (`concurrency: { limit, key? }`);
-   * no task has started yet. It becomes Pending, in order, as places free up.
+   * Waits for a place under its workflow's concurrency limit (`concurrency: { limit, key? }`)
+   * or rate limit (`rateLimit: { limit, period, key? }`); no task has started yet. It becomes
+   * Pending, in order, as places free up and windows open.
    */
   Queued: 'Queued',
   Pending: 'Pending',
@@ -90,8 +91,10 @@ export const EventType = {
    */
   WorkflowScheduled: 'workflow_scheduled',
   /**
-   * An execution of a workflow with a concurrency limit found no free place at scheduling (or
-   * when resumed) and waits as `Queued`; data `{ key, limit }`.
+   * An execution of a workflow with a concurrency or rate limit found no room at scheduling and
+   * waits as `Queued`; data `{ key, limit }` (its concurrency group, if any), `rateLimit:
+   * { key, limit, periodMs }` (its rate group, if any) and `waitsFor`: `'concurrency'` or
+   * `'rate'`, the limit it waits for.
    */
   WorkflowQueued: 'workflow_queued',
   /**

@@ -12,6 +12,8 @@
  * the marked groups admit their oldest Queued executions at the end of that transaction (see
  * {@link admitMarked}), after every other lock it takes, and a runner's periodic pass
  * ({@link admitWaiting}) admits what a transaction could not (a delayed start whose time came).
+ * A group whose workflow also has a rate limit is admitted through `rate-admission.ts`, which
+ * checks both limits.
  */
 import type { Tx } from '../db.js';
 import type { NewExecution } from '../records.js';
