@@ -244,7 +244,8 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       runnerId: this.runnerId,
     });
     this.admittedThroughMs = nowMs;
-    this.ratePass.poke();
+    // Executions waiting for a window are admitted by the runners that have their workflow.
+    if (this.hasLimits((workflow) => workflow.rateLimit !== undefined)) this.ratePass.poke();
   }
 
   private guard(work: Promise<unknown>, what: string): void {
@@ -253,11 +254,11 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     );
   }
 
-  /** Whether a registered workflow has both a concurrency and a rate limit. */
-  private hasBothLimits(): boolean {
+  /** Whether a registered workflow passes `test` (which looks at its limits). */
+  private hasLimits(test: (workflow: Workflow) => boolean): boolean {
     return this.registry.names().some((name) => {
       const workflow = this.registry.latest(name);
-      return workflow?.concurrency !== undefined && workflow.rateLimit !== undefined;
+      return workflow !== undefined && test(workflow);
     });
   }
 
@@ -330,7 +331,13 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       }
     }
     // A place freed where a waiter may still need its window: the pass arms the timer for it.
-    if (freed && this.hasBothLimits()) this.ratePass.poke();
+    if (
+      freed &&
+      this.hasLimits(
+        (workflow) => workflow.concurrency !== undefined && workflow.rateLimit !== undefined,
+      )
+    )
+      this.ratePass.poke();
     if (notice.channels.has('tasks')) this.dispatcher.wake();
     if (notice.remote && notice.channels.has('executions')) {
       this.guard(this.waiters.poll(), 'waiter');

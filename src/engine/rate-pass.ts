@@ -2,8 +2,8 @@
  * A runner's rate pass: admits the executions waiting for a rate window (see
  * `ops/rate-admission.ts`) and keeps one timer armed for the earliest window still holding
  * waiters, so work starts as its window opens, whatever the period, and nothing polls in
- * between. The runner's once-a-second admission pass runs it too, which covers executions
- * queued by other processes (their commits do not carry events here).
+ * between. The once-a-second admission pass of a runner with a rate-limited workflow runs it
+ * too, which covers executions queued by other processes (their commits carry no events here).
  */
 import type { Clock } from './clock.js';
 import type { Store } from '../store/store.js';
