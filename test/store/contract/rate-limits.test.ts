@@ -229,4 +229,22 @@ describe.concurrent('store contract: rate groups', () => {
       expect(passes[0].admitted + passes[1].admitted).toBe(3);
     }
   });
+
+  test('two stores racing into groups with both limits keep both', async ({ store, another }) => {
+    const other = await another();
+    for (let round = 0; round < 3; round++) {
+      const raced = { key: `both-${round}`, limit: 4, periodMs: 1_000 };
+      const outcomes = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          schedule(i % 2 === 0 ? store : other, single, {
+            rateLimit: raced,
+            concurrency: { key: `c${round}-${i % 3}`, limit: 1 },
+            nowMs: 1_000 + i,
+          }),
+        ),
+      );
+      // One place in each of three concurrency groups; the window (4) has room for all three.
+      expect(outcomes.filter((o) => o.record.status === 'Pending')).toHaveLength(3);
+    }
+  });
 });
