@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiKeyInfo } from './core/api-keys.js';
 import { storedConcurrencySlot } from './core/concurrency.js';
+import { storedRateLimitSlot } from './core/rate-limit.js';
 import type { Context } from './core/context.js';
 import { newExecutionId } from './core/execution-id.js';
 import { checkIdempotencyKey } from './core/idempotency.js';
@@ -351,6 +352,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
       initialContext(workflowName, context),
     );
     const concurrency = storedConcurrencySlot(workflowName, definition.definition);
+    const rateLimit = storedRateLimitSlot(workflowName, definition.definition);
     const { record, created } = await this.#store.scheduleExecution({
       id: newExecutionId(),
       workflowName,
@@ -360,6 +362,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
       nowMs,
       runnerId: this.#ctx.runnerId,
       ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(rateLimit !== undefined ? { rateLimit } : {}),
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
       ...(runAtMs !== undefined ? { runAtMs } : {}),
     });
@@ -405,12 +408,17 @@ export class Client implements ExecutionControl, AsyncDisposable {
       definition === null
         ? undefined
         : storedConcurrencySlot(planned.workflowName, definition.definition);
+    const rateLimit =
+      definition === null
+        ? undefined
+        : storedRateLimitSlot(planned.workflowName, definition.definition);
     const { record } = await this.#store.scheduleExecution({
       id: newExecutionId(),
       ...planned,
       nowMs: this.#ctx.clock.now(),
       runnerId: this.#ctx.runnerId,
       ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(rateLimit !== undefined ? { rateLimit } : {}),
     });
     return new WorkflowExecutionHandle(this, record.id, planned.workflowName);
   }

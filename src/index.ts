@@ -39,6 +39,7 @@ export type {
 } from './core/workflow.js';
 export type { StandardSchemaV1 } from './core/standard-schema.js';
 export type { ConcurrencyOptions, ConcurrencySlot } from './core/concurrency.js';
+export type { RateLimitOptions, RateLimitSlot } from './core/rate-limit.js';
 export { rules, evaluateRule, describeRule } from './core/rules.js';
 export type { ContextOperator, TriggerRule } from './core/rules.js';
 export { RetryPolicy, isTransientError } from './core/retry.js';

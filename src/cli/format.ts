@@ -149,6 +149,12 @@ function concurrencyLine(group: { key: string; limit: number }): string {
   return group.key === '' ? `limit ${group.limit}` : `key '${group.key}', limit ${group.limit}`;
 }
 
+/** The rate group of an execution, for people: `key 'eu', 10 per 1s` or `10 per 1m`. */
+function rateLimitLine(group: { key: string; limit: number; periodMs: number }): string {
+  const rate = `${group.limit} per ${formatDuration(group.periodMs)}`;
+  return group.key === '' ? rate : `key '${group.key}', ${rate}`;
+}
+
 /** A finished or running execution for people: summary, task table and final context. */
 export function executionReport(view: ExecutionView): string {
   const { result } = view;
@@ -168,6 +174,9 @@ export function executionReport(view: ExecutionView): string {
       : []),
     ...(result.concurrency !== undefined
       ? [['concurrency', concurrencyLine(result.concurrency)] as const]
+      : []),
+    ...(result.rateLimit !== undefined
+      ? [['rate limit', rateLimitLine(result.rateLimit)] as const]
       : []),
   ]);
   const context = JSON.stringify(result.finalContext, null, 2);

@@ -11,8 +11,15 @@ import {
   type ConcurrencyOptions,
   type ConcurrencySlot,
 } from './concurrency.js';
+import {
+  rateLimitProblem,
+  rateLimitSlot,
+  type RateLimitOptions,
+  type RateLimitSlot,
+} from './rate-limit.js';
 import type { Context } from './context.js';
 import { describeValue } from './describe.js';
+import { parseDuration } from './duration.js';
 import * as graph from './graph.js';
 import { inputJsonSchema, type InputSchema } from './input-json-schema.js';
 import { describeName, ID_RULE, isValidId, isValidTriggerName, TRIGGER_NAME_RULE } from './ids.js';
@@ -57,6 +64,11 @@ export interface WorkflowOptions<Input = unknown> {
    * runner; the others wait as `Queued` and start in order as places free up.
    */
   concurrency?: ConcurrencyOptions;
+  /**
+   * At most `limit` executions (per `key` of the initial context) start in any `period` across
+   * every runner; the others wait as `Queued` and start in order as the window allows.
+   */
+  rateLimit?: RateLimitOptions;
 }
 
 /** Only `workflow()` holds this key, so a `Workflow` is always a validated one. */
@@ -79,6 +91,7 @@ export class Workflow<Input = unknown> {
   readonly input: InputSchema<Input> | undefined;
   readonly triggers: readonly string[];
   readonly concurrency: ConcurrencyOptions | undefined;
+  readonly rateLimit: RateLimitOptions | undefined;
   readonly #byId: ReadonlyMap<string, TaskDefinition>;
   readonly #dependents: ReadonlyMap<string, readonly string[]>;
   readonly #order: readonly string[];
@@ -97,6 +110,8 @@ export class Workflow<Input = unknown> {
     this.triggers = Object.freeze([...(options.triggers ?? [])]);
     this.concurrency =
       options.concurrency === undefined ? undefined : Object.freeze({ ...options.concurrency });
+    this.rateLimit =
+      options.rateLimit === undefined ? undefined : Object.freeze({ ...options.rateLimit });
     this.#byId = new Map(this.tasks.map((t) => [t.id, t]));
     this.#dependents = graph.dependentsMap(this.tasks);
     this.#order = graph.topologicalOrder(this.tasks);
@@ -120,6 +135,17 @@ export class Workflow<Input = unknown> {
     return this.concurrency === undefined
       ? undefined
       : concurrencySlot(this.name, this.concurrency, context);
+  }
+
+  /**
+   * The rate group an execution with this initial context counts in, or undefined for a
+   * workflow without a `rateLimit`.
+   * @throws {InputValidationError} when the key function fails on `context`.
+   */
+  rateLimitSlotFor(context: JsonObject): RateLimitSlot | undefined {
+    return this.rateLimit === undefined
+      ? undefined
+      : rateLimitSlot(this.name, this.rateLimit, context);
   }
 
   /** The task with that id, or `undefined`. */
@@ -183,6 +209,15 @@ export class Workflow<Input = unknown> {
             concurrency: {
               limit: this.concurrency.limit,
               keyed: this.concurrency.key !== undefined,
+            },
+          }),
+      ...(this.rateLimit === undefined
+        ? {}
+        : {
+            rateLimit: {
+              limit: this.rateLimit.limit,
+              periodMs: parseDuration(this.rateLimit.period, 'rateLimit.period'),
+              keyed: this.rateLimit.key !== undefined,
             },
           }),
       tasks: this.tasks.map((t) => ({
@@ -261,6 +296,7 @@ export class WorkflowBuilder<Input = unknown> {
   #input: InputSchema<Input> | undefined;
   readonly #triggers: string[] = [];
   #concurrency: ConcurrencyOptions | undefined;
+  #rateLimit: RateLimitOptions | undefined;
 
   constructor(name: string) {
     this.#name = name;
@@ -304,6 +340,12 @@ export class WorkflowBuilder<Input = unknown> {
     return this;
   }
 
+  /** Sets the workflow's rate limit (see {@link WorkflowOptions.rateLimit}). */
+  rateLimit(options: RateLimitOptions): this {
+    this.#rateLimit = options;
+    return this;
+  }
+
   /** Validates and builds the workflow; see {@link workflow} for the errors. */
   build(): Workflow<Input> {
     return workflow({
@@ -314,6 +356,7 @@ export class WorkflowBuilder<Input = unknown> {
       input: this.#input,
       triggers: [...this.#triggers],
       ...(this.#concurrency === undefined ? {} : { concurrency: this.#concurrency }),
+      ...(this.#rateLimit === undefined ? {} : { rateLimit: this.#rateLimit }),
     });
   }
 }
@@ -391,9 +434,8 @@ function validate(options: WorkflowOptions): void {
 /** Shapes that TypeScript checks but JavaScript callers may still get wrong. */
 function checkShape(name: string, options: WorkflowOptions): void {
   const problems: string[] = [];
-  const { description, tags, input, triggers, concurrency } = options as unknown as Partial<
-    Record<string, unknown>
-  >;
+  const { description, tags, input, triggers, concurrency, rateLimit } =
+    options as unknown as Partial<Record<string, unknown>>;
   if (description !== undefined && typeof description !== 'string') {
     problems.push(
       `workflow '${name}': description must be a string; received ${describeValue(description)}.`,
@@ -435,6 +477,10 @@ function checkShape(name: string, options: WorkflowOptions): void {
   }
   if (concurrency !== undefined) {
     const problem = concurrencyProblem(concurrency);
+    if (problem !== null) problems.push(`workflow '${name}': ${problem}`);
+  }
+  if (rateLimit !== undefined) {
+    const problem = rateLimitProblem(rateLimit);
     if (problem !== null) problems.push(`workflow '${name}': ${problem}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);

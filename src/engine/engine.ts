@@ -50,6 +50,7 @@ import {
   type WorkflowExecutionResult,
 } from './results.js';
 import { planRerun, type RerunOptions } from './rerun.js';
+import { RatePass } from './rate-pass.js';
 import { RetentionService } from './retention-service.js';
 import { RunnerPresence } from './runner-presence.js';
 import type { TaskLogs, TaskLogsOptions } from './task-logs-read.js';
@@ -130,6 +131,8 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   private readonly stops: (() => void)[] = [];
   /** The time of the last admission pass (0 before the first: it looks at every start due). */
   private admittedThroughMs = 0;
+  /** Admits executions waiting for a rate window, on time (see {@link RatePass}). */
+  private readonly ratePass: RatePass;
   private readonly services: EngineService[] = [];
   private readonly lifetime = new AbortController();
   private shutdownPromise: Promise<void> | undefined;
@@ -148,6 +151,9 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     this.runnerName = config.runnerName ?? `${hostname()}:${process.pid}`;
     this.logger = logger.child({ runnerId: this.runnerId });
     this.clock = clock;
+    this.ratePass = new RatePass(this.store, clock, this.runnerId, (error) =>
+      this.logger.warn({ err: toError(error) }, 'rate pass failed; retrying on the next tick'),
+    );
     this.waiters = new Waiters(store);
     this.executions = new ExecutionsApi({
       store,
@@ -229,6 +235,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
         this.guard(this.admitDue(), 'admission pass'),
       ),
     );
+    this.stops.push(() => this.ratePass.stop());
     if (this.config.enableClaiming && this.config.enableRecovery) {
       this.stops.push(
         every(this.clock, this.config.staleClaimSweepIntervalMs, () => void this.sweep()),
@@ -253,12 +260,22 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       runnerId: this.runnerId,
     });
     this.admittedThroughMs = nowMs;
+    // Executions waiting for a window are admitted by the runners that have their workflow.
+    if (this.hasLimits((workflow) => workflow.rateLimit !== undefined)) this.ratePass.poke();
   }
 
   private guard(work: Promise<unknown>, what: string): void {
     work.catch((error: unknown) =>
       this.logger.warn({ err: toError(error) }, `${what} failed; retrying on the next tick`),
     );
+  }
+
+  /** Whether a registered workflow passes `test` (which looks at its limits). */
+  private hasLimits(test: (workflow: Workflow) => boolean): boolean {
+    return this.registry.names().some((name) => {
+      const workflow = this.registry.latest(name);
+      return workflow !== undefined && test(workflow);
+    });
   }
 
   /**
@@ -294,13 +311,19 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   }
 
   private onCommit(notice: CommitNotice): void {
+    let freed = false;
     for (const event of notice.events) {
+      if (TERMINAL_EVENTS.has(event.type) || event.type === 'workflow_paused') freed = true;
       // Trigger and cron events are for the event feed; this stream is the executions' own.
       if (SCHEDULE_EVENT_TYPES.has(event.type)) continue;
       if (event.type === 'workflow_cancelled')
         this.dispatcher.running.abortExecution(event.executionId);
-      if (event.type === 'workflow_queued' && event.runnerId === this.runnerId)
-        this.metricsSink.limitWait('concurrency');
+      if (event.type === 'workflow_queued') {
+        const waitsFor = event.data?.['waitsFor'] === 'rate' ? 'rate' : 'concurrency';
+        if (event.runnerId === this.runnerId) this.metricsSink.limitWait(waitsFor);
+        // A window to watch: the pass arms the timer for its opening.
+        if (waitsFor === 'rate' || event.data?.['rateLimit'] !== undefined) this.ratePass.poke();
+      }
       if (TERMINAL_EVENTS.has(event.type)) {
         this.guard(this.waiters.notify(event.executionId), 'waiter');
         // Count each outcome once: in the runner whose transaction recorded it.
@@ -323,6 +346,14 @@ export class Engine implements ExecutionControl, AsyncDisposable {
         }
       }
     }
+    // A place freed where a waiter may still need its window: the pass arms the timer for it.
+    if (
+      freed &&
+      this.hasLimits(
+        (workflow) => workflow.concurrency !== undefined && workflow.rateLimit !== undefined,
+      )
+    )
+      this.ratePass.poke();
     if (notice.channels.has('tasks')) this.dispatcher.wake();
     if (notice.remote && notice.channels.has('executions')) {
       this.guard(this.waiters.poll(), 'waiter');
@@ -438,6 +469,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       throw new WorkflowNotFoundError(workflowName, this.registry.names());
     const initial = this.initialContext(workflow, context);
     const concurrency = workflow.concurrencySlotFor(initial);
+    const rateLimit = workflow.rateLimitSlotFor(initial);
     const scheduled = await this.schedules.add({
       id: newExecutionId(),
       workflowName,
@@ -447,6 +479,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       nowMs,
       runnerId: this.runnerId,
       ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(rateLimit !== undefined ? { rateLimit } : {}),
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
       ...(runAtMs !== undefined ? { runAtMs } : {}),
     });
@@ -484,15 +517,16 @@ export class Engine implements ExecutionControl, AsyncDisposable {
         checkInput: (context) => this.initialContext(workflow, context),
       };
     });
-    const concurrency = this.registry
-      .latest(planned.workflowName)
-      ?.concurrencySlotFor(planned.initialContext);
+    const latest = this.registry.latest(planned.workflowName);
+    const concurrency = latest?.concurrencySlotFor(planned.initialContext);
+    const rateLimit = latest?.rateLimitSlotFor(planned.initialContext);
     const scheduled = await this.schedules.add({
       id: newExecutionId(),
       ...planned,
       nowMs: this.clock.now(),
       runnerId: this.runnerId,
       ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(rateLimit !== undefined ? { rateLimit } : {}),
     });
     return new WorkflowExecutionHandle(this, scheduled.record.id, planned.workflowName);
   }

@@ -31,7 +31,7 @@ export interface EngineMetrics {
   cronMissed(count: number): void;
   /**
    * An execution scheduled by this runner waits for a limit; `kind` names the limit
-   * (`concurrency`).
+   * (`concurrency`, `rate`).
    */
   limitWait(kind: string): void;
   /** Rows deleted by pruning in this runner (one batch, or a whole on-demand prune). */

@@ -3,6 +3,7 @@
  * started on an older version finish on it after the workflow is registered again.
  */
 import type { ConcurrencySlot } from '../core/concurrency.js';
+import type { RateLimitSlot } from '../core/rate-limit.js';
 import type { JsonObject } from '../core/json.js';
 import type { Workflow } from '../core/workflow.js';
 import type { NewTask } from '../store/store.js';
@@ -19,7 +20,7 @@ interface Entry {
  */
 export type WorkflowShape = Pick<
   Workflow,
-  'name' | 'version' | 'input' | 'triggers' | 'concurrencySlotFor'
+  'name' | 'version' | 'input' | 'triggers' | 'concurrencySlotFor' | 'rateLimitSlotFor'
 >;
 
 /** The workflows services can schedule: a runner's registry, or a client's stored definitions. */
@@ -87,13 +88,17 @@ export class WorkflowRegistry implements WorkflowCatalog {
 }
 
 /**
- * `{ concurrency }` for a new execution of `workflow` with `context`, or nothing for a workflow
- * without a limit: spread into a `NewExecution`.
+ * `{ concurrency, rateLimit }` for a new execution of `workflow` with `context`, each only for a
+ * workflow with that limit: spread into a `NewExecution`.
  */
-export function concurrencyOf(
+export function limitsOf(
   workflow: WorkflowShape,
   context: JsonObject,
-): { concurrency?: ConcurrencySlot } {
+): { concurrency?: ConcurrencySlot; rateLimit?: RateLimitSlot } {
   const slot = workflow.concurrencySlotFor(context);
-  return slot === undefined ? {} : { concurrency: slot };
+  const rate = workflow.rateLimitSlotFor(context);
+  return {
+    ...(slot === undefined ? {} : { concurrency: slot }),
+    ...(rate === undefined ? {} : { rateLimit: rate }),
+  };
 }

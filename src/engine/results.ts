@@ -45,6 +45,11 @@ export interface WorkflowExecutionResult {
    * `concurrency`: while `Queued`, it waits for a place in this group.
    */
   readonly concurrency?: { readonly key: string; readonly limit: number };
+  /**
+   * The rate group it counts in, with the group's limit and period, for a workflow with
+   * `rateLimit`: while `Queued` before its start, it may wait for a place in this group's window.
+   */
+  readonly rateLimit?: { readonly key: string; readonly limit: number; readonly periodMs: number };
 }
 
 function taskResult(task: TaskRecord): TaskResult {
@@ -88,6 +93,7 @@ export function toExecutionResult(
     ...(execution.idempotencyKey !== null ? { idempotencyKey: execution.idempotencyKey } : {}),
     ...(execution.runAtMs !== null ? { runAt: new Date(execution.runAtMs) } : {}),
     ...(execution.concurrency !== null ? { concurrency: execution.concurrency } : {}),
+    ...(execution.rateLimit !== null ? { rateLimit: execution.rateLimit } : {}),
   };
 }
 
@@ -128,6 +134,15 @@ export interface ExecutionSummary {
    * `concurrency`), or null. While `Queued`, it waits for a place in this group.
    */
   readonly concurrency: { readonly key: string; readonly limit: number } | null;
+  /**
+   * The rate group it counts in, with that group's limit and period (a workflow with
+   * `rateLimit`), or null. While `Queued` before its start, it may wait for this group's window.
+   */
+  readonly rateLimit: {
+    readonly key: string;
+    readonly limit: number;
+    readonly periodMs: number;
+  } | null;
 }
 
 /** Builds the list entry of an execution from its stored head. */
@@ -150,5 +165,6 @@ export function toExecutionSummary(record: ExecutionSummaryRecord): ExecutionSum
     idempotencyKey: record.idempotencyKey,
     runAt: date(record.runAtMs),
     concurrency: record.concurrency,
+    rateLimit: record.rateLimit,
   };
 }

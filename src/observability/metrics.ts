@@ -88,7 +88,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Engi
   });
   new Gauge({
     name: 'cloacina_queued_executions',
-    help: 'Workflow executions waiting as Queued for a place under a concurrency limit, in the database.',
+    help: 'Workflow executions waiting as Queued for a place under a concurrency or rate limit, in the database.',
     labelNames: ['workflow'],
     registers,
     async collect() {
@@ -100,7 +100,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Engi
   });
   const limitWaits = new Counter({
     name: 'cloacina_limit_waits_total',
-    help: 'Executions scheduled by this runner that had to wait for a limit, by kind (concurrency).',
+    help: 'Executions scheduled by this runner that had to wait for a limit, by kind (concurrency, rate).',
     labelNames: ['kind'],
     registers,
   });

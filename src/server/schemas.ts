@@ -42,6 +42,11 @@ const ConcurrencyGroupSchema = z
   .object({ key: z.string(), limit: z.number().int() })
   .openapi('ConcurrencyGroup');
 
+/** A rate group: its key ('' for a workflow-wide limit), its limit and period. */
+const RateGroupSchema = z
+  .object({ key: z.string(), limit: z.number().int(), periodMs: z.number().int() })
+  .openapi('RateGroup');
+
 export const WorkflowStatusSchema = z
   .enum(['Scheduled', 'Queued', 'Pending', 'Running', 'Paused', 'Completed', 'Failed', 'Cancelled'])
   .openapi('WorkflowStatus');
@@ -149,6 +154,10 @@ export const ExecutionSummarySchema = z
       description:
         'The concurrency group it counts in (a workflow with a concurrency limit); while Queued it waits for a place in it',
     }),
+    rateLimit: RateGroupSchema.nullable().openapi({
+      description:
+        'The rate group it counts in (a workflow with a rate limit): at most limit starts per periodMs; while Queued it may wait for a place in its window',
+    }),
   })
   .openapi('ExecutionSummary');
 
@@ -189,6 +198,10 @@ export const ExecutionSchema = z
     concurrency: ConcurrencyGroupSchema.optional().openapi({
       description:
         'The concurrency group it counts in, for a workflow with a concurrency limit; while Queued it waits for a place in it',
+    }),
+    rateLimit: RateGroupSchema.optional().openapi({
+      description:
+        'The rate group it counts in, for a workflow with a rate limit: at most limit starts per periodMs; while Queued it may wait for a place in its window',
     }),
   })
   .openapi('Execution');

@@ -8,6 +8,7 @@
 import { apiKeysMigration } from './migrations/api-keys.js';
 import { completedIndexMigration } from './migrations/completed-index.js';
 import { concurrencyMigration } from './migrations/concurrency.js';
+import { rateLimitsMigration } from './migrations/rate-limits.js';
 import { cronSchedulesMigration } from './migrations/cron.js';
 import { workflowDefinitionsMigration } from './migrations/definitions.js';
 import { eventFeedMigration } from './migrations/event-feed.js';
@@ -152,4 +153,5 @@ export const MIGRATIONS: readonly Migration[] = [
   delayedStartsMigration,
   leasesMigration,
   concurrencyMigration,
+  rateLimitsMigration,
 ];

@@ -56,6 +56,12 @@ export interface NewExecution {
    * wait in it, or when it starts later (`runAtMs`); else as usual.
    */
   readonly concurrency?: { readonly key: string; readonly limit: number };
+  /**
+   * The rate group, limit and period of a workflow with `rateLimit` (see `ops/admission.ts`).
+   * Scheduling writes the execution `Queued` when its group started `limit` executions in the
+   * last `periodMs`, or when older ones wait in it, or when it starts later (`runAtMs`).
+   */
+  readonly rateLimit?: { readonly key: string; readonly limit: number; readonly periodMs: number };
 }
 
 /**

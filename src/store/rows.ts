@@ -5,8 +5,9 @@ export const WorkflowStatus = {
   /** Written with a later start time (`runAt` / `delay`); no task has started yet. */
   Scheduled: 'Scheduled',
   /**
-   * Waits for a place under its workflow's concurrency limit (`concurrency: { limit, key? }`);
-   * no task has started yet. It becomes Pending, in order, as places free up.
+   * Waits for a place under its workflow's concurrency limit (`concurrency: { limit, key? }`)
+   * or rate limit (`rateLimit: { limit, period, key? }`); no task has started yet. It becomes
+   * Pending, in order, as places free up and windows open.
    */
   Queued: 'Queued',
   Pending: 'Pending',
@@ -90,8 +91,10 @@ export const EventType = {
    */
   WorkflowScheduled: 'workflow_scheduled',
   /**
-   * An execution of a workflow with a concurrency limit found no free place at scheduling (or
-   * when resumed) and waits as `Queued`; data `{ key, limit }`.
+   * An execution of a workflow with a concurrency or rate limit found no room at scheduling and
+   * waits as `Queued`; data `{ key, limit }` (its concurrency group, if any), `rateLimit:
+   * { key, limit, periodMs }` (its rate group, if any) and `waitsFor`: `'concurrency'` or
+   * `'rate'`, the limit it waits for.
    */
   WorkflowQueued: 'workflow_queued',
   /**
@@ -172,6 +175,17 @@ export interface ExecutionRecord {
    * A `Queued` execution waits for a place in this group.
    */
   readonly concurrency: { readonly key: string; readonly limit: number } | null;
+  /**
+   * The rate group, limit and period it counts under (a workflow with `rateLimit`), or null.
+   * While `Queued` without `rateStartedAtMs`, it waits for a start in this group's window.
+   */
+  readonly rateLimit: {
+    readonly key: string;
+    readonly limit: number;
+    readonly periodMs: number;
+  } | null;
+  /** When it took its place in its rate group's window (it started, for the rate limit). */
+  readonly rateStartedAtMs: number | null;
 }
 
 /** One task of an execution as stored. */
@@ -242,6 +256,13 @@ export interface ExecutionRow {
   concurrency_key?: string | null;
   /** The limit the execution was scheduled under; null without one. */
   concurrency_limit?: number | null;
+  /** The rate group of a workflow with a rate limit; null without one. */
+  rate_key?: string | null;
+  /** The rate limit and period the execution was scheduled under; null without one. */
+  rate_limit?: number | null;
+  rate_period_ms?: number | null;
+  /** When it took its place in its rate group's window; null while it waits (or without one). */
+  rate_started_at_ms?: number | null;
 }
 
 /** Raw task row. */
@@ -311,7 +332,27 @@ export function toExecutionRecord(row: ExecutionRow): ExecutionRecord {
       row.concurrency_key === null || row.concurrency_key === undefined
         ? null
         : { key: row.concurrency_key, limit: row.concurrency_limit ?? 1 },
+    rateLimit: rateLimitOf(row),
+    rateStartedAtMs:
+      row.rate_started_at_ms === null || row.rate_started_at_ms === undefined
+        ? null
+        : Number(row.rate_started_at_ms),
   };
+}
+
+/** The rate group of an execution row, or null. */
+export function rateLimitOf(row: {
+  rate_key?: string | null;
+  rate_limit?: number | null;
+  rate_period_ms?: number | null;
+}): { key: string; limit: number; periodMs: number } | null {
+  return row.rate_key === null || row.rate_key === undefined
+    ? null
+    : {
+        key: row.rate_key,
+        limit: Number(row.rate_limit ?? 1),
+        periodMs: Number(row.rate_period_ms ?? 1),
+      };
 }
 
 /** Maps a raw task row. */

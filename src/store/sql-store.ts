@@ -12,6 +12,7 @@ import { createRunnerStore } from './runner-store.js';
 import { parseFeedCursor } from './feed.js';
 import { createTriggerStore } from './trigger-store.js';
 import { admitWaiting, admitting } from './ops/admission.js';
+import { admitRateLimited } from './ops/rate-admission.js';
 import { claimReadyTasks, heartbeat, releaseClaims, sweepStaleClaims } from './ops/claims.js';
 import {
   cancelExecution,
@@ -103,6 +104,7 @@ export function createSqlStore(db: Db, faults: StoreFaults = {}): Store {
     releaseClaims: (input) => db.transaction((tx) => releaseClaims(tx, input)),
     sweepStaleClaims: (input) => db.transaction(admitting((tx) => sweepStaleClaims(tx, input))),
     admitWaiting: (input) => db.transaction((tx) => admitWaiting(tx, input)),
+    admitRateLimited: (input) => db.transaction((tx) => admitRateLimited(tx, input)),
 
     cancelExecution: (input) => db.transaction(admitting((tx) => cancelExecution(tx, input))),
     pauseExecution: (input) => db.transaction(admitting((tx) => pauseExecution(tx, input))),

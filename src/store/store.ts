@@ -120,6 +120,15 @@ export interface Store
    * by the transaction that frees a place, so this is a runner's periodic pass.
    */
   admitWaiting(input: { nowMs: number; sinceMs: number; runnerId: string }): Promise<number>;
+  /**
+   * Admits, in every rate group with executions waiting for its window, those the window (and
+   * their concurrency group) has room for now; returns how many, and when the earliest window
+   * still holding waiters opens (null for none): a runner's rate pass and timer.
+   */
+  admitRateLimited(input: {
+    nowMs: number;
+    runnerId: string;
+  }): Promise<{ admitted: number; nextOpeningMs: number | null }>;
 
   /** Hard cancel: unfinished tasks become Cancelled, the execution Cancelled. */
   cancelExecution(input: {

@@ -177,6 +177,7 @@ describe('listExecutionsPage', () => {
         idempotencyKey: null,
         runAt: null,
         concurrency: null,
+        rateLimit: null,
       });
     } finally {
       await held.stop();

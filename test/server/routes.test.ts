@@ -273,6 +273,49 @@ describe('HTTP API routes', () => {
     }
   });
 
+  it('shows a start beyond a rate limit as Queued with its rate group, and refuses a keyed one', async () => {
+    const srv = await startServer();
+    const runner = await createRunner({}, srv.dbUrl);
+    try {
+      runner.register(
+        workflow({
+          name: 'hourly',
+          rateLimit: { limit: 1, period: '1h' },
+          tasks: [task({ id: 'work' }, () => undefined)],
+        }),
+      );
+      runner.register(
+        workflow({
+          name: 'hourly-per-tenant',
+          rateLimit: { limit: 1, period: '1h', key: (ctx) => ctx['tenant'] as string },
+          tasks: [task({ id: 'work' }, () => undefined)],
+        }),
+      );
+      await definitionsStored(srv.client, 'hourly', 'hourly-per-tenant');
+      const first = await srv.call('/v1/executions', { body: { workflow: 'hourly' } });
+      const second = await srv.call('/v1/executions', { body: { workflow: 'hourly' } });
+      expect([first.status, second.status]).toEqual([201, 201]);
+      expect(second.body.status).toBe('Queued');
+      const group = { key: '', limit: 1, periodMs: 3_600_000 };
+      const detail = await srv.call(`/v1/executions/${second.body.executionId as string}`);
+      expect(detail.body).toMatchObject({ status: 'Queued', rateLimit: group });
+      const listed = await srv.call('/v1/executions?workflow=hourly&status=Queued');
+      expect(
+        listed.body.items.map((e: { executionId: string; rateLimit: unknown }) => [
+          e.executionId,
+          e.rateLimit,
+        ]),
+      ).toEqual([[second.body.executionId, group]]);
+      // The key is computed by the workflow's code, which this server's client does not have.
+      const keyed = await srv.call('/v1/executions', {
+        body: { workflow: 'hourly-per-tenant', context: { tenant: 't1' } },
+      });
+      expectProblem(keyed, 400, 'CONFIG');
+    } finally {
+      await stopRunner(runner);
+    }
+  });
+
   it('lists executions newest first, filtered, page by page', async () => {
     const { srv, runner } = await setup();
     const ids: string[] = [];

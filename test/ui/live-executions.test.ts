@@ -20,6 +20,7 @@ const row: ExecutionSummary = {
   idempotencyKey: null,
   runAt: null,
   concurrency: null,
+  rateLimit: null,
 };
 
 function event(type: string, at: string): FeedEvent {
@@ -72,6 +73,14 @@ describe('live rows', () => {
     expect(admit(started).status).toBe('Running');
     const resume = liveStatusPatch(event('workflow_resumed', at))!;
     expect(resume({ ...limited, status: 'Paused' }).status).toBe('Queued');
+  });
+
+  it('sends a resumed rate-limited row back to Queued only when it had not started', () => {
+    const rated = { ...row, rateLimit: { key: '', limit: 10, periodMs: 1_000 } };
+    const at = '2026-12-05T10:00:03.000Z';
+    const resume = liveStatusPatch(event('workflow_resumed', at))!;
+    expect(resume({ ...rated, status: 'Paused' }).status).toBe('Queued');
+    expect(resume({ ...rated, status: 'Paused', startedAt: at }).status).toBe('Running');
   });
 
   it('reloads a list that does not show the execution only for events that may add it', () => {

@@ -29,11 +29,13 @@ export function liveStatusPatch(
   if (status === undefined) return null;
   return (row) => ({
     ...row,
-    // A resumed execution of a workflow with a concurrency limit waits for a place again; one
-    // that had not started yet goes back to Scheduled while its start time is ahead, else to
-    // Pending, as the engine has it. An admitted one that had started runs on.
+    // A resumed execution of a workflow with a concurrency limit waits for a place again, and
+    // one with a rate limit that had not started waits for its window; one that had not started
+    // yet goes back to Scheduled while its start time is ahead, else to Pending, as the engine
+    // has it. An admitted one that had started runs on.
     status:
-      event.type === 'workflow_resumed' && row.concurrency !== null
+      event.type === 'workflow_resumed' &&
+      (row.concurrency !== null || (row.rateLimit !== null && row.startedAt === null))
         ? 'Queued'
         : event.type === 'workflow_admitted' && row.startedAt !== null
           ? 'Running'

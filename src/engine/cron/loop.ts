@@ -4,7 +4,7 @@
  * changes, and claims each due schedule with a compare-and-set that also writes the history
  * rows and the executions. Firing never waits for a workflow.
  */
-import { concurrencyOf } from '../registry.js';
+import { limitsOf } from '../registry.js';
 import { newExecutionId } from '../../core/execution-id.js';
 import { startOf } from '../../core/start.js';
 import { toError } from '../../errors.js';
@@ -145,7 +145,7 @@ export class CronService implements EngineService {
           nowMs,
           runnerId,
           claimRoots: shares[i]!,
-          ...concurrencyOf(workflow, contexts[i]!),
+          ...limitsOf(workflow, contexts[i]!),
         };
         return { scheduledTimeMs, execution };
       });

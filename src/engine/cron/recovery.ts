@@ -7,7 +7,7 @@
  * `lost` when they are older than `cronMaxRecoveryAge`, out of attempts, or their schedule or
  * workflow is gone.
  */
-import { concurrencyOf } from '../registry.js';
+import { limitsOf } from '../registry.js';
 import { newExecutionId } from '../../core/execution-id.js';
 import type { CronLeftover } from '../../store/store.js';
 import { runContext } from './plan.js';
@@ -83,7 +83,7 @@ async function reconcile(
     tasks: registry.plan(workflow),
     nowMs,
     runnerId,
-    ...concurrencyOf(workflow, initialContext),
+    ...limitsOf(workflow, initialContext),
   };
   const done = await store.recoverCronRun({
     runId: run.id,

@@ -10,7 +10,7 @@ import { startOf } from '../../core/start.js';
 import { buildFiredContext, type TriggerResult } from '../../core/trigger.js';
 import { WorkflowNotFoundError, toError } from '../../errors.js';
 import type { TriggerFireOutcome } from '../../store/store.js';
-import { concurrencyOf, type WorkflowShape } from '../registry.js';
+import { limitsOf, type WorkflowShape } from '../registry.js';
 import type { ServiceContext } from '../service.js';
 import type { FireTriggerResult } from './types.js';
 
@@ -83,7 +83,7 @@ async function fireWorkflow(
     nowMs: options.nowMs,
     runnerId: ctx.runnerId,
     claimRoots: slots.count,
-    ...concurrencyOf(workflow, context),
+    ...limitsOf(workflow, context),
   });
   if (outcome.status === 'fired') await ctx.rootClaims.adopt(outcome.claimed, slots);
   return outcome;

@@ -12,47 +12,74 @@
  * the marked groups admit their oldest Queued executions at the end of that transaction (see
  * {@link admitMarked}), after every other lock it takes, and a runner's periodic pass
  * ({@link admitWaiting}) admits what a transaction could not (a delayed start whose time came).
+ * A group whose workflow also has a rate limit is admitted through `rate-admission.ts`, which
+ * checks both limits.
  */
 import type { Tx } from '../db.js';
 import type { NewExecution } from '../records.js';
-import { EventType } from '../rows.js';
-import { appendEvent, placeholders } from './events.js';
+import { admitRows, countGroups, groupId, lockGroups, type Group } from './admission-core.js';
+import { admitCandidates, countRates, type RateGroup } from './rate-admission.js';
 
-/** A concurrency group and the limit it is counted under. */
-export interface Group {
-  readonly workflowName: string;
-  readonly key: string;
-  readonly limit: number;
-}
-
-const groupId = (group: { workflowName: string; key: string }): string =>
-  JSON.stringify([group.workflowName, group.key]);
+export type { Group } from './admission-core.js';
 
 /** Groups whose places changed in a transaction, admitted before it commits. */
 const marked = new WeakMap<
   Tx,
-  { groups: Map<string, Group>; nowMs: number; runnerId: string | null }
+  {
+    groups: Map<string, Group>;
+    rates: Map<string, RateGroup>;
+    nowMs: number;
+    runnerId: string | null;
+  }
 >();
+
+function markedEntry(
+  tx: Tx,
+  nowMs: number,
+  runnerId: string | null,
+): { groups: Map<string, Group>; rates: Map<string, RateGroup> } {
+  let entry = marked.get(tx);
+  if (entry === undefined) {
+    entry = { groups: new Map(), rates: new Map(), nowMs, runnerId };
+    marked.set(tx, entry);
+  }
+  return entry;
+}
 
 /** Marks `group` for admission at the end of the current transaction. */
 export function markGroup(tx: Tx, group: Group, nowMs: number, runnerId: string | null): void {
-  let entry = marked.get(tx);
-  if (entry === undefined) {
-    entry = { groups: new Map(), nowMs, runnerId };
-    marked.set(tx, entry);
-  }
-  entry.groups.set(groupId(group), group);
+  markedEntry(tx, nowMs, runnerId).groups.set(groupId(group), group);
+}
+
+/**
+ * Marks rate group `rate` for admission at the end of the current transaction: an execution
+ * went back to waiting in it (a resume) and may start at once if its window has room.
+ */
+export function markRate(tx: Tx, rate: RateGroup, nowMs: number, runnerId: string | null): void {
+  markedEntry(tx, nowMs, runnerId).rates.set(groupId(rate), rate);
 }
 
 /**
  * Admits the Queued executions of the groups marked in this transaction. Called by the store
- * last in every writing transaction that may free places; nothing marked costs nothing.
+ * last in every writing transaction that may free places; nothing marked costs nothing. A
+ * workflow with a rate limit among them sends the whole admission through the rate-aware path,
+ * which takes every lock in one order.
  */
 export async function admitMarked(tx: Tx): Promise<void> {
   const entry = marked.get(tx);
   if (entry === undefined) return;
   marked.delete(tx);
-  await admitGroups(tx, [...entry.groups.values()], entry.nowMs, entry.runnerId);
+  const groups = [...entry.groups.values()];
+  if (entry.rates.size > 0 || groups.some((group) => group.rated === true)) {
+    await admitCandidates(
+      tx,
+      { groups, rates: [...entry.rates.values()] },
+      entry.nowMs,
+      entry.runnerId,
+    );
+    return;
+  }
+  await admitGroups(tx, groups, entry.nowMs, entry.runnerId);
 }
 
 /** `groups` without repeats, in one fixed order: the order their locks are taken in. */
@@ -61,76 +88,6 @@ function inLockOrder<G extends Group>(groups: readonly G[]): G[] {
   return [...unique.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, group]) => group);
-}
-
-/** `(workflow_name, key) IN (VALUES …)` for `groups`, with its parameters. */
-function groupFilter(groups: readonly Group[], columns: string): { sql: string; params: string[] } {
-  return {
-    sql: `(${columns}) IN (VALUES ${groups.map(() => '(?, ?)').join(', ')})`,
-    params: groups.flatMap((group) => [group.workflowName, group.key]),
-  };
-}
-
-/**
- * Locks `groups` (in lock order) for this transaction, in one round trip: PostgreSQL locks
- * their rows, created on first use; SQLite's single writer already excludes every other
- * admission.
- */
-async function lockGroups(tx: Tx, groups: readonly Group[]): Promise<void> {
-  if (!tx.capabilities.rowLocks || groups.length === 0) return;
-  const filter = groupFilter(groups, 'workflow_name, group_key');
-  tx.write(
-    `INSERT INTO concurrency_groups (workflow_name, group_key)
-     VALUES ${groups.map(() => '(?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
-    filter.params,
-  );
-  await tx.all(
-    `SELECT 1 AS locked FROM concurrency_groups WHERE ${filter.sql}
-     ORDER BY workflow_name, group_key FOR UPDATE`,
-    filter.params,
-  );
-}
-
-/** Places in use and executions that may start now, of one group. */
-interface GroupCount {
-  readonly active: number;
-  readonly waiting: number;
-}
-
-/**
- * Each group's places in use (Pending and Running executions) and its Queued executions that
- * may start now, in one statement. A statement of its own after the lock: on PostgreSQL it reads
- * what the transactions that held the lock before committed.
- */
-async function countGroups(
-  tx: Tx,
-  groups: readonly Group[],
-  nowMs: number,
-): Promise<Map<string, GroupCount>> {
-  const filter = groupFilter(groups, 'workflow_name, concurrency_key');
-  const rows = await tx.all<{
-    workflow_name: string;
-    concurrency_key: string;
-    active: number;
-    waiting: number;
-  }>(
-    `SELECT workflow_name, concurrency_key,
-            SUM(CASE WHEN status = 'Queued' THEN 0 ELSE 1 END) AS active,
-            SUM(CASE WHEN status = 'Queued' AND (run_at_ms IS NULL OR run_at_ms <= ?)
-                     THEN 1 ELSE 0 END) AS waiting
-     FROM workflow_executions
-     WHERE ${filter.sql} AND status IN ('Queued', 'Pending', 'Running')
-     GROUP BY workflow_name, concurrency_key`,
-    [nowMs, ...filter.params],
-  );
-  const counts = new Map<string, GroupCount>();
-  for (const row of rows) {
-    counts.set(groupId({ workflowName: row.workflow_name, key: row.concurrency_key }), {
-      active: Number(row.active),
-      waiting: Number(row.waiting),
-    });
-  }
-  return counts;
 }
 
 /**
@@ -158,60 +115,82 @@ export async function admitGroups(
   return admitted;
 }
 
+/** Why an execution waits `Queued`: for a place of its concurrency group, or a rate window. */
+export type QueuedFor = 'concurrency' | 'rate';
+
 /**
- * Decides, at scheduling, which of `inputs` wait `Queued`; returns their ids. In each group
- * (all locked together) new executions take the free places in order, unless older ones wait
- * there (first in, first out) or they start later (`runAtMs`: the periodic pass admits them
- * once due). A group where some were queued is marked, so that places the count here could not
- * see as free are filled before commit.
+ * Decides, at scheduling, which of `inputs` wait `Queued`, and for what; returns them by id. In
+ * each group (all locked together) new executions take the free places in order, unless older
+ * ones wait there (first in, first out) or they start later (`runAtMs`: the periodic pass
+ * admits them once due). An execution with both limits needs room under both. A concurrency
+ * group where some were queued is marked, so that places the count here could not see as free
+ * are filled before commit.
  */
 export async function placeInGroups(
   tx: Tx,
   inputs: readonly NewExecution[],
-): Promise<ReadonlySet<string>> {
-  const queued = new Set<string>();
-  const members = new Map<string, NewExecution[]>();
-  const groups: Group[] = [];
+): Promise<ReadonlyMap<string, QueuedFor>> {
+  const queued = new Map<string, QueuedFor>();
+  const groups = new Map<string, Group>();
+  const rates = new Map<string, RateGroup>();
   for (const input of inputs) {
-    if (input.concurrency === undefined) continue;
-    const group = { workflowName: input.workflowName, ...input.concurrency };
-    const id = groupId(group);
-    const list = members.get(id);
-    if (list === undefined) {
-      groups.push(group);
-      members.set(id, [input]);
-    } else list.push(input);
+    const rated = input.rateLimit !== undefined;
+    if (input.concurrency !== undefined) {
+      const group = { workflowName: input.workflowName, ...input.concurrency, rated };
+      if (!groups.has(groupId(group))) groups.set(groupId(group), group);
+    }
+    if (input.rateLimit !== undefined) {
+      const rate = { workflowName: input.workflowName, ...input.rateLimit };
+      if (!rates.has(groupId(rate))) rates.set(groupId(rate), rate);
+    }
   }
-  if (groups.length === 0) return queued;
-  const ordered = inLockOrder(groups);
-  await lockGroups(tx, ordered);
-  const counts = await countGroups(tx, ordered, inputs[0]!.nowMs);
+  if (groups.size === 0 && rates.size === 0) return queued;
+  const ordered = inLockOrder([...groups.values()]);
+  await lockGroups(tx, ordered, new Set([...rates.values()].map((rate) => rate.workflowName)));
+  const nowMs = inputs[0]!.nowMs;
+  const counts = await countGroups(tx, ordered, nowMs);
+  const rateCounts = await countRates(tx, [...rates.values()], nowMs);
+  const free = new Map<string, number>();
   for (const group of ordered) {
     const count = counts.get(groupId(group)) ?? { active: 0, waiting: 0 };
-    let free = count.waiting > 0 ? 0 : group.limit - count.active;
-    for (const input of members.get(groupId(group))!) {
-      const delayed = input.runAtMs !== undefined && input.runAtMs > input.nowMs;
-      if (!delayed && free > 0) {
-        free -= 1;
-        continue;
-      }
-      queued.add(input.id);
-      markGroup(tx, group, input.nowMs, input.runnerId);
+    free.set(groupId(group), count.waiting > 0 ? 0 : group.limit - count.active);
+  }
+  for (const rate of rates.values()) {
+    const count = rateCounts.get(groupId(rate)) ?? { started: 0, waiting: 0 };
+    free.set(`rate:${groupId(rate)}`, count.waiting > 0 ? 0 : rate.limit - count.started);
+  }
+  for (const input of inputs) {
+    if (input.concurrency === undefined && input.rateLimit === undefined) continue;
+    const group =
+      input.concurrency === undefined
+        ? undefined
+        : groups.get(groupId({ workflowName: input.workflowName, key: input.concurrency.key }))!;
+    const groupSlot = group === undefined ? undefined : groupId(group);
+    const rateSlot =
+      input.rateLimit === undefined
+        ? undefined
+        : `rate:${groupId({ workflowName: input.workflowName, key: input.rateLimit.key })}`;
+    const delayed = input.runAtMs !== undefined && input.runAtMs > input.nowMs;
+    const placeFree = groupSlot === undefined || free.get(groupSlot)! > 0;
+    const rateFree = rateSlot === undefined || free.get(rateSlot)! > 0;
+    if (!delayed && placeFree && rateFree) {
+      if (groupSlot !== undefined) free.set(groupSlot, free.get(groupSlot)! - 1);
+      if (rateSlot !== undefined) free.set(rateSlot, free.get(rateSlot)! - 1);
+      continue;
     }
+    queued.set(
+      input.id,
+      rateSlot !== undefined && (!rateFree || groupSlot === undefined) ? 'rate' : 'concurrency',
+    );
+    if (group !== undefined) markGroup(tx, group, input.nowMs, input.runnerId);
   }
   return queued;
 }
 
-interface AdmittedRow {
-  id: string;
-  created_at_ms: number;
-  started_at_ms: number | null;
-}
-
 /**
- * Admits up to `places` of a locked group's Queued executions that may start now, oldest first:
- * each becomes Pending (Running, for one resumed after it had started) and its root tasks
- * Ready. Returns the ids admitted.
+ * Admits up to `places` of a locked group's Queued executions that may start now, oldest first
+ * (see `admitRows`); one still waiting for a rate window is left to `admitCandidates`, which
+ * checks it. Returns the ids admitted.
  */
 async function admitInto(
   tx: Tx,
@@ -223,53 +202,20 @@ async function admitInto(
   // A row another transaction holds (a cancel in flight) is passed over, never waited for:
   // this transaction holds the group, and a wait here could close a cycle.
   const skip = tx.capabilities.skipLocked ? ' FOR UPDATE SKIP LOCKED' : '';
-  const rows = await tx.all<AdmittedRow>(
-    `SELECT id, created_at_ms, started_at_ms FROM workflow_executions
+  const rows = await tx.all<{ id: string; created_at_ms: number }>(
+    `SELECT id, created_at_ms FROM workflow_executions
      WHERE workflow_name = ? AND concurrency_key = ? AND status = 'Queued'
        AND (run_at_ms IS NULL OR run_at_ms <= ?)
+       AND (rate_key IS NULL OR rate_started_at_ms IS NOT NULL)
      ORDER BY created_at_ms, id LIMIT ?${skip}`,
     [group.workflowName, group.key, nowMs, places],
   );
-  if (rows.length === 0) return [];
-  const ids = rows.map((row) => row.id);
-  await tx.run(
-    `UPDATE workflow_executions
-     SET status = CASE WHEN started_at_ms IS NULL THEN 'Pending' ELSE 'Running' END,
-         updated_at_ms = ?
-     WHERE id IN (${placeholders(ids.length)}) AND status = 'Queued'`,
-    [nowMs, ...ids],
+  return admitRows(
+    tx,
+    rows.map((row) => ({ id: row.id, created_at_ms: Number(row.created_at_ms), key: group.key })),
+    nowMs,
+    runnerId,
   );
-  const readied = await tx.all<{ execution_id: string; task_id: string }>(
-    `UPDATE task_executions SET status = 'Ready', ready_at_ms = ?
-     WHERE execution_id IN (${placeholders(ids.length)}) AND status = 'NotStarted'
-       AND pending_deps = 0
-     RETURNING execution_id, task_id`,
-    [nowMs, ...ids],
-  );
-  // Events in a fixed order (execution, then task), whatever order the statement returned.
-  const order = (row: { execution_id: string; task_id: string }): string =>
-    `${row.execution_id}\u0000${row.task_id}`;
-  readied.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
-  for (const row of rows) {
-    appendEvent(tx, {
-      executionId: row.id,
-      type: EventType.WorkflowAdmitted,
-      data: { key: group.key, waitedMs: Math.max(0, nowMs - row.created_at_ms) },
-      runnerId,
-      nowMs,
-    });
-  }
-  for (const row of readied) {
-    appendEvent(tx, {
-      executionId: row.execution_id,
-      taskId: row.task_id,
-      type: EventType.TaskReady,
-      runnerId,
-      nowMs,
-    });
-  }
-  tx.signal('tasks');
-  return ids;
 }
 
 /** Runs `fn`, then admits into the groups it marked, in the same transaction. */
@@ -288,8 +234,9 @@ const PASS_GROUPS = 100;
  * A runner's periodic admission pass: admits, in every group that has one, the delayed starts
  * whose time came in `(sinceMs, nowMs]`. Nothing else needs it: every other Queued execution
  * waits in a group whose places are held, and the transaction that frees one admits it; a
- * delayed start that came due in a full group is admitted the same way. Returns how many were
- * admitted.
+ * delayed start that came due in a full group is admitted the same way. A delayed start that
+ * still needs a rate window is left to the rate pass (`admitRateLimited`), which checks both
+ * limits. Returns how many were admitted.
  */
 export async function admitWaiting(
   tx: Tx,
@@ -306,6 +253,7 @@ export async function admitWaiting(
     }>(
       `SELECT DISTINCT workflow_name, concurrency_key, concurrency_limit FROM workflow_executions
        WHERE status = 'Queued' AND run_at_ms IS NOT NULL AND run_at_ms > ? AND run_at_ms <= ?
+         AND (rate_key IS NULL OR rate_started_at_ms IS NOT NULL)
          AND (workflow_name > ? OR (workflow_name = ? AND concurrency_key > ?))
        ORDER BY workflow_name, concurrency_key
        LIMIT ${PASS_GROUPS}`,

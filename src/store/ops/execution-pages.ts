@@ -11,6 +11,7 @@
  */
 import type { SqlValue, Tx } from '../db.js';
 import {
+  rateLimitOf,
   toExecutionRecord,
   WorkflowStatus,
   type ExecutionRecord,
@@ -21,7 +22,7 @@ import type { ExecutionFilter } from '../records.js';
 /** An execution as a list shows it: everything but the contexts. Times are epoch ms. */
 export type ExecutionSummaryRecord = Omit<
   ExecutionRecord,
-  'initialContext' | 'finalContext' | 'updatedAtMs'
+  'initialContext' | 'finalContext' | 'updatedAtMs' | 'rateStartedAtMs'
 >;
 
 /** The position of an execution in the list: the last row a page returned. */
@@ -49,7 +50,7 @@ type SummaryRow = Omit<ExecutionRow, 'initial_context' | 'final_context' | 'upda
 const SUMMARY_COLUMNS = `e.id, e.workflow_name, e.workflow_version, e.status, e.error_message,
   e.pause_reason, e.open_tasks, e.failed_tasks, e.created_at_ms, e.started_at_ms,
   e.completed_at_ms, e.rerun_of, e.rerun_by, e.idempotency_key, e.run_at_ms, e.concurrency_key,
-  e.concurrency_limit`;
+  e.concurrency_limit, e.rate_key, e.rate_limit, e.rate_period_ms`;
 
 const ALL_STATUSES = Object.values(WorkflowStatus);
 
@@ -172,6 +173,7 @@ function toSummary(row: SummaryRow): ExecutionSummaryRecord {
       row.concurrency_key === null || row.concurrency_key === undefined
         ? null
         : { key: row.concurrency_key, limit: row.concurrency_limit ?? 1 },
+    rateLimit: rateLimitOf(row),
   };
 }
 

@@ -5,10 +5,16 @@ import { mergeAll } from '../../core/merge.js';
 import { startOf, type ExecutionStart } from '../../core/start.js';
 import { DatabaseError, InvalidStateError, NotFoundError } from '../../errors.js';
 import type { SqlValue, Tx } from '../db.js';
-import { EventType, toExecutionRecord, type ExecutionRecord, type ExecutionRow } from '../rows.js';
+import {
+  EventType,
+  rateLimitOf,
+  toExecutionRecord,
+  type ExecutionRecord,
+  type ExecutionRow,
+} from '../rows.js';
 import type { ClaimedTask, NewExecution, NewTask, ScheduledExecution } from '../records.js';
 import { freeText } from '../text.js';
-import { markGroup, placeInGroups } from './admission.js';
+import { markGroup, markRate, placeInGroups, type QueuedFor } from './admission.js';
 import { appendEvent } from './events.js';
 import { finalContextOf } from './progress.js';
 import { closeScheduleRuns, closeScheduleRunsLater } from './schedule-links.js';
@@ -19,10 +25,11 @@ const INSERT_CHUNK = 50;
 const EXECUTION_COLUMNS = `INSERT INTO workflow_executions
   (id, workflow_name, workflow_version, status, initial_context, final_context, open_tasks,
    failed_tasks, created_at_ms, started_at_ms, completed_at_ms, updated_at_ms, schedule_linked,
-   rerun_of, run_at_ms, concurrency_key, concurrency_limit)`;
+   rerun_of, run_at_ms, concurrency_key, concurrency_limit, rate_key, rate_limit, rate_period_ms,
+   rate_started_at_ms)`;
 
 /** Values per row of {@link EXECUTION_COLUMNS}. */
-const EXECUTION_WIDTH = 17;
+const EXECUTION_WIDTH = 21;
 
 const TASK_COLUMNS = `INSERT INTO task_executions
   (id, execution_id, workflow_name, task_id, position, dependencies, dependents, trigger_rule,
@@ -84,6 +91,8 @@ interface PlannedExecution {
   readonly ended: boolean;
   /** Written Queued: its Ready roots wait as NotStarted until it is admitted. */
   readonly queued: boolean;
+  /** What it waits for, when queued. */
+  readonly queuedFor: QueuedFor | undefined;
 }
 
 /** The start time of `input` when it is later than its scheduling, else null. */
@@ -91,7 +100,8 @@ export function delayedStartOf(input: NewExecution): number | null {
   return input.runAtMs !== undefined && input.runAtMs > input.nowMs ? input.runAtMs : null;
 }
 
-function planExecution(input: NewExecution, queued: boolean): PlannedExecution {
+function planExecution(input: NewExecution, queuedFor: QueuedFor | undefined): PlannedExecution {
+  const queued = queuedFor !== undefined;
   const carried = input.rerun?.carried ?? NOTHING_CARRIED;
   const start = startOf(input.tasks, input.initialContext, carried);
   const runAtMs = delayedStartOf(input);
@@ -135,8 +145,22 @@ function planExecution(input: NewExecution, queued: boolean): PlannedExecution {
     run_at_ms: runAtMs,
     concurrency_key: input.concurrency?.key ?? null,
     concurrency_limit: input.concurrency?.limit ?? null,
+    rate_key: input.rateLimit?.key ?? null,
+    rate_limit: input.rateLimit?.limit ?? null,
+    rate_period_ms: input.rateLimit?.periodMs ?? null,
+    // It takes its place in the rate window as it is written able to start.
+    rate_started_at_ms: input.rateLimit !== undefined && !(queued && !ended) ? input.nowMs : null,
   };
-  return { row, start, carried, claimedIds, started, ended, queued: queued && !ended };
+  return {
+    row,
+    start,
+    carried,
+    claimedIds,
+    started,
+    ended,
+    queued: queued && !ended,
+    queuedFor,
+  };
 }
 
 /** The values of {@link EXECUTION_COLUMNS}, in order. */
@@ -159,13 +183,18 @@ function executionValues(row: ExecutionRow): SqlValue[] {
     row.run_at_ms ?? null,
     row.concurrency_key ?? null,
     row.concurrency_limit ?? null,
+    row.rate_key ?? null,
+    row.rate_limit ?? null,
+    row.rate_period_ms ?? null,
+    row.rate_started_at_ms ?? null,
   ];
 }
 
 const KEYED_EXECUTION_COLUMNS = `INSERT INTO workflow_executions
   (id, workflow_name, workflow_version, status, initial_context, final_context, open_tasks,
    failed_tasks, created_at_ms, started_at_ms, completed_at_ms, updated_at_ms, schedule_linked,
-   rerun_of, run_at_ms, concurrency_key, concurrency_limit, idempotency_key)`;
+   rerun_of, run_at_ms, concurrency_key, concurrency_limit, rate_key, rate_limit, rate_period_ms,
+   rate_started_at_ms, idempotency_key)`;
 
 /** Rounds of insert-or-read before giving up on a key whose execution keeps vanishing. */
 const KEY_ROUNDS = 3;
@@ -218,7 +247,7 @@ export async function scheduleExecutions(
         { retryable: true },
       );
     }
-    const plans = open.map((input) => planExecution(input, queued.has(input.id)));
+    const plans = open.map((input) => planExecution(input, queued.get(input.id)));
     const inserted = new Set<string>();
     for (let start = 0; start < plans.length; start += INSERT_CHUNK) {
       const chunk = plans.slice(start, start + INSERT_CHUNK);
@@ -279,7 +308,7 @@ export function insertExecutions(
   tx: Tx,
   inputs: readonly NewExecution[],
   written: ReadonlyMap<string, PlannedExecution> = new Map(),
-  queuedIds: ReadonlySet<string> = new Set(),
+  queuedIds: ReadonlyMap<string, QueuedFor> = new Map(),
 ): ScheduledExecution[] {
   const executionRows: SqlValue[][] = [];
   const taskRows: SqlValue[][] = [];
@@ -289,8 +318,8 @@ export function insertExecutions(
     const claimId = randomUUID();
     // A keyed execution row was inserted already, by `scheduleExecutions`, from this plan.
     const planned = written.get(input.id);
-    const { row, start, carried, claimedIds, started, ended, queued } =
-      planned ?? planExecution(input, queuedIds.has(input.id));
+    const { row, start, carried, claimedIds, started, ended, queued, queuedFor } =
+      planned ?? planExecution(input, queuedIds.get(input.id));
     const ready = new Set(start.ready);
     // A delayed execution's Ready tasks become claimable at its start time, not now.
     const runAtMs = delayedStartOf(input);
@@ -378,7 +407,15 @@ export function insertExecutions(
       });
     }
     if (queued) {
-      appendEvent(tx, { ...base, type: EventType.WorkflowQueued, data: { ...input.concurrency! } });
+      appendEvent(tx, {
+        ...base,
+        type: EventType.WorkflowQueued,
+        data: {
+          ...(input.concurrency ?? {}),
+          ...(input.rateLimit !== undefined ? { rateLimit: { ...input.rateLimit } } : {}),
+          waitsFor: queuedFor ?? 'concurrency',
+        },
+      });
     }
     for (const taskId of queued ? [] : start.ready) {
       appendEvent(tx, {
@@ -506,6 +543,7 @@ function freePlace(tx: Tx, row: ExecutionRow, input: { nowMs: number; runnerId: 
       workflowName: row.workflow_name,
       key: row.concurrency_key,
       limit: row.concurrency_limit ?? 1,
+      rated: row.rate_key !== null && row.rate_key !== undefined,
     },
     input.nowMs,
     input.runnerId,
@@ -560,6 +598,7 @@ export async function resumeExecution(
   const row = await tx.get<ExecutionRow>(
     `UPDATE workflow_executions
      SET status = CASE WHEN concurrency_key IS NOT NULL THEN 'Queued'
+                       WHEN rate_key IS NOT NULL AND rate_started_at_ms IS NULL THEN 'Queued'
                        WHEN started_at_ms IS NOT NULL THEN 'Running'
                        WHEN run_at_ms > ? THEN 'Scheduled' ELSE 'Pending' END,
          pause_reason = NULL, updated_at_ms = ?
@@ -567,6 +606,10 @@ export async function resumeExecution(
     [input.nowMs, input.nowMs, input.executionId],
   );
   freePlace(tx, current, input);
+  const rate = rateLimitOf(current);
+  if (rate !== null && (current.rate_started_at_ms ?? null) === null) {
+    markRate(tx, { workflowName: current.workflow_name, ...rate }, input.nowMs, input.runnerId);
+  }
   appendEvent(tx, {
     executionId: input.executionId,
     type: EventType.WorkflowResumed,

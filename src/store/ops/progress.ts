@@ -397,6 +397,7 @@ interface ClosingRow extends Partial<ResultRow> {
   workflow_name: string;
   concurrency_key: string | null;
   concurrency_limit: number | null;
+  rate_key: string | null;
 }
 
 /**
@@ -415,7 +416,7 @@ export async function finishClosed(
 ): Promise<void> {
   const rows = await tx.all<ClosingRow>(
     `SELECT e.id, e.status, e.open_tasks, e.started_at_ms, e.created_at_ms, e.schedule_linked,
-            e.workflow_name, e.concurrency_key, e.concurrency_limit, t.task_id, t.status AS task_status, t.output_context
+            e.workflow_name, e.concurrency_key, e.concurrency_limit, e.rate_key, t.task_id, t.status AS task_status, t.output_context
      FROM workflow_executions e
      LEFT JOIN task_executions t
        ON t.execution_id = e.id AND e.open_tasks <= 0 AND e.status IN (${ACTIVE})
@@ -455,6 +456,7 @@ export async function finishClosed(
         workflowName: head.workflow_name,
         key: head.concurrency_key,
         limit: head.concurrency_limit ?? 1,
+        rated: head.rate_key !== null,
       };
       markGroup(tx, group, nowMs, runnerId);
     }

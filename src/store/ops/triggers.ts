@@ -2,6 +2,7 @@
  * Event-trigger schedules and their history, written once for both dialects. History
  * shares `schedule_runs` with cron (`schedule_kind = 'trigger'`, `schedule_key` = trigger name).
  */
+import type { RateLimitSlot } from '../../core/rate-limit.js';
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../../core/json.js';
 import type { Tx } from '../db.js';
@@ -76,6 +77,8 @@ export interface TriggerFireInput {
   readonly claimRoots?: number;
   /** The concurrency group of a workflow with a limit (see `NewExecution`). */
   readonly concurrency?: { readonly key: string; readonly limit: number };
+  /** The rate group of a workflow with a rate limit (see `NewExecution`). */
+  readonly rateLimit?: RateLimitSlot;
 }
 
 /** What {@link fireTrigger} did. */
@@ -521,6 +524,7 @@ export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<Trig
     scheduleLinked: true,
     claimRoots: input.claimRoots ?? 0,
     ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
+    ...(input.rateLimit !== undefined ? { rateLimit: input.rateLimit } : {}),
   });
   return { status: 'fired', runId: id, executionId: input.executionId, claimed };
 }

@@ -153,11 +153,21 @@ export function ExecutionHeader({
           </Fact>
         )}
       </dl>
-      {status === 'Queued' && (
+      {status === 'Queued' && execution.rateLimit === undefined && (
         <div class="skip-box status-waiting" role="note">
           <strong>Queued</strong> for a place under the workflow's concurrency limit
           {execution.concurrency !== undefined && queuedGroup(execution.concurrency)}. It starts in
           its turn when an execution of its group ends; cancel or pause it meanwhile.
+        </div>
+      )}
+      {status === 'Queued' && execution.rateLimit !== undefined && (
+        <div class="skip-box status-waiting" role="note">
+          <strong>Queued</strong> under the workflow's rate limit
+          {rateGroup(execution.rateLimit)}
+          {execution.concurrency !== undefined &&
+            ` and concurrency limit${queuedGroup(execution.concurrency)}`}
+          . It starts in its turn as soon as its group's window (and place) allows; cancel or pause
+          it meanwhile.
         </div>
       )}
       {status === 'Scheduled' && execution.runAt !== undefined && (
@@ -190,6 +200,12 @@ function Fact({ term, children }: { term: string; children: ComponentChildren })
       <dd>{children}</dd>
     </div>
   );
+}
+
+/** The rate group a Queued execution counts in, as the note shows it. */
+function rateGroup(group: { key: string; limit: number; periodMs: number }): string {
+  const rate = `${group.limit} per ${formatDuration(group.periodMs)}`;
+  return group.key === '' ? ` (${rate})` : ` (key '${group.key}', ${rate})`;
 }
 
 /** The group a Queued execution waits in, as the note shows it. */

@@ -1,0 +1,202 @@
+/**
+ * The parts of admission shared by concurrency and rate limits: group locks, the count of a
+ * concurrency group's places, and what admitting an execution writes. See `admission.ts` for
+ * concurrency limits and `rate-admission.ts` for rate limits.
+ */
+import type { Tx } from '../db.js';
+import { EventType } from '../rows.js';
+import { appendEvent, placeholders } from './events.js';
+
+/** A concurrency group and the limit it is counted under. */
+export interface Group {
+  readonly workflowName: string;
+  readonly key: string;
+  readonly limit: number;
+  /**
+   * Its workflow has a rate limit: whoever admits into the group also takes the workflow's
+   * rate lock (before the group's), and checks each candidate's rate window.
+   */
+  readonly rated?: boolean;
+}
+
+/** A stable id of a group (concurrency or rate) within a workflow. */
+export const groupId = (group: { workflowName: string; key: string }): string =>
+  JSON.stringify([group.workflowName, group.key]);
+
+/** `(workflow_name, key) IN (VALUES …)` for `groups`, with its parameters. */
+export function groupFilter(
+  groups: readonly { workflowName: string; key: string }[],
+  columns: string,
+): { sql: string; params: string[] } {
+  return {
+    sql: `(${columns}) IN (VALUES ${groups.map(() => '(?, ?)').join(', ')})`,
+    params: groups.flatMap((group) => [group.workflowName, group.key]),
+  };
+}
+
+/** Byte order on PostgreSQL, whatever the database's collation, so that lock orders agree. */
+const byteOrder = (tx: Tx): string => (tx.capabilities.rowLocks ? ' COLLATE "C"' : '');
+
+/**
+ * Locks concurrency `groups` and the rate locks of `rateWorkflows` for this transaction.
+ * PostgreSQL locks their rows, created on first use, in one global order: by workflow (byte
+ * order), and within a workflow its rate lock before its concurrency groups (by key). Without
+ * rate locks that is one round trip; with them, two per workflow. SQLite's single writer
+ * already excludes every other admission.
+ */
+export async function lockGroups(
+  tx: Tx,
+  groups: readonly Group[],
+  rateWorkflows: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  if (!tx.capabilities.rowLocks) return;
+  if (rateWorkflows.size === 0) {
+    await lockConcurrencyGroups(tx, groups);
+    return;
+  }
+  const byWorkflow = new Map<string, Group[]>();
+  for (const name of rateWorkflows) byWorkflow.set(name, []);
+  for (const group of groups) {
+    const list = byWorkflow.get(group.workflowName);
+    if (list === undefined) byWorkflow.set(group.workflowName, [group]);
+    else list.push(group);
+  }
+  const names = [...byWorkflow.keys()].sort((a, b) => compareBytes(a, b));
+  for (const name of names) {
+    if (rateWorkflows.has(name)) {
+      tx.write(`INSERT INTO rate_limit_locks (workflow_name) VALUES (?) ON CONFLICT DO NOTHING`, [
+        name,
+      ]);
+      await tx.all(`SELECT 1 AS locked FROM rate_limit_locks WHERE workflow_name = ? FOR UPDATE`, [
+        name,
+      ]);
+    }
+    await lockConcurrencyGroups(tx, byWorkflow.get(name)!);
+  }
+}
+
+/** Byte order of UTF-8 strings (code point order), as PostgreSQL's "C" collation sorts. */
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Locks concurrency `groups` in one round trip, in byte order (PostgreSQL only). */
+async function lockConcurrencyGroups(tx: Tx, groups: readonly Group[]): Promise<void> {
+  if (groups.length === 0) return;
+  const filter = groupFilter(groups, 'workflow_name, group_key');
+  tx.write(
+    `INSERT INTO concurrency_groups (workflow_name, group_key)
+     VALUES ${groups.map(() => '(?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+    filter.params,
+  );
+  await tx.all(
+    `SELECT 1 AS locked FROM concurrency_groups WHERE ${filter.sql}
+     ORDER BY workflow_name${byteOrder(tx)}, group_key${byteOrder(tx)} FOR UPDATE`,
+    filter.params,
+  );
+}
+
+/** Places in use and executions that may start now, of one group. */
+export interface GroupCount {
+  readonly active: number;
+  readonly waiting: number;
+}
+
+/**
+ * Each group's places in use (Pending and Running executions) and its Queued executions that
+ * may start now, in one statement. A statement of its own after the lock: on PostgreSQL it reads
+ * what the transactions that held the lock before committed.
+ */
+export async function countGroups(
+  tx: Tx,
+  groups: readonly Group[],
+  nowMs: number,
+): Promise<Map<string, GroupCount>> {
+  const counts = new Map<string, GroupCount>();
+  if (groups.length === 0) return counts;
+  const filter = groupFilter(groups, 'workflow_name, concurrency_key');
+  const rows = await tx.all<{
+    workflow_name: string;
+    concurrency_key: string;
+    active: number;
+    waiting: number;
+  }>(
+    `SELECT workflow_name, concurrency_key,
+            SUM(CASE WHEN status = 'Queued' THEN 0 ELSE 1 END) AS active,
+            SUM(CASE WHEN status = 'Queued' AND (run_at_ms IS NULL OR run_at_ms <= ?)
+                     THEN 1 ELSE 0 END) AS waiting
+     FROM workflow_executions
+     WHERE ${filter.sql} AND status IN ('Queued', 'Pending', 'Running')
+     GROUP BY workflow_name, concurrency_key`,
+    [nowMs, ...filter.params],
+  );
+  for (const row of rows) {
+    counts.set(groupId({ workflowName: row.workflow_name, key: row.concurrency_key }), {
+      active: Number(row.active),
+      waiting: Number(row.waiting),
+    });
+  }
+  return counts;
+}
+
+/** A Queued execution chosen for admission, with the key its `workflow_admitted` names. */
+export interface AdmittedRow {
+  readonly id: string;
+  readonly created_at_ms: number;
+  readonly key: string;
+}
+
+/**
+ * Admits `rows` (Queued executions whose groups are locked): each becomes Pending (Running, for
+ * one resumed after it had started) and its root tasks Ready; one waiting for a rate window
+ * takes its place in it now. Returns the ids admitted.
+ */
+export async function admitRows(
+  tx: Tx,
+  rows: readonly AdmittedRow[],
+  nowMs: number,
+  runnerId: string | null,
+): Promise<string[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((row) => row.id);
+  await tx.run(
+    `UPDATE workflow_executions
+     SET status = CASE WHEN started_at_ms IS NULL THEN 'Pending' ELSE 'Running' END,
+         rate_started_at_ms = CASE WHEN rate_key IS NOT NULL AND rate_started_at_ms IS NULL
+                                   THEN ? ELSE rate_started_at_ms END,
+         updated_at_ms = ?
+     WHERE id IN (${placeholders(ids.length)}) AND status = 'Queued'`,
+    [nowMs, nowMs, ...ids],
+  );
+  const readied = await tx.all<{ execution_id: string; task_id: string }>(
+    `UPDATE task_executions SET status = 'Ready', ready_at_ms = ?
+     WHERE execution_id IN (${placeholders(ids.length)}) AND status = 'NotStarted'
+       AND pending_deps = 0
+     RETURNING execution_id, task_id`,
+    [nowMs, ...ids],
+  );
+  // Events in a fixed order (execution, then task), whatever order the statement returned.
+  const order = (row: { execution_id: string; task_id: string }): string =>
+    `${row.execution_id}\u0000${row.task_id}`;
+  readied.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  for (const row of rows) {
+    appendEvent(tx, {
+      executionId: row.id,
+      type: EventType.WorkflowAdmitted,
+      data: { key: row.key, waitedMs: Math.max(0, nowMs - row.created_at_ms) },
+      runnerId,
+      nowMs,
+    });
+  }
+  for (const row of readied) {
+    appendEvent(tx, {
+      executionId: row.execution_id,
+      taskId: row.task_id,
+      type: EventType.TaskReady,
+      runnerId,
+      nowMs,
+    });
+  }
+  tx.signal('tasks');
+  return ids;
+}
