@@ -3,6 +3,7 @@
  * {@link WorkflowCatalog} the trigger and cron management functions of a runner work with.
  */
 import { storedConcurrencySlot } from './core/concurrency.js';
+import { storedPriority } from './core/priority.js';
 import { toContextObject } from './core/input.js';
 import { isPlainObject, type JsonObject } from './core/json.js';
 import type { Logger } from './core/options.js';
@@ -99,6 +100,7 @@ export class StoredCatalog implements WorkflowCatalog {
         input: await this.inputOf(record),
         triggers: stored.triggers,
         concurrencySlotFor: () => storedConcurrencySlot(record.name, record.definition),
+        priority: storedPriority(record.definition),
       };
       entries.push([record.name, { shape, record }]);
     }

@@ -12,6 +12,7 @@ import {
   type ConcurrencySlot,
 } from './concurrency.js';
 import type { Context } from './context.js';
+import { DEFAULT_PRIORITY, priorityProblem } from './priority.js';
 import { describeValue } from './describe.js';
 import * as graph from './graph.js';
 import { inputJsonSchema, type InputSchema } from './input-json-schema.js';
@@ -57,6 +58,13 @@ export interface WorkflowOptions<Input = unknown> {
    * runner; the others wait as `Queued` and start in order as places free up.
    */
   concurrency?: ConcurrencyOptions;
+  /**
+   * The priority of its executions unless a start sets one: an integer from -1000 to 1000,
+   * higher first. Claims take Ready tasks by priority, then oldest ready first; a concurrency
+   * group admits its Queued executions by priority, then in order.
+   * @default 0
+   */
+  priority?: number;
 }
 
 /** Only `workflow()` holds this key, so a `Workflow` is always a validated one. */
@@ -79,6 +87,8 @@ export class Workflow<Input = unknown> {
   readonly input: InputSchema<Input> | undefined;
   readonly triggers: readonly string[];
   readonly concurrency: ConcurrencyOptions | undefined;
+  /** The default priority of its executions (see {@link WorkflowOptions.priority}). */
+  readonly priority: number;
   readonly #byId: ReadonlyMap<string, TaskDefinition>;
   readonly #dependents: ReadonlyMap<string, readonly string[]>;
   readonly #order: readonly string[];
@@ -97,6 +107,7 @@ export class Workflow<Input = unknown> {
     this.triggers = Object.freeze([...(options.triggers ?? [])]);
     this.concurrency =
       options.concurrency === undefined ? undefined : Object.freeze({ ...options.concurrency });
+    this.priority = options.priority ?? DEFAULT_PRIORITY;
     this.#byId = new Map(this.tasks.map((t) => [t.id, t]));
     this.#dependents = graph.dependentsMap(this.tasks);
     this.#order = graph.topologicalOrder(this.tasks);
@@ -185,6 +196,7 @@ export class Workflow<Input = unknown> {
               keyed: this.concurrency.key !== undefined,
             },
           }),
+      ...(this.priority === DEFAULT_PRIORITY ? {} : { priority: this.priority }),
       tasks: this.tasks.map((t) => ({
         id: t.id,
         dependencies: [...t.dependencies],
@@ -212,7 +224,8 @@ export class Workflow<Input = unknown> {
  * Builds and validates a workflow.
  * @throws {WorkflowValidationError} with code `INVALID_ID`, `EMPTY_WORKFLOW`, `INVALID_TASK`,
  *   `DUPLICATE_TASK`, `MISSING_DEPENDENCY`, `INVALID_RULE` or `CYCLE`.
- * @throws {ConfigError} when `description`, `tags`, `input` or `triggers` have the wrong shape.
+ * @throws {ConfigError} when `description`, `tags`, `input`, `triggers`, `concurrency` or
+ *   `priority` have the wrong shape.
  */
 export function workflow<Input = unknown>(options: WorkflowOptions<Input>): Workflow<Input> {
   return new Workflow(CONSTRUCT, options);
@@ -261,6 +274,7 @@ export class WorkflowBuilder<Input = unknown> {
   #input: InputSchema<Input> | undefined;
   readonly #triggers: string[] = [];
   #concurrency: ConcurrencyOptions | undefined;
+  #priority: number | undefined;
 
   constructor(name: string) {
     this.#name = name;
@@ -304,6 +318,12 @@ export class WorkflowBuilder<Input = unknown> {
     return this;
   }
 
+  /** Sets the default priority of its executions (see {@link WorkflowOptions.priority}). */
+  priority(value: number): this {
+    this.#priority = value;
+    return this;
+  }
+
   /** Validates and builds the workflow; see {@link workflow} for the errors. */
   build(): Workflow<Input> {
     return workflow({
@@ -314,6 +334,7 @@ export class WorkflowBuilder<Input = unknown> {
       input: this.#input,
       triggers: [...this.#triggers],
       ...(this.#concurrency === undefined ? {} : { concurrency: this.#concurrency }),
+      ...(this.#priority === undefined ? {} : { priority: this.#priority }),
     });
   }
 }
@@ -391,9 +412,8 @@ function validate(options: WorkflowOptions): void {
 /** Shapes that TypeScript checks but JavaScript callers may still get wrong. */
 function checkShape(name: string, options: WorkflowOptions): void {
   const problems: string[] = [];
-  const { description, tags, input, triggers, concurrency } = options as unknown as Partial<
-    Record<string, unknown>
-  >;
+  const { description, tags, input, triggers, concurrency, priority } =
+    options as unknown as Partial<Record<string, unknown>>;
   if (description !== undefined && typeof description !== 'string') {
     problems.push(
       `workflow '${name}': description must be a string; received ${describeValue(description)}.`,
@@ -435,6 +455,10 @@ function checkShape(name: string, options: WorkflowOptions): void {
   }
   if (concurrency !== undefined) {
     const problem = concurrencyProblem(concurrency);
+    if (problem !== null) problems.push(`workflow '${name}': ${problem}`);
+  }
+  if (priority !== undefined) {
+    const problem = priorityProblem(priority);
     if (problem !== null) problems.push(`workflow '${name}': ${problem}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -19,7 +19,7 @@ interface Entry {
  */
 export type WorkflowShape = Pick<
   Workflow,
-  'name' | 'version' | 'input' | 'triggers' | 'concurrencySlotFor'
+  'name' | 'version' | 'input' | 'triggers' | 'concurrencySlotFor' | 'priority'
 >;
 
 /** The workflows services can schedule: a runner's registry, or a client's stored definitions. */
@@ -87,13 +87,16 @@ export class WorkflowRegistry implements WorkflowCatalog {
 }
 
 /**
- * `{ concurrency }` for a new execution of `workflow` with `context`, or nothing for a workflow
- * without a limit: spread into a `NewExecution`.
+ * `{ concurrency, priority }` for a new execution of `workflow` with `context` (no
+ * `concurrency` for a workflow without a limit; the workflow's default priority): spread into a
+ * `NewExecution` by the starts that take no options (trigger and cron fires).
  */
 export function concurrencyOf(
   workflow: WorkflowShape,
   context: JsonObject,
-): { concurrency?: ConcurrencySlot } {
+): { concurrency?: ConcurrencySlot; priority: number } {
   const slot = workflow.concurrencySlotFor(context);
-  return slot === undefined ? {} : { concurrency: slot };
+  return slot === undefined
+    ? { priority: workflow.priority }
+    : { concurrency: slot, priority: workflow.priority };
 }

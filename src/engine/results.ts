@@ -45,6 +45,8 @@ export interface WorkflowExecutionResult {
    * `concurrency`: while `Queued`, it waits for a place in this group.
    */
   readonly concurrency?: { readonly key: string; readonly limit: number };
+  /** Its priority (higher first; 0 by default): see `WorkflowOptions.priority`. */
+  readonly priority: number;
 }
 
 function taskResult(task: TaskRecord): TaskResult {
@@ -88,6 +90,7 @@ export function toExecutionResult(
     ...(execution.idempotencyKey !== null ? { idempotencyKey: execution.idempotencyKey } : {}),
     ...(execution.runAtMs !== null ? { runAt: new Date(execution.runAtMs) } : {}),
     ...(execution.concurrency !== null ? { concurrency: execution.concurrency } : {}),
+    priority: execution.priority,
   };
 }
 
@@ -128,6 +131,8 @@ export interface ExecutionSummary {
    * `concurrency`), or null. While `Queued`, it waits for a place in this group.
    */
   readonly concurrency: { readonly key: string; readonly limit: number } | null;
+  /** Its priority (higher first; 0 by default): see `WorkflowOptions.priority`. */
+  readonly priority: number;
 }
 
 /** Builds the list entry of an execution from its stored head. */
@@ -150,5 +155,6 @@ export function toExecutionSummary(record: ExecutionSummaryRecord): ExecutionSum
     idempotencyKey: record.idempotencyKey,
     runAt: date(record.runAtMs),
     concurrency: record.concurrency,
+    priority: record.priority,
   };
 }

@@ -9,6 +9,8 @@ import {
   MAX_PAGE_SIZE,
   DEFAULT_PAGE_SIZE,
   PRUNABLE_STATUSES,
+  MAX_PRIORITY,
+  MIN_PRIORITY,
 } from '../index.js';
 
 /** A date-time as ISO 8601 text. */
@@ -149,6 +151,9 @@ export const ExecutionSummarySchema = z
       description:
         'The concurrency group it counts in (a workflow with a concurrency limit); while Queued it waits for a place in it',
     }),
+    priority: z.number().int().openapi({
+      description: 'Its priority: Ready tasks of higher priorities are claimed first; 0 by default',
+    }),
   })
   .openapi('ExecutionSummary');
 
@@ -189,6 +194,9 @@ export const ExecutionSchema = z
     concurrency: ConcurrencyGroupSchema.optional().openapi({
       description:
         'The concurrency group it counts in, for a workflow with a concurrency limit; while Queued it waits for a place in it',
+    }),
+    priority: z.number().int().openapi({
+      description: 'Its priority: Ready tasks of higher priorities are claimed first; 0 by default',
     }),
   })
   .openapi('Execution');
@@ -245,6 +253,16 @@ export const StartExecutionBody = z
       description: "Start this long from now: milliseconds or a duration such as '15m'",
       example: '15m',
     }),
+    priority: z
+      .number()
+      .int()
+      .min(MIN_PRIORITY)
+      .max(MAX_PRIORITY)
+      .optional()
+      .openapi({
+        description: `Overrides the workflow's default priority: an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY}, higher first (Ready tasks of higher priorities are claimed first; a concurrency group admits higher priorities first)`,
+        example: 10,
+      }),
   })
   .refine((body) => body.runAt === undefined || body.delay === undefined, {
     message: 'give runAt or delay, not both',

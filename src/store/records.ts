@@ -56,6 +56,12 @@ export interface NewExecution {
    * wait in it, or when it starts later (`runAtMs`); else as usual.
    */
   readonly concurrency?: { readonly key: string; readonly limit: number };
+  /**
+   * Higher first (see `core/priority.ts`), default 0: copied onto each task row, so claims take
+   * its Ready tasks before those of lower priorities, and a concurrency group admits it before
+   * lower priorities waiting there.
+   */
+  readonly priority?: number;
 }
 
 /**

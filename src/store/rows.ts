@@ -172,6 +172,8 @@ export interface ExecutionRecord {
    * A `Queued` execution waits for a place in this group.
    */
   readonly concurrency: { readonly key: string; readonly limit: number } | null;
+  /** Its priority: claims and admission take higher priorities first; 0 by default. */
+  readonly priority: number;
 }
 
 /** One task of an execution as stored. */
@@ -242,6 +244,8 @@ export interface ExecutionRow {
   concurrency_key?: string | null;
   /** The limit the execution was scheduled under; null without one. */
   concurrency_limit?: number | null;
+  /** Absent from partial selects. */
+  priority?: number;
 }
 
 /** Raw task row. */
@@ -311,6 +315,7 @@ export function toExecutionRecord(row: ExecutionRow): ExecutionRecord {
       row.concurrency_key === null || row.concurrency_key === undefined
         ? null
         : { key: row.concurrency_key, limit: row.concurrency_limit ?? 1 },
+    priority: Number(row.priority ?? 0),
   };
 }
 

@@ -177,6 +177,7 @@ describe('listExecutionsPage', () => {
         idempotencyKey: null,
         runAt: null,
         concurrency: null,
+        priority: 0,
       });
     } finally {
       await held.stop();

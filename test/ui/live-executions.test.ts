@@ -20,6 +20,7 @@ const row: ExecutionSummary = {
   idempotencyKey: null,
   runAt: null,
   concurrency: null,
+  priority: 0,
 };
 
 function event(type: string, at: string): FeedEvent {

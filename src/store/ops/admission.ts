@@ -9,9 +9,10 @@
  * Executions enter a group at scheduling: those that fit are written as any execution (and may
  * start in the scheduling transaction), the others `Queued`, root tasks not yet Ready. A
  * transaction that frees places (an execution ends, is cancelled or paused) marks its group;
- * the marked groups admit their oldest Queued executions at the end of that transaction (see
- * {@link admitMarked}), after every other lock it takes, and a runner's periodic pass
- * ({@link admitWaiting}) admits what a transaction could not (a delayed start whose time came).
+ * the marked groups admit their Queued executions (highest priority first, then oldest) at the
+ * end of that transaction (see {@link admitMarked}), after every other lock it takes, and a
+ * runner's periodic pass ({@link admitWaiting}) admits what a transaction could not (a delayed
+ * start whose time came).
  */
 import type { Tx } from '../db.js';
 import type { NewExecution } from '../records.js';
@@ -134,7 +135,8 @@ async function countGroups(
 }
 
 /**
- * Admits, in each of `groups`, as many Queued executions as it has free places, oldest first.
+ * Admits, in each of `groups`, as many Queued executions as it has free places, highest priority
+ * first, then oldest first.
  * Two round trips on PostgreSQL whatever the number of groups (the lock, the counts), and two
  * more for each group that admits. Returns how many were admitted.
  */
@@ -161,7 +163,8 @@ export async function admitGroups(
 /**
  * Decides, at scheduling, which of `inputs` wait `Queued`; returns their ids. In each group
  * (all locked together) new executions take the free places in order, unless older ones wait
- * there (first in, first out) or they start later (`runAtMs`: the periodic pass admits them
+ * there (then they queue behind them, and the admission at commit takes the group's waiting
+ * executions by priority, then first in, first out) or they start later (`runAtMs`: the periodic pass admits them
  * once due). A group where some were queued is marked, so that places the count here could not
  * see as free are filled before commit.
  */
@@ -209,8 +212,8 @@ interface AdmittedRow {
 }
 
 /**
- * Admits up to `places` of a locked group's Queued executions that may start now, oldest first:
- * each becomes Pending (Running, for one resumed after it had started) and its root tasks
+ * Admits up to `places` of a locked group's Queued executions that may start now, highest
+ * priority first, then oldest first (the partial index `workflow_executions_queued`): each becomes Pending (Running, for one resumed after it had started) and its root tasks
  * Ready. Returns the ids admitted.
  */
 async function admitInto(
@@ -227,7 +230,7 @@ async function admitInto(
     `SELECT id, created_at_ms, started_at_ms FROM workflow_executions
      WHERE workflow_name = ? AND concurrency_key = ? AND status = 'Queued'
        AND (run_at_ms IS NULL OR run_at_ms <= ?)
-     ORDER BY created_at_ms, id LIMIT ?${skip}`,
+     ORDER BY priority DESC, created_at_ms, id LIMIT ?${skip}`,
     [group.workflowName, group.key, nowMs, places],
   );
   if (rows.length === 0) return [];
