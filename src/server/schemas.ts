@@ -230,6 +230,9 @@ export const ExecutionStatsSchema = z
   })
   .openapi('ExecutionStats');
 
+/** What a start's `priority` must be, as the problem detail says it. */
+const PRIORITY_RULE = `must be an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY} (higher runs first)`;
+
 export const StartExecutionBody = z
   .strictObject({
     workflow: nameParam.openapi({ example: 'etl' }),
@@ -254,10 +257,10 @@ export const StartExecutionBody = z
       example: '15m',
     }),
     priority: z
-      .number()
-      .int()
-      .min(MIN_PRIORITY)
-      .max(MAX_PRIORITY)
+      .number({ message: PRIORITY_RULE })
+      .int({ message: PRIORITY_RULE })
+      .min(MIN_PRIORITY, { message: PRIORITY_RULE })
+      .max(MAX_PRIORITY, { message: PRIORITY_RULE })
       .optional()
       .openapi({
         description: `Overrides the workflow's default priority: an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY}, higher first (Ready tasks of higher priorities are claimed first; a concurrency group admits higher priorities first)`,
