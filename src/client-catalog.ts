@@ -4,6 +4,7 @@
  */
 import { storedConcurrencySlot } from './core/concurrency.js';
 import { storedRateLimitSlot } from './core/rate-limit.js';
+import { storedPriority } from './core/priority.js';
 import { toContextObject } from './core/input.js';
 import { isPlainObject, type JsonObject } from './core/json.js';
 import type { Logger } from './core/options.js';
@@ -101,6 +102,7 @@ export class StoredCatalog implements WorkflowCatalog {
         triggers: stored.triggers,
         concurrencySlotFor: () => storedConcurrencySlot(record.name, record.definition),
         rateLimitSlotFor: () => storedRateLimitSlot(record.name, record.definition),
+        priority: storedPriority(record.definition),
       };
       entries.push([record.name, { shape, record }]);
     }

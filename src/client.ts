@@ -13,6 +13,7 @@ import type { Context } from './core/context.js';
 import { newExecutionId } from './core/execution-id.js';
 import { checkIdempotencyKey } from './core/idempotency.js';
 import { startTimeOf } from './core/start-time.js';
+import { priorityOf, storedPriority } from './core/priority.js';
 import { checkInput } from './core/input.js';
 import { targetName, type ExecuteArgs, type Workflow } from './core/workflow.js';
 import type { ReadEventsOptions } from './core/feed-options.js';
@@ -322,9 +323,11 @@ export class Client implements ExecutionControl, AsyncDisposable {
    * @throws {ContextError} when `context` is not a Context or a plain JSON object.
    * @throws {InputValidationError} when `context` fails the input schema; nothing is written.
    * @throws {ConfigError} for an `idempotencyKey` that is not a string of 1 to 255 characters
-   *   without NUL, or for a bad `runAt` / `delay` (or both given).
+   *   without NUL, for a bad `runAt` / `delay` (or both given), or for a `priority` that is not
+   *   an integer from -1000 to 1000.
    *
-   * With an `idempotencyKey` already used for this workflow, the handle is the existing
+   * With `priority`, it overrides the workflow's stored default priority. With an
+   * `idempotencyKey` already used for this workflow, the handle is the existing
    * execution's (`created: false`), whatever its status, and nothing is written. With `runAt`
    * or `delay`, it is written `Scheduled` and a runner starts it at that time.
    *
@@ -346,6 +349,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
       const known = (await this.#store.listLatestDefinitions()).map((d) => d.name);
       throw new WorkflowNotFoundError(workflowName, known);
     }
+    const priority = priorityOf(options, storedPriority(definition.definition));
     const initial = checkInput(
       workflowName,
       await this.#ctx.registry.inputOf(definition),
@@ -365,6 +369,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
       ...(rateLimit !== undefined ? { rateLimit } : {}),
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
       ...(runAtMs !== undefined ? { runAtMs } : {}),
+      priority,
     });
     return new WorkflowExecutionHandle(this, record.id, workflowName, created);
   }

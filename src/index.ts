@@ -112,6 +112,8 @@ export type {
 } from './engine/engine.js';
 export type { ExecutionSummary, TaskResult, WorkflowExecutionResult } from './engine/results.js';
 export type { StartTimeOptions } from './core/start-time.js';
+export { DEFAULT_PRIORITY, MAX_PRIORITY, MIN_PRIORITY } from './core/priority.js';
+export type { PriorityOptions } from './core/priority.js';
 export type { Page, PageOptions } from './engine/pages.js';
 export type { ListExecutionsPageOptions } from './engine/execution-pages.js';
 export type { ExecutionTask, ExecutionTaskDetail } from './engine/execution-tasks.js';

@@ -1,7 +1,14 @@
 /** What every `cloacinactl` command shares: global options, the client, inputs, errors. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { Client, ConfigError, parseDuration, type JsonObject } from '../index.js';
+import {
+  Client,
+  ConfigError,
+  MAX_PRIORITY,
+  MIN_PRIORITY,
+  parseDuration,
+  type JsonObject,
+} from '../index.js';
 
 /** Options every command accepts (given before or after the command name). */
 export interface GlobalOptions {
@@ -112,6 +119,20 @@ export function positiveInt(value: string, name: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) {
     throw new UsageError(`${name} must be a positive integer; received '${value}'.`);
+  }
+  return n;
+}
+
+/**
+ * Parses a priority option (`--priority 10`, `--priority -5`): an integer from -1000 to 1000,
+ * written as one (no fraction, exponent or unit).
+ */
+export function parsePriority(value: string, name: string): number {
+  const n = /^\s*-?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < MIN_PRIORITY || n > MAX_PRIORITY) {
+    throw new UsageError(
+      `${name} must be an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY} (higher runs first); received '${value}'.`,
+    );
   }
   return n;
 }

@@ -178,6 +178,7 @@ export function executionReport(view: ExecutionView): string {
     ...(result.rateLimit !== undefined
       ? [['rate limit', rateLimitLine(result.rateLimit)] as const]
       : []),
+    ...(result.priority !== 0 ? [['priority', String(result.priority)] as const] : []),
   ]);
   const context = JSON.stringify(result.finalContext, null, 2);
   return `${summary}\n\n${taskTable(view)}\n\nfinal context:\n${context}`;

@@ -18,6 +18,7 @@ import {
   type RateLimitSlot,
 } from './rate-limit.js';
 import type { Context } from './context.js';
+import { DEFAULT_PRIORITY, priorityProblem } from './priority.js';
 import { describeValue } from './describe.js';
 import { parseDuration } from './duration.js';
 import * as graph from './graph.js';
@@ -69,6 +70,13 @@ export interface WorkflowOptions<Input = unknown> {
    * every runner; the others wait as `Queued` and start in order as the window allows.
    */
   rateLimit?: RateLimitOptions;
+  /**
+   * The priority of its executions unless a start sets one: an integer from -1000 to 1000,
+   * higher first. Claims take Ready tasks by priority, then oldest ready first; a concurrency
+   * group admits its Queued executions by priority, then in order.
+   * @default 0
+   */
+  priority?: number;
 }
 
 /** Only `workflow()` holds this key, so a `Workflow` is always a validated one. */
@@ -92,6 +100,8 @@ export class Workflow<Input = unknown> {
   readonly triggers: readonly string[];
   readonly concurrency: ConcurrencyOptions | undefined;
   readonly rateLimit: RateLimitOptions | undefined;
+  /** The default priority of its executions (see {@link WorkflowOptions.priority}). */
+  readonly priority: number;
   readonly #byId: ReadonlyMap<string, TaskDefinition>;
   readonly #dependents: ReadonlyMap<string, readonly string[]>;
   readonly #order: readonly string[];
@@ -112,6 +122,7 @@ export class Workflow<Input = unknown> {
       options.concurrency === undefined ? undefined : Object.freeze({ ...options.concurrency });
     this.rateLimit =
       options.rateLimit === undefined ? undefined : Object.freeze({ ...options.rateLimit });
+    this.priority = options.priority ?? DEFAULT_PRIORITY;
     this.#byId = new Map(this.tasks.map((t) => [t.id, t]));
     this.#dependents = graph.dependentsMap(this.tasks);
     this.#order = graph.topologicalOrder(this.tasks);
@@ -220,6 +231,7 @@ export class Workflow<Input = unknown> {
               keyed: this.rateLimit.key !== undefined,
             },
           }),
+      ...(this.priority === DEFAULT_PRIORITY ? {} : { priority: this.priority }),
       tasks: this.tasks.map((t) => ({
         id: t.id,
         dependencies: [...t.dependencies],
@@ -247,7 +259,8 @@ export class Workflow<Input = unknown> {
  * Builds and validates a workflow.
  * @throws {WorkflowValidationError} with code `INVALID_ID`, `EMPTY_WORKFLOW`, `INVALID_TASK`,
  *   `DUPLICATE_TASK`, `MISSING_DEPENDENCY`, `INVALID_RULE` or `CYCLE`.
- * @throws {ConfigError} when `description`, `tags`, `input` or `triggers` have the wrong shape.
+ * @throws {ConfigError} when `description`, `tags`, `input`, `triggers`, `concurrency` or
+ *   `priority` have the wrong shape.
  */
 export function workflow<Input = unknown>(options: WorkflowOptions<Input>): Workflow<Input> {
   return new Workflow(CONSTRUCT, options);
@@ -297,6 +310,7 @@ export class WorkflowBuilder<Input = unknown> {
   readonly #triggers: string[] = [];
   #concurrency: ConcurrencyOptions | undefined;
   #rateLimit: RateLimitOptions | undefined;
+  #priority: number | undefined;
 
   constructor(name: string) {
     this.#name = name;
@@ -346,6 +360,12 @@ export class WorkflowBuilder<Input = unknown> {
     return this;
   }
 
+  /** Sets the default priority of its executions (see {@link WorkflowOptions.priority}). */
+  priority(value: number): this {
+    this.#priority = value;
+    return this;
+  }
+
   /** Validates and builds the workflow; see {@link workflow} for the errors. */
   build(): Workflow<Input> {
     return workflow({
@@ -357,6 +377,7 @@ export class WorkflowBuilder<Input = unknown> {
       triggers: [...this.#triggers],
       ...(this.#concurrency === undefined ? {} : { concurrency: this.#concurrency }),
       ...(this.#rateLimit === undefined ? {} : { rateLimit: this.#rateLimit }),
+      ...(this.#priority === undefined ? {} : { priority: this.#priority }),
     });
   }
 }
@@ -434,7 +455,7 @@ function validate(options: WorkflowOptions): void {
 /** Shapes that TypeScript checks but JavaScript callers may still get wrong. */
 function checkShape(name: string, options: WorkflowOptions): void {
   const problems: string[] = [];
-  const { description, tags, input, triggers, concurrency, rateLimit } =
+  const { description, tags, input, triggers, concurrency, rateLimit, priority } =
     options as unknown as Partial<Record<string, unknown>>;
   if (description !== undefined && typeof description !== 'string') {
     problems.push(
@@ -481,6 +502,10 @@ function checkShape(name: string, options: WorkflowOptions): void {
   }
   if (rateLimit !== undefined) {
     const problem = rateLimitProblem(rateLimit);
+    if (problem !== null) problems.push(`workflow '${name}': ${problem}`);
+  }
+  if (priority !== undefined) {
+    const problem = priorityProblem(priority);
     if (problem !== null) problems.push(`workflow '${name}': ${problem}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -16,6 +16,7 @@ import type { Clock, Logger, ResolvedRunnerConfig } from '../core/options.js';
 import type { PruneOptions, PruneResult } from '../core/retention.js';
 import { startOf } from '../core/start.js';
 import { startTimeOf, type StartTimeOptions } from '../core/start-time.js';
+import { priorityOf, type PriorityOptions } from '../core/priority.js';
 import { Workflow } from '../core/workflow.js';
 import {
   CloacinaError,
@@ -61,7 +62,7 @@ import { Waiters } from './waiters.js';
 export type RunnerEvent = Omit<NewEvent, 'workflowName'>;
 
 /** Options of {@link Engine.executeAsync}. */
-export interface ExecuteAsyncOptions extends StartTimeOptions {
+export interface ExecuteAsyncOptions extends StartTimeOptions, PriorityOptions {
   /**
    * Starts at most one execution of the workflow per key (1 to 255 characters, no NUL): a start
    * with a key already used returns a handle to the existing execution, whatever its status,
@@ -452,8 +453,11 @@ export class Engine implements ExecutionControl, AsyncDisposable {
    * start at that time, on any runner with the workflow (within its scheduler poll interval);
    * it survives restarts and can be cancelled or paused meanwhile.
    *
+   * With `priority`, it overrides the workflow's default priority (see `WorkflowOptions.priority`).
+   *
    * @throws {ConfigError} for an `idempotencyKey` that is not a string of 1 to 255 characters
-   *   without NUL, or for a bad `runAt` / `delay` (or both given).
+   *   without NUL, for a bad `runAt` / `delay` (or both given), or for a `priority` that is not
+   *   an integer from -1000 to 1000.
    */
   async executeAsync(
     workflowName: string,
@@ -467,6 +471,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     const workflow = this.registry.latest(workflowName);
     if (workflow === undefined)
       throw new WorkflowNotFoundError(workflowName, this.registry.names());
+    const priority = priorityOf(options, workflow.priority);
     const initial = this.initialContext(workflow, context);
     const concurrency = workflow.concurrencySlotFor(initial);
     const rateLimit = workflow.rateLimitSlotFor(initial);
@@ -482,6 +487,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       ...(rateLimit !== undefined ? { rateLimit } : {}),
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
       ...(runAtMs !== undefined ? { runAtMs } : {}),
+      priority,
     });
     return new WorkflowExecutionHandle(this, scheduled.record.id, workflowName, scheduled.created);
   }

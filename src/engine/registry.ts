@@ -20,7 +20,7 @@ interface Entry {
  */
 export type WorkflowShape = Pick<
   Workflow,
-  'name' | 'version' | 'input' | 'triggers' | 'concurrencySlotFor' | 'rateLimitSlotFor'
+  'name' | 'version' | 'input' | 'triggers' | 'concurrencySlotFor' | 'rateLimitSlotFor' | 'priority'
 >;
 
 /** The workflows services can schedule: a runner's registry, or a client's stored definitions. */
@@ -88,17 +88,19 @@ export class WorkflowRegistry implements WorkflowCatalog {
 }
 
 /**
- * `{ concurrency, rateLimit }` for a new execution of `workflow` with `context`, each only for a
- * workflow with that limit: spread into a `NewExecution`.
+ * `{ concurrency, rateLimit, priority }` for a new execution of `workflow` with `context`: each
+ * limit only for a workflow with that limit, and the workflow's default priority. Spread into a
+ * `NewExecution` by the starts that take no options (trigger and cron fires).
  */
 export function limitsOf(
   workflow: WorkflowShape,
   context: JsonObject,
-): { concurrency?: ConcurrencySlot; rateLimit?: RateLimitSlot } {
+): { concurrency?: ConcurrencySlot; rateLimit?: RateLimitSlot; priority: number } {
   const slot = workflow.concurrencySlotFor(context);
   const rate = workflow.rateLimitSlotFor(context);
   return {
     ...(slot === undefined ? {} : { concurrency: slot }),
     ...(rate === undefined ? {} : { rateLimit: rate }),
+    priority: workflow.priority,
   };
 }

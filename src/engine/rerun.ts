@@ -47,7 +47,7 @@ export type PlannedRerun = Pick<
   NewExecution,
   'workflowName' | 'workflowVersion' | 'initialContext' | 'tasks'
 > &
-  Required<Pick<NewExecution, 'rerun'>>;
+  Required<Pick<NewExecution, 'rerun' | 'priority'>>;
 
 const FROM: readonly RerunFrom[] = ['failed', 'start'];
 
@@ -140,6 +140,8 @@ export async function planRerun(
       initialContext: await target.checkInput(original.initialContext),
       tasks: target.tasks,
       rerun: { executionId, from, carried: new Map() },
+      // A rerun runs at the priority its original ran at.
+      priority: original.priority,
     };
   }
   if (target.version !== original.workflowVersion) {
@@ -155,5 +157,6 @@ export async function planRerun(
     initialContext: original.initialContext,
     tasks: target.tasks,
     rerun: { executionId, from, carried: carriedOver(await store.getTasks(executionId)) },
+    priority: original.priority,
   };
 }

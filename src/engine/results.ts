@@ -50,6 +50,8 @@ export interface WorkflowExecutionResult {
    * `rateLimit`: while `Queued` before its start, it may wait for a place in this group's window.
    */
   readonly rateLimit?: { readonly key: string; readonly limit: number; readonly periodMs: number };
+  /** Its priority (higher first; 0 by default): see `WorkflowOptions.priority`. */
+  readonly priority: number;
 }
 
 function taskResult(task: TaskRecord): TaskResult {
@@ -94,6 +96,7 @@ export function toExecutionResult(
     ...(execution.runAtMs !== null ? { runAt: new Date(execution.runAtMs) } : {}),
     ...(execution.concurrency !== null ? { concurrency: execution.concurrency } : {}),
     ...(execution.rateLimit !== null ? { rateLimit: execution.rateLimit } : {}),
+    priority: execution.priority,
   };
 }
 
@@ -143,6 +146,8 @@ export interface ExecutionSummary {
     readonly limit: number;
     readonly periodMs: number;
   } | null;
+  /** Its priority (higher first; 0 by default): see `WorkflowOptions.priority`. */
+  readonly priority: number;
 }
 
 /** Builds the list entry of an execution from its stored head. */
@@ -166,5 +171,6 @@ export function toExecutionSummary(record: ExecutionSummaryRecord): ExecutionSum
     runAt: date(record.runAtMs),
     concurrency: record.concurrency,
     rateLimit: record.rateLimit,
+    priority: record.priority,
   };
 }

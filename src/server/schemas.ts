@@ -9,6 +9,8 @@ import {
   MAX_PAGE_SIZE,
   DEFAULT_PAGE_SIZE,
   PRUNABLE_STATUSES,
+  MAX_PRIORITY,
+  MIN_PRIORITY,
 } from '../index.js';
 
 /** A date-time as ISO 8601 text. */
@@ -158,6 +160,9 @@ export const ExecutionSummarySchema = z
       description:
         'The rate group it counts in (a workflow with a rate limit): at most limit starts per periodMs; while Queued it may wait for a place in its window',
     }),
+    priority: z.number().int().openapi({
+      description: 'Its priority: Ready tasks of higher priorities are claimed first; 0 by default',
+    }),
   })
   .openapi('ExecutionSummary');
 
@@ -203,6 +208,9 @@ export const ExecutionSchema = z
       description:
         'The rate group it counts in, for a workflow with a rate limit: at most limit starts per periodMs; while Queued it may wait for a place in its window',
     }),
+    priority: z.number().int().openapi({
+      description: 'Its priority: Ready tasks of higher priorities are claimed first; 0 by default',
+    }),
   })
   .openapi('Execution');
 
@@ -235,6 +243,9 @@ export const ExecutionStatsSchema = z
   })
   .openapi('ExecutionStats');
 
+/** What a start's `priority` must be, as the problem detail says it. */
+const PRIORITY_RULE = `must be an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY} (higher runs first)`;
+
 export const StartExecutionBody = z
   .strictObject({
     workflow: nameParam.openapi({ example: 'etl' }),
@@ -258,6 +269,16 @@ export const StartExecutionBody = z
       description: "Start this long from now: milliseconds or a duration such as '15m'",
       example: '15m',
     }),
+    priority: z
+      .number({ message: PRIORITY_RULE })
+      .int({ message: PRIORITY_RULE })
+      .min(MIN_PRIORITY, { message: PRIORITY_RULE })
+      .max(MAX_PRIORITY, { message: PRIORITY_RULE })
+      .optional()
+      .openapi({
+        description: `Overrides the workflow's default priority: an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY}, higher first (Ready tasks of higher priorities are claimed first; a concurrency group admits higher priorities first)`,
+        example: 10,
+      }),
   })
   .refine((body) => body.runAt === undefined || body.delay === undefined, {
     message: 'give runAt or delay, not both',

@@ -17,6 +17,7 @@ import { delayedStartsMigration } from './migrations/delayed-starts.js';
 import { idempotencyKeysMigration } from './migrations/idempotency-keys.js';
 import { hotStateIndexesMigration } from './migrations/hot-state-indexes.js';
 import { leasesMigration } from './migrations/leases.js';
+import { prioritiesMigration } from './migrations/priorities.js';
 import { listIndexesMigration } from './migrations/list-indexes.js';
 import { rerunsMigration } from './migrations/reruns.js';
 import { scheduleLinkedMigration } from './migrations/schedule-linked.js';
@@ -154,4 +155,5 @@ export const MIGRATIONS: readonly Migration[] = [
   leasesMigration,
   concurrencyMigration,
   rateLimitsMigration,
+  prioritiesMigration,
 ];

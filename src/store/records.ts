@@ -62,6 +62,12 @@ export interface NewExecution {
    * last `periodMs`, or when older ones wait in it, or when it starts later (`runAtMs`).
    */
   readonly rateLimit?: { readonly key: string; readonly limit: number; readonly periodMs: number };
+  /**
+   * Higher first (see `core/priority.ts`), default 0: copied onto each task row, so claims take
+   * its Ready tasks before those of lower priorities, and a concurrency group admits it before
+   * lower priorities waiting there.
+   */
+  readonly priority?: number;
 }
 
 /**

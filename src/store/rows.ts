@@ -186,6 +186,8 @@ export interface ExecutionRecord {
   } | null;
   /** When it took its place in its rate group's window (it started, for the rate limit). */
   readonly rateStartedAtMs: number | null;
+  /** Its priority: claims and admission take higher priorities first; 0 by default. */
+  readonly priority: number;
 }
 
 /** One task of an execution as stored. */
@@ -263,6 +265,8 @@ export interface ExecutionRow {
   rate_period_ms?: number | null;
   /** When it took its place in its rate group's window; null while it waits (or without one). */
   rate_started_at_ms?: number | null;
+  /** Absent from partial selects. */
+  priority?: number;
 }
 
 /** Raw task row. */
@@ -337,6 +341,7 @@ export function toExecutionRecord(row: ExecutionRow): ExecutionRecord {
       row.rate_started_at_ms === null || row.rate_started_at_ms === undefined
         ? null
         : Number(row.rate_started_at_ms),
+    priority: Number(row.priority ?? 0),
   };
 }
 

@@ -363,3 +363,26 @@ describe('InputSchema', () => {
     );
   });
 });
+
+describe('priority', () => {
+  it('defaults to 0, is set by workflow() or the builder, and is stored with the definition', () => {
+    expect(workflow({ name: 'w', tasks: [t('a')] }).priority).toBe(0);
+    expect(workflow({ name: 'w', tasks: [t('a')] }).toDefinition()).not.toHaveProperty('priority');
+    const built = new WorkflowBuilder('b').addTask(t('a')).priority(-4).build();
+    expect(built.priority).toBe(-4);
+    expect(built.toDefinition()).toMatchObject({ priority: -4 });
+    // Not part of the version: the same tasks run whatever their priority.
+    expect(built.version).toBe(new WorkflowBuilder('b').addTask(t('a')).build().version);
+  });
+
+  it('refuses a priority that is not an integer from -1000 to 1000, naming the value', () => {
+    for (const bad of [1000.5, 1001, -1001, '1', Number.POSITIVE_INFINITY]) {
+      expect(() => workflow({ name: 'w', tasks: [t('a')], priority: bad as number })).toThrow(
+        ConfigError,
+      );
+    }
+    expect(() => workflow({ name: 'w', tasks: [t('a')], priority: 1001 })).toThrow(
+      "workflow 'w': priority must be an integer from -1000 to 1000 (higher runs first); received 1001.",
+    );
+  });
+});

@@ -178,6 +178,7 @@ describe('listExecutionsPage', () => {
         runAt: null,
         concurrency: null,
         rateLimit: null,
+        priority: 0,
       });
     } finally {
       await held.stop();

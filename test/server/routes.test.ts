@@ -416,6 +416,39 @@ describe('HTTP API routes', () => {
     await stopRunner(runner);
   });
 
+  it('starts with a priority, reports it in the detail and the list, and refuses a bad one', async () => {
+    const { srv, runner } = await setup();
+    const started = await srv.call('/v1/executions', {
+      body: { workflow: 'greet', priority: 12, delay: '2h' },
+    });
+    expect(started.status).toBe(201);
+    const id = started.body.executionId as string;
+    expect((await srv.call(`/v1/executions/${id}`)).body).toMatchObject({ priority: 12 });
+    const plain = await srv.call('/v1/executions', { body: { workflow: 'greet', delay: '2h' } });
+    const listed = await srv.call('/v1/executions?status=Scheduled');
+    expect(
+      listed.body.items
+        .map((e: { executionId: string; priority: number }) => [e.executionId, e.priority])
+        .sort(),
+    ).toEqual(
+      [
+        [id, 12],
+        [plain.body.executionId, 0],
+      ].sort(),
+    );
+    for (const priority of [1.5, 1001, -1001, '5', null]) {
+      const bad = await srv.call('/v1/executions', { body: { workflow: 'greet', priority } });
+      expectProblem(bad, 400, 'INVALID_REQUEST');
+      expect(bad.body.detail).toMatch(
+        /priority: must be an integer from -1000 to 1000 \(higher runs first\)/,
+      );
+    }
+    expect(await executionCount(srv)).toBe(2);
+    await srv.client.cancelExecution(id);
+    await srv.client.cancelExecution(plain.body.executionId as string);
+    await stopRunner(runner);
+  });
+
   it('rejects bad start requests with their status and writes nothing', async () => {
     const { srv, runner } = await setup();
     const cases: [unknown, number, string][] = [

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { claimStatement, STALE_CLAIMS } from '../../src/store/ops/claims.js';
+import { claimParams, claimStatement, STALE_CLAIMS } from '../../src/store/ops/claims.js';
 import { openStore } from '../../src/store/open.js';
 import { freshSqliteUrl } from '../helpers/backend.js';
 
@@ -22,7 +22,14 @@ describe('the hot queries on SQLite', () => {
     await store.migrate();
     await store.close();
     const file = url.slice('sqlite://'.length);
-    const plan = planOf(file, claimStatement(2, false), ['r', 'c', 1, 1, 1, 1, 'a', 'b', 10]);
+    const params = claimParams({
+      runnerId: 'r',
+      claimId: 'c',
+      nowMs: 1,
+      workflowNames: ['a', 'b'],
+      limit: 10,
+    });
+    const plan = planOf(file, claimStatement(2, false), params);
     expect(plan).toMatch(/SEARCH t USING INDEX task_executions_ready \(ready_at_ms<\?\)/);
     expect(plan).not.toMatch(/TEMP B-TREE/);
   });

@@ -21,6 +21,7 @@ const row: ExecutionSummary = {
   runAt: null,
   concurrency: null,
   rateLimit: null,
+  priority: 0,
 };
 
 function event(type: string, at: string): FeedEvent {

@@ -14,6 +14,7 @@ import {
   ExitCode,
   parseContext,
   parseStatus,
+  parsePriority,
   parseTime,
   positiveInt,
   UsageError,
@@ -184,6 +185,10 @@ export function addExecutionCommands(program: Command): void {
       'start at this ISO 8601 time instead of now (e.g. 2026-12-24T15:00Z)',
     )
     .option('--delay <duration>', 'start this long from now instead of now (e.g. 15m)')
+    .option(
+      '--priority <n>',
+      "an integer from -1000 to 1000, higher first: its tasks are claimed before lower priorities' (default: the workflow's, 0 unless it sets one)",
+    )
     .action(
       (
         workflow: string,
@@ -195,6 +200,7 @@ export function addExecutionCommands(program: Command): void {
           idempotencyKey?: string;
           runAt?: string;
           delay?: string;
+          priority?: string;
         },
         command: Command,
       ) =>
@@ -202,12 +208,17 @@ export function addExecutionCommands(program: Command): void {
           const context = parseContext(options.context);
           // Checked before anything is scheduled, so that a typo starts nothing.
           const timeoutMs = durationMs(options.timeout, '--timeout');
+          const priority =
+            options.priority === undefined
+              ? undefined
+              : parsePriority(options.priority, '--priority');
           const handle = await client.executeAsync(workflow, context, {
             ...(options.idempotencyKey !== undefined
               ? { idempotencyKey: options.idempotencyKey }
               : {}),
             ...(options.runAt !== undefined ? { runAt: parseTime(options.runAt, '--run-at') } : {}),
             ...(options.delay !== undefined ? { delay: durationMs(options.delay, '--delay') } : {}),
+            ...(priority !== undefined ? { priority } : {}),
           });
           await warnWithoutRunner(client, workflow, json === true);
           if (options.watch === true && json !== true) {

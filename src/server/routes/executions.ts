@@ -265,6 +265,7 @@ export function executionRoutes(app: ApiApp, deps: ServerDeps): void {
       ...(body.idempotencyKey !== undefined ? { idempotencyKey: body.idempotencyKey } : {}),
       ...(body.runAt !== undefined ? { runAt: new Date(body.runAt) } : {}),
       ...(body.delay !== undefined ? { delay: body.delay } : {}),
+      ...(body.priority !== undefined ? { priority: body.priority } : {}),
     });
     // The execution exists from here on: a failing read of its status must not turn it into an
     // error the caller would retry (and start it twice).

@@ -9,11 +9,11 @@
  * Executions enter a group at scheduling: those that fit are written as any execution (and may
  * start in the scheduling transaction), the others `Queued`, root tasks not yet Ready. A
  * transaction that frees places (an execution ends, is cancelled or paused) marks its group;
- * the marked groups admit their oldest Queued executions at the end of that transaction (see
- * {@link admitMarked}), after every other lock it takes, and a runner's periodic pass
- * ({@link admitWaiting}) admits what a transaction could not (a delayed start whose time came).
- * A group whose workflow also has a rate limit is admitted through `rate-admission.ts`, which
- * checks both limits.
+ * the marked groups admit their Queued executions (highest priority first, then oldest) at the
+ * end of that transaction (see {@link admitMarked}), after every other lock it takes, and a
+ * runner's periodic pass ({@link admitWaiting}) admits what a transaction could not (a delayed
+ * start whose time came). A group whose workflow also has a rate limit is admitted through
+ * `rate-admission.ts`, which checks both limits.
  */
 import type { Tx } from '../db.js';
 import type { NewExecution } from '../records.js';
@@ -91,7 +91,8 @@ function inLockOrder<G extends Group>(groups: readonly G[]): G[] {
 }
 
 /**
- * Admits, in each of `groups`, as many Queued executions as it has free places, oldest first.
+ * Admits, in each of `groups`, as many Queued executions as it has free places, highest priority
+ * first, then oldest first.
  * Two round trips on PostgreSQL whatever the number of groups (the lock, the counts), and two
  * more for each group that admits. Returns how many were admitted.
  */
@@ -121,10 +122,11 @@ export type QueuedFor = 'concurrency' | 'rate';
 /**
  * Decides, at scheduling, which of `inputs` wait `Queued`, and for what; returns them by id. In
  * each group (all locked together) new executions take the free places in order, unless older
- * ones wait there (first in, first out) or they start later (`runAtMs`: the periodic pass
- * admits them once due). An execution with both limits needs room under both. A concurrency
- * group where some were queued is marked, so that places the count here could not see as free
- * are filled before commit.
+ * ones wait there (then they queue behind them, and the admission at commit takes the group's
+ * waiting executions by priority, then first in, first out) or they start later (`runAtMs`: the
+ * periodic pass admits them once due). An execution with both limits needs room under both. A
+ * concurrency group where some were queued is marked, so that places the count here could not
+ * see as free are filled before commit.
  */
 export async function placeInGroups(
   tx: Tx,
@@ -188,9 +190,10 @@ export async function placeInGroups(
 }
 
 /**
- * Admits up to `places` of a locked group's Queued executions that may start now, oldest first
- * (see `admitRows`); one still waiting for a rate window is left to `admitCandidates`, which
- * checks it. Returns the ids admitted.
+ * Admits up to `places` of a locked group's Queued executions that may start now, highest
+ * priority first, then oldest first (the partial index `workflow_executions_queued`; see
+ * `admitRows`); one still waiting for a rate window is left to `admitCandidates`, which checks
+ * it. Returns the ids admitted.
  */
 async function admitInto(
   tx: Tx,
@@ -207,7 +210,7 @@ async function admitInto(
      WHERE workflow_name = ? AND concurrency_key = ? AND status = 'Queued'
        AND (run_at_ms IS NULL OR run_at_ms <= ?)
        AND (rate_key IS NULL OR rate_started_at_ms IS NOT NULL)
-     ORDER BY created_at_ms, id LIMIT ?${skip}`,
+     ORDER BY priority DESC, created_at_ms, id LIMIT ?${skip}`,
     [group.workflowName, group.key, nowMs, places],
   );
   return admitRows(

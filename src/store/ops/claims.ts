@@ -29,31 +29,86 @@ interface ClaimedRow {
 }
 
 /**
- * The claim: marks up to `LIMIT` Ready tasks of the named workflows Running, oldest ready first,
- * so a large DAG's tasks do not starve an execution submitted after it. Parameters: runner id,
- * claim id, now (×4), the `workflowCount` names, the limit. CROSS JOIN makes SQLite walk the
- * partial Ready index in claim order and stop at the limit, rather than start from the
- * executions; PostgreSQL plans it like any inner join, and `SKIP LOCKED` (where the backend
- * has it) lets concurrent claimers pass each other's rows. The execution heads a task needs to start come back with it
- * (subqueries in RETURNING), which saves a read, a round trip on PostgreSQL.
+ * The Ready rows in claim order, as three segments each walked along its own partial index
+ * (migration 19): priorities above 0 (highest first), priority 0 (the default), priorities below
+ * 0; within a priority, oldest ready first, so a large DAG's tasks do not starve an execution
+ * submitted after it. Splitting at 0 keeps work without a priority on a walk that ends at now,
+ * whatever number of rows are dated later.
+ */
+const SEGMENTS = [
+  { where: 't.priority > 0', order: 't.priority DESC, t.ready_at_ms, t.position, t.id' },
+  { where: 't.priority = 0', order: 't.ready_at_ms, t.position, t.id' },
+  { where: 't.priority < 0', order: 't.priority DESC, t.ready_at_ms, t.position, t.id' },
+] as const;
+
+/**
+ * Ids of Ready tasks of the named workflows whose time has come and whose execution may run, in
+ * claim order, at most `LIMIT` (the last parameter). Each segment is a subquery with its own
+ * order and limit; `UNION ALL` reads them in turn and the outer `LIMIT` stops the read once it
+ * has enough, so a segment after a full one is never walked. CROSS JOIN makes SQLite walk each
+ * partial index in claim order and stop, rather than start from the executions; PostgreSQL plans
+ * it like any inner join. `lock` (`FOR UPDATE … SKIP LOCKED`) applies in each segment, below its
+ * limit, so rows other claimers hold are passed, not counted. Parameters: for each segment, now,
+ * the `workflowCount` names and the limit; then the limit.
+ */
+export function readyCandidates(workflowCount: number, lock: string): string {
+  const segments = SEGMENTS.map(
+    (segment, i) => `SELECT id FROM (
+         SELECT t.id FROM task_executions t CROSS JOIN workflow_executions w
+         WHERE w.id = t.execution_id AND t.status = 'Ready' AND ${segment.where}
+           AND t.ready_at_ms <= ?
+           AND w.status IN ('Scheduled', 'Pending', 'Running')
+           AND t.workflow_name IN (${placeholders(workflowCount)})
+         ORDER BY ${segment.order}
+         LIMIT ? ${lock}) s${i}`,
+  );
+  return `SELECT id FROM (${segments.join('\n       UNION ALL ')}) c LIMIT ?`;
+}
+
+/** The parameters of {@link readyCandidates}. */
+function candidateParams(input: {
+  nowMs: number;
+  workflowNames: readonly string[];
+  limit: number;
+}): (string | number)[] {
+  const segment = [input.nowMs, ...input.workflowNames, input.limit];
+  return [...segment, ...segment, ...segment, input.limit];
+}
+
+/**
+ * The claim: marks up to `LIMIT` Ready tasks of the named workflows Running, highest priority
+ * first, then oldest ready first (see {@link readyCandidates}). Parameters: runner id, claim id,
+ * now (×3), then those of {@link readyCandidates}. The execution heads a task needs to start
+ * come back with it (subqueries in RETURNING), which saves a read, a round trip on PostgreSQL.
  */
 export function claimStatement(workflowCount: number, skipLocked: boolean): string {
   return `UPDATE task_executions
      SET status = 'Running', claimed_by = ?, claim_id = ?, heartbeat_at_ms = ?,
          attempt_started_at_ms = ?, started_at_ms = COALESCE(started_at_ms, ?)
-     WHERE id IN (
-       SELECT t.id FROM task_executions t CROSS JOIN workflow_executions w
-       WHERE w.id = t.execution_id AND t.status = 'Ready' AND t.ready_at_ms <= ?
-         AND w.status IN ('Scheduled', 'Pending', 'Running')
-         AND t.workflow_name IN (${placeholders(workflowCount)})
-       ORDER BY t.ready_at_ms, t.position, t.id
-       LIMIT ? ${skipLocked ? 'FOR UPDATE OF t SKIP LOCKED' : ''}
-     )
+     WHERE id IN (${readyCandidates(workflowCount, skipLocked ? 'FOR UPDATE OF t SKIP LOCKED' : '')})
      RETURNING id, execution_id, workflow_name, task_id, attempt, dependents,
        COALESCE(input_context,
                 (SELECT initial_context FROM workflow_executions h WHERE h.id = execution_id)) AS input,
        (SELECT workflow_version FROM workflow_executions h WHERE h.id = execution_id) AS workflow_version,
        (SELECT status FROM workflow_executions h WHERE h.id = execution_id) AS execution_status`;
+}
+
+/** The parameters of {@link claimStatement}. */
+export function claimParams(input: {
+  runnerId: string;
+  claimId: string;
+  nowMs: number;
+  workflowNames: readonly string[];
+  limit: number;
+}): (string | number)[] {
+  return [
+    input.runnerId,
+    input.claimId,
+    input.nowMs,
+    input.nowMs,
+    input.nowMs,
+    ...candidateParams(input),
+  ];
 }
 
 /**
@@ -62,7 +117,7 @@ export function claimStatement(workflowCount: number, skipLocked: boolean): stri
  * so a claim costs one round trip, not two. It locks those executions in id order (see `locks.ts`) and re-checks Pending
  * after the lock, so of two claimers that both took a task of one Pending execution, only the
  * first starts it. Each row says whether this statement started its execution. Parameters: those
- * of {@link claimStatement}, then now (×2).
+ * of {@link claimStatement} ({@link claimParams}), then now (×2).
  */
 export function claimAndStartStatement(workflowCount: number, skipLocked: boolean): string {
   return `WITH claimed AS (${claimStatement(workflowCount, skipLocked)}),
@@ -91,20 +146,16 @@ async function readyWaiting(
   input: { nowMs: number; workflowNames: readonly string[] },
 ): Promise<boolean> {
   const rows = await tx.all(
-    `SELECT 1 AS waiting FROM task_executions t CROSS JOIN workflow_executions w
-     WHERE w.id = t.execution_id AND t.status = 'Ready' AND t.ready_at_ms <= ?
-       AND w.status IN ('Scheduled', 'Pending', 'Running')
-       AND t.workflow_name IN (${placeholders(input.workflowNames.length)})
-     LIMIT 1`,
-    [input.nowMs, ...input.workflowNames],
+    readyCandidates(input.workflowNames.length, ''),
+    candidateParams({ ...input, limit: 1 }),
   );
   return rows.length > 0;
 }
 
 /**
- * Claims up to `limit` Ready tasks, oldest ready first, of the named workflows, and says
- * whether more were left waiting (see `ClaimBatch.moreReady`). A claim that took fewer than
- * `limit` left none. One that took `limit` looks again, unless claimers skip each other's
+ * Claims up to `limit` Ready tasks of the named workflows, highest priority first, then oldest
+ * ready first, and says whether more were left waiting (see `ClaimBatch.moreReady`). A claim
+ * that took fewer than `limit` left none. One that took `limit` looks again, unless claimers skip each other's
  * locked rows: then rows other claimers hold look Ready to such a look, so a full claim
  * answers "maybe" (true).
  *
@@ -117,16 +168,7 @@ export async function claimReadyTasks(
 ): Promise<ClaimBatch> {
   if (input.workflowNames.length === 0 || input.limit <= 0) return { tasks: [], moreReady: false };
   const claimId = randomUUID();
-  const params = [
-    input.runnerId,
-    claimId,
-    input.nowMs,
-    input.nowMs,
-    input.nowMs,
-    input.nowMs,
-    ...input.workflowNames,
-    input.limit,
-  ];
+  const params = claimParams({ ...input, claimId });
   let claimed: ClaimedRow[];
   let started: Set<string>;
   let moreReady = false;

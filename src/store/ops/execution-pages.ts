@@ -50,7 +50,7 @@ type SummaryRow = Omit<ExecutionRow, 'initial_context' | 'final_context' | 'upda
 const SUMMARY_COLUMNS = `e.id, e.workflow_name, e.workflow_version, e.status, e.error_message,
   e.pause_reason, e.open_tasks, e.failed_tasks, e.created_at_ms, e.started_at_ms,
   e.completed_at_ms, e.rerun_of, e.rerun_by, e.idempotency_key, e.run_at_ms, e.concurrency_key,
-  e.concurrency_limit, e.rate_key, e.rate_limit, e.rate_period_ms`;
+  e.concurrency_limit, e.rate_key, e.rate_limit, e.rate_period_ms, e.priority`;
 
 const ALL_STATUSES = Object.values(WorkflowStatus);
 
@@ -174,6 +174,7 @@ function toSummary(row: SummaryRow): ExecutionSummaryRecord {
         ? null
         : { key: row.concurrency_key, limit: row.concurrency_limit ?? 1 },
     rateLimit: rateLimitOf(row),
+    priority: Number(row.priority ?? 0),
   };
 }
 

@@ -26,15 +26,15 @@ const EXECUTION_COLUMNS = `INSERT INTO workflow_executions
   (id, workflow_name, workflow_version, status, initial_context, final_context, open_tasks,
    failed_tasks, created_at_ms, started_at_ms, completed_at_ms, updated_at_ms, schedule_linked,
    rerun_of, run_at_ms, concurrency_key, concurrency_limit, rate_key, rate_limit, rate_period_ms,
-   rate_started_at_ms)`;
+   rate_started_at_ms, priority)`;
 
 /** Values per row of {@link EXECUTION_COLUMNS}. */
-const EXECUTION_WIDTH = 21;
+const EXECUTION_WIDTH = 22;
 
 const TASK_COLUMNS = `INSERT INTO task_executions
   (id, execution_id, workflow_name, task_id, position, dependencies, dependents, trigger_rule,
    status, pending_deps, ready_at_ms, claimed_by, claim_id, heartbeat_at_ms, started_at_ms,
-   attempt_started_at_ms, skip_reason, completed_at_ms)`;
+   attempt_started_at_ms, skip_reason, completed_at_ms, priority)`;
 
 /**
  * The task columns of a rerun from failure, which also has contexts at scheduling: the outputs
@@ -44,7 +44,7 @@ const TASK_COLUMNS = `INSERT INTO task_executions
 const RERUN_TASK_COLUMNS = `INSERT INTO task_executions
   (id, execution_id, workflow_name, task_id, position, dependencies, dependents, trigger_rule,
    status, pending_deps, ready_at_ms, claimed_by, claim_id, heartbeat_at_ms, started_at_ms,
-   attempt_started_at_ms, skip_reason, completed_at_ms, input_context, output_context)`;
+   attempt_started_at_ms, skip_reason, completed_at_ms, priority, input_context, output_context)`;
 
 const NOTHING_CARRIED: ReadonlyMap<string, JsonObject> = new Map();
 
@@ -150,6 +150,7 @@ function planExecution(input: NewExecution, queuedFor: QueuedFor | undefined): P
     rate_period_ms: input.rateLimit?.periodMs ?? null,
     // It takes its place in the rate window as it is written able to start.
     rate_started_at_ms: input.rateLimit !== undefined && !(queued && !ended) ? input.nowMs : null,
+    priority: input.priority ?? 0,
   };
   return {
     row,
@@ -187,6 +188,7 @@ function executionValues(row: ExecutionRow): SqlValue[] {
     row.rate_limit ?? null,
     row.rate_period_ms ?? null,
     row.rate_started_at_ms ?? null,
+    row.priority ?? 0,
   ];
 }
 
@@ -194,7 +196,7 @@ const KEYED_EXECUTION_COLUMNS = `INSERT INTO workflow_executions
   (id, workflow_name, workflow_version, status, initial_context, final_context, open_tasks,
    failed_tasks, created_at_ms, started_at_ms, completed_at_ms, updated_at_ms, schedule_linked,
    rerun_of, run_at_ms, concurrency_key, concurrency_limit, rate_key, rate_limit, rate_period_ms,
-   rate_started_at_ms, idempotency_key)`;
+   rate_started_at_ms, priority, idempotency_key)`;
 
 /** Rounds of insert-or-read before giving up on a key whose execution keeps vanishing. */
 const KEY_ROUNDS = 3;
@@ -359,6 +361,8 @@ export function insertExecutions(
         claimed ? input.nowMs : null,
         skipReason,
         skipReason !== null || output !== undefined ? input.nowMs : null,
+        // Denormalized from the execution: the claim reads it from the index it walks.
+        row.priority ?? 0,
       ];
       if (input.rerun === undefined) {
         taskRows.push(values);
@@ -458,8 +462,8 @@ export function insertExecutions(
     return { record: toExecutionRecord(row), claimed, created: true };
   });
   insertRows(tx, EXECUTION_COLUMNS, EXECUTION_WIDTH, executionRows);
-  insertRows(tx, TASK_COLUMNS, 18, taskRows);
-  insertRows(tx, RERUN_TASK_COLUMNS, 20, rerunTaskRows);
+  insertRows(tx, TASK_COLUMNS, 19, taskRows);
+  insertRows(tx, RERUN_TASK_COLUMNS, 21, rerunTaskRows);
   // In id order, the order every writer locks execution rows in (see `locks.ts`). Ids are
   // UUIDv7, ordered by the time they were made, so `rerun_by` only moves to a later rerun: when
   // two reruns of one execution commit in either order (two processes on PostgreSQL), it names

@@ -150,7 +150,8 @@ export async function countRates(
 }
 
 /**
- * Admits, oldest first, the Queued executions of `seeds` that have room under every limit they
+ * Admits, highest priority first and then oldest first, the Queued executions of `seeds` that
+ * have room under every limit they
  * count under: a free place in their concurrency group, if any, and a place in their rate
  * group's window, if they still need one. The groups met are found first (a plain read), then
  * locked in the global order, then the candidates are read again and counted under the locks:
@@ -167,7 +168,7 @@ export async function admitCandidates(
   const select = `SELECT id, workflow_name, created_at_ms, concurrency_key, concurrency_limit,
        rate_key, rate_limit, rate_period_ms, rate_started_at_ms
      FROM workflow_executions WHERE ${filter.sql}
-     ORDER BY created_at_ms, id LIMIT ${CANDIDATES}`;
+     ORDER BY priority DESC, created_at_ms, id LIMIT ${CANDIDATES}`;
   const lockedGroups = new Map<string, Group>(seeds.groups.map((g) => [groupId(g), g]));
   const rateWorkflows = new Set<string>(seeds.rates.map((rate) => rate.workflowName));
   for (const group of seeds.groups) if (group.rated === true) rateWorkflows.add(group.workflowName);

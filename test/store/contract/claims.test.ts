@@ -30,6 +30,48 @@ describe.concurrent('store contract: claims', () => {
     expect(await claimTwo(['chain', 'pair'], 5)).toEqual({ tasks: [], moreReady: false });
   });
 
+  test('claims by priority, then oldest ready; a future-dated task waits whatever its priority', async ({
+    store,
+  }) => {
+    const ids = new Map<string, string>();
+    const starts: [string, number, number, number?][] = [
+      ['zero-old', 1_000, 0],
+      ['below', 1_100, -5],
+      ['above-old', 1_200, 5],
+      ['above-new', 1_300, 5],
+      ['zero-new', 1_400, 0],
+      ['later', 1_500, 9, 10_000],
+      ['top', 1_600, 1_000],
+    ];
+    for (const [name, nowMs, priority, runAtMs] of starts) {
+      const scheduled = await schedule(store, single, {
+        nowMs,
+        priority,
+        ...(runAtMs === undefined ? {} : { runAtMs }),
+      });
+      expect(scheduled.record.priority).toBe(priority);
+      ids.set(scheduled.record.id, name);
+    }
+    const claimAt = async (nowMs: number, limit: number): Promise<string[]> => {
+      const { tasks } = await store.claimReadyTasks({
+        runnerId: RUNNER,
+        limit,
+        nowMs,
+        workflowNames: ['single'],
+      });
+      return tasks.map((t) => ids.get(t.executionId)!);
+    };
+    // One claim across segments takes the highest first and stops at its limit.
+    expect((await claimAt(3_000, 3)).sort()).toEqual(['above-new', 'above-old', 'top']);
+    expect(await claimAt(3_000, 1)).toEqual(['zero-old']);
+    expect(await claimAt(3_000, 1)).toEqual(['zero-new']);
+    expect(await claimAt(3_000, 1)).toEqual(['below']);
+    expect(await claimAt(3_000, 5)).toEqual([]);
+    expect(await claimAt(10_000, 5)).toEqual(['later']);
+    const later = [...ids].find(([, name]) => name === 'later')![0];
+    expect(await store.getExecution(later)).toMatchObject({ priority: 9, status: 'Running' });
+  });
+
   test('a claim hands over the input and starts a Pending execution once', async ({ store }) => {
     const scheduled = await schedule(store, pair, { initialContext: { x: 1 } });
 
