@@ -8,10 +8,17 @@ import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../../core/json.js';
 import type { Tx } from '../db.js';
 import { EventType } from '../rows.js';
-import type { ClaimBatch, ClaimRef, ClaimedTask, SweepOutcome } from '../records.js';
+import type {
+  ClaimBatch,
+  ClaimInput,
+  ClaimRef,
+  ClaimedTask,
+  SweepOutcome,
+} from '../records.js';
 import { appendEvent, placeholders } from './events.js';
 import { inIdOrder, lockExecutions } from './locks.js';
 import { recordFinished } from './progress.js';
+import { chooseWithinLimits, limitsToApply, readyIn, type LimitedChoice } from './task-limits.js';
 
 interface ClaimedRow {
   id: string;
@@ -35,9 +42,15 @@ interface ClaimedRow {
  * partial Ready index in claim order and stop at the limit, rather than start from the
  * executions; PostgreSQL plans it like any inner join, and `SKIP LOCKED` (where the backend
  * has it) lets concurrent claimers pass each other's rows. The execution heads a task needs to start come back with it
- * (subqueries in RETURNING), which saves a read, a round trip on PostgreSQL.
+ * (subqueries in RETURNING), which saves a read, a round trip on PostgreSQL. With `idCount`,
+ * only the attempts of those ids (parameters after the names) are taken: the ones a claim under
+ * task limits chose (see `task-limits.ts`), each still Ready, as its conditions re-check.
  */
-export function claimStatement(workflowCount: number, skipLocked: boolean): string {
+export function claimStatement(
+  workflowCount: number,
+  skipLocked: boolean,
+  idCount?: number,
+): string {
   return `UPDATE task_executions
      SET status = 'Running', claimed_by = ?, claim_id = ?, heartbeat_at_ms = ?,
          attempt_started_at_ms = ?, started_at_ms = COALESCE(started_at_ms, ?)
@@ -45,7 +58,9 @@ export function claimStatement(workflowCount: number, skipLocked: boolean): stri
        SELECT t.id FROM task_executions t CROSS JOIN workflow_executions w
        WHERE w.id = t.execution_id AND t.status = 'Ready' AND t.ready_at_ms <= ?
          AND w.status IN ('Scheduled', 'Pending', 'Running')
-         AND t.workflow_name IN (${placeholders(workflowCount)})
+         AND t.workflow_name IN (${placeholders(workflowCount)})${
+           idCount === undefined ? '' : ` AND t.id IN (${placeholders(idCount)})`
+         }
        ORDER BY t.ready_at_ms, t.position, t.id
        LIMIT ? ${skipLocked ? 'FOR UPDATE OF t SKIP LOCKED' : ''}
      )
@@ -64,8 +79,12 @@ export function claimStatement(workflowCount: number, skipLocked: boolean): stri
  * first starts it. Each row says whether this statement started its execution. Parameters: those
  * of {@link claimStatement}, then now (×2).
  */
-export function claimAndStartStatement(workflowCount: number, skipLocked: boolean): string {
-  return `WITH claimed AS (${claimStatement(workflowCount, skipLocked)}),
+export function claimAndStartStatement(
+  workflowCount: number,
+  skipLocked: boolean,
+  idCount?: number,
+): string {
+  return `WITH claimed AS (${claimStatement(workflowCount, skipLocked, idCount)}),
      started AS (
        UPDATE workflow_executions SET status = 'Running', started_at_ms = ?, updated_at_ms = ?
        WHERE id IN (SELECT id FROM workflow_executions
@@ -106,17 +125,23 @@ async function readyWaiting(
  * whether more were left waiting (see `ClaimBatch.moreReady`). A claim that took fewer than
  * `limit` left none. One that took `limit` looks again, unless claimers skip each other's
  * locked rows: then rows other claimers hold look Ready to such a look, so a full claim
- * answers "maybe" (true).
+ * answers "maybe" (true). With `taskLimits`, attempts of a limited task without a free place
+ * are passed over and the claim says so (`limited`); they are not "more Ready" for it.
  *
  * With writable CTEs the claim and the start of its executions are one statement; otherwise
  * the start is a second statement (free on SQLite, where a statement costs no round trip).
  */
-export async function claimReadyTasks(
-  tx: Tx,
-  input: { runnerId: string; limit: number; nowMs: number; workflowNames: readonly string[] },
-): Promise<ClaimBatch> {
+export async function claimReadyTasks(tx: Tx, input: ClaimInput): Promise<ClaimBatch> {
   if (input.workflowNames.length === 0 || input.limit <= 0) return { tasks: [], moreReady: false };
+  const limits = limitsToApply(input);
+  // Only a claimer with limited tasks among its workflows chooses first (see task-limits.ts).
+  const choice: LimitedChoice | undefined =
+    limits.length === 0 ? undefined : await chooseWithinLimits(tx, input, limits);
+  if (choice !== undefined && choice.ids.length === 0) {
+    return { tasks: [], moreReady: false, ...(choice.limited ? { limited: true } : {}) };
+  }
   const claimId = randomUUID();
+  const ids = choice?.ids;
   const params = [
     input.runnerId,
     claimId,
@@ -125,7 +150,8 @@ export async function claimReadyTasks(
     input.nowMs,
     input.nowMs,
     ...input.workflowNames,
-    input.limit,
+    ...(ids ?? []),
+    ids?.length ?? input.limit,
   ];
   let claimed: ClaimedRow[];
   let started: Set<string>;
@@ -133,13 +159,13 @@ export async function claimReadyTasks(
   const { skipLocked, writableCtes, rowLocks } = tx.capabilities;
   if (writableCtes && rowLocks) {
     claimed = await tx.all<ClaimedRow>(
-      claimAndStartStatement(input.workflowNames.length, skipLocked),
+      claimAndStartStatement(input.workflowNames.length, skipLocked, ids?.length),
       [...params, input.nowMs, input.nowMs],
     );
     started = new Set(claimed.filter((row) => row.started === true).map((row) => row.execution_id));
   } else {
     claimed = await tx.all<ClaimedRow>(
-      claimStatement(input.workflowNames.length, skipLocked),
+      claimStatement(input.workflowNames.length, skipLocked, ids?.length),
       params,
     );
     // Executions not started yet start now. A status read as Running cannot go back, so a claim
@@ -153,9 +179,16 @@ export async function claimReadyTasks(
     ];
     started = new Set(pending.length > 0 ? await startExecutions(tx, pending, input.nowMs) : []);
   }
-  if (claimed.length === input.limit) {
+  let limited = false;
+  if (choice !== undefined) {
+    // A chosen attempt another claimer took meanwhile leaves a place or a slot unused: look again.
+    moreReady = choice.full || claimed.length < choice.ids.length;
+    limited = choice.limited || (await readyIn(tx, input, choice.closed));
+  } else if (claimed.length === input.limit) {
     moreReady = skipLocked ? true : await readyWaiting(tx, input);
   }
+  const held = limited ? { limited: true } : {};
+  if (claimed.length === 0) return { tasks: [], moreReady, ...held };
   if (claimed.length === 0) return { tasks: [], moreReady };
   for (const executionId of [...started].sort()) {
     appendEvent(tx, {
@@ -187,7 +220,7 @@ export async function claimReadyTasks(
       hasDependents: row.dependents !== '[]',
     });
   }
-  return { tasks, moreReady };
+  return { tasks, moreReady, ...held };
 }
 
 /**
