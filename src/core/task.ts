@@ -202,8 +202,7 @@ export function task<T extends object = UntypedContext>(
     throw invalid(`${name}: description must be a string; received ${describeValue(description)}.`);
   }
   const concurrency = options.concurrency;
-  const concurrencyProblem =
-    concurrency === undefined ? null : taskConcurrencyProblem(concurrency);
+  const concurrencyProblem = concurrency === undefined ? null : taskConcurrencyProblem(concurrency);
   if (concurrencyProblem !== null) throw invalid(`${name}: ${concurrencyProblem}`);
   const rule = options.triggerRules ?? rules.always();
   const problem = ruleProblem(rule);

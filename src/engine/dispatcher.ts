@@ -190,7 +190,11 @@ export class Dispatcher implements RootClaims {
     let moreReady = true;
     let limited: boolean | undefined;
     try {
-      ({ tasks: claimed, moreReady, limited } = await store.claimReadyTasks({
+      ({
+        tasks: claimed,
+        moreReady,
+        limited,
+      } = await store.claimReadyTasks({
         runnerId,
         limit,
         nowMs: clock.now(),

@@ -8,13 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../../core/json.js';
 import type { Tx } from '../db.js';
 import { EventType } from '../rows.js';
-import type {
-  ClaimBatch,
-  ClaimInput,
-  ClaimRef,
-  ClaimedTask,
-  SweepOutcome,
-} from '../records.js';
+import type { ClaimBatch, ClaimInput, ClaimRef, ClaimedTask, SweepOutcome } from '../records.js';
 import { appendEvent, placeholders } from './events.js';
 import { inIdOrder, lockExecutions } from './locks.js';
 import { recordFinished } from './progress.js';

@@ -161,7 +161,9 @@ export async function chooseWithinLimits(
   }
   await lockTasks(tx, limits);
   const used = await placesInUse(tx, limits);
-  const free = new Map(limits.map((limit) => [keyOf(limit), limit.limit - (used.get(keyOf(limit)) ?? 0)]));
+  const free = new Map(
+    limits.map((limit) => [keyOf(limit), limit.limit - (used.get(keyOf(limit)) ?? 0)]),
+  );
   const closed = new Map<string, TaskLimit>();
   for (const [key, places] of free) if (places <= 0) closed.set(key, byKey.get(key)!);
   const ids: string[] = [];
