@@ -28,7 +28,7 @@ const runner = await DefaultRunner.create(url, {
   staleClaimSweepInterval: '200ms',
   ...(schema === '' ? {} : { schema }),
 });
-const register = (): void =>
+const register = (): void => {
   runner.register(
     rateLimited(
       Number(limit),
@@ -37,6 +37,7 @@ const register = (): void =>
       (n, start) => console.log(`start ${n} ${start} ${label}`),
     ),
   );
+};
 if (hold !== 'hold') register();
 console.log(`ready ${label}`);
 for await (const line of createInterface({ input: process.stdin })) {
