@@ -41,7 +41,10 @@ export interface LimitedChoice {
   readonly closed: readonly TaskLimit[];
 }
 
-/** The limits of `input` that apply to the workflows it claims, one per task. */
+/**
+ * The limits of `input` that apply to the workflows it claims, one per task, in one fixed order
+ * whatever order the runner registered them in: the order their lock rows are first written in.
+ */
 export function limitsToApply(input: ClaimInput): TaskLimit[] {
   if (input.taskLimits === undefined || input.taskLimits.length === 0) return [];
   const names = new Set(input.workflowNames);
@@ -49,7 +52,9 @@ export function limitsToApply(input: ClaimInput): TaskLimit[] {
   for (const limit of input.taskLimits) {
     if (names.has(limit.workflowName)) unique.set(keyOf(limit), limit);
   }
-  return [...unique.values()];
+  return [...unique.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, limit]) => limit);
 }
 
 /** `(workflow_name, task_id) IN (VALUES …)` for `tasks`, with its parameters. */

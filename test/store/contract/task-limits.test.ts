@@ -101,6 +101,28 @@ describe.concurrent('store contract: task limits', () => {
     expect(b).toMatchObject({ moreReady: false, limited: true });
   });
 
+  test('a claim reads on past the attempts it passes over until it has its limit', async ({
+    store,
+  }) => {
+    const executions = [];
+    for (let n = 0; n < 4; n++) {
+      executions.push((await schedule(store, limitedPair, { nowMs: 1_000 + n })).record.id);
+    }
+    // Ready order: e0.call, e0.other, e1.call, e1.other, e2.call, …; one place for `call`.
+    const batch = await claimWith(store, 2_000, 4, {
+      taskLimits: [{ workflowName: 'limited-pair', taskId: 'call', limit: 1 }],
+    });
+    expect(ids(batch.tasks)).toEqual(
+      ids([
+        { executionId: executions[0], taskId: 'call' },
+        { executionId: executions[0], taskId: 'other' },
+        { executionId: executions[1], taskId: 'other' },
+        { executionId: executions[2], taskId: 'other' },
+      ] as ClaimedTask[]),
+    );
+    expect(batch).toMatchObject({ moreReady: true, limited: true });
+  });
+
   test('a claim without the limits, or of other workflows, is the plain claim', async ({
     store,
   }) => {
