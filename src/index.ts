@@ -29,6 +29,7 @@ export type {
   TaskOptions,
 } from './core/task.js';
 export type { TaskIsolation, TaskModule } from './core/task-module.js';
+export type { TaskConcurrencyOptions } from './core/task-concurrency.js';
 export { workflow, Workflow, WorkflowBuilder } from './core/workflow.js';
 export type {
   ExecuteArgs,

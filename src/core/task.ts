@@ -16,6 +16,7 @@ import { RetryPolicy } from './retry.js';
 import type { RetryOptions } from './retry.js';
 import { ruleProblem, rules } from './rules.js';
 import type { TriggerRule } from './rules.js';
+import { taskConcurrencyProblem, type TaskConcurrencyOptions } from './task-concurrency.js';
 import {
   loadTaskFunction,
   resolveTaskModule,
@@ -111,6 +112,13 @@ export interface TaskOptions {
    * @default 'default'
    */
   export?: string;
+  /**
+   * At most `limit` attempts of this task (this workflow's task of this id) run at once across
+   * every runner on the database; the others wait Ready, holding no runner slot. For a slow or
+   * rate-limited dependency: `concurrency: { limit: 5 }`.
+   * @default no limit
+   */
+  concurrency?: TaskConcurrencyOptions;
 }
 
 /** A validated, frozen task. Create it with {@link task}. */
@@ -128,6 +136,8 @@ export interface TaskDefinition {
   readonly module?: TaskModule | undefined;
   /** Where the body runs, or `undefined` to let the runner's `defaultTaskIsolation` decide. */
   readonly isolate?: TaskIsolation | undefined;
+  /** Attempts that may run at once across all runners, or `undefined` for no limit. */
+  readonly concurrency?: TaskConcurrencyOptions | undefined;
 }
 
 const OPTION_KEYS = [
@@ -140,6 +150,7 @@ const OPTION_KEYS = [
   'isolate',
   'module',
   'export',
+  'concurrency',
 ];
 
 /**
@@ -151,7 +162,7 @@ const OPTION_KEYS = [
  * the same kind of context, so typed and untyped tasks mix in one workflow.
  * @throws {WorkflowValidationError} `INVALID_ID` for a bad id, `INVALID_RULE` for a structurally
  *   invalid rule, `INVALID_TASK` for any other problem (bad function or module, isolation,
- *   retry, timeout, dependencies or option names).
+ *   retry, timeout, concurrency, dependencies or option names).
  */
 export function task<T extends object = UntypedContext>(
   options: TaskOptions,
@@ -190,6 +201,9 @@ export function task<T extends object = UntypedContext>(
   if (description !== undefined && typeof description !== 'string') {
     throw invalid(`${name}: description must be a string; received ${describeValue(description)}.`);
   }
+  const concurrency = options.concurrency;
+  const concurrencyProblem = concurrency === undefined ? null : taskConcurrencyProblem(concurrency);
+  if (concurrencyProblem !== null) throw invalid(`${name}: ${concurrencyProblem}`);
   const rule = options.triggerRules ?? rules.always();
   const problem = ruleProblem(rule);
   if (problem !== null) {
@@ -207,6 +221,8 @@ export function task<T extends object = UntypedContext>(
     triggerRules: deepFreezeJson(cloneJson(rule as unknown as Json)) as unknown as TriggerRule,
     description,
     ...body,
+    concurrency:
+      concurrency === undefined ? undefined : Object.freeze({ limit: concurrency.limit }),
   });
 }
 

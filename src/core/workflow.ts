@@ -239,6 +239,7 @@ export class Workflow<Input = unknown> {
         retry: t.retry.toJSON(),
         timeoutMs: t.timeoutMs ?? null,
         description: t.description ?? null,
+        ...(t.concurrency === undefined ? {} : { concurrency: { limit: t.concurrency.limit } }),
       })),
       inputSchema: this.#inputSchema === null ? null : cloneJson(this.#inputSchema),
     };

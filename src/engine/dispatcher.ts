@@ -25,6 +25,7 @@ import type {
   CompletionsOutcome,
   FinishOutcome,
   Store,
+  TaskLimit,
 } from '../store/store.js';
 import { Batcher } from './batcher.js';
 import { Executor } from './executor.js';
@@ -78,6 +79,14 @@ export class Dispatcher implements RootClaims {
   #state: ClaimState = 'behind';
   readonly #wakeup: Wakeup;
   #passInFlight: Promise<boolean> | undefined;
+  /**
+   * Whether the last claim passed over Ready work of a task whose limit had no free place.
+   * Such work is not claimed again at once (that would spin): the end of a limited attempt
+   * here wakes the claim, and the tick covers places freed by other runners.
+   */
+  #limitWaiting = false;
+  /** The registry's list of limited tasks last seen, and their keys, for {@link #isLimited}. */
+  #limited: { readonly of: readonly TaskLimit[]; readonly keys: ReadonlySet<string> } | undefined;
   /** Attempts whose body returned and which gave their slot up, their result not written yet. */
   readonly #writingWithoutSlot = new Set<RunningTask>();
   /** Completions of tasks that finish in the same turn share one transaction. */
@@ -134,9 +143,27 @@ export class Dispatcher implements RootClaims {
     return this.#state === 'stopped';
   }
 
-  /** Records what a claim saw: Ready work left unclaimed, or none (never after a stop). */
-  #claimed(moreReady: boolean): void {
+  /**
+   * Records what a claim saw: Ready work left unclaimed, or none (never after a stop), and
+   * whether some waits for a task limit.
+   */
+  #claimed(moreReady: boolean, limited: boolean | undefined): void {
     if (this.#state !== 'stopped') this.#state = moreReady ? 'behind' : 'caughtUp';
+    this.#limitWaiting = limited === true;
+    if (limited === true) this.deps.metrics.limitWait('task');
+  }
+
+  /** Whether `task` is an attempt of a task with a concurrency limit. */
+  #isLimited(task: RunningTask): boolean {
+    const limits = this.deps.registry.taskLimits();
+    if (limits.length === 0) return false;
+    if (this.#limited?.of !== limits) {
+      this.#limited = {
+        of: limits,
+        keys: new Set(limits.map((l) => `${l.workflowName}\u0000${l.taskId}`)),
+      };
+    }
+    return this.#limited.keys.has(`${task.claim.workflowName}\u0000${task.claim.taskId}`);
   }
 
   #claimPass(): Promise<boolean> {
@@ -162,12 +189,18 @@ export class Dispatcher implements RootClaims {
     const limit = reserved.count;
     let claimed: readonly ClaimedTask[] = [];
     let moreReady = true;
+    let limited: boolean | undefined;
     try {
-      ({ tasks: claimed, moreReady } = await store.claimReadyTasks({
+      ({
+        tasks: claimed,
+        moreReady,
+        limited,
+      } = await store.claimReadyTasks({
         runnerId,
         limit,
         nowMs: clock.now(),
         workflowNames: registry.names(),
+        taskLimits: registry.taskLimits(),
       }));
       metrics.claimAttempt(claimed.length > 0 ? 'claimed' : 'empty', claimed.length);
     } catch (error) {
@@ -182,7 +215,7 @@ export class Dispatcher implements RootClaims {
       return false;
     }
     // A failed pass may have left anything behind; a claim says what it left.
-    this.#claimed(moreReady);
+    this.#claimed(moreReady, limited);
     this.#launch(claimed, [reserved]);
     return claimed.length === limit && moreReady;
   }
@@ -266,8 +299,9 @@ export class Dispatcher implements RootClaims {
     this.deps.metrics.setActiveTasks(this.running.size);
     task.slot.release();
     // A freed slot matters only when work was left waiting for one; new Ready work announces
-    // itself (commit notices, retry timers, the backstop tick).
-    if (this.#state === 'behind') this.wake();
+    // itself (commit notices, retry timers, the backstop tick). The end of a limited attempt
+    // frees a place of its task, which work may be waiting for.
+    if (this.#state === 'behind' || (this.#limitWaiting && this.#isLimited(task))) this.wake();
   }
 
   /**
@@ -412,7 +446,10 @@ export class Dispatcher implements RootClaims {
   #reserveNext(finishing: readonly RunningTask[]): Reservation | undefined {
     if (this.#stopped()) return undefined;
     const mayFindWork =
-      this.#state === 'behind' || finishing.some((task) => task.claim.hasDependents);
+      this.#state === 'behind' ||
+      finishing.some(
+        (task) => task.claim.hasDependents || (this.#limitWaiting && this.#isLimited(task)),
+      );
     return mayFindWork ? this.#slots.reserve(this.#slots.available) : undefined;
   }
 
@@ -427,7 +464,9 @@ export class Dispatcher implements RootClaims {
     if (extra === undefined) return undefined;
     let limit = extra.count;
     for (const task of finishing) limit += task.slot.count;
-    return limit > 0 ? { limit, workflowNames: this.deps.registry.names() } : undefined;
+    if (limit <= 0) return undefined;
+    const { registry } = this.deps;
+    return { limit, workflowNames: registry.names(), taskLimits: registry.taskLimits() };
   }
 
   /** Starts the tasks a final write claimed: in the finishing tasks' slots, then in `extra`. */
@@ -435,10 +474,14 @@ export class Dispatcher implements RootClaims {
     finishing: readonly RunningTask[],
     extra: Reservation | undefined,
     claimNext: ClaimNext | undefined,
-    { claimed, moreReady }: { claimed: readonly ClaimedTask[]; moreReady: boolean },
+    {
+      claimed,
+      moreReady,
+      limited,
+    }: { claimed: readonly ClaimedTask[]; moreReady: boolean; limited?: boolean },
   ): Promise<void> {
     if (claimNext === undefined || extra === undefined) return;
-    this.#claimed(moreReady);
+    this.#claimed(moreReady, limited);
     if (this.#stopped() && claimed.length > 0) {
       // Shutdown began during the write: hand the new claims back unstarted.
       extra.release();

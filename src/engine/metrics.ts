@@ -30,8 +30,9 @@ export interface EngineMetrics {
   cronFired(count: number): void;
   cronMissed(count: number): void;
   /**
-   * An execution scheduled by this runner waits for a limit; `kind` names the limit
-   * (`concurrency`, `rate`).
+   * Something waits for a limit; `kind` names the limit: `concurrency` or `rate`, an execution
+   * scheduled by this runner waits Queued; `task`, a claim of this runner passed over Ready work
+   * of a task whose concurrency limit had no free place.
    */
   limitWait(kind: string): void;
   /** Rows deleted by pruning in this runner (one batch, or a whole on-demand prune). */

@@ -6,7 +6,7 @@ import type { ConcurrencySlot } from '../core/concurrency.js';
 import type { RateLimitSlot } from '../core/rate-limit.js';
 import type { JsonObject } from '../core/json.js';
 import type { Workflow } from '../core/workflow.js';
-import type { NewTask } from '../store/store.js';
+import type { NewTask, TaskLimit } from '../store/store.js';
 
 interface Entry {
   latest: Workflow;
@@ -37,6 +37,7 @@ export interface WorkflowCatalog {
 export class WorkflowRegistry implements WorkflowCatalog {
   private readonly entries = new Map<string, Entry>();
   private readonly plans = new WeakMap<Workflow, readonly NewTask[]>();
+  #taskLimits: readonly TaskLimit[] | undefined;
 
   /** Registers `workflow`; it becomes the version used for new executions of its name. */
   register(workflow: Workflow): void {
@@ -50,6 +51,28 @@ export class WorkflowRegistry implements WorkflowCatalog {
       entry.latest = workflow;
       entry.versions.set(workflow.version, workflow);
     }
+    this.#taskLimits = undefined;
+  }
+
+  /**
+   * The tasks with a concurrency limit, as claims count them: by workflow name and task id,
+   * with the limit of the latest version that has the task.
+   */
+  taskLimits(): readonly TaskLimit[] {
+    if (this.#taskLimits === undefined) {
+      const limits: TaskLimit[] = [];
+      for (const [workflowName, entry] of this.entries) {
+        const byTask = new Map<string, number | undefined>();
+        for (const version of [...entry.versions.values(), entry.latest]) {
+          for (const task of version.tasks) byTask.set(task.id, task.concurrency?.limit);
+        }
+        for (const [taskId, limit] of byTask) {
+          if (limit !== undefined) limits.push({ workflowName, taskId, limit });
+        }
+      }
+      this.#taskLimits = Object.freeze(limits);
+    }
+    return this.#taskLimits;
   }
 
   /** The version used for new executions, or undefined. */
@@ -80,6 +103,7 @@ export class WorkflowRegistry implements WorkflowCatalog {
         dependencies: task.dependencies,
         dependents: workflow.dependentsOf(task.id),
         triggerRule: task.triggerRules,
+        ...(task.concurrency === undefined ? {} : { concurrencyLimit: task.concurrency.limit }),
       }));
       this.plans.set(workflow, plan);
     }

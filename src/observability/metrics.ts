@@ -100,7 +100,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Engi
   });
   const limitWaits = new Counter({
     name: 'cloacina_limit_waits_total',
-    help: 'Executions scheduled by this runner that had to wait for a limit, by kind (concurrency, rate).',
+    help: 'Waits for a limit in this runner, by kind: executions it scheduled that waited Queued (concurrency, rate); claims that passed over Ready work of a task at its limit (task).',
     labelNames: ['kind'],
     registers,
   });

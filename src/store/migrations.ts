@@ -22,6 +22,7 @@ import { listIndexesMigration } from './migrations/list-indexes.js';
 import { rerunsMigration } from './migrations/reruns.js';
 import { scheduleLinkedMigration } from './migrations/schedule-linked.js';
 import { suppressedFiresMigration } from './migrations/suppressed-fires.js';
+import { taskLimitsMigration } from './migrations/task-limits.js';
 import { taskLogsMigration } from './migrations/task-logs.js';
 import { triggerSchedulesMigration } from './migrations/triggers.js';
 
@@ -156,4 +157,5 @@ export const MIGRATIONS: readonly Migration[] = [
   concurrencyMigration,
   rateLimitsMigration,
   prioritiesMigration,
+  taskLimitsMigration,
 ];

@@ -16,6 +16,21 @@ export interface NewTask {
   readonly dependencies: readonly string[];
   readonly dependents: readonly string[];
   readonly triggerRule: TriggerRule;
+  /**
+   * The task's concurrency limit, when it has one: such a task is never claimed by its
+   * scheduling transaction (`claimRoots`), only by a claim that counts its places.
+   */
+  readonly concurrencyLimit?: number;
+}
+
+/**
+ * A task with a concurrency limit, as a claimer knows it from its code: at most `limit`
+ * attempts of task `taskId` of workflow `workflowName` are Running or Deferred at once.
+ */
+export interface TaskLimit {
+  readonly workflowName: string;
+  readonly taskId: string;
+  readonly limit: number;
 }
 
 /** Input of {@link Store.scheduleExecution}. */
@@ -120,6 +135,22 @@ export interface ClaimedTask {
 export interface ClaimNext {
   readonly limit: number;
   readonly workflowNames: readonly string[];
+  /** The limited tasks among those workflows (see {@link ClaimInput.taskLimits}). */
+  readonly taskLimits?: readonly TaskLimit[];
+}
+
+/** Input of {@link Store.claimReadyTasks}. */
+export interface ClaimInput {
+  readonly runnerId: string;
+  readonly limit: number;
+  readonly nowMs: number;
+  readonly workflowNames: readonly string[];
+  /**
+   * The tasks of those workflows that have a concurrency limit. A claim takes a Ready attempt
+   * of one only into a free place (see `ops/task-limits.ts`); without any, the claim is the
+   * plain one.
+   */
+  readonly taskLimits?: readonly TaskLimit[];
 }
 
 /** Tasks a claim took, and whether claimable Ready work was left behind. */
@@ -131,6 +162,11 @@ export interface ClaimBatch {
    * roots when they are scheduled; older Ready work would go first otherwise.
    */
   readonly moreReady: boolean;
+  /**
+   * Whether Ready tasks were left because their task limit had no free place: a runner waits
+   * for a place to free (a limited attempt ends) rather than claim again at once.
+   */
+  readonly limited?: boolean;
 }
 
 /** Result of a final task write that may claim the next tasks. */
@@ -140,6 +176,8 @@ export interface FinishOutcome {
   readonly claimed: readonly ClaimedTask[];
   /** See {@link ClaimBatch.moreReady}; false when nothing was claimed for. */
   readonly moreReady: boolean;
+  /** See {@link ClaimBatch.limited}. */
+  readonly limited?: boolean;
 }
 
 /** One successful attempt, for {@link Store.completeTasks}. */
@@ -161,6 +199,8 @@ export interface CompletionsOutcome {
   readonly claimed: readonly ClaimedTask[];
   /** See {@link ClaimBatch.moreReady}; false when nothing was claimed for. */
   readonly moreReady: boolean;
+  /** See {@link ClaimBatch.limited}. */
+  readonly limited?: boolean;
 }
 
 /** Identifies a claim held by a runner. */

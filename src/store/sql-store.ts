@@ -60,8 +60,14 @@ async function finish(
     limit: next.limit,
     nowMs: input.nowMs,
     workflowNames: next.workflowNames,
+    ...(next.taskLimits === undefined ? {} : { taskLimits: next.taskLimits }),
   });
-  return { held, claimed: batch.tasks, moreReady: batch.moreReady };
+  return {
+    held,
+    claimed: batch.tasks,
+    moreReady: batch.moreReady,
+    ...(batch.limited === true ? { limited: true } : {}),
+  };
 }
 
 /**
@@ -93,8 +99,8 @@ export function createSqlStore(db: Db, faults: StoreFaults = {}): Store {
       db.transaction(
         admitting(async (tx) => {
           const outcome = await completeTasks(tx, input, () => finish(tx, input, true));
-          const { claimed, moreReady } = outcome.alongside;
-          return { held: outcome.held, claimed, moreReady };
+          const { claimed, moreReady, limited } = outcome.alongside;
+          return { held: outcome.held, claimed, moreReady, ...(limited ? { limited } : {}) };
         }),
       ),
     failTask: (input) =>

@@ -19,6 +19,7 @@ import type {
   ScheduledExecution,
   ClaimNext,
   ClaimBatch,
+  ClaimInput,
   FinishOutcome,
   Completion,
   CompletionsOutcome,
@@ -70,14 +71,10 @@ export interface Store
   scheduleExecutions(inputs: readonly NewExecution[]): Promise<ScheduledExecution[]>;
   /**
    * Claims up to `limit` Ready tasks (oldest first) of the named workflows, atomically, and
-   * tells whether more were left waiting.
+   * tells whether more were left waiting. A task of `taskLimits` is claimed only into a free
+   * place of its limit, counted under a lock (see `ops/task-limits.ts`).
    */
-  claimReadyTasks(input: {
-    runnerId: string;
-    limit: number;
-    nowMs: number;
-    workflowNames: readonly string[];
-  }): Promise<ClaimBatch>;
+  claimReadyTasks(input: ClaimInput): Promise<ClaimBatch>;
   /** Refreshes the heartbeat of held claims; returns the claims that are no longer held. */
   heartbeat(input: { claims: readonly ClaimRef[]; nowMs: number }): Promise<ClaimRef[]>;
   /**

@@ -88,6 +88,7 @@ describe('workflow()', () => {
             timeout: '5s',
             triggerRules: rules.taskSuccess('a'),
             description: 'second',
+            concurrency: { limit: 3 },
           },
           noop,
         ),
@@ -118,6 +119,7 @@ describe('workflow()', () => {
         retry: expect.objectContaining({ attempts: 2, retryOn: 'custom' }) as unknown,
         timeoutMs: 5000,
         description: 'second',
+        concurrency: { limit: 3 },
       },
     ]);
   });

@@ -8,10 +8,11 @@ import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../../core/json.js';
 import type { Tx } from '../db.js';
 import { EventType } from '../rows.js';
-import type { ClaimBatch, ClaimRef, ClaimedTask, SweepOutcome } from '../records.js';
+import type { ClaimBatch, ClaimInput, ClaimRef, ClaimedTask, SweepOutcome } from '../records.js';
 import { appendEvent, placeholders } from './events.js';
 import { inIdOrder, lockExecutions } from './locks.js';
 import { recordFinished } from './progress.js';
+import { chooseWithinLimits, limitsToApply, readyIn, type LimitedChoice } from './task-limits.js';
 
 interface ClaimedRow {
   id: string;
@@ -76,16 +77,41 @@ function candidateParams(input: {
 }
 
 /**
- * The claim: marks up to `LIMIT` Ready tasks of the named workflows Running, highest priority
- * first, then oldest ready first (see {@link readyCandidates}). Parameters: runner id, claim id,
- * now (×3), then those of {@link readyCandidates}. The execution heads a task needs to start
- * come back with it (subqueries in RETURNING), which saves a read, a round trip on PostgreSQL.
+ * The attempts of `idCount` ids (a claim under task limits chose them, in claim order: see
+ * `task-limits.ts`), each still Ready, as these conditions re-check. Parameters: now, the
+ * `workflowCount` names, the ids, their count.
  */
-export function claimStatement(workflowCount: number, skipLocked: boolean): string {
+function chosenCandidates(workflowCount: number, idCount: number, lock: string): string {
+  return `SELECT t.id FROM task_executions t CROSS JOIN workflow_executions w
+       WHERE w.id = t.execution_id AND t.status = 'Ready' AND t.ready_at_ms <= ?
+         AND w.status IN ('Scheduled', 'Pending', 'Running')
+         AND t.workflow_name IN (${placeholders(workflowCount)})
+         AND t.id IN (${placeholders(idCount)})
+       LIMIT ? ${lock}`;
+}
+
+/**
+ * The claim: marks up to `LIMIT` Ready tasks of the named workflows Running, highest priority
+ * first, then oldest ready first (see {@link readyCandidates}); with `idCount`, only the
+ * attempts a claim under task limits chose ({@link chosenCandidates}). Parameters: runner id,
+ * claim id, now (×3), then those of the candidates ({@link claimParams} builds them). The
+ * execution heads a task needs to start come back with it (subqueries in RETURNING), which
+ * saves a read, a round trip on PostgreSQL.
+ */
+export function claimStatement(
+  workflowCount: number,
+  skipLocked: boolean,
+  idCount?: number,
+): string {
+  const lock = skipLocked ? 'FOR UPDATE OF t SKIP LOCKED' : '';
   return `UPDATE task_executions
      SET status = 'Running', claimed_by = ?, claim_id = ?, heartbeat_at_ms = ?,
          attempt_started_at_ms = ?, started_at_ms = COALESCE(started_at_ms, ?)
-     WHERE id IN (${readyCandidates(workflowCount, skipLocked ? 'FOR UPDATE OF t SKIP LOCKED' : '')})
+     WHERE id IN (${
+       idCount === undefined
+         ? readyCandidates(workflowCount, lock)
+         : chosenCandidates(workflowCount, idCount, lock)
+     })
      RETURNING id, execution_id, workflow_name, task_id, attempt, dependents,
        COALESCE(input_context,
                 (SELECT initial_context FROM workflow_executions h WHERE h.id = execution_id)) AS input,
@@ -93,22 +119,20 @@ export function claimStatement(workflowCount: number, skipLocked: boolean): stri
        (SELECT status FROM workflow_executions h WHERE h.id = execution_id) AS execution_status`;
 }
 
-/** The parameters of {@link claimStatement}. */
+/** The parameters of {@link claimStatement}; with `ids`, of the claim of those attempts. */
 export function claimParams(input: {
   runnerId: string;
   claimId: string;
   nowMs: number;
   workflowNames: readonly string[];
   limit: number;
+  ids?: readonly string[];
 }): (string | number)[] {
-  return [
-    input.runnerId,
-    input.claimId,
-    input.nowMs,
-    input.nowMs,
-    input.nowMs,
-    ...candidateParams(input),
-  ];
+  const candidates =
+    input.ids === undefined
+      ? candidateParams(input)
+      : [input.nowMs, ...input.workflowNames, ...input.ids, input.ids.length];
+  return [input.runnerId, input.claimId, input.nowMs, input.nowMs, input.nowMs, ...candidates];
 }
 
 /**
@@ -119,8 +143,12 @@ export function claimParams(input: {
  * first starts it. Each row says whether this statement started its execution. Parameters: those
  * of {@link claimStatement} ({@link claimParams}), then now (×2).
  */
-export function claimAndStartStatement(workflowCount: number, skipLocked: boolean): string {
-  return `WITH claimed AS (${claimStatement(workflowCount, skipLocked)}),
+export function claimAndStartStatement(
+  workflowCount: number,
+  skipLocked: boolean,
+  idCount?: number,
+): string {
+  return `WITH claimed AS (${claimStatement(workflowCount, skipLocked, idCount)}),
      started AS (
        UPDATE workflow_executions SET status = 'Running', started_at_ms = ?, updated_at_ms = ?
        WHERE id IN (SELECT id FROM workflow_executions
@@ -157,31 +185,37 @@ async function readyWaiting(
  * ready first, and says whether more were left waiting (see `ClaimBatch.moreReady`). A claim
  * that took fewer than `limit` left none. One that took `limit` looks again, unless claimers skip each other's
  * locked rows: then rows other claimers hold look Ready to such a look, so a full claim
- * answers "maybe" (true).
+ * answers "maybe" (true). With `taskLimits`, attempts of a limited task without a free place
+ * are passed over and the claim says so (`limited`); they are not "more Ready" for it.
  *
  * With writable CTEs the claim and the start of its executions are one statement; otherwise
  * the start is a second statement (free on SQLite, where a statement costs no round trip).
  */
-export async function claimReadyTasks(
-  tx: Tx,
-  input: { runnerId: string; limit: number; nowMs: number; workflowNames: readonly string[] },
-): Promise<ClaimBatch> {
+export async function claimReadyTasks(tx: Tx, input: ClaimInput): Promise<ClaimBatch> {
   if (input.workflowNames.length === 0 || input.limit <= 0) return { tasks: [], moreReady: false };
+  const limits = limitsToApply(input);
+  // Only a claimer with limited tasks among its workflows chooses first (see task-limits.ts).
+  const choice: LimitedChoice | undefined =
+    limits.length === 0 ? undefined : await chooseWithinLimits(tx, input, limits);
+  if (choice !== undefined && choice.ids.length === 0) {
+    return { tasks: [], moreReady: false, ...(choice.limited ? { limited: true } : {}) };
+  }
   const claimId = randomUUID();
-  const params = claimParams({ ...input, claimId });
+  const ids = choice?.ids;
+  const params = claimParams({ ...input, claimId, ...(ids === undefined ? {} : { ids }) });
   let claimed: ClaimedRow[];
   let started: Set<string>;
   let moreReady = false;
   const { skipLocked, writableCtes, rowLocks } = tx.capabilities;
   if (writableCtes && rowLocks) {
     claimed = await tx.all<ClaimedRow>(
-      claimAndStartStatement(input.workflowNames.length, skipLocked),
+      claimAndStartStatement(input.workflowNames.length, skipLocked, ids?.length),
       [...params, input.nowMs, input.nowMs],
     );
     started = new Set(claimed.filter((row) => row.started === true).map((row) => row.execution_id));
   } else {
     claimed = await tx.all<ClaimedRow>(
-      claimStatement(input.workflowNames.length, skipLocked),
+      claimStatement(input.workflowNames.length, skipLocked, ids?.length),
       params,
     );
     // Executions not started yet start now. A status read as Running cannot go back, so a claim
@@ -195,9 +229,16 @@ export async function claimReadyTasks(
     ];
     started = new Set(pending.length > 0 ? await startExecutions(tx, pending, input.nowMs) : []);
   }
-  if (claimed.length === input.limit) {
+  let limited = false;
+  if (choice !== undefined) {
+    // A chosen attempt another claimer took meanwhile leaves a place or a slot unused: look again.
+    moreReady = choice.full || claimed.length < choice.ids.length;
+    limited = choice.limited || (await readyIn(tx, input, choice.closed));
+  } else if (claimed.length === input.limit) {
     moreReady = skipLocked ? true : await readyWaiting(tx, input);
   }
+  const held = limited ? { limited: true } : {};
+  if (claimed.length === 0) return { tasks: [], moreReady, ...held };
   if (claimed.length === 0) return { tasks: [], moreReady };
   for (const executionId of [...started].sort()) {
     appendEvent(tx, {
@@ -229,7 +270,7 @@ export async function claimReadyTasks(
       hasDependents: row.dependents !== '[]',
     });
   }
-  return { tasks, moreReady };
+  return { tasks, moreReady, ...held };
 }
 
 /**

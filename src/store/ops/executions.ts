@@ -100,13 +100,30 @@ export function delayedStartOf(input: NewExecution): number | null {
   return input.runAtMs !== undefined && input.runAtMs > input.nowMs ? input.runAtMs : null;
 }
 
+/** Ids of the tasks with a concurrency limit in a plan, computed once per plan. */
+const limitedOfPlan = new WeakMap<readonly NewTask[], ReadonlySet<string>>();
+
+function limitedTasks(tasks: readonly NewTask[]): ReadonlySet<string> {
+  let limited = limitedOfPlan.get(tasks);
+  if (limited === undefined) {
+    limited = new Set(
+      tasks.filter((task) => task.concurrencyLimit !== undefined).map((task) => task.taskId),
+    );
+    limitedOfPlan.set(tasks, limited);
+  }
+  return limited;
+}
+
 function planExecution(input: NewExecution, queuedFor: QueuedFor | undefined): PlannedExecution {
   const queued = queuedFor !== undefined;
   const carried = input.rerun?.carried ?? NOTHING_CARRIED;
   const start = startOf(input.tasks, input.initialContext, carried);
   const runAtMs = delayedStartOf(input);
   const claimRoots = runAtMs === null && !queued ? Math.max(0, input.claimRoots ?? 0) : 0;
-  const claimedIds = new Set(start.ready.slice(0, claimRoots));
+  // A root with a task limit waits for a claim that counts its places (see task-limits.ts).
+  const limited = limitedTasks(input.tasks);
+  const claimable = limited.size === 0 ? start.ready : start.ready.filter((id) => !limited.has(id));
+  const claimedIds = new Set(claimable.slice(0, claimRoots));
   // Every task skipped by its rule or carried over: the execution ends as it is written.
   const ended = start.skipped.size + carried.size === input.tasks.length;
   const started = claimedIds.size > 0 || ended;
