@@ -102,6 +102,9 @@ describe('cloacina/testing from the built package', () => {
       '--config',
       'jest.config.js',
       '--ci',
+      // In the project, removed with it, rather than in the shared temporary directory.
+      '--cacheDirectory',
+      join(project, '.jest-cache'),
     ]);
     expect(output).toMatch(/Tests:\s+1 passed, 1 total/);
   }, 90_000);
