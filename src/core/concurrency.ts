@@ -43,24 +43,25 @@ export function concurrencyProblem(value: unknown): string | null {
 }
 
 /**
- * The slot an execution of `workflowName` with `context` waits for.
- * @throws {InputValidationError} when the key function throws or returns something other than
- *   a string of 1 to 255 characters without NUL: nothing is scheduled.
+ * The group key a limit's `key` function gives `context`, checked.
+ * @throws {InputValidationError} when the function throws or returns something other than a
+ *   string of 1 to {@link MAX_CONCURRENCY_KEY_LENGTH} characters without NUL (`what` names the
+ *   key in the message): nothing is scheduled.
  */
-export function concurrencySlot(
+export function groupKey(
   workflowName: string,
-  options: ConcurrencyOptions,
+  what: string,
+  keyOf: (context: JsonObject) => string,
   context: JsonObject,
-): ConcurrencySlot {
-  if (options.key === undefined) return { key: '', limit: options.limit };
+): string {
   let key: unknown;
   try {
-    key = options.key(context);
+    key = keyOf(context);
   } catch (error) {
     throw new InputValidationError(workflowName, [
       {
         path: [],
-        message: `the concurrency key function threw: ${(error as Error)?.message ?? String(error)}`,
+        message: `the ${what} function threw: ${(error as Error)?.message ?? String(error)}`,
       },
     ]);
   }
@@ -74,11 +75,26 @@ export function concurrencySlot(
       {
         path: [],
         message:
-          `the concurrency key must be a string of 1 to ${MAX_CONCURRENCY_KEY_LENGTH} characters ` +
+          `the ${what} must be a string of 1 to ${MAX_CONCURRENCY_KEY_LENGTH} characters ` +
           `without NUL; the key function returned ${describeValue(key)}.`,
       },
     ]);
   }
+  return key;
+}
+
+/**
+ * The slot an execution of `workflowName` with `context` waits for.
+ * @throws {InputValidationError} when the key function throws or returns something other than
+ *   a string of 1 to 255 characters without NUL: nothing is scheduled.
+ */
+export function concurrencySlot(
+  workflowName: string,
+  options: ConcurrencyOptions,
+  context: JsonObject,
+): ConcurrencySlot {
+  if (options.key === undefined) return { key: '', limit: options.limit };
+  const key = groupKey(workflowName, 'concurrency key', options.key, context);
   return { key, limit: options.limit };
 }
 

@@ -4,11 +4,11 @@
  * the initial context, and stored with the execution with the limit and period, so every runner
  * counts the same way.
  */
-import { ConfigError, InputValidationError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { describeValue } from './describe.js';
 import { durationProblem, parseDuration, type Duration } from './duration.js';
 import type { JsonObject } from './json.js';
-import { MAX_CONCURRENCY_KEY_LENGTH } from './concurrency.js';
+import { groupKey } from './concurrency.js';
 
 /** The `rateLimit` option of `workflow()`. */
 export interface RateLimitOptions {
@@ -63,32 +63,7 @@ export function rateLimitSlot(
 ): RateLimitSlot {
   const periodMs = parseDuration(options.period, 'rateLimit.period');
   if (options.key === undefined) return { key: '', limit: options.limit, periodMs };
-  let key: unknown;
-  try {
-    key = options.key(context);
-  } catch (error) {
-    throw new InputValidationError(workflowName, [
-      {
-        path: [],
-        message: `the rate limit key function threw: ${(error as Error)?.message ?? String(error)}`,
-      },
-    ]);
-  }
-  if (
-    typeof key !== 'string' ||
-    key.length === 0 ||
-    key.length > MAX_CONCURRENCY_KEY_LENGTH ||
-    key.includes('\u0000')
-  ) {
-    throw new InputValidationError(workflowName, [
-      {
-        path: [],
-        message:
-          `the rate limit key must be a string of 1 to ${MAX_CONCURRENCY_KEY_LENGTH} characters ` +
-          `without NUL; the key function returned ${describeValue(key)}.`,
-      },
-    ]);
-  }
+  const key = groupKey(workflowName, 'rate limit key', options.key, context);
   return { key, limit: options.limit, periodMs };
 }
 

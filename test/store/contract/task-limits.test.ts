@@ -44,6 +44,27 @@ const ids = (tasks: readonly ClaimedTask[]): string[] =>
   sorted(tasks).map((t) => `${t.executionId}:${t.taskId}`);
 
 describe.concurrent('store contract: task limits', () => {
+  test('a claim under task limits takes its places by priority, then oldest first', async ({
+    store,
+  }) => {
+    const low = (await schedule(store, onlyCalls, { nowMs: 1_000, priority: 0 })).record.id;
+    const high = (await schedule(store, onlyCalls, { nowMs: 1_001, priority: 7 })).record.id;
+    const lowest = (await schedule(store, onlyCalls, { nowMs: 1_002, priority: -3 })).record.id;
+    const middle = (await schedule(store, onlyCalls, { nowMs: 1_003, priority: 0 })).record.id;
+    const claim = await store.claimReadyTasks({
+      runnerId: RUNNER,
+      limit: 10,
+      nowMs: 2_000,
+      workflowNames: ['only-calls'],
+      taskLimits: [{ workflowName: 'only-calls', taskId: 'call', limit: 3 }],
+    });
+    // Three places: the highest priority, then the two at 0 oldest first; -3 waits.
+    // (Oldest first alone would take -3 and leave the younger 0 waiting.)
+    expect(claim.tasks.map((t) => t.executionId).sort()).toEqual([high, low, middle].sort());
+    expect(claim).toMatchObject({ limited: true });
+    expect((await store.getTasks(lowest))[0]?.status).toBe('Ready');
+  });
+
   test('a claim fills free places oldest first and passes over the rest for other work', async ({
     store,
   }) => {
