@@ -17,8 +17,8 @@ import {
   workflow,
   type Logger,
   type RunnerEvent,
-  type TaskDefinition,
 } from '../src/index.js';
+import { chain, fanOutIn } from './dags.js';
 import { round } from './stats.js';
 import type { WorkloadHooks, WorkloadOutcome } from './workloads.js';
 
@@ -43,23 +43,6 @@ const quiet: Logger = {
 
 const noop = (): void => undefined;
 
-function wide(width: number): TaskDefinition[] {
-  const middle = Array.from({ length: width }, (_, i) =>
-    task({ id: `p${i}`, dependencies: ['root'] }, noop),
-  );
-  return [
-    task({ id: 'root' }, noop),
-    ...middle,
-    task({ id: 'join', dependencies: middle.map((t) => t.id) }, noop),
-  ];
-}
-
-function deep(length: number): TaskDefinition[] {
-  return Array.from({ length }, (_, i) =>
-    task({ id: `s${i}`, dependencies: i === 0 ? [] : [`s${i - 1}`] }, noop),
-  );
-}
-
 const mb = (bytes: number): number => round(bytes / 2 ** 20, 1);
 
 /** One execution through the public path; returns the schedule time and the total, in ms. */
@@ -77,8 +60,8 @@ export async function wideAndDeep(
   runner: DefaultRunner,
   hooks: WorkloadHooks,
 ): Promise<WorkloadOutcome> {
-  runner.register(workflow({ name: 'wide', tasks: wide(WIDE) }));
-  runner.register(workflow({ name: 'deep', tasks: deep(DEEP) }));
+  runner.register(workflow({ name: 'wide', tasks: fanOutIn(WIDE, noop) }));
+  runner.register(workflow({ name: 'deep', tasks: chain(DEEP, noop) }));
   await runOnce(runner, 'wide');
   await runOnce(runner, 'deep');
   hooks.afterWarmup();

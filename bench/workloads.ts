@@ -23,6 +23,7 @@ import { CHAIN_LENGTH, FAN_OUT, IN_FLIGHT, SIZES, type Size } from './shapes.js'
 import { percentile, round } from './stats.js';
 import { warmUp } from './warmup.js';
 import { listPages, streamFanOut } from './http.js';
+import { chain, fanOutIn } from './dags.js';
 import { backlog, wideAndDeep } from './scale.js';
 
 /** Figures of one measured run; every value is a number (ms, per second, %, MB). */
@@ -151,23 +152,6 @@ async function pushThrough(
 
 /** A workflow-wide concurrency limit no workload reaches: its cost without its waits. */
 const NEVER_REACHED: Limited = { concurrency: { limit: 1_000_000 } };
-
-function chain(length: number): TaskDefinition[] {
-  return Array.from({ length }, (_, i) =>
-    task({ id: `s${i}`, dependencies: i === 0 ? [] : [`s${i - 1}`] }, noop),
-  );
-}
-
-function fanOutIn(width: number): TaskDefinition[] {
-  const middle = Array.from({ length: width }, (_, i) =>
-    task({ id: `p${i}`, dependencies: ['root'] }, noop),
-  );
-  return [
-    task({ id: 'root' }, noop),
-    ...middle,
-    task({ id: 'join', dependencies: middle.map((t) => t.id) }, noop),
-  ];
-}
 
 /** How a throughput workload's workflow is limited, and the input each execution gets. */
 interface Limited {
@@ -374,9 +358,9 @@ export function runWorkload(
     case 'W1':
       return throughput(runner, hooks, [task({ id: 'only' }, noop)], SIZES.W1);
     case 'W2':
-      return throughput(runner, hooks, chain(CHAIN_LENGTH), SIZES.W2);
+      return throughput(runner, hooks, chain(CHAIN_LENGTH, noop), SIZES.W2);
     case 'W3':
-      return throughput(runner, hooks, fanOutIn(FAN_OUT), SIZES.W3);
+      return throughput(runner, hooks, fanOutIn(FAN_OUT, noop), SIZES.W3);
     case 'W4':
       return latency(runner, hooks, SIZES.W4);
     case 'T1':
@@ -388,9 +372,9 @@ export function runWorkload(
     case 'W1C':
       return throughput(runner, hooks, [task({ id: 'only' }, noop)], SIZES.W1, NEVER_REACHED);
     case 'W2C':
-      return throughput(runner, hooks, chain(CHAIN_LENGTH), SIZES.W2, NEVER_REACHED);
+      return throughput(runner, hooks, chain(CHAIN_LENGTH, noop), SIZES.W2, NEVER_REACHED);
     case 'W3C':
-      return throughput(runner, hooks, fanOutIn(FAN_OUT), SIZES.W3, NEVER_REACHED);
+      return throughput(runner, hooks, fanOutIn(FAN_OUT, noop), SIZES.W3, NEVER_REACHED);
     case 'W1K':
       return throughput(runner, hooks, [task({ id: 'only' }, noop)], SIZES.W1, {
         concurrency: { limit: 1, key: (ctx) => ctx['key'] as string },

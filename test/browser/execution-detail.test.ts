@@ -195,6 +195,32 @@ describe('the execution page', () => {
     await closePage(page);
   });
 
+  it('shows an execution waiting for a rate window as Queued with its rate group', async () => {
+    const { server, runner } = await setup();
+    runner.register(
+      workflow({
+        name: 'partner',
+        // One start per hour: the second waits for the next window whatever happens meanwhile.
+        rateLimit: { limit: 1, period: '1h', key: (ctx) => ctx['partner'] as string },
+        tasks: [task({ id: 'call' }, () => undefined)],
+      }),
+    );
+    await runner.definitionsStored();
+    await runner.executeAsync('partner', { partner: 'acme' });
+    const { executionId: id } = await runner.executeAsync('partner', { partner: 'acme' });
+    const page = await openPage(server, { key: server.keys.operate, hash: `#/executions/${id}` });
+    page.on('dialog', (dialog) => void dialog.accept());
+    await expect.poll(() => badge(page).textContent()).toBe('Queued');
+    const note = page
+      .getByRole('note')
+      .filter({ hasText: "Queued under the workflow's rate limit" });
+    expect(await note.textContent()).toContain("(key 'acme', 1 per 1 h 00 min)");
+    await screenshot(page, 'execution-queued-rate');
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await expect.poll(() => badge(page).textContent()).toBe('Cancelled');
+    await closePage(page);
+  });
+
   it('pauses and resumes a running execution from the page', async () => {
     const { server, runner } = await setup();
     const gate = new Gate();
