@@ -7,6 +7,7 @@
 
 import { apiKeysMigration } from './migrations/api-keys.js';
 import { completedIndexMigration } from './migrations/completed-index.js';
+import { concurrencyStripesMigration } from './migrations/concurrency-stripes.js';
 import { concurrencyMigration } from './migrations/concurrency.js';
 import { rateLimitsMigration } from './migrations/rate-limits.js';
 import { cronSchedulesMigration } from './migrations/cron.js';
@@ -158,4 +159,5 @@ export const MIGRATIONS: readonly Migration[] = [
   rateLimitsMigration,
   prioritiesMigration,
   taskLimitsMigration,
+  concurrencyStripesMigration,
 ];

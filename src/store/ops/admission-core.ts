@@ -3,7 +3,7 @@
  * concurrency group's places, and what admitting an execution writes. See `admission.ts` for
  * concurrency limits and `rate-admission.ts` for rate limits.
  */
-import type { Tx } from '../db.js';
+import type { SqlValue, Tx } from '../db.js';
 import { EventType } from '../rows.js';
 import { appendEvent, placeholders } from './events.js';
 
@@ -38,20 +38,37 @@ export function groupFilter(
 const byteOrder = (tx: Tx): string => (tx.capabilities.rowLocks ? ' COLLATE "C"' : '');
 
 /**
- * Locks concurrency `groups` and the rate locks of `rateWorkflows` for this transaction.
- * PostgreSQL locks their rows, created on first use, in one global order: by workflow (byte
- * order), and within a workflow its rate lock before its concurrency groups (by key). Without
- * rate locks that is one round trip; with them, two per workflow. SQLite's single writer
- * already excludes every other admission.
+ * Rows a concurrency group's lock is spread over (PostgreSQL). Admitting or queueing locks them
+ * all; a transaction whose work cannot change who waits (a start far below the limit, an end
+ * while nobody waits) locks one, so up to this many of those run at once in one group.
  */
-export async function lockGroups(
+export const GROUP_STRIPES = 8;
+
+/**
+ * Executions one transaction may start in a group holding a single stripe. It bounds what the
+ * holders of the other stripes may be adding unseen, so a start that leaves room for all of them
+ * cannot pass the limit (see `placeInGroups`).
+ */
+export const STRIPE_STARTS = 32;
+
+/**
+ * Locks concurrency `groups` and the rate locks of `rateWorkflows` for this transaction: every
+ * stripe of a group, or one stripe (chosen at random) of the groups in `oneStripe`. PostgreSQL
+ * locks their rows, created on first use, in one global order: by workflow (byte order), and
+ * within a workflow its rate lock before its concurrency groups (by key, then stripe). The
+ * locking statements are sent with the read that follows (every caller reads next: the counts,
+ * or the candidates), which runs after them and sees what the lock holders before committed.
+ * SQLite's single writer already excludes every other admission.
+ */
+export function lockGroups(
   tx: Tx,
   groups: readonly Group[],
   rateWorkflows: ReadonlySet<string> = new Set(),
-): Promise<void> {
+  oneStripe: ReadonlySet<string> = new Set(),
+): void {
   if (!tx.capabilities.rowLocks) return;
   if (rateWorkflows.size === 0) {
-    await lockConcurrencyGroups(tx, groups);
+    lockConcurrencyGroups(tx, groups, oneStripe);
     return;
   }
   const byWorkflow = new Map<string, Group[]>();
@@ -67,11 +84,11 @@ export async function lockGroups(
       tx.write(`INSERT INTO rate_limit_locks (workflow_name) VALUES (?) ON CONFLICT DO NOTHING`, [
         name,
       ]);
-      await tx.all(`SELECT 1 AS locked FROM rate_limit_locks WHERE workflow_name = ? FOR UPDATE`, [
+      tx.write(`SELECT 1 AS locked FROM rate_limit_locks WHERE workflow_name = ? FOR UPDATE`, [
         name,
       ]);
     }
-    await lockConcurrencyGroups(tx, byWorkflow.get(name)!);
+    lockConcurrencyGroups(tx, byWorkflow.get(name)!, oneStripe);
   }
 }
 
@@ -80,19 +97,40 @@ function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-/** Locks concurrency `groups` in one round trip, in byte order (PostgreSQL only). */
-async function lockConcurrencyGroups(tx: Tx, groups: readonly Group[]): Promise<void> {
+/**
+ * Locks the stripes of concurrency `groups` (all, or one for those in `oneStripe`), in byte
+ * order (PostgreSQL only), with the statement that follows. Each group is a row of a `VALUES` list with its first
+ * and last stripe, so the statement's size does not grow with the stripes.
+ */
+function lockConcurrencyGroups(
+  tx: Tx,
+  groups: readonly Group[],
+  oneStripe: ReadonlySet<string>,
+): void {
   if (groups.length === 0) return;
-  const filter = groupFilter(groups, 'workflow_name, group_key');
+  const params: SqlValue[] = [];
+  for (const group of groups) {
+    const first = oneStripe.has(groupId(group)) ? Math.floor(Math.random() * GROUP_STRIPES) : 0;
+    const last = oneStripe.has(groupId(group)) ? first : GROUP_STRIPES - 1;
+    params.push(group.workflowName, group.key, first, last);
+  }
+  const stripes = `(VALUES ${groups.map(() => '(?, ?, ?, ?)').join(', ')})
+       AS v (workflow_name, group_key, first, last)`;
   tx.write(
-    `INSERT INTO concurrency_groups (workflow_name, group_key)
-     VALUES ${groups.map(() => '(?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
-    filter.params,
+    `INSERT INTO concurrency_groups (workflow_name, group_key, stripe)
+     SELECT v.workflow_name, v.group_key, s.stripe FROM ${stripes}
+     CROSS JOIN LATERAL generate_series(CAST(v.first AS INTEGER), CAST(v.last AS INTEGER))
+       AS s (stripe)
+     ON CONFLICT DO NOTHING`,
+    params,
   );
-  await tx.all(
-    `SELECT 1 AS locked FROM concurrency_groups WHERE ${filter.sql}
-     ORDER BY workflow_name${byteOrder(tx)}, group_key${byteOrder(tx)} FOR UPDATE`,
-    filter.params,
+  tx.write(
+    `SELECT 1 AS locked FROM concurrency_groups c JOIN ${stripes}
+       ON c.workflow_name = v.workflow_name AND c.group_key = v.group_key
+      AND c.stripe BETWEEN CAST(v.first AS INTEGER) AND CAST(v.last AS INTEGER)
+     ORDER BY c.workflow_name${byteOrder(tx)}, c.group_key${byteOrder(tx)}, c.stripe
+     FOR UPDATE OF c`,
+    params,
   );
 }
 

@@ -3,8 +3,9 @@
  * `limit` places; an execution holds one while it is Pending or Running (admitted, not paused,
  * not ended). The count is never stored: it is read from the executions themselves, under a
  * lock of the group, in the transaction that admits, so it cannot drift whatever crashed
- * where. SQLite has one writer at a time, which is that lock; PostgreSQL locks the group's row
- * in `concurrency_groups`.
+ * where. SQLite has one writer at a time, which is that lock; PostgreSQL locks the group's rows
+ * (stripes) in `concurrency_groups`: all of them to queue or admit, one to start far below the
+ * limit or to end while nobody waits (see {@link lockAndCount}).
  *
  * Executions enter a group at scheduling: those that fit are written as any execution (and may
  * start in the scheduling transaction), the others `Queued`, root tasks not yet Ready. A
@@ -17,7 +18,16 @@
  */
 import type { Tx } from '../db.js';
 import type { NewExecution } from '../records.js';
-import { admitRows, countGroups, groupId, lockGroups, type Group } from './admission-core.js';
+import {
+  GROUP_STRIPES,
+  STRIPE_STARTS,
+  admitRows,
+  countGroups,
+  groupId,
+  lockGroups,
+  type Group,
+  type GroupCount,
+} from './admission-core.js';
 import { admitCandidates, countRates, type RateGroup } from './rate-admission.js';
 
 export type { Group } from './admission-core.js';
@@ -79,7 +89,7 @@ export async function admitMarked(tx: Tx): Promise<void> {
     );
     return;
   }
-  await admitGroups(tx, groups, entry.nowMs, entry.runnerId);
+  await admitGroups(tx, groups, entry.nowMs, entry.runnerId, { ended: true });
 }
 
 /** `groups` without repeats, in one fixed order: the order their locks are taken in. */
@@ -90,25 +100,78 @@ function inLockOrder<G extends Group>(groups: readonly G[]): G[] {
     .map(([, group]) => group);
 }
 
+const NO_COUNT: GroupCount = { active: 0, waiting: 0 };
+
+/**
+ * A group roomy enough that one stripe may do: its limit leaves room for what the holders of
+ * the other stripes may be starting unseen, and it has no rate limit (those lock whole).
+ */
+const roomy = (group: Group): boolean =>
+  group.rated !== true && group.limit >= GROUP_STRIPES * STRIPE_STARTS;
+
+/**
+ * Locks `ordered` groups and counts their places. The groups in `candidates` are tried on one
+ * stripe first (PostgreSQL); one whose count `fits` refuses gives its stripe back (the
+ * transaction returns to a savepoint taken before the locks) and is locked whole, which is
+ * exact. Returns the counts read under the final locks.
+ *
+ * Why one stripe is exact when `fits` holds: a transaction that queues or admits holds every
+ * stripe, so while this one holds a stripe none of those runs; the others holding a stripe
+ * start at most {@link STRIPE_STARTS} each, unseen by this count, and end or start nothing else.
+ */
+async function lockAndCount(
+  tx: Tx,
+  ordered: readonly Group[],
+  candidates: readonly Group[],
+  fits: (group: Group, count: GroupCount) => boolean,
+  nowMs: number,
+  rateWorkflows?: ReadonlySet<string>,
+): Promise<Map<string, GroupCount>> {
+  const oneStripe = new Map(
+    tx.capabilities.rowLocks ? candidates.map((group) => [groupId(group), group]) : [],
+  );
+  for (;;) {
+    const trying = oneStripe.size > 0;
+    if (trying) tx.write(`SAVEPOINT cloacina_places`);
+    lockGroups(tx, ordered, rateWorkflows, new Set(oneStripe.keys()));
+    const counts = await countGroups(tx, ordered, nowMs);
+    const refused = [...oneStripe].filter(
+      ([id, group]) => !fits(group, counts.get(id) ?? NO_COUNT),
+    );
+    if (refused.length === 0) return counts;
+    tx.write(`ROLLBACK TO SAVEPOINT cloacina_places`);
+    for (const [id] of refused) oneStripe.delete(id);
+  }
+}
+
 /**
  * Admits, in each of `groups`, as many Queued executions as it has free places, highest priority
  * first, then oldest first.
- * Two round trips on PostgreSQL whatever the number of groups (the lock, the counts), and two
- * more for each group that admits. Returns how many were admitted.
+ * One round trip on PostgreSQL whatever the number of groups (the lock with the counts), and two
+ * more for each group that admits. With `ended` (the transaction ended executions of these
+ * groups), a roomy group is first locked on one stripe: if nobody waits there, there is nothing
+ * to admit, and ends of one group do not queue behind each other's commits. Returns how many
+ * were admitted.
  */
 export async function admitGroups(
   tx: Tx,
   groups: readonly Group[],
   nowMs: number,
   runnerId: string | null,
+  { ended = false }: { ended?: boolean } = {},
 ): Promise<number> {
   const ordered = inLockOrder(groups);
   if (ordered.length === 0) return 0;
-  await lockGroups(tx, ordered);
-  const counts = await countGroups(tx, ordered, nowMs);
+  const counts = await lockAndCount(
+    tx,
+    ordered,
+    ended ? ordered.filter(roomy) : [],
+    (_, count) => count.waiting === 0,
+    nowMs,
+  );
   let admitted = 0;
   for (const group of ordered) {
-    const count = counts.get(groupId(group)) ?? { active: 0, waiting: 0 };
+    const count = counts.get(groupId(group)) ?? NO_COUNT;
     const free = group.limit - count.active;
     if (free <= 0 || count.waiting === 0) continue;
     admitted += (await admitInto(tx, group, Math.min(free, count.waiting), nowMs, runnerId)).length;
@@ -148,13 +211,30 @@ export async function placeInGroups(
   }
   if (groups.size === 0 && rates.size === 0) return queued;
   const ordered = inLockOrder([...groups.values()]);
-  await lockGroups(tx, ordered, new Set([...rates.values()].map((rate) => rate.workflowName)));
   const nowMs = inputs[0]!.nowMs;
-  const counts = await countGroups(tx, ordered, nowMs);
+  const starts = new Map<string, number>();
+  for (const input of inputs) {
+    if (input.concurrency === undefined) continue;
+    const id = groupId({ workflowName: input.workflowName, key: input.concurrency.key });
+    starts.set(id, (starts.get(id) ?? 0) + 1);
+  }
+  const startsIn = (group: Group): number => starts.get(groupId(group)) ?? 0;
+  // One stripe will do where this batch's starts, and what the other stripes' holders may be
+  // starting, all fit, and nobody waits: then the count decides nothing.
+  const counts = await lockAndCount(
+    tx,
+    ordered,
+    ordered.filter((group) => roomy(group) && startsIn(group) <= STRIPE_STARTS),
+    (group, count) =>
+      count.waiting === 0 &&
+      count.active + startsIn(group) + (GROUP_STRIPES - 1) * STRIPE_STARTS <= group.limit,
+    nowMs,
+    new Set([...rates.values()].map((rate) => rate.workflowName)),
+  );
   const rateCounts = await countRates(tx, [...rates.values()], nowMs);
   const free = new Map<string, number>();
   for (const group of ordered) {
-    const count = counts.get(groupId(group)) ?? { active: 0, waiting: 0 };
+    const count = counts.get(groupId(group)) ?? NO_COUNT;
     free.set(groupId(group), count.waiting > 0 ? 0 : group.limit - count.active);
   }
   for (const rate of rates.values()) {

@@ -181,7 +181,7 @@ export async function admitCandidates(
       }
       if (row.rate_key !== null) rateWorkflows.add(row.workflow_name);
     }
-    await lockGroups(tx, [...lockedGroups.values()], rateWorkflows);
+    lockGroups(tx, [...lockedGroups.values()], rateWorkflows);
   }
   // A row another transaction holds (a cancel in flight) is passed over, never waited for:
   // this transaction holds the groups, and a wait here could close a cycle.
