@@ -4,47 +4,19 @@
  * walk of its own partial index in claim order, with no sort and no table scan, so a claim reads
  * about the rows it takes and stops. Checked before the tables have statistics and after
  * `ANALYZE`, as a production database has them.
- *
- * PostgreSQL also runs the claim (`EXPLAIN ANALYZE` in a transaction rolled back): a claim that
- * fills its limit from the highest segment never starts the others, and the walk of priority 0
- * reads only its rows whose time has come, however many are dated later.
+ * `claim-limit.pg.test.ts` runs the claim itself on PostgreSQL.
  *
  * SQLite: `EXPLAIN QUERY PLAN`. PostgreSQL: `EXPLAIN (FORMAT JSON)` on a connection with the
  * adapter's planner settings (no sequential or bitmap scan unless nothing else can answer).
  */
 import Database from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SqlValue } from '../../src/store/db.js';
-import { claimAndStartStatement, claimParams, claimStatement } from '../../src/store/ops/claims.js';
+import { claimAndStartStatement, claimStatement } from '../../src/store/ops/claims.js';
 import { openStore } from '../../src/store/open.js';
 import { toPgPlaceholders } from '../../src/store/postgres/pg-sql.js';
 import { backend, freshDatabase } from '../helpers/backend.js';
-import { PG_URL } from '../helpers/pg.js';
-
-/** Executions seeded, one Ready task each. */
-const COUNT = 6_000;
-/** Every task of the backlog is ready at `1000 + i` (due) or at `FUTURE + i` (not yet). */
-const FUTURE = 1_000_000_000;
-/** A time at which every due row is due and no future one. */
-const NOW = 1_000 + COUNT;
-
-/** Priority of execution `i`: 0, 5 and -5 in turn. Every other one of each is future-dated. */
-const PRIORITY = `CASE i % 3 WHEN 0 THEN 0 WHEN 1 THEN 5 ELSE -5 END`;
-const READY_AT = `CASE (i / 3) % 2 WHEN 0 THEN 1000 + i ELSE ${FUTURE} + i END`;
-
-/** The seeding statements, the same in both dialects. */
-const SEED = [
-  `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${COUNT - 1})
-   INSERT INTO workflow_executions (id, workflow_name, workflow_version, status, initial_context,
-     open_tasks, failed_tasks, created_at_ms, updated_at_ms, priority)
-   SELECT 'e' || i, 'jobs', 'v1', 'Running', '{}', 1, 0, i, i, ${PRIORITY} FROM n`,
-  `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${COUNT - 1})
-   INSERT INTO task_executions (id, execution_id, workflow_name, task_id, position, dependencies,
-     dependents, trigger_rule, status, pending_deps, ready_at_ms, priority)
-   SELECT 'e' || i || ':work', 'e' || i, 'jobs', 'work', 0, '[]', '[]', '{"type":"all"}',
-     'Ready', 0, ${READY_AT}, ${PRIORITY} FROM n`,
-];
+import { NOW, SEED, nodes, params, seededPgClient, type PgNode } from './fixtures/claim-backlog.js';
 
 /** The indexes of the three segments, in claim order. */
 const SEGMENT_INDEXES = [
@@ -52,25 +24,6 @@ const SEGMENT_INDEXES = [
   'task_executions_ready',
   'task_executions_ready_below',
 ];
-
-function params(limit: number, nowMs = NOW): SqlValue[] {
-  return claimParams({ runnerId: 'r', claimId: 'c', nowMs, workflowNames: ['jobs'], limit });
-}
-
-interface PgNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Actual Rows'?: number;
-  'Actual Loops'?: number;
-  'Rows Removed by Filter'?: number;
-  Plans?: PgNode[];
-}
-
-/** Every node of a PostgreSQL plan. */
-function nodes(root: PgNode): PgNode[] {
-  return [root, ...(root.Plans ?? []).flatMap(nodes)];
-}
 
 /** A backend's view of the claim's plan. */
 interface Planner {
@@ -113,13 +66,7 @@ async function sqlitePlanner(file: string): Promise<Planner> {
 }
 
 async function pgPlanner(schema: string): Promise<Planner & { client: pg.Client }> {
-  // The adapter's planner settings (src/store/postgres/pg-db.ts).
-  const client = new pg.Client({
-    connectionString: PG_URL,
-    options: `-c enable_bitmapscan=off -c enable_seqscan=off -c search_path=${schema} -c plan_cache_mode=force_custom_plan`,
-  });
-  await client.connect();
-  for (const sql of SEED) await client.query(sql);
+  const client = await seededPgClient(schema);
   return {
     client,
     analyze: async () => void (await client.query('ANALYZE workflow_executions, task_executions')),
@@ -187,42 +134,6 @@ describe('claim plans on a backlog with future-dated rows', () => {
     expect(await planner.problems(10)).toEqual([]);
     expect(await planner.problems(100)).toEqual([]);
   });
-
-  it.runIf(backend === 'postgres')(
-    'stops at the limit: a full first segment leaves the others unread, and priority 0 reads only due rows',
-    async () => {
-      const client = pgClient!;
-      /** The claim's executed plan, its writes rolled back. */
-      const run = async (limit: number, nowMs: number): Promise<PgNode[]> => {
-        await client.query('BEGIN');
-        try {
-          const result = await client.query<{ 'QUERY PLAN': [{ Plan: PgNode }] }>(
-            `EXPLAIN (ANALYZE, FORMAT JSON) ${toPgPlaceholders(claimAndStartStatement(1, true))}`,
-            [...params(limit, nowMs), nowMs, nowMs],
-          );
-          return nodes(result.rows[0]!['QUERY PLAN'][0].Plan);
-        } finally {
-          await client.query('ROLLBACK');
-        }
-      };
-      const walk = (plan: PgNode[], index: string): PgNode =>
-        plan.find((n) => n['Index Name'] === index)!;
-
-      // 1,000 due rows of priority 5: a claim of 10 reads 10 of them and nothing else.
-      const full = await run(10, NOW);
-      const above = walk(full, 'task_executions_ready_above');
-      expect(above['Actual Rows']).toBe(10);
-      expect(walk(full, 'task_executions_ready')['Actual Loops']).toBe(0);
-      expect(walk(full, 'task_executions_ready_below')['Actual Loops']).toBe(0);
-
-      // Early on, 5 rows of priority 0 are due and 1,000 are dated later: the walk of
-      // priority 0 ends at now, after reading the 5.
-      const early = await run(100, 1_000 + 29);
-      const zero = walk(early, 'task_executions_ready');
-      expect(zero['Actual Loops']).toBe(1);
-      expect((zero['Actual Rows'] ?? 0) + (zero['Rows Removed by Filter'] ?? 0)).toBe(5);
-    },
-  );
 
   it('flags a claim order no index serves (the check can fail)', async () => {
     const sql = claimStatement(1, false);
