@@ -8,6 +8,8 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 
 const counts = new Map<string, number>();
+/** Time spent inside each statement, in ms: exact for SQLite's synchronous calls only. */
+const times = new Map<string, number>();
 
 function normalize(sql: string): string {
   return sql.replace(/\s+/g, ' ').trim().slice(0, 140);
@@ -16,6 +18,18 @@ function normalize(sql: string): string {
 function count(sql: string): void {
   const key = normalize(sql);
   counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+/** Counts `sql` and adds the time `run` takes to it (for synchronous calls). */
+function timed<T>(sql: string, run: () => T): T {
+  count(sql);
+  const started = performance.now();
+  try {
+    return run();
+  } finally {
+    const key = normalize(sql);
+    times.set(key, (times.get(key) ?? 0) + performance.now() - started);
+  }
 }
 
 /** Installs the counting wrappers (idempotent per process). */
@@ -29,15 +43,13 @@ export function installSqlCounters(): void {
   for (const method of ['run', 'all', 'get', 'iterate']) {
     const original = statementProto[method]!;
     statementProto[method] = function (this: { source: string }, ...args: unknown[]): unknown {
-      count(this.source);
-      return original.apply(this, args);
+      return timed(this.source, () => original.apply(this, args));
     };
   }
   const dbProto = Database.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
   const exec = dbProto.exec!;
   dbProto.exec = function (this: unknown, ...args: unknown[]): unknown {
-    count(String(args[0]));
-    return exec.apply(this, args);
+    return timed(String(args[0]), () => exec.apply(this, args));
   };
   const clientProto = pg.Client.prototype as unknown as Record<
     string,
@@ -57,14 +69,18 @@ export function installSqlCounters(): void {
 /** Forgets what was counted so far (called after the warm-up). */
 export function resetCounts(): void {
   counts.clear();
+  times.clear();
 }
 
-/** Statement counts per unit of work (`per` = workflows or polls), busiest statements first. */
+/**
+ * Statement counts per unit of work (`per` = workflows or polls), busiest statements first, with
+ * the time spent inside each per unit (`usPerUnit`, SQLite only: pg's calls are asynchronous).
+ */
 export function readCounts(per: number): {
   total: number;
   perUnit: number;
   transactionsPerUnit: number;
-  top: { sql: string; count: number; perUnit: number }[];
+  top: { sql: string; count: number; perUnit: number; usPerUnit?: number }[];
 } {
   let total = 0;
   let transactions = 0;
@@ -75,7 +91,15 @@ export function readCounts(per: number): {
   const top = [...counts.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 25)
-    .map(([sql, n]) => ({ sql, count: n, perUnit: Math.round((n / per) * 100) / 100 }));
+    .map(([sql, n]) => {
+      const ms = times.get(sql);
+      return {
+        sql,
+        count: n,
+        perUnit: Math.round((n / per) * 100) / 100,
+        ...(ms === undefined ? {} : { usPerUnit: Math.round(((ms * 1000) / per) * 10) / 10 }),
+      };
+    });
   return {
     total,
     perUnit: Math.round((total / per) * 100) / 100,

@@ -5,7 +5,7 @@
  */
 import type { SqlValue, Tx } from '../db.js';
 import { EventType } from '../rows.js';
-import { appendEvent, placeholders } from './events.js';
+import { appendEvent, placeholders, recheck } from './events.js';
 
 /** A concurrency group and the limit it is counted under. */
 export interface Group {
@@ -203,7 +203,7 @@ export async function admitRows(
          rate_started_at_ms = CASE WHEN rate_key IS NOT NULL AND rate_started_at_ms IS NULL
                                    THEN ? ELSE rate_started_at_ms END,
          updated_at_ms = ?
-     WHERE id IN (${placeholders(ids.length)}) AND status = 'Queued'`,
+     WHERE id IN (${placeholders(ids.length)}) AND ${recheck('status', "'Queued'")}`,
     [nowMs, nowMs, ...ids],
   );
   const readied = await tx.all<{ execution_id: string; task_id: string }>(

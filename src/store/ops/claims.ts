@@ -9,7 +9,7 @@ import type { JsonObject } from '../../core/json.js';
 import type { Tx } from '../db.js';
 import { EventType } from '../rows.js';
 import type { ClaimBatch, ClaimInput, ClaimRef, ClaimedTask, SweepOutcome } from '../records.js';
-import { appendEvent, placeholders } from './events.js';
+import { appendEvent, placeholders, recheck } from './events.js';
 import { inIdOrder, lockExecutions } from './locks.js';
 import { recordFinished } from './progress.js';
 import { chooseWithinLimits, limitsToApply, readyIn, type LimitedChoice } from './task-limits.js';
@@ -285,7 +285,8 @@ async function startExecutions(
 ): Promise<string[]> {
   const started = await tx.all<{ id: string }>(
     `UPDATE workflow_executions SET status = 'Running', started_at_ms = ?, updated_at_ms = ?
-     WHERE id IN (${placeholders(executionIds.length)}) AND status IN ('Scheduled', 'Pending')
+     WHERE id IN (${placeholders(executionIds.length)})
+       AND ${recheck('status', "'Scheduled', 'Pending'")}
      RETURNING id`,
     [nowMs, nowMs, ...executionIds],
   );

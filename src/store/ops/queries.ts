@@ -14,7 +14,7 @@ import {
   type TaskRecord,
   type TaskRow,
 } from '../rows.js';
-import { placeholders } from './events.js';
+import { placeholders, recheck } from './events.js';
 
 /** One execution, or null. */
 export async function getExecution(tx: Tx, executionId: string): Promise<ExecutionRecord | null> {
@@ -32,7 +32,8 @@ export async function getTerminalExecutions(
   if (ids.length === 0) return [];
   const rows = await tx.all<ExecutionRow>(
     `SELECT * FROM workflow_executions
-     WHERE id IN (${placeholders(ids.length)}) AND status IN ('Completed', 'Failed', 'Cancelled')`,
+     WHERE id IN (${placeholders(ids.length)})
+       AND ${recheck('status', "'Completed', 'Failed', 'Cancelled'")}`,
     ids,
   );
   return rows.map(toExecutionRecord);
