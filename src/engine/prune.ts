@@ -86,6 +86,8 @@ export async function runPrune(run: PruneRun): Promise<PruneCounts> {
       total = addPruneCounts(total, batch);
     }
   }
+  // Deleted rows free pages, not disk space: give it back once, after the last batch.
+  if (totalPruned(total) > 0) await run.store.reclaimSpace();
   return total;
 }
 

@@ -111,6 +111,12 @@ export interface Db {
    * (PostgreSQL's LISTEN connection), so the handle serves like a migrated one.
    */
   appliedMigrations(): Promise<number[] | null>;
+  /**
+   * Gives disk space that deletes freed back to the filesystem, in small steps that let other
+   * transactions in between: SQLite truncates its write-ahead log and returns free pages
+   * (incremental vacuum); PostgreSQL's autovacuum does its own, so there it does nothing.
+   */
+  reclaimSpace(): Promise<void>;
   /** Closes connections. Idempotent. */
   close(): Promise<void>;
 }

@@ -27,6 +27,12 @@ export interface RetentionStore {
    * events of no execution) from before `beforeMs`. All counts zero: nothing is left.
    */
   pruneHistory(input: { beforeMs: number; limit: number }): Promise<PruneCounts>;
+  /**
+   * Gives the disk space pruning freed back to the filesystem (see `Db.reclaimSpace`): on
+   * SQLite the write-ahead log is truncated and free pages are returned; PostgreSQL does
+   * nothing (autovacuum).
+   */
+  reclaimSpace(): Promise<void>;
   /** What pruning with these cuts would delete now: a count; nothing is deleted. */
   countPrunable(input: {
     cuts: readonly ExecutionCut[];
@@ -46,5 +52,6 @@ export function createRetentionStore(db: Db): RetentionStore {
     pruneExecutions: (input) => db.transaction((tx) => pruneExecutionsBatch(tx, input)),
     pruneHistory: (input) => db.transaction((tx) => pruneHistoryBatch(tx, input)),
     countPrunable: (input) => db.transaction((tx) => countPrunable(tx, input), READ),
+    reclaimSpace: () => db.reclaimSpace(),
   };
 }

@@ -587,6 +587,11 @@ export class PgDb implements Db {
   }
 
   /** Stops the listener and ends the pool. Idempotent. */
+  /** Nothing to do: autovacuum returns the space of deleted rows to the tables. */
+  reclaimSpace(): Promise<void> {
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     this.closed = true;
     this.closing ??= (async () => {

@@ -39,7 +39,15 @@ interface Job {
   readonly readOnly: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+  /** Work that must run outside any transaction (a checkpoint), alone, in queue order. */
+  readonly outside?: (db: Database.Database) => unknown;
 }
+
+/** Free pages one step of {@link SqliteDb.reclaimSpace} gives back (4 MiB of 4 KiB pages). */
+const RECLAIM_PAGES = 1_024;
+
+/** Bytes the write-ahead log keeps on disk after it restarts (`journal_size_limit`). */
+const WAL_SIZE_LIMIT = 64 * 2 ** 20;
 
 /** Largest number of queued transactions folded into one commit. */
 const MAX_GROUP = 256;
@@ -197,7 +205,13 @@ class SqliteConnection {
     let db: Database.Database | undefined;
     try {
       db = new Database(options.path, { timeout: options.busyTimeoutMs });
+      // A new file keeps the pages deletes free in a list that `reclaimSpace` gives back to the
+      // filesystem; the mode can only be chosen before the first table.
+      const empty = db.prepare('SELECT COUNT(*) AS n FROM sqlite_schema').get() as { n: number };
+      if (empty.n === 0) db.pragma('auto_vacuum = INCREMENTAL');
       if (options.path !== ':memory:') db.pragma('journal_mode = WAL');
+      // A write-ahead log that a burst grew is cut back to this size when it restarts.
+      db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
       db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
       db.pragma('foreign_keys = ON');
     } catch (error) {
@@ -266,11 +280,40 @@ class SqliteConnection {
     return () => this.listeners.delete(listener);
   }
 
+  /** Runs `work` on the connection outside any transaction, in queue order. */
+  outside<T>(work: (db: Database.Database) => T): Promise<T> {
+    if (this.closed) return Promise.reject(new DatabaseError('The SQLite database is closed.'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({
+        fn: () => Promise.resolve(undefined),
+        readOnly: false,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        outside: work,
+      });
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
   private async drain(): Promise<void> {
     this.draining = true;
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_GROUP);
+        const first = this.queue[0]!;
+        if (first.outside !== undefined) {
+          this.queue.shift();
+          try {
+            first.resolve(first.outside(this.db));
+          } catch (error) {
+            first.reject(wrap(error, 'maintenance'));
+          }
+          continue;
+        }
+        const stop = this.queue.findIndex((job) => job.outside !== undefined);
+        const batch = this.queue.splice(0, stop < 0 ? MAX_GROUP : Math.min(stop, MAX_GROUP));
         try {
           await this.runGroup(batch);
         } catch (error) {
@@ -416,6 +459,21 @@ class SqliteConnection {
 }
 
 /**
+ * Checkpoints every frame of the write-ahead log and cuts the file to zero, unless readers of
+ * other processes still use it: then it gives up at once (busy timeout 0) rather than block this
+ * thread in SQLite's busy wait, and the log is cut at a later checkpoint.
+ */
+function truncateWal(db: Database.Database): void {
+  const timeout = Number(db.pragma('busy_timeout', { simple: true }));
+  db.pragma('busy_timeout = 0');
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+}
+
+/**
  * Connections by resolved file path. Runners in one process that open the same file share one
  * connection and its queue: a second connection would wait for the first one's write lock with
  * SQLite's synchronous busy-wait, blocking the very thread that must release it.
@@ -462,6 +520,28 @@ export class SqliteDb implements Db {
 
   migrate(): Promise<void> {
     return this.connection.migrate();
+  }
+
+  /**
+   * Truncates the write-ahead log (a checkpoint of every frame, then the file cut to zero), then
+   * gives the database file's free pages back to the filesystem, {@link RECLAIM_PAGES} per step.
+   * Each step is a job of the connection's queue, so transactions issued meanwhile run between
+   * steps. A checkpoint that readers of other processes keep from finishing is left for a later
+   * call. A file created before incremental vacuum was chosen keeps its size (see the docs on
+   * retention for the one-off `VACUUM` that converts it).
+   */
+  async reclaimSpace(): Promise<void> {
+    await this.connection.outside(truncateWal);
+    for (;;) {
+      const left = await this.connection.outside((db) => {
+        if (Number(db.pragma('auto_vacuum', { simple: true })) !== 2) return 0;
+        db.pragma(`incremental_vacuum(${RECLAIM_PAGES})`);
+        return Number(db.pragma('freelist_count', { simple: true }));
+      });
+      if (left === 0) break;
+    }
+    // The vacuum's own frames.
+    await this.connection.outside(truncateWal);
   }
 
   appliedMigrations(): Promise<number[] | null> {
