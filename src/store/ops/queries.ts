@@ -24,15 +24,21 @@ export async function getExecution(tx: Tx, executionId: string): Promise<Executi
   return row === undefined ? null : toExecutionRecord(row);
 }
 
-/** The executions among `ids` that have reached a terminal status. */
+/**
+ * The executions among `ids` that have reached a terminal status: their primary-key rows. On
+ * SQLite the unary `+` keeps the status out of the index choice: without statistics SQLite
+ * would read the terminal statuses' range of `workflow_executions_by_status` (every ended
+ * execution of the table) and filter it on the ids.
+ */
 export async function getTerminalExecutions(
   tx: Tx,
   ids: readonly string[],
 ): Promise<ExecutionRecord[]> {
   if (ids.length === 0) return [];
+  const status = tx.dialect === 'sqlite' ? '+status' : 'status';
   const rows = await tx.all<ExecutionRow>(
     `SELECT * FROM workflow_executions
-     WHERE id IN (${placeholders(ids.length)}) AND status IN ('Completed', 'Failed', 'Cancelled')`,
+     WHERE id IN (${placeholders(ids.length)}) AND ${status} IN ('Completed', 'Failed', 'Cancelled')`,
     ids,
   );
   return rows.map(toExecutionRecord);
