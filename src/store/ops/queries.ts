@@ -1,6 +1,6 @@
 /** Read-side queries: executions, tasks, events, and event pruning (lists: `execution-pages.ts`). */
 import type { JsonObject } from '../../core/json.js';
-import type { Tx } from '../db.js';
+import type { Dialect, Tx } from '../db.js';
 import {
   ACTIVE_STATUS_SQL,
   SCHEDULE_EVENT_TYPES,
@@ -25,22 +25,24 @@ export async function getExecution(tx: Tx, executionId: string): Promise<Executi
 }
 
 /**
- * The executions among `ids` that have reached a terminal status: their primary-key rows. On
+ * The statement of {@link getTerminalExecutions} for `count` ids: their primary-key rows. On
  * SQLite the unary `+` keeps the status out of the index choice: without statistics SQLite
  * would read the terminal statuses' range of `workflow_executions_by_status` (every ended
  * execution of the table) and filter it on the ids.
  */
+export function terminalStatement(dialect: Dialect, count: number): string {
+  const status = dialect === 'sqlite' ? '+status' : 'status';
+  return `SELECT * FROM workflow_executions
+     WHERE id IN (${placeholders(count)}) AND ${status} IN ('Completed', 'Failed', 'Cancelled')`;
+}
+
+/** The executions among `ids` that have reached a terminal status. */
 export async function getTerminalExecutions(
   tx: Tx,
   ids: readonly string[],
 ): Promise<ExecutionRecord[]> {
   if (ids.length === 0) return [];
-  const status = tx.dialect === 'sqlite' ? '+status' : 'status';
-  const rows = await tx.all<ExecutionRow>(
-    `SELECT * FROM workflow_executions
-     WHERE id IN (${placeholders(ids.length)}) AND ${status} IN ('Completed', 'Failed', 'Cancelled')`,
-    ids,
-  );
+  const rows = await tx.all<ExecutionRow>(terminalStatement(tx.dialect, ids.length), ids);
   return rows.map(toExecutionRecord);
 }
 
