@@ -36,6 +36,7 @@ import {
 } from '../store/store.js';
 import type { NewExecution, ScheduledExecution, Store } from '../store/store.js';
 import { Batcher } from './batcher.js';
+import { BatchedReads } from './batched-reads.js';
 import type { ListExecutionsOptions } from './execution-filter.js';
 import type { ListExecutionsPageOptions } from './execution-pages.js';
 import { ExecutionsApi } from './executions-api.js';
@@ -119,6 +120,8 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   /** Owns the slots and claims: every task that runs here is started by it. */
   private readonly dispatcher: Dispatcher;
   private readonly waiters: Waiters;
+  /** The waiters' reads (terminal records, then task rows), coalesced across callers. */
+  private readonly waitReads: BatchedReads;
   /** Execution reads and controls, shared with `Client`. */
   private readonly executions: ExecutionsApi;
   /** This runner's row in the runner registry. */
@@ -155,7 +158,8 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     this.ratePass = new RatePass(this.store, clock, this.runnerId, (error) =>
       this.logger.warn({ err: toError(error) }, 'rate pass failed; retrying on the next tick'),
     );
-    this.waiters = new Waiters(store);
+    this.waitReads = new BatchedReads(store);
+    this.waiters = new Waiters(store, this.waitReads);
     this.executions = new ExecutionsApi({
       store,
       clock,
@@ -627,7 +631,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     for (let delayMs = 100; ; delayMs = Math.min(2 * delayMs, 2_000)) {
       try {
         // The waiter already read the terminal record; only the task rows are still needed.
-        return toExecutionResult(record, await this.store.getTasks(executionId));
+        return toExecutionResult(record, await this.waitReads.tasks(executionId));
       } catch (error) {
         if (!(error instanceof DatabaseError && error.retryable) || signal.aborted) throw error;
         this.logger.warn(

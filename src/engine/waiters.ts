@@ -1,11 +1,13 @@
 /**
  * Callers waiting for executions to end (`execute`, `handle.wait`). They are woken by the
  * terminal event of their execution; a slow backstop query covers executions finished by another
- * process, which announces nothing to this one on SQLite.
+ * process, which announces nothing to this one on SQLite. Their reads of terminal records are
+ * coalesced (see {@link BatchedReads}): thousands of callers waiting at once cost a few reads.
  */
 import { DatabaseError } from '../errors.js';
 import type { ExecutionRecord } from '../store/store.js';
 import type { Store } from '../store/store.js';
+import { terminalAmong, type BatchedReads } from './batched-reads.js';
 
 type Resolver = (record: ExecutionRecord | null) => void;
 
@@ -13,7 +15,10 @@ type Resolver = (record: ExecutionRecord | null) => void;
 export class Waiters {
   private readonly waiting = new Map<string, Set<Resolver>>();
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly reads: BatchedReads,
+  ) {}
 
   /**
    * Resolves when the execution reaches a terminal status (with its record), or with null when
@@ -34,8 +39,8 @@ export class Waiters {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       try {
-        const [terminal] = await this.store.getTerminalExecutions([executionId]);
-        if (terminal !== undefined) resolver(terminal);
+        const terminal = await this.reads.terminal(executionId);
+        if (terminal !== null) resolver(terminal);
       } catch (error) {
         if (!(error instanceof DatabaseError && error.retryable)) throw error;
       }
@@ -50,14 +55,14 @@ export class Waiters {
   /** Called when a terminal event of `executionId` is seen. */
   async notify(executionId: string): Promise<void> {
     if (!this.waiting.has(executionId)) return;
-    const [terminal] = await this.store.getTerminalExecutions([executionId]);
-    if (terminal !== undefined) this.resolve(terminal);
+    const terminal = await this.reads.terminal(executionId);
+    if (terminal !== null) this.resolve(terminal);
   }
 
-  /** The backstop: one query for every execution someone waits for. */
+  /** The backstop: one query per chunk of the executions someone waits for. */
   async poll(): Promise<void> {
     if (this.waiting.size === 0) return;
-    const ended = await this.store.getTerminalExecutions([...this.waiting.keys()]);
+    const ended = await terminalAmong(this.store, [...this.waiting.keys()]);
     for (const record of ended) this.resolve(record);
   }
 

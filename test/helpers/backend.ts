@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, inject } from 'vitest';
 import { DefaultRunner, type RunnerConfig, type RunnerEvent } from '../../src/index.js';
+import type { WrapStoreOption } from '../../src/store-wrapper.js';
 import { dropSchemas, PG_URL } from './pg.js';
 
 /** Which backend this test run exercises. */
@@ -64,7 +65,7 @@ export { quietLogger };
 
 /** Creates a runner on `url` (default: a fresh database), tracked for the leak check. */
 export async function createRunner(
-  config: RunnerConfig = {},
+  config: RunnerConfig & WrapStoreOption = {},
   url = freshDatabaseUrl(),
 ): Promise<DefaultRunner> {
   const runner = await DefaultRunner.create(url, {

@@ -1,0 +1,146 @@
+/**
+ * Waiting callers share their reads: many `execute()` callers cost a few reads of terminal
+ * records and task rows, not one or two each; a read of more ids than one statement holds is
+ * split into chunks. The guarantees stay: an execution that ended before `wait()` is resolved at
+ * once, and one ended by another runner is found (its notice, or the backstop poll).
+ */
+import { describe, expect, it } from 'vitest';
+import { task, workflow, type DefaultRunner } from '../../src/index.js';
+import { READ_CHUNK } from '../../src/engine/batched-reads.js';
+import type { Store } from '../../src/store/store.js';
+import { WRAP_STORE } from '../../src/store-wrapper.js';
+import { createRunner, freshDatabaseUrl, nextEvent, stopRunner } from '../helpers/backend.js';
+import { gatedWorkload } from '../helpers/gated.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** The ids of every call of the read methods waiters use, by method. */
+interface Reads {
+  readonly terminal: number[];
+  readonly tasks: number[];
+}
+
+/** Wraps a store so the waiters' read methods record the number of ids of each call. */
+function countingReads(reads: Reads): (store: Store) => Store {
+  return (store) =>
+    new Proxy(store, {
+      get: (target, property) => {
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        const method = value as (...args: unknown[]) => unknown;
+        if (property === 'getTerminalExecutions') {
+          return (ids: readonly string[]) => {
+            reads.terminal.push(ids.length);
+            return method.call(target, ids);
+          };
+        }
+        if (property === 'getTasksOf' || property === 'getTasks') {
+          return (ids: readonly string[] | string) => {
+            reads.tasks.push(typeof ids === 'string' ? 1 : ids.length);
+            return method.call(target, ids);
+          };
+        }
+        return method.bind(target);
+      },
+    });
+}
+
+async function countedRunner(reads: Reads, url = freshDatabaseUrl()): Promise<DefaultRunner> {
+  return createRunner({ [WRAP_STORE]: countingReads(reads) }, url);
+}
+
+const sum = (list: readonly number[]): number => list.reduce((a, b) => a + b, 0);
+
+describe('waiters share their reads', () => {
+  it('many concurrent execute() callers cost a few reads, not two each', async () => {
+    const callers = 60;
+    const reads: Reads = { terminal: [], tasks: [] };
+    const runner = await countedRunner(reads);
+    try {
+      // Every body is held until all callers wait, so each caller registers before any end.
+      const gated = await gatedWorkload(runner, 'gated', 0);
+      const before = { terminal: reads.terminal.length, tasks: reads.tasks.length };
+      const results = Array.from({ length: callers }, () => runner.execute('gated', {}));
+      // Every caller has asked for its first read, so it is registered: only then may any end.
+      await waitFor(
+        () => sum(reads.terminal.slice(before.terminal)) >= callers,
+        10_000,
+        'every caller to register',
+      );
+      gated.release();
+      const ended = await Promise.all(results);
+
+      expect(ended.map((r) => r.status)).toEqual(Array(callers).fill('Completed'));
+      expect(ended.every((r) => r.finalContext.get('done') === true)).toBe(true);
+      const terminalReads = reads.terminal.slice(before.terminal);
+      const taskReads = reads.tasks.slice(before.tasks);
+      // One read per caller at registration and one per terminal event would be 2 × callers.
+      expect(terminalReads.length).toBeLessThan(callers / 3);
+      expect(Math.max(...terminalReads)).toBeGreaterThan(1);
+      expect(taskReads.length).toBeLessThan(callers / 3);
+      expect(sum(taskReads)).toBe(callers);
+    } finally {
+      await stopRunner(runner);
+    }
+  });
+
+  it(`reads of more than ${READ_CHUNK} waiting executions are split into chunks`, async () => {
+    const count = READ_CHUNK + 20;
+    const reads: Reads = { terminal: [], tasks: [] };
+    const runner = await countedRunner(reads);
+    try {
+      runner.register(workflow({ name: 'later', tasks: [task({ id: 'only' }, () => undefined)] }));
+      const handles = await Promise.all(
+        Array.from({ length: count }, () => runner.executeAsync('later', {}, { delay: '1h' })),
+      );
+      const before = reads.terminal.length;
+      // All in one turn: one batch of every id, read in chunks.
+      const waits = handles.map((h) => h.wait(null));
+      await waitFor(() => sum(reads.terminal.slice(before)) >= count, 10_000, 'the first read');
+      expect(reads.terminal.slice(before, before + 2)).toEqual([READ_CHUNK, count - READ_CHUNK]);
+
+      await Promise.all(handles.map((h) => h.cancel()));
+      const ended = await Promise.all(waits);
+      expect(new Set(ended.map((r) => r.status))).toEqual(new Set(['Cancelled']));
+      expect(Math.max(...reads.terminal.slice(before))).toBeLessThanOrEqual(READ_CHUNK);
+      expect(Math.max(...reads.tasks)).toBeLessThanOrEqual(READ_CHUNK);
+    } finally {
+      await stopRunner(runner);
+    }
+  });
+
+  it('an execution that ended before wait() is resolved at once, as a read returns it', async () => {
+    const runner = await createRunner();
+    try {
+      runner.register(
+        workflow({ name: 'quick', tasks: [task({ id: 'only' }, (ctx) => ctx.set('x', 1))] }),
+      );
+      const completed = nextEvent(runner, (e) => e.type === 'workflow_completed');
+      const handle = await runner.executeAsync('quick', {});
+      await completed;
+      const waited = await handle.wait('5s');
+      expect(waited.status).toBe('Completed');
+      expect(waited).toEqual(await handle.result());
+    } finally {
+      await stopRunner(runner);
+    }
+  });
+
+  it('a waiter on an execution another runner ends is resolved', async () => {
+    const url = freshDatabaseUrl();
+    const worker = await createRunner({}, url);
+    // This runner claims nothing: the execution ends in the worker, which tells it nothing on
+    // SQLite (the backstop poll finds it) and sends a notice on PostgreSQL.
+    const waiting = await createRunner({ enableClaiming: false }, url);
+    try {
+      const gated = await gatedWorkload(worker, 'gated', 3);
+      const waits = gated.handles.map((h) => waiting.waitForExecution(h.executionId, '10s'));
+      gated.release();
+      const ended = await Promise.all(waits);
+      expect(ended.map((r) => r.status)).toEqual(['Completed', 'Completed', 'Completed']);
+      expect(ended.map((r) => r.finalContext.get('done'))).toEqual([true, true, true]);
+    } finally {
+      await stopRunner(waiting);
+      await stopRunner(worker);
+    }
+  });
+});
