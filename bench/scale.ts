@@ -4,12 +4,14 @@
  * - **S2 wide and deep:** one workflow of 1 → 2,000 → 1 tasks and one chain of 500 tasks, each
  *   through `executeAsync` and `handle.wait()`: the time to schedule the wide one, the cost per
  *   task of each, and the process's memory after the first and the last wide run (it should not
- *   grow with the tasks already finished).
+ *   grow with the tasks already finished): RSS, and the JavaScript heap after a full collection.
  * - **S3 backlog:** 100,000 executions scheduled while no runner runs (through a `Client`),
  *   then a new runner starts and drains them: the time from its
  *   `create()` to the first task body, the drain rate, and the peak RSS while draining.
  */
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   Client,
   DefaultRunner,
@@ -27,7 +29,7 @@ export const WIDE = 2000;
 /** Tasks in the deep chain. */
 export const DEEP = 500;
 /** Wide runs measured (after one warm-up run); memory is compared between the first and last. */
-const WIDE_RUNS = 3;
+const WIDE_RUNS = 5;
 /** Executions in the backlog (`CLOACINA_BENCH_BACKLOG` sets fewer, for a quick try). */
 export const BACKLOG = Number(process.env.CLOACINA_BENCH_BACKLOG ?? 100_000);
 /** Submits kept in flight while the backlog is written. */
@@ -44,6 +46,17 @@ const quiet: Logger = {
 const noop = (): void => undefined;
 
 const mb = (bytes: number): number => round(bytes / 2 ** 20, 1);
+
+/**
+ * The JavaScript heap in use after a full garbage collection: what the process keeps, where RSS
+ * also counts what the allocator has not returned to the system yet.
+ */
+function heapAfterGc(): number {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  return process.memoryUsage().heapUsed;
+}
 
 /** One execution through the public path; returns the schedule time and the total, in ms. */
 async function runOnce(runner: DefaultRunner, name: string): Promise<[number, number]> {
@@ -68,11 +81,13 @@ export async function wideAndDeep(
   const schedules: number[] = [];
   const totals: number[] = [];
   const rss: number[] = [];
+  const heap: number[] = [];
   for (let run = 0; run < WIDE_RUNS; run += 1) {
     const [scheduleMs, totalMs] = await runOnce(runner, 'wide');
     schedules.push(scheduleMs);
     totals.push(totalMs);
     rss.push(process.memoryUsage().rss);
+    heap.push(heapAfterGc());
   }
   const [, deepMs] = await runOnce(runner, 'deep');
   const best = (values: number[]): number => Math.min(...values);
@@ -84,6 +99,8 @@ export async function wideAndDeep(
       deepTaskUs: round((deepMs * 1000) / DEEP, 1),
       rssFirstWideMb: mb(rss[0]!),
       rssLastWideMb: mb(rss.at(-1)!),
+      heapFirstWideMb: mb(heap[0]!),
+      heapLastWideMb: mb(heap.at(-1)!),
     },
   };
 }
