@@ -186,6 +186,7 @@ describe('the execution page', () => {
     await expect.poll(() => badge(page).textContent()).toBe('Queued');
     const note = page.getByRole('note').filter({ hasText: 'Queued for a place' });
     expect(await note.textContent()).toContain("(key 'c-42', limit 1)");
+    expect(await page.getByTestId('execution-priority').count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Pause', exact: true }).count()).toBe(1);
     await screenshot(page, 'execution-queued');
     // The first one ends: this one gets the place, runs and completes, live.
@@ -207,7 +208,11 @@ describe('the execution page', () => {
     );
     await runner.definitionsStored();
     await runner.executeAsync('partner', { partner: 'acme' });
-    const { executionId: id } = await runner.executeAsync('partner', { partner: 'acme' });
+    const { executionId: id } = await runner.executeAsync(
+      'partner',
+      { partner: 'acme' },
+      { priority: 5 },
+    );
     const page = await openPage(server, { key: server.keys.operate, hash: `#/executions/${id}` });
     page.on('dialog', (dialog) => void dialog.accept());
     await expect.poll(() => badge(page).textContent()).toBe('Queued');
@@ -215,6 +220,8 @@ describe('the execution page', () => {
       .getByRole('note')
       .filter({ hasText: "Queued under the workflow's rate limit" });
     expect(await note.textContent()).toContain("(key 'acme', 1 per 1 h 00 min)");
+    // Started with a priority: the header says so (the default, 0, is not shown).
+    expect(await page.getByTestId('execution-priority').textContent()).toBe('+5');
     await screenshot(page, 'execution-queued-rate');
     await page.getByRole('button', { name: 'Cancel', exact: true }).click();
     await expect.poll(() => badge(page).textContent()).toBe('Cancelled');

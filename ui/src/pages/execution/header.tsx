@@ -1,7 +1,7 @@
 /**
- * The execution's header: its workflow (a link), version, status, times and duration (growing
- * while it runs), why it failed or is paused, the reruns it is linked to, and the steering
- * buttons its status allows (shown only to an `operate` key).
+ * The execution's header: its workflow (a link), version, status, priority (when not the
+ * default), times and duration (growing while it runs), why it failed or is paused, the reruns
+ * it is linked to, and the steering buttons its status allows (shown only to an `operate` key).
  */
 import type { ComponentChildren } from 'preact';
 import { useLocation } from 'wouter-preact';
@@ -118,6 +118,13 @@ export function ExecutionHeader({
         {execution.runAt !== undefined && (
           <Fact term="Run at">
             <span data-testid="execution-run-at">{formatTime(execution.runAt)}</span>
+          </Fact>
+        )}
+        {execution.priority !== 0 && (
+          <Fact term="Priority">
+            <span data-testid="execution-priority" title="Higher priorities are claimed first">
+              {execution.priority > 0 ? `+${execution.priority}` : execution.priority}
+            </span>
           </Fact>
         )}
         <Fact term="Started">
