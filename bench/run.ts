@@ -55,6 +55,7 @@ const HTTP_TARGETS = {
 const SCALE_TARGETS = {
   S1: {
     w1Ratio: { min: 0.9 },
+    w1CpuRatio: { max: 1.1 },
     burstRatio: { min: 0.9 },
     startP50Ratio: { max: 1.1 },
     startP99Ratio: { max: 1.1 },
