@@ -1,11 +1,12 @@
 /**
  * S1 history: does the cost of running and reading stay flat when the database already holds a
- * large history? The same measurements run on the empty database the workload is given, then
- * on a second one seeded with {@link HISTORY} finished executions (`bench/seed.ts`: one-task
- * executions of `orders`, `reports` and `audits`, 90 % Completed, 10 % Failed, none Cancelled,
- * each with its task row and five events, spread over the last 30 days, then analyzed):
+ * large history? The same measurements run on the empty database the workload is given and
+ * on a second one (alternating where they are compared), seeded with {@link HISTORY} finished
+ * executions (`bench/seed.ts`: one-task executions of `orders`, `reports` and `audits`, 90 %
+ * Completed, 10 % Failed, none Cancelled, each with its task row and five events, spread over
+ * the last 30 days, then analyzed):
  *
- * - W1 throughput (`throughput` of `workloads.ts`), and a burst: {@link BURST} submits at once,
+ * - W1 throughput (`pushThrough` of `workloads.ts`), and a burst: {@link BURST} submits at once,
  *   then the drain of that backlog;
  * - W4 submit → start latency, alone, while deep listings run, and (history only) while a prune
  *   of the oldest tenth of the history runs, with the prune's duration;

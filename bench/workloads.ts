@@ -77,7 +77,7 @@ export const noop = (): void => {
 };
 
 /** Tracks terminal events of executions, so producers can wait without polling. */
-export class Completions {
+class Completions {
   readonly at = new Map<string, number>();
   failed = 0;
   private readonly waiting = new Map<string, () => void>();
@@ -163,10 +163,10 @@ interface Limited {
 }
 
 /**
- * Throughput workloads W1–W3 (and S1's W1): `count` workflows of `tasks` tasks each; with `limited`, under a
+ * Throughput workloads W1–W3: `count` workflows of `tasks` tasks each; with `limited`, under a
  * concurrency limit (W1C–W3C: one never reached; W1K: 1,000 keys of limit 1).
  */
-export async function throughput(
+async function throughput(
   runner: DefaultRunner,
   hooks: WorkloadHooks,
   tasks: TaskDefinition[],
