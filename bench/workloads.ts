@@ -29,6 +29,7 @@ import { warmUp } from './warmup.js';
 import { listPages, streamFanOut } from './http.js';
 import { chain, fanOutIn } from './dags.js';
 import { backlog, wideAndDeep } from './scale.js';
+import { history } from './scale-history.js';
 
 /** Figures of one measured run; every value is a number (ms, per second, %, MB). */
 export type Metrics = Record<string, number>;
@@ -63,6 +64,7 @@ export const WORKLOADS = [
   'W2C',
   'W3C',
   'W1K',
+  'S1',
   'S2',
   'S3',
 ] as const;
@@ -73,7 +75,8 @@ const TERMINAL = new Set(['workflow_completed', 'workflow_failed', 'workflow_can
 
 /** Time of the last task body; the bodies record only this. */
 let lastStepAt = 0;
-const noop = (): void => {
+/** A task body that records only its time. */
+export const noop = (): void => {
   lastStepAt = performance.now();
 };
 
@@ -110,7 +113,7 @@ class Completions {
 }
 
 /** Rejects after `ms` with a message saying what was still missing. */
-async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
+export async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
   const guard = new AbortController();
   const timeout = sleep(ms, undefined, { signal: guard.signal }).then(() => {
     throw new Error(`timed out after ${ms} ms: ${what()}`);
@@ -133,7 +136,7 @@ type Via = 'wait' | 'events';
  * `executeAsync` resolves, so the submits in flight stay {@link IN_FLIGHT} whatever the waits);
  * with `via: 'events'`, completions come from the runner's event stream.
  */
-async function pushThrough(
+export async function pushThrough(
   runner: DefaultRunner,
   name: string,
   count: number,
@@ -236,16 +239,26 @@ async function throughput(
   };
 }
 
-/** W4: single-task workflows one at a time with a 10–20 ms idle gap; latencies in ms. */
-async function latency(
-  runner: DefaultRunner,
-  hooks: WorkloadHooks,
-  { count, warmup }: Size,
-): Promise<WorkloadOutcome> {
+/** One submit → start and submit → end measurement of {@link latencyProbe}, in ms. */
+export interface LatencySample {
+  readonly toStart: number;
+  readonly toEnd: number;
+}
+
+/** Single-task workflows run one at a time, each followed by a 10–20 ms idle gap. */
+export interface LatencyProbe {
+  /** Runs one workflow and the gap after it; its latencies. */
+  readonly one: () => Promise<LatencySample>;
+  /** Stops listening to the runner's events. */
+  readonly close: () => void;
+}
+
+/** Registers a single-task workflow `name` in `runner` and returns the probe that runs it. */
+export function latencyProbe(runner: DefaultRunner, name = 'latency'): LatencyProbe {
   const startedAt = new Map<string, number>();
   runner.register(
     workflow({
-      name: 'latency',
+      name,
       tasks: [
         task({ id: 'only' }, (_ctx, handle) => {
           startedAt.set(handle.executionId, performance.now());
@@ -255,28 +268,45 @@ async function latency(
   );
   const completions = new Completions();
   runner.on('event', completions.listener);
+  return {
+    one: async () => {
+      const submitAt = performance.now();
+      const handle = await runner.executeAsync(name);
+      const id = handle.executionId;
+      await within(completions.one(id), 30_000, () => `execution ${id} did not end`);
+      const sample = {
+        toStart: startedAt.get(id)! - submitAt,
+        toEnd: completions.at.get(id)! - submitAt,
+      };
+      startedAt.delete(id);
+      await sleep(10 + Math.random() * 10);
+      return sample;
+    },
+    close: () => runner.off('event', completions.listener),
+  };
+}
+
+/** W4: single-task workflows one at a time with a 10–20 ms idle gap; latencies in ms. */
+async function latency(
+  runner: DefaultRunner,
+  hooks: WorkloadHooks,
+  { count, warmup }: Size,
+): Promise<WorkloadOutcome> {
+  const probe = latencyProbe(runner);
   const toStart: number[] = [];
   const toEnd: number[] = [];
-  /** One workflow, then the idle gap; its latencies when `record`. */
-  const one = async (record: boolean): Promise<void> => {
-    const submitAt = performance.now();
-    const handle = await runner.executeAsync('latency');
-    const id = handle.executionId;
-    await within(completions.one(id), 30_000, () => `execution ${id} did not end`);
-    if (record) {
-      toStart.push(startedAt.get(id)! - submitAt);
-      toEnd.push(completions.at.get(id)! - submitAt);
-    }
-    await sleep(10 + Math.random() * 10);
-  };
   try {
     await warmUp(async () => {
-      for (let i = 0; i < warmup; i += 1) await one(false);
+      for (let i = 0; i < warmup; i += 1) await probe.one();
     });
     hooks.afterWarmup();
-    for (let i = 0; i < count; i += 1) await one(true);
+    for (let i = 0; i < count; i += 1) {
+      const sample = await probe.one();
+      toStart.push(sample.toStart);
+      toEnd.push(sample.toEnd);
+    }
   } finally {
-    runner.off('event', completions.listener);
+    probe.close();
   }
   return {
     units: count,
@@ -419,6 +449,8 @@ export function runWorkload(
         concurrency: { limit: 1, key: (ctx) => ctx['key'] as string },
         contextOf: (n) => ({ key: `k${n % 1000}` }),
       });
+    case 'S1':
+      return history(runner, hooks);
     case 'S2':
       return wideAndDeep(runner, hooks);
     case 'S3':
