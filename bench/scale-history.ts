@@ -187,7 +187,7 @@ async function compare(sides: readonly Side[]): Promise<Metrics> {
   };
   for (const side of sides) {
     await warmUp(async () => {
-      await pushThrough(side.runner, 'bench', SIZES.W1.warmup);
+      await pushThrough(side.runner, 'bench', SIZES.W1.warmup, 'wait');
       await burst(side.runner, BURST / 10);
       for (let i = 0; i < SIZES.W4.warmup; i += 1) await side.probe.one();
     });
@@ -197,7 +197,7 @@ async function compare(sides: readonly Side[]): Promise<Metrics> {
     const order = r % 2 === 0 ? sides : [...sides].reverse();
     for (const side of order) {
       const cpu = process.cpuUsage();
-      const ms = await pushThrough(side.runner, 'bench', SIZES.W1.count);
+      const ms = await pushThrough(side.runner, 'bench', SIZES.W1.count, 'wait');
       const used = process.cpuUsage(cpu);
       add(`w1PerSec${side.suffix}`, SIZES.W1.count / (ms / 1000));
       // The process's CPU per workflow: what the history costs, less the machine's other load.

@@ -5,7 +5,8 @@
  */
 import type { SqlValue, Tx } from '../db.js';
 import { EventType } from '../rows.js';
-import { appendEvent, placeholders, recheck } from './events.js';
+import { appendEvent, placeholders } from './events.js';
+import { recheck } from './filters.js';
 
 /** A concurrency group and the limit it is counted under. */
 export interface Group {

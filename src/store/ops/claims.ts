@@ -9,7 +9,8 @@ import type { JsonObject } from '../../core/json.js';
 import type { Tx } from '../db.js';
 import { EventType } from '../rows.js';
 import type { ClaimBatch, ClaimInput, ClaimRef, ClaimedTask, SweepOutcome } from '../records.js';
-import { appendEvent, placeholders, recheck } from './events.js';
+import { appendEvent, placeholders } from './events.js';
+import { EXECUTION_MAY_RUN, recheck } from './filters.js';
 import { inIdOrder, lockExecutions } from './locks.js';
 import { recordFinished } from './progress.js';
 import { chooseWithinLimits, limitsToApply, readyIn, type LimitedChoice } from './task-limits.js';
@@ -46,19 +47,18 @@ const SEGMENTS = [
  * Ids of Ready tasks of the named workflows whose time has come and whose execution may run, in
  * claim order, at most `LIMIT` (the last parameter). Each segment is a subquery with its own
  * order and limit; `UNION ALL` reads them in turn and the outer `LIMIT` stops the read once it
- * has enough, so a segment after a full one is never walked. CROSS JOIN makes SQLite walk each
- * partial index in claim order and stop, rather than start from the executions; PostgreSQL plans
- * it like any inner join. `lock` (`FOR UPDATE … SKIP LOCKED`) applies in each segment, below its
+ * has enough, so a segment after a full one is never walked. The execution is checked per
+ * candidate ({@link EXECUTION_MAY_RUN}), so each segment walks its partial index in claim order
+ * and stops, whatever the statistics say. `lock` (`FOR UPDATE … SKIP LOCKED`) applies in each segment, below its
  * limit, so rows other claimers hold are passed, not counted. Parameters: for each segment, now,
  * the `workflowCount` names and the limit; then the limit.
  */
 export function readyCandidates(workflowCount: number, lock: string): string {
   const segments = SEGMENTS.map(
     (segment, i) => `SELECT id FROM (
-         SELECT t.id FROM task_executions t CROSS JOIN workflow_executions w
-         WHERE w.id = t.execution_id AND t.status = 'Ready' AND ${segment.where}
-           AND t.ready_at_ms <= ?
-           AND w.status IN ('Scheduled', 'Pending', 'Running')
+         SELECT t.id FROM task_executions t
+         WHERE t.status = 'Ready' AND ${segment.where} AND t.ready_at_ms <= ?
+           AND ${EXECUTION_MAY_RUN}
            AND t.workflow_name IN (${placeholders(workflowCount)})
          ORDER BY ${segment.order}
          LIMIT ? ${lock}) s${i}`,
@@ -82,9 +82,9 @@ function candidateParams(input: {
  * `workflowCount` names, the ids, their count.
  */
 function chosenCandidates(workflowCount: number, idCount: number, lock: string): string {
-  return `SELECT t.id FROM task_executions t CROSS JOIN workflow_executions w
-       WHERE w.id = t.execution_id AND t.status = 'Ready' AND t.ready_at_ms <= ?
-         AND w.status IN ('Scheduled', 'Pending', 'Running')
+  return `SELECT t.id FROM task_executions t
+       WHERE t.status = 'Ready' AND t.ready_at_ms <= ?
+         AND ${EXECUTION_MAY_RUN}
          AND t.workflow_name IN (${placeholders(workflowCount)})
          AND t.id IN (${placeholders(idCount)})
        LIMIT ? ${lock}`;
@@ -154,9 +154,9 @@ export function claimAndStartStatement(
        WHERE id IN (SELECT id FROM workflow_executions
                     WHERE id IN (SELECT execution_id FROM claimed
                                  WHERE execution_status IN ('Scheduled', 'Pending'))
-                      AND status IN ('Scheduled', 'Pending')
+                      AND ${recheck('status', "'Scheduled', 'Pending'")}
                     ORDER BY id FOR UPDATE)
-         AND status IN ('Scheduled', 'Pending')
+         AND ${recheck('status', "'Scheduled', 'Pending'")}
        RETURNING id)
      SELECT claimed.*, started.id IS NOT NULL AS started
      FROM claimed LEFT JOIN started ON started.id = claimed.execution_id`;
@@ -309,7 +309,7 @@ export async function heartbeat(
   const rows = await tx.all<{ id: string; claim_id: string }>(
     `UPDATE task_executions SET heartbeat_at_ms = ?
      WHERE ${lock.where}(id, claim_id) IN (VALUES ${input.claims.map(() => '(?, ?)').join(', ')})
-       AND status IN ('Running', 'Deferred')
+       AND ${recheck('status', "'Running', 'Deferred'")}
      RETURNING id, claim_id`,
     [input.nowMs, ...lock.params, ...pairs],
   );

@@ -8,17 +8,6 @@ export function placeholders(count: number): string {
   return new Array<string>(count).fill('?').join(', ');
 }
 
-/**
- * `column IN (list)` as a filter no index serves: `(column || '') IN (list)`. For statements
- * that look rows up by id and only re-check their status. Without statistics, SQLite prefers an
- * index on the status (one that holds every execution, for the lists) over the id lookup, and
- * walks every row of that status: a claim from a backlog of 100,000 Pending executions, or a
- * waiter's read among a million Completed ones, would read them all.
- */
-export function recheck(column: string, list: string): string {
-  return `(${column} || '') IN (${list})`;
-}
-
 /** Fields of an event to append. */
 export interface EventInput {
   /** The execution the event is about; null for none (a failed poll, missed cron ticks). */

@@ -11,6 +11,7 @@ import { ACTIVE_STATUS_SQL, ACTIVE_WORKFLOW_STATUSES, EventType } from '../rows.
 import { freeText } from '../text.js';
 import { markGroup } from './admission.js';
 import { appendEvent, placeholders } from './events.js';
+import { recheck } from './filters.js';
 import { closeScheduleRuns } from './schedule-links.js';
 
 /** A task that has just become terminal inside the current transaction. */
@@ -467,7 +468,7 @@ export async function finishClosed(
      SET status = v.column2, final_context = v.column3, error_message = v.column4,
          completed_at_ms = ?, updated_at_ms = ?
      FROM (VALUES ${valueRows(values.length / 4, '(?, ?, ?, ?)')}) AS v
-     WHERE id = v.column1 AND status IN (${ACTIVE})`,
+     WHERE id = v.column1 AND ${recheck('status', ACTIVE)}`,
     [nowMs, nowMs, ...values],
   );
   for (const { id, status } of linked) await closeScheduleRuns(tx, id, status, nowMs);

@@ -14,7 +14,8 @@ import {
   type TaskRecord,
   type TaskRow,
 } from '../rows.js';
-import { placeholders, recheck } from './events.js';
+import { placeholders } from './events.js';
+import { recheck } from './filters.js';
 
 /** One execution, or null. */
 export async function getExecution(tx: Tx, executionId: string): Promise<ExecutionRecord | null> {

@@ -7,6 +7,7 @@ import { EventType } from '../rows.js';
 import type { ClaimWrite, Completion } from '../records.js';
 import { freeText } from '../text.js';
 import { appendEvent } from './events.js';
+import { recheck } from './filters.js';
 import { inIdOrder, lockExecutions } from './locks.js';
 import {
   closeTasks,
@@ -47,7 +48,7 @@ function completionStatement(count: number, lockWhere: string, countLeaves: bool
          completed_at_ms = ?, claimed_by = NULL, claim_id = NULL, heartbeat_at_ms = NULL
      FROM (VALUES ${new Array<string>(count).fill('(?, ?, ?)').join(', ')}) AS v
      WHERE ${lockWhere}id = v.column1 AND claim_id = v.column2
-       AND status IN ('Running', 'Deferred')
+       AND ${recheck('status', "'Running', 'Deferred'")}
      RETURNING id, ${FINISHED_COLUMNS}`;
   if (!countLeaves) return update;
   return `WITH done AS (${update}),

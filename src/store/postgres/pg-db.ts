@@ -361,7 +361,10 @@ export class PgDb implements Db {
       // with the table: the counter update joined its VALUES to a scan of every execution.
       // The setting only makes a sequential scan the last resort; a query with no index path still
       // gets one.
-      options: `-c enable_bitmapscan=off -c enable_seqscan=off ${startupOptions}-c search_path=${quoteIdent(this.schema)} -c standard_conforming_strings=on -c plan_cache_mode=force_custom_plan`,
+      // jit=off (overridable): that last resort is priced 10^10, far above jit_above_cost, so
+      // PostgreSQL would compile the statement to machine code (tens of milliseconds, more
+      // under load) to read a few rows.
+      options: `-c enable_bitmapscan=off -c enable_seqscan=off -c jit=off ${startupOptions}-c search_path=${quoteIdent(this.schema)} -c standard_conforming_strings=on -c plan_cache_mode=force_custom_plan`,
       types,
       connectionTimeoutMillis: 10_000,
     };
