@@ -15,6 +15,7 @@ import {
   workflow,
   type ConcurrencyOptions,
   type DefaultRunner,
+  type RunnerConfig,
   type RunnerEvent,
   type TaskDefinition,
   type Trigger,
@@ -25,6 +26,7 @@ import { warmUp } from './warmup.js';
 import { listPages, streamFanOut } from './http.js';
 import { chain, fanOutIn } from './dags.js';
 import { backlog, wideAndDeep } from './scale.js';
+import { HEARTBEAT_MS, cpuBound } from './scale-cpu.js';
 
 /** Figures of one measured run; every value is a number (ms, per second, %, MB). */
 export type Metrics = Record<string, number>;
@@ -61,9 +63,15 @@ export const WORKLOADS = [
   'W1K',
   'S2',
   'S3',
+  'S5',
 ] as const;
 /** One workload name. */
 export type WorkloadName = (typeof WORKLOADS)[number];
+
+/** Runner settings a workload needs beyond the defaults (S5 times the heartbeat every second). */
+export const RUNNER_SETTINGS: Partial<Record<WorkloadName, RunnerConfig>> = {
+  S5: { heartbeatInterval: HEARTBEAT_MS },
+};
 
 const TERMINAL = new Set(['workflow_completed', 'workflow_failed', 'workflow_cancelled']);
 
@@ -197,47 +205,100 @@ async function throughput(
   };
 }
 
+/** One W4 workflow: when it was meant to be submitted, submitted, started and ended (ms). */
+export interface LatencySample {
+  /** When the client meant to submit it: the end of the idle gap before it. */
+  readonly dueAt: number;
+  readonly submitAt: number;
+  readonly startAt: number;
+  readonly endAt: number;
+}
+
+/**
+ * The W4 stream: single-task workflows (`latency`) one at a time with a 10–20 ms idle gap.
+ * Times are `performance.timeOrigin + performance.now()`, comparable across threads.
+ */
+export class LatencyStream {
+  readonly #runner: DefaultRunner;
+  readonly #startedAt = new Map<string, number>();
+  readonly #completions = new Completions();
+  /** The end of the previous gap, as it was meant to be. */
+  #dueAt = 0;
+
+  /** Registers the `latency` workflow on `runner` and listens to its events. */
+  constructor(runner: DefaultRunner) {
+    this.#runner = runner;
+    runner.register(
+      workflow({
+        name: 'latency',
+        tasks: [
+          task({ id: 'only' }, (_ctx, handle) => {
+            this.#startedAt.set(handle.executionId, wallNow());
+          }),
+        ],
+      }),
+    );
+    runner.on('event', this.#completions.listener);
+  }
+
+  /** One workflow, then the idle gap. */
+  async one(): Promise<LatencySample> {
+    const submitAt = wallNow();
+    const dueAt = this.#dueAt === 0 ? submitAt : this.#dueAt;
+    const handle = await this.#runner.executeAsync('latency');
+    const id = handle.executionId;
+    await within(this.#completions.one(id), 60_000, () => `execution ${id} did not end`);
+    const gap = 10 + Math.random() * 10;
+    this.#dueAt = wallNow() + gap;
+    await sleep(gap);
+    return {
+      dueAt,
+      submitAt,
+      startAt: this.#startedAt.get(id)!,
+      endAt: performance.timeOrigin + this.#completions.at.get(id)!,
+    };
+  }
+
+  /** Runs workflows one after another while `more()` says so; their samples. */
+  async runWhile(more: () => boolean): Promise<LatencySample[]> {
+    this.#dueAt = 0;
+    const samples: LatencySample[] = [];
+    while (more()) samples.push(await this.one());
+    return samples;
+  }
+
+  /** Stops listening to the runner. */
+  close(): void {
+    this.#runner.off('event', this.#completions.listener);
+  }
+}
+
+/** The time as `performance.timeOrigin + performance.now()`: wall ms with a fraction. */
+export function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 /** W4: single-task workflows one at a time with a 10–20 ms idle gap; latencies in ms. */
 async function latency(
   runner: DefaultRunner,
   hooks: WorkloadHooks,
   { count, warmup }: Size,
 ): Promise<WorkloadOutcome> {
-  const startedAt = new Map<string, number>();
-  runner.register(
-    workflow({
-      name: 'latency',
-      tasks: [
-        task({ id: 'only' }, (_ctx, handle) => {
-          startedAt.set(handle.executionId, performance.now());
-        }),
-      ],
-    }),
-  );
-  const completions = new Completions();
-  runner.on('event', completions.listener);
+  const stream = new LatencyStream(runner);
   const toStart: number[] = [];
   const toEnd: number[] = [];
-  /** One workflow, then the idle gap; its latencies when `record`. */
-  const one = async (record: boolean): Promise<void> => {
-    const submitAt = performance.now();
-    const handle = await runner.executeAsync('latency');
-    const id = handle.executionId;
-    await within(completions.one(id), 30_000, () => `execution ${id} did not end`);
-    if (record) {
-      toStart.push(startedAt.get(id)! - submitAt);
-      toEnd.push(completions.at.get(id)! - submitAt);
-    }
-    await sleep(10 + Math.random() * 10);
-  };
   try {
     await warmUp(async () => {
-      for (let i = 0; i < warmup; i += 1) await one(false);
+      for (let i = 0; i < warmup; i += 1) await stream.one();
     });
     hooks.afterWarmup();
-    for (let i = 0; i < count; i += 1) await one(true);
+    for (let i = 0; i < count; i += 1) {
+      const sample = await stream.one();
+      toStart.push(sample.startAt - sample.submitAt);
+      toEnd.push(sample.endAt - sample.submitAt);
+    }
   } finally {
-    runner.off('event', completions.listener);
+    stream.close();
   }
   return {
     units: count,
@@ -384,5 +445,7 @@ export function runWorkload(
       return wideAndDeep(runner, hooks);
     case 'S3':
       return backlog(runner, hooks);
+    case 'S5':
+      return cpuBound(runner, hooks);
   }
 }
