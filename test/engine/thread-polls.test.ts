@@ -54,6 +54,27 @@ describe('thread polls', () => {
     await stopRunner(runner);
   });
 
+  it("runs a module poll in the runner's thread by default, in a thread with defaultTaskIsolation", async () => {
+    const plain = defineTrigger({
+      name: 'fires',
+      pollInterval: '50ms',
+      module: fixtures,
+      export: 'fires',
+    });
+    for (const [config, inRunnerThread] of [
+      [FAST, true],
+      [{ ...FAST, defaultTaskIsolation: 'thread' as const }, false],
+    ] as const) {
+      const runner = await createRunner(config);
+      const seen: JsonObject[] = [];
+      runner.register(recordingWorkflow('wf', { seen }));
+      await runner.registerTrigger(plain, 'wf');
+      await waitFor(() => seen.length > 0, 10_000, 'the fired workflow');
+      expect(seen[0]!['threadId'] === threadId).toBe(inRunnerThread);
+      await stopRunner(runner);
+    }
+  });
+
   it('skips with its reason, starting nothing', async () => {
     const runner = await createRunner(FAST);
     runner.register(recordingWorkflow('wf'));
