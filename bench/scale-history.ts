@@ -26,11 +26,11 @@ import { SIZES } from './shapes.js';
 import { median, percentile, round } from './stats.js';
 import { warmUp } from './warmup.js';
 import {
-  latencyProbe,
+  LatencyStream,
   noop,
   pushThrough,
   within,
-  type LatencyProbe,
+  type LatencySample,
   type Metrics,
   type WorkloadHooks,
   type WorkloadOutcome,
@@ -125,11 +125,14 @@ function spread(times: readonly number[]): [number, number] {
   return [round(percentile(times, 50), 2), round(percentile(times, 99), 2)];
 }
 
+/** A W4 sample's submit → start time, in ms. */
+const toStart = (sample: LatencySample): number => sample.startAt - sample.submitAt;
+
 /** One database being measured: its runner, a client on it, the W4 probe. */
 interface Side {
   readonly runner: DefaultRunner;
   readonly client: Client;
-  readonly probe: LatencyProbe;
+  readonly probe: LatencyStream;
   /** Appended to its metrics' names: `''` for the history, `'Empty'`. */
   readonly suffix: string;
 }
@@ -141,7 +144,7 @@ async function openSide(runner: DefaultRunner, place: Place, suffix: string): Pr
     place.url,
     place.schema === undefined ? {} : { schema: place.schema },
   );
-  return { runner, client, probe: latencyProbe(runner, 'probe'), suffix };
+  return { runner, client, probe: new LatencyStream(runner), suffix };
 }
 
 async function closeSide(side: Side): Promise<void> {
@@ -208,7 +211,7 @@ async function compare(sides: readonly Side[]): Promise<Metrics> {
   for (const [name, values] of rates) out[name] = round(median(values), 1);
   const starts = sides.map(() => [] as number[]);
   for (let i = 0; i < SIZES.W4.count; i += 1) {
-    for (const [n, side] of sides.entries()) starts[n]!.push((await side.probe.one()).toStart);
+    for (const [n, side] of sides.entries()) starts[n]!.push(toStart(await side.probe.one()));
   }
   for (const [n, side] of sides.entries()) {
     [out[`startP50Ms${side.suffix}`], out[`startP99Ms${side.suffix}`]] = spread(starts[n]!);
@@ -218,7 +221,7 @@ async function compare(sides: readonly Side[]): Promise<Metrics> {
 
 /** Submit → start latencies of `probe` until `until` settles, and at least `min` of them. */
 async function startsDuring(
-  probe: LatencyProbe,
+  probe: LatencyStream,
   until: Promise<unknown>,
   min: number,
 ): Promise<number[]> {
@@ -228,7 +231,7 @@ async function startsDuring(
     () => (settled = true),
   );
   const times: number[] = [];
-  while (!settled || times.length < min) times.push((await probe.one()).toStart);
+  while (!settled || times.length < min) times.push(toStart(await probe.one()));
   return times;
 }
 

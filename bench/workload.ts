@@ -3,14 +3,14 @@
  *
  *     node --import tsx bench/workload.ts --workload W1 --url sqlite:///tmp/x.db [--schema s] [--count-sql]
  *
- * Creates the runner (`maxConcurrentTasks: 10`, a logger that stays quiet except for warnings on
+ * Creates the runner (`maxConcurrentTasks: 10`, the workload's `RUNNER_SETTINGS`, a logger that stays quiet except for warnings on
  * stderr), runs the workload and prints exactly one JSON line on stdout: the figures, the peak
  * RSS of this process, and optionally statement counts per workflow.
  */
 import { parseArgs } from 'node:util';
 import { DefaultRunner, type Logger } from '../src/index.js';
 import { installSqlCounters, readCounts, resetCounts } from './sql-count.js';
-import { WORKLOADS, runWorkload, type WorkloadName } from './workloads.js';
+import { RUNNER_SETTINGS, WORKLOADS, runWorkload, type WorkloadName } from './workloads.js';
 
 /** Warnings and errors go to stderr as JSON; everything below is dropped. */
 const quietLogger: Logger = {
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   if (countSql) installSqlCounters();
 
   const runner = await DefaultRunner.create(values.url, {
+    ...RUNNER_SETTINGS[workload],
     maxConcurrentTasks: 10,
     logger: quietLogger,
     ...(values.schema === undefined ? {} : { schema: values.schema }),

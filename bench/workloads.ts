@@ -19,6 +19,7 @@ import {
   workflow,
   type ConcurrencyOptions,
   type DefaultRunner,
+  type RunnerConfig,
   type RunnerEvent,
   type TaskDefinition,
   type Trigger,
@@ -30,6 +31,7 @@ import { listPages, streamFanOut } from './http.js';
 import { chain, fanOutIn } from './dags.js';
 import { backlog, wideAndDeep } from './scale.js';
 import { history } from './scale-history.js';
+import { HEARTBEAT_MS, cpuBound } from './scale-cpu.js';
 
 /** Figures of one measured run; every value is a number (ms, per second, %, MB). */
 export type Metrics = Record<string, number>;
@@ -67,9 +69,15 @@ export const WORKLOADS = [
   'S1',
   'S2',
   'S3',
+  'S5',
 ] as const;
 /** One workload name. */
 export type WorkloadName = (typeof WORKLOADS)[number];
+
+/** Runner settings a workload needs beyond the defaults (S5 times the heartbeat every second). */
+export const RUNNER_SETTINGS: Partial<Record<WorkloadName, RunnerConfig>> = {
+  S5: { heartbeatInterval: HEARTBEAT_MS },
+};
 
 const TERMINAL = new Set(['workflow_completed', 'workflow_failed', 'workflow_cancelled']);
 
@@ -239,51 +247,77 @@ async function throughput(
   };
 }
 
-/** One submit → start and submit → end measurement of {@link latencyProbe}, in ms. */
+/** One W4 workflow: when it was meant to be submitted, submitted, started and ended (ms). */
 export interface LatencySample {
-  readonly toStart: number;
-  readonly toEnd: number;
+  /** When the client meant to submit it: the end of the idle gap before it. */
+  readonly dueAt: number;
+  readonly submitAt: number;
+  readonly startAt: number;
+  readonly endAt: number;
 }
 
-/** Single-task workflows run one at a time, each followed by a 10–20 ms idle gap. */
-export interface LatencyProbe {
-  /** Runs one workflow and the gap after it; its latencies. */
-  readonly one: () => Promise<LatencySample>;
-  /** Stops listening to the runner's events. */
-  readonly close: () => void;
+/**
+ * The W4 stream: single-task workflows (`latency`) one at a time with a 10–20 ms idle gap.
+ * Times are `performance.timeOrigin + performance.now()`, comparable across threads.
+ */
+export class LatencyStream {
+  readonly #runner: DefaultRunner;
+  readonly #startedAt = new Map<string, number>();
+  readonly #completions = new Completions();
+  /** The end of the previous gap, as it was meant to be. */
+  #dueAt = 0;
+
+  /** Registers the `latency` workflow on `runner` and listens to its events. */
+  constructor(runner: DefaultRunner) {
+    this.#runner = runner;
+    runner.register(
+      workflow({
+        name: 'latency',
+        tasks: [
+          task({ id: 'only' }, (_ctx, handle) => {
+            this.#startedAt.set(handle.executionId, wallNow());
+          }),
+        ],
+      }),
+    );
+    runner.on('event', this.#completions.listener);
+  }
+
+  /** One workflow, then the idle gap. */
+  async one(): Promise<LatencySample> {
+    const submitAt = wallNow();
+    const dueAt = this.#dueAt === 0 ? submitAt : this.#dueAt;
+    const handle = await this.#runner.executeAsync('latency');
+    const id = handle.executionId;
+    await within(this.#completions.one(id), 60_000, () => `execution ${id} did not end`);
+    const gap = 10 + Math.random() * 10;
+    this.#dueAt = wallNow() + gap;
+    await sleep(gap);
+    return {
+      dueAt,
+      submitAt,
+      startAt: this.#startedAt.get(id)!,
+      endAt: performance.timeOrigin + this.#completions.at.get(id)!,
+    };
+  }
+
+  /** Runs workflows one after another while `more()` says so; their samples. */
+  async runWhile(more: () => boolean): Promise<LatencySample[]> {
+    this.#dueAt = 0;
+    const samples: LatencySample[] = [];
+    while (more()) samples.push(await this.one());
+    return samples;
+  }
+
+  /** Stops listening to the runner. */
+  close(): void {
+    this.#runner.off('event', this.#completions.listener);
+  }
 }
 
-/** Registers a single-task workflow `name` in `runner` and returns the probe that runs it. */
-export function latencyProbe(runner: DefaultRunner, name = 'latency'): LatencyProbe {
-  const startedAt = new Map<string, number>();
-  runner.register(
-    workflow({
-      name,
-      tasks: [
-        task({ id: 'only' }, (_ctx, handle) => {
-          startedAt.set(handle.executionId, performance.now());
-        }),
-      ],
-    }),
-  );
-  const completions = new Completions();
-  runner.on('event', completions.listener);
-  return {
-    one: async () => {
-      const submitAt = performance.now();
-      const handle = await runner.executeAsync(name);
-      const id = handle.executionId;
-      await within(completions.one(id), 30_000, () => `execution ${id} did not end`);
-      const sample = {
-        toStart: startedAt.get(id)! - submitAt,
-        toEnd: completions.at.get(id)! - submitAt,
-      };
-      startedAt.delete(id);
-      await sleep(10 + Math.random() * 10);
-      return sample;
-    },
-    close: () => runner.off('event', completions.listener),
-  };
+/** The time as `performance.timeOrigin + performance.now()`: wall ms with a fraction. */
+export function wallNow(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /** W4: single-task workflows one at a time with a 10–20 ms idle gap; latencies in ms. */
@@ -292,21 +326,21 @@ async function latency(
   hooks: WorkloadHooks,
   { count, warmup }: Size,
 ): Promise<WorkloadOutcome> {
-  const probe = latencyProbe(runner);
+  const stream = new LatencyStream(runner);
   const toStart: number[] = [];
   const toEnd: number[] = [];
   try {
     await warmUp(async () => {
-      for (let i = 0; i < warmup; i += 1) await probe.one();
+      for (let i = 0; i < warmup; i += 1) await stream.one();
     });
     hooks.afterWarmup();
     for (let i = 0; i < count; i += 1) {
-      const sample = await probe.one();
-      toStart.push(sample.toStart);
-      toEnd.push(sample.toEnd);
+      const sample = await stream.one();
+      toStart.push(sample.startAt - sample.submitAt);
+      toEnd.push(sample.endAt - sample.submitAt);
     }
   } finally {
-    probe.close();
+    stream.close();
   }
   return {
     units: count,
@@ -455,5 +489,7 @@ export function runWorkload(
       return wideAndDeep(runner, hooks);
     case 'S3':
       return backlog(runner, hooks);
+    case 'S5':
+      return cpuBound(runner, hooks);
   }
 }

@@ -72,6 +72,60 @@ export function resolveTaskModule(
   return Object.freeze({ url: url.href, export: exported, sourceHash: sha256Hex(text) });
 }
 
+/** How a body is named: a function, or a module with an export, and where it runs. */
+export interface BodyOptions {
+  readonly isolate?: unknown;
+  readonly module?: unknown;
+  readonly export?: unknown;
+}
+
+/** What {@link resolveBody} calls the body's definer, for its messages. */
+export interface BodyCall {
+  /** The definer with the function argument, e.g. `'the second argument of task()'`. */
+  readonly argument: string;
+  /** A call naming a thread body by module, e.g. `"task({ id: '...', isolate: 'thread', … })"`. */
+  readonly example: string;
+}
+
+/**
+ * Checks how a task body or a trigger poll is given (the same rules for both): a function, or
+ * a module and an export; `isolate` is `'none'` or `'thread'`, and a function cannot run in a
+ * thread. Returns the module (`undefined` for a function) and the isolation, or the problem.
+ */
+export function resolveBody(
+  name: string,
+  options: BodyOptions,
+  fn: unknown,
+  call: BodyCall,
+):
+  | { readonly module: TaskModule | undefined; readonly isolate: TaskIsolation | undefined }
+  | string {
+  const isolate = options.isolate;
+  if (isolate !== undefined && !TASK_ISOLATIONS.includes(isolate as TaskIsolation)) {
+    return `${name}: isolate must be ${TASK_ISOLATIONS.map((i) => `'${i}'`).join(' or ')}; received ${describeValue(isolate)}.`;
+  }
+  if (options.module === undefined) {
+    if (options.export !== undefined) return `${name}: export is given without module.`;
+    if (typeof fn !== 'function') {
+      return (
+        `${name} needs a function as ${call.argument}, or a module option; ` +
+        `received ${describeValue(fn)}.`
+      );
+    }
+    if (isolate === 'thread') {
+      return (
+        `${name}: a function cannot run in a thread, since a closure cannot cross into one. ` +
+        `Export the body from a module and name it: ${call.example}.`
+      );
+    }
+    return { module: undefined, isolate: isolate as TaskIsolation | undefined };
+  }
+  if (fn !== undefined) return `${name} has both a function and a module; give one of them.`;
+  const module = resolveTaskModule(name, options.module, options.export);
+  if (typeof module === 'string') return module;
+  return { module, isolate: isolate as TaskIsolation | undefined };
+}
+
 /** Task functions by module URL and export, loaded in this thread. */
 const loaded = new Map<string, Promise<unknown>>();
 

@@ -19,8 +19,7 @@ import type { TriggerRule } from './rules.js';
 import { taskConcurrencyProblem, type TaskConcurrencyOptions } from './task-concurrency.js';
 import {
   loadTaskFunction,
-  resolveTaskModule,
-  TASK_ISOLATIONS,
+  resolveBody,
   type TaskIsolation,
   type TaskModule,
 } from './task-module.js';
@@ -188,7 +187,7 @@ export function task<T extends object = UntypedContext>(
     );
   }
   // The context type is the author's view of the one runtime Context; the engine sees it untyped.
-  const body = resolveBody(name, options, fn as unknown as TaskFunction | undefined);
+  const body = resolveTaskBody(name, options, fn as unknown as TaskFunction | undefined);
   const dependencies = checkDependencies(name, id, options.dependencies);
   const retry = resolveRetry(name, options.retry);
   const timeout = options.timeout;
@@ -227,39 +226,20 @@ export function task<T extends object = UntypedContext>(
 }
 
 /** The body of a task: its function, or its module, with where it runs. */
-function resolveBody(
+function resolveTaskBody(
   name: string,
   options: TaskOptions,
   fn: TaskFunction | undefined,
 ): Pick<TaskDefinition, 'fn' | 'module' | 'isolate'> {
-  const isolate = options.isolate;
-  if (isolate !== undefined && !TASK_ISOLATIONS.includes(isolate)) {
-    throw invalid(
-      `${name}: isolate must be ${TASK_ISOLATIONS.map((i) => `'${i}'`).join(' or ')}; received ${describeValue(isolate)}.`,
-    );
-  }
-  if (options.module === undefined) {
-    if (options.export !== undefined) throw invalid(`${name}: export is given without module.`);
-    if (typeof fn !== 'function') {
-      throw invalid(
-        `${name} needs a function as the second argument of task(), or a module option; ` +
-          `received ${describeValue(fn)}.`,
-      );
-    }
-    if (isolate === 'thread') {
-      throw invalid(
-        `${name}: a function cannot run in a thread, since a closure cannot cross into one. ` +
-          `Export the body from a module and name it: task({ id: '...', isolate: 'thread', ` +
-          `module: new URL('./heavy.js', import.meta.url), export: 'run' }).`,
-      );
-    }
-    return { fn, module: undefined, isolate };
-  }
-  if (fn !== undefined) {
-    throw invalid(`${name} has both a function and a module; give one of them.`);
-  }
-  const module = resolveTaskModule(name, options.module, options.export);
-  if (typeof module === 'string') throw invalid(module);
+  const body = resolveBody(name, options, fn, {
+    argument: 'the second argument of task()',
+    example:
+      "task({ id: '...', isolate: 'thread', " +
+      "module: new URL('./heavy.js', import.meta.url), export: 'run' })",
+  });
+  if (typeof body === 'string') throw invalid(body);
+  const { module, isolate } = body;
+  if (module === undefined) return { fn: fn!, module: undefined, isolate };
   // Run in the runner's thread, the body imports the module on first use (cached by Node).
   const inProcess: TaskFunction = async (ctx, handle) =>
     (await loadTaskFunction<TaskFunction>(module))(ctx, handle);

@@ -13,6 +13,12 @@ import type { Duration } from './duration.js';
 import { sha256Hex } from './hash.js';
 import { describeName, ID_RULE, isValidId, isValidTriggerName, TRIGGER_NAME_RULE } from './ids.js';
 import { canonicalJson, cloneJson, deepFreezeJson } from './json.js';
+import {
+  loadTaskFunction,
+  resolveBody,
+  type TaskIsolation,
+  type TaskModule,
+} from './task-module.js';
 import type { Json, JsonObject } from './json.js';
 
 /**
@@ -31,6 +37,13 @@ export interface Trigger {
   readonly allowConcurrent: boolean;
   /** The workflow to start, used when `runner.registerTrigger()` is given none. */
   readonly workflow?: string;
+  /**
+   * The module and export of a module poll (see {@link DefineTriggerOptions.module}); a runner
+   * may then run it in a worker thread instead of calling {@link poll}.
+   */
+  readonly module?: TaskModule | undefined;
+  /** Where a module poll runs, or `undefined` to let the runner's `defaultTaskIsolation` decide. */
+  readonly isolate?: TaskIsolation | undefined;
   /**
    * Checks the condition. Keep it quick; `signal` is aborted when the runner's poll timeout
    * expires or the runner shuts down, and a well-behaved poll stops its I/O then.
@@ -144,10 +157,18 @@ export function normalizePollResult(triggerName: string, value: unknown): Trigge
   if (isTriggerResult(value)) return value;
   if (value === true) return TriggerResult.fire();
   if (value === false) return TriggerResult.skip();
-  throw new TriggerError(
+  throw invalidPollResult(triggerName, describeValue(value));
+}
+
+/**
+ * The `POLL_ERROR` of a poll that returned something other than a result or a boolean,
+ * `described` (a poll in a worker thread sends the description, not the value).
+ */
+export function invalidPollResult(triggerName: string, described: string): TriggerError {
+  return new TriggerError(
     'POLL_ERROR',
     triggerName,
-    `Trigger '${triggerName}': poll() returned ${describeValue(value)}; it must return a ` +
+    `Trigger '${triggerName}': poll() returned ${described}; it must return a ` +
       'TriggerResult (TriggerResult.skip() or TriggerResult.fire(ctx)) or a boolean ' +
       '(true = fire without context, false = skip).',
   );
@@ -169,6 +190,24 @@ export interface DefineTriggerOptions {
    * @default false
    */
   allowConcurrent?: boolean;
+  /**
+   * Where the poll runs: `'thread'` runs it in a worker thread of the runner's pool (the pool
+   * of thread tasks), so a CPU-bound poll does not stall the runner. Only a module poll (see
+   * {@link module}) can run in a thread.
+   * @default the runner's `defaultTaskIsolation` for a module poll, `'none'` for a function
+   */
+  isolate?: TaskIsolation;
+  /**
+   * The module whose export is the poll function, instead of a function argument: a URL such as
+   * `new URL('./poll.js', import.meta.url)`, or an absolute path. A thread imports it itself,
+   * so the poll captures nothing from the caller; it receives the signal.
+   */
+  module?: URL | string;
+  /**
+   * The name of the poll function `module` exports.
+   * @default 'default'
+   */
+  export?: string;
 }
 
 /** The poll function of {@link defineTrigger}: a result, or a boolean (`true` = fire). */
@@ -177,15 +216,17 @@ export type PollFunction = (
 ) => Promise<TriggerResult | boolean> | TriggerResult | boolean;
 
 /**
- * Builds a {@link Trigger} from options and a poll function (the function style).
- * The options are validated now, so a bad name or interval fails at definition, not at the
- * first poll. The poll may return a {@link TriggerResult} or a boolean; anything else makes the
- * returned `poll()` reject with `TriggerError` `POLL_ERROR` naming the trigger. Errors thrown by
- * `poll` itself reject unchanged, for the engine to record.
+ * Builds a {@link Trigger} from options and a poll function (the function style), or, without
+ * `poll`, from the export `export` of the module `module` (a module poll, which may run in a
+ * worker thread: see `isolate`).
+ * The options are validated now, so a bad name, interval or module fails at definition, not at
+ * the first poll. The poll may return a {@link TriggerResult} or a boolean; anything else makes
+ * the returned `poll()` reject with `TriggerError` `POLL_ERROR` naming the trigger. Errors thrown
+ * by `poll` itself reject unchanged, for the engine to record.
  *
  * @throws {ConfigError} listing every problem of the options.
  */
-export function defineTrigger(options: DefineTriggerOptions, poll: PollFunction): Trigger {
+export function defineTrigger(options: DefineTriggerOptions, poll?: PollFunction): Trigger {
   const opts: unknown = options;
   if (typeof opts !== 'object' || opts === null) {
     throw new ConfigError(
@@ -194,18 +235,54 @@ export function defineTrigger(options: DefineTriggerOptions, poll: PollFunction)
   }
   // Read each option once: a getter must not give validation and the trigger different values.
   const { name, workflow, pollInterval = '30s', allowConcurrent = false } = options;
-  // Validate with the user's function as `poll`, so a missing one is listed with the rest.
-  const spec = validateTrigger({ name, workflow, pollInterval, allowConcurrent, poll });
+  const { isolate, module, export: exportName } = options;
+  const label =
+    typeof name === 'string' && name !== ''
+      ? `Trigger ${describeValue(name)}`
+      : 'Trigger (unnamed)';
+  const body = resolveBody(label, { isolate, module, export: exportName }, poll, {
+    argument: 'the second argument of defineTrigger()',
+    example:
+      "defineTrigger({ name: '...', isolate: 'thread', " +
+      "module: new URL('./poll.js', import.meta.url), export: 'poll' })",
+  });
+  const bodyProblem = typeof body === 'string' ? body : undefined;
+  const resolved = typeof body === 'string' ? undefined : body;
+  const fn: PollFunction | undefined =
+    resolved?.module !== undefined ? modulePoll(resolved.module) : poll;
+  // Validated together, so every problem of the options is listed at once.
+  let spec: ResolvedTriggerSpec;
+  try {
+    spec = validateTrigger({
+      name,
+      workflow,
+      pollInterval,
+      allowConcurrent,
+      // The body's own problem says what is wrong with the poll; not listed twice.
+      poll: bodyProblem === undefined ? fn : () => undefined,
+    });
+  } catch (error) {
+    if (bodyProblem === undefined || !(error instanceof ConfigError)) throw error;
+    throw new ConfigError([...error.problems, bodyProblem]);
+  }
+  if (bodyProblem !== undefined) throw new ConfigError([bodyProblem]);
   const trigger: Trigger = {
     name: spec.name,
     pollInterval,
     allowConcurrent: spec.allowConcurrent,
     ...(spec.workflow !== undefined ? { workflow: spec.workflow } : {}),
+    ...(resolved?.module !== undefined ? { module: resolved.module } : {}),
+    ...(resolved?.isolate !== undefined ? { isolate: resolved.isolate } : {}),
     async poll(signal: AbortSignal): Promise<TriggerResult> {
-      return normalizePollResult(spec.name, await poll(signal));
+      return normalizePollResult(spec.name, await fn!(signal));
     },
   };
   return Object.freeze(trigger);
+}
+
+/** The poll of a module poll run in the runner's thread: imports the module on first use. */
+function modulePoll(module: TaskModule): PollFunction {
+  return async (signal) => (await loadTaskFunction<PollFunction>(module))(signal);
 }
 
 /** A trigger's settings, checked and with units resolved. */

@@ -201,6 +201,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       runnerId: this.runnerId,
       metrics: this.metricsSink,
       rootClaims: this.dispatcher,
+      threads: this.dispatcher.threads,
     };
   }
 

@@ -4,6 +4,7 @@ import type { ClaimedTask, Store } from '../store/store.js';
 import type { EngineMetrics } from './metrics.js';
 import type { WorkflowCatalog } from './registry.js';
 import { Slots, type Reservation } from './slots.js';
+import type { TaskThreads } from './threads/pool.js';
 
 /** What a service gets from the runner that hosts it. */
 export interface ServiceContext {
@@ -17,6 +18,8 @@ export interface ServiceContext {
   readonly metrics: EngineMetrics;
   /** Starts root tasks claimed by a scheduling transaction ({@link noRootClaims} in a client). */
   readonly rootClaims: RootClaims;
+  /** The runner's worker threads, for thread polls; a client, which polls nothing, has none. */
+  readonly threads?: TaskThreads;
 }
 
 /**

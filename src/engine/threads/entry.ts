@@ -1,20 +1,25 @@
 /**
- * The worker-thread side of a thread task: tinypool calls {@link run} with one attempt, which
- * imports the task's module (once per thread), runs its export with a context and a handle,
- * and answers with the output context's data or the error the body threw.
+ * The worker-thread side of a thread task or a thread poll: tinypool calls {@link run} with one
+ * attempt or poll, which imports the module (once per thread), runs its export (with a context
+ * and a handle, or with the poll's signal) and answers with the output context's data or the
+ * poll's result, or the error it threw.
  */
 import { Context } from '../../core/context.js';
 import type { Json } from '../../core/json.js';
 import { loadTaskFunction, type TaskModule } from '../../core/task-module.js';
 import type { TaskFunction, TaskHandle, TaskLogger } from '../../core/task.js';
+import { isTriggerResult, type PollFunction } from '../../core/trigger.js';
 import { describeValue, TaskError, toError } from '../../errors.js';
 import {
   fromWire,
   toWire,
   type AbortMessage,
   type LogMessage,
+  type ThreadPollRequest,
+  type ThreadPollResult,
   type ThreadRequest,
   type ThreadResult,
+  type WirePollResult,
 } from './wire.js';
 
 // process.exit() in a worker ends the thread without an answer, and the pool would leave the
@@ -26,8 +31,16 @@ process.exit = (code?: number | string | null): never => {
   );
 };
 
-/** Runs one attempt's body in this worker thread. */
-export async function run(request: ThreadRequest): Promise<ThreadResult> {
+/** Runs one attempt's body, or one poll, in this worker thread. */
+export function run(request: ThreadRequest): Promise<ThreadResult>;
+export function run(request: ThreadPollRequest): Promise<ThreadPollResult>;
+export function run(
+  request: ThreadRequest | ThreadPollRequest,
+): Promise<ThreadResult | ThreadPollResult> {
+  return request.kind === 'poll' ? runPoll(request) : runTask(request);
+}
+
+async function runTask(request: ThreadRequest): Promise<ThreadResult> {
   const { port } = request;
   const controller = new AbortController();
   port.on('message', (message: AbortMessage) => {
@@ -46,6 +59,36 @@ export async function run(request: ThreadRequest): Promise<ThreadResult> {
   } finally {
     port.close();
   }
+}
+
+async function runPoll(request: ThreadPollRequest): Promise<ThreadPollResult> {
+  const { port } = request;
+  const controller = new AbortController();
+  port.on('message', (message: AbortMessage) => {
+    if (message.kind === 'abort') controller.abort(fromWire(message.reason));
+  });
+  port.unref();
+  try {
+    await typescriptFor(request.module);
+    const fn = await loadTaskFunction<PollFunction>(request.module);
+    return { ok: true, result: pollToWire(await fn(controller.signal)) };
+  } catch (error) {
+    return { ok: false, error: toWire(error) };
+  } finally {
+    port.close();
+  }
+}
+
+/** What a poll returned, as it crosses back (a result's context is JSON already). */
+function pollToWire(value: unknown): WirePollResult {
+  if (isTriggerResult(value)) {
+    return value.isFire()
+      ? { kind: 'fire', context: value.context }
+      : { kind: 'skip', reason: value.reason };
+  }
+  if (value === true) return { kind: 'fire', context: undefined };
+  if (value === false) return { kind: 'skip', reason: undefined };
+  return { kind: 'invalid', described: describeValue(value) };
 }
 
 let typescript: Promise<void> | undefined;

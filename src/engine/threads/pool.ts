@@ -1,6 +1,6 @@
 /**
- * The runner's pool of worker threads for thread tasks (`isolate: 'thread'`), on tinypool.
- * Made on the first thread task, so a runner without any starts no thread; destroyed at
+ * The runner's pool of worker threads for thread tasks and thread polls (`isolate: 'thread'`),
+ * on tinypool. Made on the first of them, so a runner without any starts no thread; destroyed at
  * shutdown. An aborted attempt's thread is terminated, since only that stops a body that
  * computes without awaiting; the pool starts a fresh one when needed.
  */
@@ -20,8 +20,11 @@ import {
   toWire,
   type AbortMessage,
   type LogMessage,
+  type ThreadPollRequest,
+  type ThreadPollResult,
   type ThreadRequest,
   type ThreadResult,
+  type WirePollResult,
 } from './wire.js';
 
 /** How long an idle thread is kept for the next thread task. */
@@ -67,6 +70,7 @@ export class TaskThreads {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     const request: ThreadRequest = {
+      kind: 'task',
       module: attempt.module,
       input: attempt.input,
       attempt: handle.attempt,
@@ -84,6 +88,36 @@ export class TaskThreads {
       drain(port1, onLine);
       if (!result.ok) throw fromWire(result.error);
       return result.output;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      port1.close();
+    }
+  }
+
+  /**
+   * Runs the poll `module` exports in a thread and resolves with what it returned. Rejects with
+   * the error the poll threw, or when `signal` aborts (the thread is then terminated, as for a
+   * task: a poll computing without awaiting would otherwise hold it).
+   */
+  async poll(
+    module: TaskModule,
+    triggerName: string,
+    signal: AbortSignal,
+  ): Promise<WirePollResult> {
+    const { port1, port2 } = new MessageChannel();
+    const onAbort = (): void => {
+      const message: AbortMessage = { kind: 'abort', reason: toWire(signal.reason) };
+      port1.postMessage(message);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const request: ThreadPollRequest = { kind: 'poll', module, triggerName, port: port2 };
+    try {
+      const result = (await this.#threads().run(request, {
+        transferList: [port2],
+        signal,
+      })) as ThreadPollResult;
+      if (!result.ok) throw fromWire(result.error);
+      return result.result;
     } finally {
       signal.removeEventListener('abort', onAbort);
       port1.close();
@@ -109,7 +143,7 @@ export class TaskThreads {
     // A thread failing while it runs no attempt (an error a body threw from a timer after it
     // returned) is told as an 'error' event: unheard, it would end the runner's process.
     pool.on('error', (error: unknown) => {
-      this.logger.warn({ err: toError(error) }, 'a task thread failed outside any attempt');
+      this.logger.warn({ err: toError(error) }, 'a task thread failed outside any attempt or poll');
     });
     this.#pool = pool;
     return pool;

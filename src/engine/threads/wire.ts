@@ -1,6 +1,6 @@
 /**
- * What crosses between the runner's thread and a worker thread running a task body: the
- * request, the result, the messages of the attempt's port, and errors. Errors are carried as
+ * What crosses between the runner's thread and a worker thread running a task body or a
+ * trigger poll: the request, the result, the messages of the attempt's port, and errors. Errors are carried as
  * plain fields because a structured clone keeps only an error's message and stack, not its
  * `code`, its class or a `TaskError`'s `retryable`, which the retry policy reads.
  */
@@ -22,6 +22,7 @@ export interface WireError {
 
 /** One task attempt for a worker thread. */
 export interface ThreadRequest {
+  readonly kind: 'task';
   readonly module: TaskModule;
   /** The input context's data. */
   readonly input: JsonObject;
@@ -35,6 +36,30 @@ export interface ThreadRequest {
 /** What a worker thread answers: the output context's data, or the error the body threw. */
 export type ThreadResult =
   | { readonly ok: true; readonly output: JsonObject }
+  | { readonly ok: false; readonly error: WireError };
+
+/** One trigger poll for a worker thread. */
+export interface ThreadPollRequest {
+  readonly kind: 'poll';
+  readonly module: TaskModule;
+  readonly triggerName: string;
+  /** The poll's own channel: the abort in. */
+  readonly port: MessagePort;
+}
+
+/**
+ * What a poll returned, as it crosses threads: a Skip with its reason, a Fire with its context,
+ * or a description of a value that is neither (the runner's thread turns it into the same
+ * `POLL_ERROR` a poll in process gets).
+ */
+export type WirePollResult =
+  | { readonly kind: 'skip'; readonly reason: string | undefined }
+  | { readonly kind: 'fire'; readonly context: JsonObject | undefined }
+  | { readonly kind: 'invalid'; readonly described: string };
+
+/** What a worker thread answers for a poll: its result, or the error the poll threw. */
+export type ThreadPollResult =
+  | { readonly ok: true; readonly result: WirePollResult }
   | { readonly ok: false; readonly error: WireError };
 
 /** A `handle.log` line of the body, sent to the runner's thread. */

@@ -18,7 +18,12 @@
  * registration or a remote change, and a claim that loses its compare-and-set (another runner
  * polled, or an operator disabled) just drops the in-memory time until a scan finds it due.
  */
-import { normalizePollResult, type Trigger, type TriggerResult } from '../../core/trigger.js';
+import {
+  TriggerResult,
+  invalidPollResult,
+  normalizePollResult,
+  type Trigger,
+} from '../../core/trigger.js';
 import { TriggerError, isCloacinaError, toError } from '../../errors.js';
 import type { TriggerPollSuccess, TriggerScheduleRecord } from '../../store/store.js';
 import type { PollOutcome } from '../metrics.js';
@@ -372,7 +377,7 @@ export class TriggerLoop {
       );
     });
     // `Promise.resolve().then` turns a synchronous throw in poll() into a rejection.
-    const polled = Promise.resolve().then(() => trigger.poll(controller.signal));
+    const polled = Promise.resolve().then(() => this.#call(name, trigger, controller.signal));
     const settled = (): void => {
       if (this.#inFlight.get(name) !== controller) return;
       this.#inFlight.delete(name);
@@ -387,6 +392,28 @@ export class TriggerLoop {
       cancelTimer();
       // Free the slot now: a poll that ignores its signal must not hold it past the timeout.
       this.#slotsInUse -= 1;
+    }
+  }
+
+  /**
+   * Calls the trigger's poll: in a worker thread for a module poll placed there (by its own
+   * `isolate` or the runner's `defaultTaskIsolation`, as for a task), else in this thread.
+   */
+  async #call(name: string, trigger: Trigger, signal: AbortSignal): Promise<unknown> {
+    const { module } = trigger;
+    const threads = this.#ctx.threads;
+    const isolate = trigger.isolate ?? this.#ctx.config.defaultTaskIsolation;
+    if (module === undefined || isolate !== 'thread' || threads === undefined) {
+      return trigger.poll(signal);
+    }
+    const result = await threads.poll(module, name, signal);
+    switch (result.kind) {
+      case 'skip':
+        return TriggerResult.skip(result.reason);
+      case 'fire':
+        return TriggerResult.fire(result.context);
+      case 'invalid':
+        throw invalidPollResult(name, result.described);
     }
   }
 
