@@ -25,6 +25,7 @@ import { warmUp } from './warmup.js';
 import { listPages, streamFanOut } from './http.js';
 import { chain, fanOutIn } from './dags.js';
 import { backlog, wideAndDeep } from './scale.js';
+import { manyTriggers } from './scale-triggers.js';
 
 /** Figures of one measured run; every value is a number (ms, per second, %, MB). */
 export type Metrics = Record<string, number>;
@@ -61,6 +62,7 @@ export const WORKLOADS = [
   'W1K',
   'S2',
   'S3',
+  'S4',
 ] as const;
 /** One workload name. */
 export type WorkloadName = (typeof WORKLOADS)[number];
@@ -384,5 +386,7 @@ export function runWorkload(
       return wideAndDeep(runner, hooks);
     case 'S3':
       return backlog(runner, hooks);
+    case 'S4':
+      return manyTriggers(runner, hooks);
   }
 }
