@@ -303,9 +303,11 @@ export async function claimTriggerPolls(
   const nowMs = input.now();
   if (input.records !== undefined) recordTriggerPolls(tx, { polls: input.records, nowMs });
   if (input.triggerNames.length === 0) return [];
+  // `+enabled` keeps the planners on the primary key: on `enabled = 1` SQLite picked the due
+  // index and scanned every enabled row per claim (PostgreSQL ANDed that whole index in).
   const rows = await tx.all<ScheduleRow>(
     `UPDATE trigger_schedules SET last_poll_at_ms = ?, updated_at_ms = ?
-     WHERE trigger_name IN (${placeholders(input.triggerNames.length)}) AND enabled = 1
+     WHERE trigger_name IN (${placeholders(input.triggerNames.length)}) AND +enabled = 1
        AND (last_poll_at_ms IS NULL OR last_poll_at_ms + poll_interval_ms <= ?)
      RETURNING *`,
     [nowMs, nowMs, ...input.triggerNames, nowMs],
