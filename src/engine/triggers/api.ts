@@ -119,7 +119,7 @@ export class TriggerService implements EngineService {
         nowMs: this.#ctx.clock.now(),
       }),
     );
-    this.#loop.wake();
+    this.#loop.scheduled(record);
     return toTriggerSchedule(record);
   }
 
