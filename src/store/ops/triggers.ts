@@ -175,6 +175,15 @@ function runId(nowMs: number): string {
   return `${time}-${sequence.toString(16).padStart(8, '0')}-${randomUUID().slice(0, 13)}`;
 }
 
+/** What a registration writes into a schedule row. */
+export interface TriggerScheduleUpsert {
+  readonly triggerName: string;
+  readonly workflowName: string;
+  readonly pollIntervalMs: number;
+  readonly allowConcurrent: boolean;
+  readonly nowMs: number;
+}
+
 /**
  * Creates or updates a schedule row. Re-registration updates workflow, interval and concurrency
  * but never `enabled` (an operator's disable survives redeploys) nor `last_poll_at_ms` (a
@@ -182,13 +191,7 @@ function runId(nowMs: number): string {
  */
 export async function upsertTriggerSchedule(
   tx: Tx,
-  input: {
-    triggerName: string;
-    workflowName: string;
-    pollIntervalMs: number;
-    allowConcurrent: boolean;
-    nowMs: number;
-  },
+  input: TriggerScheduleUpsert,
 ): Promise<TriggerScheduleRecord> {
   const row = await tx.get<ScheduleRow>(
     `INSERT INTO trigger_schedules
@@ -211,6 +214,19 @@ export async function upsertTriggerSchedule(
   );
   tx.signal('triggers');
   return toSchedule(row!);
+}
+
+/**
+ * {@link upsertTriggerSchedule} for several rows in one transaction, in order: registrations
+ * made together share one commit (on PostgreSQL, commits that NOTIFY run one at a time).
+ */
+export async function upsertTriggerSchedules(
+  tx: Tx,
+  inputs: readonly TriggerScheduleUpsert[],
+): Promise<TriggerScheduleRecord[]> {
+  const records: TriggerScheduleRecord[] = [];
+  for (const input of inputs) records.push(await upsertTriggerSchedule(tx, input));
+  return records;
 }
 
 /** The schedule row of `triggerName`, or null. */
