@@ -217,16 +217,44 @@ export async function upsertTriggerSchedule(
 }
 
 /**
- * {@link upsertTriggerSchedule} for several rows in one transaction, in order: registrations
- * made together share one commit (on PostgreSQL, commits that NOTIFY run one at a time).
+ * {@link upsertTriggerSchedule} for several rows in one transaction and, when their names
+ * differ, one statement: registrations made together share one commit and one round trip (on
+ * PostgreSQL, commits that NOTIFY run one at a time). Returns the rows in the order of `inputs`.
  */
 export async function upsertTriggerSchedules(
   tx: Tx,
   inputs: readonly TriggerScheduleUpsert[],
 ): Promise<TriggerScheduleRecord[]> {
-  const records: TriggerScheduleRecord[] = [];
-  for (const input of inputs) records.push(await upsertTriggerSchedule(tx, input));
-  return records;
+  const names = new Set(inputs.map((input) => input.triggerName));
+  if (inputs.length < 2 || names.size < inputs.length) {
+    // PostgreSQL refuses one statement that updates a row twice: a repeated name goes in order.
+    const records: TriggerScheduleRecord[] = [];
+    for (const input of inputs) records.push(await upsertTriggerSchedule(tx, input));
+    return records;
+  }
+  const rows = await tx.all<ScheduleRow>(
+    `INSERT INTO trigger_schedules
+       (trigger_name, workflow_name, poll_interval_ms, allow_concurrent, enabled, created_at_ms, updated_at_ms)
+     VALUES ${inputs.map(() => '(?, ?, ?, ?, 1, ?, ?)').join(', ')}
+     ON CONFLICT (trigger_name) DO UPDATE SET
+       workflow_name = excluded.workflow_name,
+       poll_interval_ms = excluded.poll_interval_ms,
+       allow_concurrent = excluded.allow_concurrent,
+       updated_at_ms = excluded.updated_at_ms
+     RETURNING *`,
+    inputs.flatMap((input) => [
+      input.triggerName,
+      input.workflowName,
+      input.pollIntervalMs,
+      input.allowConcurrent ? 1 : 0,
+      input.nowMs,
+      input.nowMs,
+    ]),
+  );
+  tx.signal('triggers');
+  // RETURNING follows no promised order: matched by name.
+  const byName = new Map(rows.map((row) => [row.trigger_name, toSchedule(row)]));
+  return inputs.map((input) => byName.get(input.triggerName)!);
 }
 
 /** The schedule row of `triggerName`, or null. */

@@ -121,6 +121,20 @@ describe.concurrent('store contract: trigger schedules', () => {
     ]);
     expect(await store.getTriggerSchedule('c')).toMatchObject({ pollIntervalMs: 400 });
     expect(await store.upsertTriggerSchedules([])).toEqual([]);
+    // Distinct names (one statement): new and existing rows, in the order asked.
+    const distinct = await store.upsertTriggerSchedules([
+      input('z', 900),
+      input('b', 250),
+      input('m', 500),
+    ]);
+    expect(
+      distinct.map((r) => [r.triggerName, r.pollIntervalMs, r.enabled, r.createdAtMs]),
+    ).toEqual([
+      ['z', 900, true, 2_000],
+      ['b', 250, false, 1_000],
+      ['m', 500, true, 2_000],
+    ]);
+    expect(await store.getTriggerSchedule('b')).toEqual(distinct[1]);
   });
 
   test('a re-registration keeps the time of the last poll', async ({ store }) => {
