@@ -32,6 +32,7 @@ import { chain, fanOutIn } from './dags.js';
 import { backlog, wideAndDeep } from './scale.js';
 import { history } from './scale-history.js';
 import { HEARTBEAT_MS, cpuBound } from './scale-cpu.js';
+import { manyTriggers } from './scale-triggers.js';
 
 /** Figures of one measured run; every value is a number (ms, per second, %, MB). */
 export type Metrics = Record<string, number>;
@@ -69,6 +70,7 @@ export const WORKLOADS = [
   'S1',
   'S2',
   'S3',
+  'S4',
   'S5',
 ] as const;
 /** One workload name. */
@@ -489,6 +491,8 @@ export function runWorkload(
       return wideAndDeep(runner, hooks);
     case 'S3':
       return backlog(runner, hooks);
+    case 'S4':
+      return manyTriggers(runner, hooks);
     case 'S5':
       return cpuBound(runner, hooks);
   }

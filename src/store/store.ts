@@ -245,4 +245,5 @@ export type {
   TriggerRunRecord,
   TriggerRunStatus,
   TriggerScheduleRecord,
+  TriggerScheduleUpsert,
 } from './trigger-store.js';

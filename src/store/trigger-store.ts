@@ -13,11 +13,13 @@ import {
   recordTriggerPolls,
   setTriggerEnabled,
   upsertTriggerSchedule,
+  upsertTriggerSchedules,
   type TriggerFireInput,
   type TriggerFireOutcome,
   type TriggerPollSuccess,
   type TriggerRunRecord,
   type TriggerScheduleRecord,
+  type TriggerScheduleUpsert,
 } from './ops/triggers.js';
 
 export type {
@@ -26,19 +28,18 @@ export type {
   TriggerPollSuccess,
   TriggerRunRecord,
   TriggerScheduleRecord,
+  TriggerScheduleUpsert,
 };
 export type { TriggerRunStatus } from './ops/triggers.js';
 
 /** Trigger operations of the {@link Store}; each is one transaction. */
 export interface TriggerStore {
   /** Creates or updates a schedule row, keeping `enabled` and `lastPollAt` of an existing one. */
-  upsertTriggerSchedule(input: {
-    triggerName: string;
-    workflowName: string;
-    pollIntervalMs: number;
-    allowConcurrent: boolean;
-    nowMs: number;
-  }): Promise<TriggerScheduleRecord>;
+  upsertTriggerSchedule(input: TriggerScheduleUpsert): Promise<TriggerScheduleRecord>;
+  /** Several upserts in one transaction; the rows in the order of `inputs`. */
+  upsertTriggerSchedules(
+    inputs: readonly TriggerScheduleUpsert[],
+  ): Promise<TriggerScheduleRecord[]>;
   /** The schedule row of a trigger, or null. */
   getTriggerSchedule(triggerName: string): Promise<TriggerScheduleRecord | null>;
   /** Schedule rows ordered by name (after `afterName` when given). */
@@ -109,6 +110,7 @@ const AUTOCOMMIT = { autocommit: true } as const;
 export function createTriggerStore(db: Db): TriggerStore {
   return {
     upsertTriggerSchedule: (input) => db.transaction((tx) => upsertTriggerSchedule(tx, input)),
+    upsertTriggerSchedules: (inputs) => db.transaction((tx) => upsertTriggerSchedules(tx, inputs)),
     getTriggerSchedule: (name) => db.transaction((tx) => getTriggerSchedule(tx, name), READ),
     listTriggerSchedules: (filter) =>
       db.transaction((tx) => listTriggerSchedules(tx, filter), READ),

@@ -26,6 +26,8 @@ import {
 import { ConfigError, NotFoundError, WorkflowNotFoundError } from '../../errors.js';
 import { readPage, type Page, type PageOptions } from '../pages.js';
 import type { EngineService, ServiceContext } from '../service.js';
+import type { TriggerScheduleRecord, TriggerScheduleUpsert } from '../../store/store.js';
+import { Batcher } from '../batcher.js';
 import { fireTarget } from './fire.js';
 import { TriggerLoop } from './loop.js';
 import {
@@ -49,6 +51,11 @@ export class TriggerService implements EngineService {
   /** Objects registered through this runner; the default registry is consulted after them. */
   readonly #own = new TriggerRegistry();
   readonly #loop: TriggerLoop;
+  /** Registrations of one turn: one transaction for all (10,000 triggers register in seconds). */
+  readonly #upserts = new Batcher<
+    TriggerScheduleUpsert,
+    PromiseSettledResult<TriggerScheduleRecord>
+  >((inputs) => this.#upsertBatch(inputs));
 
   constructor(ctx: ServiceContext) {
     this.#ctx = ctx;
@@ -111,7 +118,7 @@ export class TriggerService implements EngineService {
     // schedule row without an object and warn about it.
     this.#own.register(trigger);
     const record = await this.#loop.writingSchedule(spec.name, () =>
-      this.#ctx.store.upsertTriggerSchedule({
+      this.#upsert({
         triggerName: spec.name,
         workflowName: workflow,
         pollIntervalMs: spec.pollIntervalMs,
@@ -119,8 +126,33 @@ export class TriggerService implements EngineService {
         nowMs: this.#ctx.clock.now(),
       }),
     );
-    this.#loop.wake();
+    this.#loop.scheduled(record);
     return toTriggerSchedule(record);
+  }
+
+  /** Writes a schedule row; upserts requested in one turn share one transaction. */
+  async #upsert(input: TriggerScheduleUpsert): Promise<TriggerScheduleRecord> {
+    const written = await this.#upserts.add(input);
+    if (written.status === 'rejected') throw written.reason;
+    return written.value;
+  }
+
+  /**
+   * Writes a batch of upserts in one transaction. When it fails, each is written alone, so a row
+   * the database refuses fails only its own registration, with its own error.
+   */
+  async #upsertBatch(
+    inputs: readonly TriggerScheduleUpsert[],
+  ): Promise<PromiseSettledResult<TriggerScheduleRecord>[]> {
+    if (inputs.length > 1) {
+      try {
+        const records = await this.#ctx.store.upsertTriggerSchedules(inputs);
+        return records.map((value) => ({ status: 'fulfilled', value }));
+      } catch {
+        // Written one by one below.
+      }
+    }
+    return Promise.allSettled(inputs.map((input) => this.#ctx.store.upsertTriggerSchedule(input)));
   }
 
   /** The seed's lower-level path: schedule rows written directly. */

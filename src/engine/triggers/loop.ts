@@ -32,6 +32,7 @@ import { after, every } from '../timers.js';
 import { fireTarget } from './fire.js';
 import { PollRecordWriter, isTransient } from './records.js';
 import { TriggerSetupWarnings } from './setup-warnings.js';
+import { DueTimes } from './due-times.js';
 import { Wakeup } from '../wakeup.js';
 
 /** Finds the trigger object for a schedule row in this process, if any. */
@@ -79,7 +80,7 @@ export class TriggerLoop {
   /** Triggers this runner will not poll, warned about once each. */
   readonly #warnings: TriggerSetupWarnings;
   /** Next due time (clock ms) of each schedule this runner has claimed or found due. */
-  readonly #nextDue = new Map<string, number>();
+  readonly #nextDue = new DueTimes();
   /**
    * Successful polls not recorded yet. The next claim writes them in its own round trip, so a
    * busy loop spends one transaction per pass, not two; a timer writes them when no claim
@@ -131,6 +132,21 @@ export class TriggerLoop {
    */
   wake(): void {
     this.#scan = true;
+    this.#wakeDue();
+  }
+
+  /**
+   * Takes the due time of `row`, a schedule row this runner has just written, and runs a pass
+   * over the in-memory due times only. Registering ten thousand triggers ran the full due query
+   * once per registration (each scan reads every schedule row); the base tick still runs it.
+   */
+  scheduled(row: TriggerScheduleRecord): void {
+    if (row.enabled && this.#warnings.pollable(row, this.#lookup(row.triggerName) !== undefined)) {
+      const nowMs = this.#ctx.clock.now();
+      // A creation time from a runner whose clock runs ahead may lie in the future: capped.
+      const at = row.lastPollAtMs === null ? Math.min(row.createdAtMs, nowMs) : durableDueAt(row);
+      this.#nextDue.set(row.triggerName, at);
+    }
     this.#wakeDue();
   }
 
@@ -279,15 +295,16 @@ export class TriggerLoop {
 
   /** Up to `free` triggers due at `nowMs`, not in flight, with an object here; earliest first. */
   #chooseDue(nowMs: number, free: number): { name: string; trigger: Trigger }[] {
-    const due: { name: string; trigger: Trigger; at: number }[] = [];
-    for (const [name, at] of this.#nextDue) {
-      if (at > nowMs || this.#inFlight.has(name)) continue;
+    const chosen: { name: string; trigger: Trigger }[] = [];
+    const { more } = this.#nextDue.takeDue(nowMs, free, (name) => {
+      if (this.#inFlight.has(name)) return 'skip';
       const trigger = this.#lookup(name);
-      if (trigger === undefined) this.#nextDue.delete(name);
-      else due.push({ name, trigger, at });
-    }
-    this.#backlog = due.length > free;
-    return due.sort((a, b) => a.at - b.at).slice(0, free);
+      if (trigger === undefined) return 'drop';
+      if (chosen.length < free) chosen.push({ name, trigger });
+      return 'take';
+    });
+    this.#backlog = more;
+    return chosen;
   }
 
   /** Sleeps until the earliest due time of a trigger not in flight (polls re-arm on finish). */
@@ -296,11 +313,7 @@ export class TriggerLoop {
     this.#cancelDueTimer = undefined;
     this.#dueTimerAt = Number.POSITIVE_INFINITY;
     if (this.#backlog) return;
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const [name, at] of this.#nextDue) {
-      if (at < earliest && !this.#inFlight.has(name)) earliest = at;
-    }
-    this.#armAt(earliest);
+    this.#armAt(this.#nextDue.earliest((name) => this.#inFlight.has(name)));
   }
 
   /** Makes sure the loop wakes by `at` (clock ms); a no-op when it wakes earlier already. */

@@ -175,6 +175,15 @@ function runId(nowMs: number): string {
   return `${time}-${sequence.toString(16).padStart(8, '0')}-${randomUUID().slice(0, 13)}`;
 }
 
+/** What a registration writes into a schedule row. */
+export interface TriggerScheduleUpsert {
+  readonly triggerName: string;
+  readonly workflowName: string;
+  readonly pollIntervalMs: number;
+  readonly allowConcurrent: boolean;
+  readonly nowMs: number;
+}
+
 /**
  * Creates or updates a schedule row. Re-registration updates workflow, interval and concurrency
  * but never `enabled` (an operator's disable survives redeploys) nor `last_poll_at_ms` (a
@@ -182,13 +191,7 @@ function runId(nowMs: number): string {
  */
 export async function upsertTriggerSchedule(
   tx: Tx,
-  input: {
-    triggerName: string;
-    workflowName: string;
-    pollIntervalMs: number;
-    allowConcurrent: boolean;
-    nowMs: number;
-  },
+  input: TriggerScheduleUpsert,
 ): Promise<TriggerScheduleRecord> {
   const row = await tx.get<ScheduleRow>(
     `INSERT INTO trigger_schedules
@@ -211,6 +214,47 @@ export async function upsertTriggerSchedule(
   );
   tx.signal('triggers');
   return toSchedule(row!);
+}
+
+/**
+ * {@link upsertTriggerSchedule} for several rows in one transaction and, when their names
+ * differ, one statement: registrations made together share one commit and one round trip (on
+ * PostgreSQL, commits that NOTIFY run one at a time). Returns the rows in the order of `inputs`.
+ */
+export async function upsertTriggerSchedules(
+  tx: Tx,
+  inputs: readonly TriggerScheduleUpsert[],
+): Promise<TriggerScheduleRecord[]> {
+  const names = new Set(inputs.map((input) => input.triggerName));
+  if (inputs.length < 2 || names.size < inputs.length) {
+    // PostgreSQL refuses one statement that updates a row twice: a repeated name goes in order.
+    const records: TriggerScheduleRecord[] = [];
+    for (const input of inputs) records.push(await upsertTriggerSchedule(tx, input));
+    return records;
+  }
+  const rows = await tx.all<ScheduleRow>(
+    `INSERT INTO trigger_schedules
+       (trigger_name, workflow_name, poll_interval_ms, allow_concurrent, enabled, created_at_ms, updated_at_ms)
+     VALUES ${inputs.map(() => '(?, ?, ?, ?, 1, ?, ?)').join(', ')}
+     ON CONFLICT (trigger_name) DO UPDATE SET
+       workflow_name = excluded.workflow_name,
+       poll_interval_ms = excluded.poll_interval_ms,
+       allow_concurrent = excluded.allow_concurrent,
+       updated_at_ms = excluded.updated_at_ms
+     RETURNING *`,
+    inputs.flatMap((input) => [
+      input.triggerName,
+      input.workflowName,
+      input.pollIntervalMs,
+      input.allowConcurrent ? 1 : 0,
+      input.nowMs,
+      input.nowMs,
+    ]),
+  );
+  tx.signal('triggers');
+  // RETURNING follows no promised order: matched by name.
+  const byName = new Map(rows.map((row) => [row.trigger_name, toSchedule(row)]));
+  return inputs.map((input) => byName.get(input.triggerName)!);
 }
 
 /** The schedule row of `triggerName`, or null. */
@@ -303,9 +347,11 @@ export async function claimTriggerPolls(
   const nowMs = input.now();
   if (input.records !== undefined) recordTriggerPolls(tx, { polls: input.records, nowMs });
   if (input.triggerNames.length === 0) return [];
+  // `+enabled` keeps the planners on the primary key: on `enabled = 1` SQLite picked the due
+  // index and scanned every enabled row per claim (PostgreSQL ANDed that whole index in).
   const rows = await tx.all<ScheduleRow>(
     `UPDATE trigger_schedules SET last_poll_at_ms = ?, updated_at_ms = ?
-     WHERE trigger_name IN (${placeholders(input.triggerNames.length)}) AND enabled = 1
+     WHERE trigger_name IN (${placeholders(input.triggerNames.length)}) AND +enabled = 1
        AND (last_poll_at_ms IS NULL OR last_poll_at_ms + poll_interval_ms <= ?)
      RETURNING *`,
     [nowMs, nowMs, ...input.triggerNames, nowMs],

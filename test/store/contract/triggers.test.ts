@@ -95,6 +95,48 @@ describe.concurrent('store contract: trigger schedules', () => {
     expect(await store.getTriggerSchedule('other')).toBeNull();
   });
 
+  test('several upserts share one transaction and return their rows in order, the same name twice included', async ({
+    store,
+  }) => {
+    await upsert(store, 'b', 1_000, 100);
+    await store.setTriggerEnabled({ triggerName: 'b', enabled: false, nowMs: 1_100 });
+    const input = (triggerName: string, pollIntervalMs: number) => ({
+      triggerName,
+      workflowName: 'single',
+      pollIntervalMs,
+      allowConcurrent: false,
+      nowMs: 2_000,
+    });
+    const rows = await store.upsertTriggerSchedules([
+      input('c', 300),
+      input('b', 200),
+      input('a', 100),
+      input('c', 400),
+    ]);
+    expect(rows.map((r) => [r.triggerName, r.pollIntervalMs, r.enabled])).toEqual([
+      ['c', 300, true],
+      ['b', 200, false],
+      ['a', 100, true],
+      ['c', 400, true],
+    ]);
+    expect(await store.getTriggerSchedule('c')).toMatchObject({ pollIntervalMs: 400 });
+    expect(await store.upsertTriggerSchedules([])).toEqual([]);
+    // Distinct names (one statement): new and existing rows, in the order asked.
+    const distinct = await store.upsertTriggerSchedules([
+      input('z', 900),
+      input('b', 250),
+      input('m', 500),
+    ]);
+    expect(
+      distinct.map((r) => [r.triggerName, r.pollIntervalMs, r.enabled, r.createdAtMs]),
+    ).toEqual([
+      ['z', 900, true, 2_000],
+      ['b', 250, false, 1_000],
+      ['m', 500, true, 2_000],
+    ]);
+    expect(await store.getTriggerSchedule('b')).toEqual(distinct[1]);
+  });
+
   test('a re-registration keeps the time of the last poll', async ({ store }) => {
     await upsert(store, 'sensor', 1_000, 100);
     await store.claimTriggerPolls({ triggerNames: ['sensor'], now: () => 1_200 });
