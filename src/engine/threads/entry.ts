@@ -40,7 +40,30 @@ export function run(
   return request.kind === 'poll' ? runPoll(request) : runTask(request);
 }
 
-async function runTask(request: ThreadRequest): Promise<ThreadResult> {
+function runTask(request: ThreadRequest): Promise<ThreadResult> {
+  return attempt(request, async (signal) => {
+    const fn = await loadTaskFunction<TaskFunction>(request.module);
+    const ctx = Context.fromJSON(request.input);
+    await fn(ctx, handleFor(request, signal));
+    return { ok: true, output: ctx.toJSON() };
+  });
+}
+
+function runPoll(request: ThreadPollRequest): Promise<ThreadPollResult> {
+  return attempt(request, async (signal) => {
+    const fn = await loadTaskFunction<PollFunction>(request.module);
+    return { ok: true, result: pollToWire(await fn(signal)) };
+  });
+}
+
+/**
+ * Runs `body` for a request with the signal the runner aborts through the request's port; an
+ * error becomes the wire form of a failure. The port is closed after.
+ */
+async function attempt<T>(
+  request: ThreadRequest | ThreadPollRequest,
+  body: (signal: AbortSignal) => Promise<T>,
+): Promise<T | { ok: false; error: ReturnType<typeof toWire> }> {
   const { port } = request;
   const controller = new AbortController();
   port.on('message', (message: AbortMessage) => {
@@ -50,28 +73,7 @@ async function runTask(request: ThreadRequest): Promise<ThreadResult> {
   port.unref();
   try {
     await typescriptFor(request.module);
-    const fn = await loadTaskFunction<TaskFunction>(request.module);
-    const ctx = Context.fromJSON(request.input);
-    await fn(ctx, handleFor(request, controller.signal));
-    return { ok: true, output: ctx.toJSON() };
-  } catch (error) {
-    return { ok: false, error: toWire(error) };
-  } finally {
-    port.close();
-  }
-}
-
-async function runPoll(request: ThreadPollRequest): Promise<ThreadPollResult> {
-  const { port } = request;
-  const controller = new AbortController();
-  port.on('message', (message: AbortMessage) => {
-    if (message.kind === 'abort') controller.abort(fromWire(message.reason));
-  });
-  port.unref();
-  try {
-    await typescriptFor(request.module);
-    const fn = await loadTaskFunction<PollFunction>(request.module);
-    return { ok: true, result: pollToWire(await fn(controller.signal)) };
+    return await body(controller.signal);
   } catch (error) {
     return { ok: false, error: toWire(error) };
   } finally {

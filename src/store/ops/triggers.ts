@@ -185,33 +185,38 @@ export interface TriggerScheduleUpsert {
 }
 
 /**
- * Creates or updates a schedule row. Re-registration updates workflow, interval and concurrency
- * but never `enabled` (an operator's disable survives redeploys) nor `last_poll_at_ms` (a
- * restart does not re-poll everything at once).
+ * The upsert of `count` schedule rows. Re-registration updates workflow, interval and
+ * concurrency but never `enabled` (an operator's disable survives redeploys) nor
+ * `last_poll_at_ms` (a restart does not re-poll everything at once).
  */
-export async function upsertTriggerSchedule(
-  tx: Tx,
-  input: TriggerScheduleUpsert,
-): Promise<TriggerScheduleRecord> {
-  const row = await tx.get<ScheduleRow>(
-    `INSERT INTO trigger_schedules
+function upsertStatement(count: number): string {
+  return `INSERT INTO trigger_schedules
        (trigger_name, workflow_name, poll_interval_ms, allow_concurrent, enabled, created_at_ms, updated_at_ms)
-     VALUES (?, ?, ?, ?, 1, ?, ?)
+     VALUES ${new Array<string>(count).fill('(?, ?, ?, ?, 1, ?, ?)').join(', ')}
      ON CONFLICT (trigger_name) DO UPDATE SET
        workflow_name = excluded.workflow_name,
        poll_interval_ms = excluded.poll_interval_ms,
        allow_concurrent = excluded.allow_concurrent,
        updated_at_ms = excluded.updated_at_ms
-     RETURNING *`,
-    [
-      input.triggerName,
-      input.workflowName,
-      input.pollIntervalMs,
-      input.allowConcurrent ? 1 : 0,
-      input.nowMs,
-      input.nowMs,
-    ],
-  );
+     RETURNING *`;
+}
+
+/** The parameters of one row of {@link upsertStatement}. */
+const upsertParams = (input: TriggerScheduleUpsert): (string | number)[] => [
+  input.triggerName,
+  input.workflowName,
+  input.pollIntervalMs,
+  input.allowConcurrent ? 1 : 0,
+  input.nowMs,
+  input.nowMs,
+];
+
+/** Creates or updates a schedule row (see {@link upsertStatement}). */
+export async function upsertTriggerSchedule(
+  tx: Tx,
+  input: TriggerScheduleUpsert,
+): Promise<TriggerScheduleRecord> {
+  const row = await tx.get<ScheduleRow>(upsertStatement(1), upsertParams(input));
   tx.signal('triggers');
   return toSchedule(row!);
 }
@@ -233,23 +238,8 @@ export async function upsertTriggerSchedules(
     return records;
   }
   const rows = await tx.all<ScheduleRow>(
-    `INSERT INTO trigger_schedules
-       (trigger_name, workflow_name, poll_interval_ms, allow_concurrent, enabled, created_at_ms, updated_at_ms)
-     VALUES ${inputs.map(() => '(?, ?, ?, ?, 1, ?, ?)').join(', ')}
-     ON CONFLICT (trigger_name) DO UPDATE SET
-       workflow_name = excluded.workflow_name,
-       poll_interval_ms = excluded.poll_interval_ms,
-       allow_concurrent = excluded.allow_concurrent,
-       updated_at_ms = excluded.updated_at_ms
-     RETURNING *`,
-    inputs.flatMap((input) => [
-      input.triggerName,
-      input.workflowName,
-      input.pollIntervalMs,
-      input.allowConcurrent ? 1 : 0,
-      input.nowMs,
-      input.nowMs,
-    ]),
+    upsertStatement(inputs.length),
+    inputs.flatMap(upsertParams),
   );
   tx.signal('triggers');
   // RETURNING follows no promised order: matched by name.
