@@ -43,7 +43,8 @@ describe('thread polls', () => {
     const runner = await createRunner(FAST);
     const seen: JsonObject[] = [];
     runner.register(recordingWorkflow('wf', { seen }));
-    await runner.registerTrigger(threadTrigger('fires', 'fires'), 'wf');
+    // Polled once, at registration: a later poll would fire again once this run has ended.
+    await runner.registerTrigger(threadTrigger('fires', 'fires', { pollInterval: '1h' }), 'wf');
     await waitFor(() => seen.length > 0, 10_000, 'the fired workflow');
     expect(seen[0]).toMatchObject({ file: 'a.csv', trigger_name: 'fires' });
     expect(seen[0]!['threadId']).not.toBe(threadId);
