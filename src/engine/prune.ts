@@ -14,11 +14,18 @@ import {
 import type { ExecutionCut, RetentionStore } from '../store/store.js';
 
 /**
- * Rows one pruning transaction deletes at most. On SQLite every write of the process waits
- * behind a transaction, and on PostgreSQL a long delete holds its row locks and bloats the
- * write-ahead log in one go: small batches keep a claim's wait to one batch (milliseconds).
+ * Rows one pruning transaction deletes at most. A long delete holds its row locks and bloats
+ * the write-ahead log in one go (PostgreSQL): batches keep a claim's wait to one batch.
  */
 export const PRUNE_BATCH_ROWS = 1_000;
+
+/**
+ * The batch where statements run on the process's own thread (SQLite): everything the process
+ * does waits for each batch, so it is a fifth of {@link PRUNE_BATCH_ROWS}. Measured with a
+ * prune of 20,000 executions under a stream of starts: start p99 90 → 19 ms, the prune 19 %
+ * longer (on PostgreSQL the smaller batch only made the prune 63 % longer).
+ */
+export const BLOCKING_PRUNE_BATCH_ROWS = 200;
 
 /** One pruning run. */
 export interface PruneRun {
@@ -30,6 +37,11 @@ export interface PruneRun {
   readonly onBatch?: (counts: PruneCounts) => void;
   /** Asked before every batch after the first; false ends the run (shutdown, lease lost). */
   readonly proceed?: () => boolean | Promise<boolean>;
+}
+
+/** Rows per pruning transaction on `store`'s backend. */
+export function pruneBatchRows(store: RetentionStore): number {
+  return store.capabilities.statementsBlockProcess ? BLOCKING_PRUNE_BATCH_ROWS : PRUNE_BATCH_ROWS;
 }
 
 /** The cut times of a plan at `nowMs`. */
@@ -59,14 +71,11 @@ export function countPrunable(
  */
 export async function runPrune(run: PruneRun): Promise<PruneCounts> {
   const { cuts, historyBeforeMs } = cutsOf(run.plan, run.nowMs);
+  const limit = pruneBatchRows(run.store);
   const steps: (() => Promise<PruneCounts>)[] = [];
-  if (cuts.length > 0) {
-    steps.push(() => run.store.pruneExecutions({ cuts, limit: PRUNE_BATCH_ROWS }));
-  }
+  if (cuts.length > 0) steps.push(() => run.store.pruneExecutions({ cuts, limit }));
   if (historyBeforeMs !== null) {
-    steps.push(() =>
-      run.store.pruneHistory({ beforeMs: historyBeforeMs, limit: PRUNE_BATCH_ROWS }),
-    );
+    steps.push(() => run.store.pruneHistory({ beforeMs: historyBeforeMs, limit }));
   }
   let total = NO_PRUNE_COUNTS;
   let first = true;

@@ -34,6 +34,12 @@ export interface Capabilities {
    * where concurrent write transactions share one commit (a single writer with group commit).
    */
   readonly serialWriteBatches: boolean;
+  /**
+   * Statements run on the process's own thread (SQLite's synchronous connection): while one
+   * runs, every timer, request and task of the process waits. Background work that writes in
+   * batches (pruning) keeps its batches small there, at some cost in total time.
+   */
+  readonly statementsBlockProcess: boolean;
 }
 
 /** A parameter value: SQL text uses `?` placeholders, translated per dialect. */

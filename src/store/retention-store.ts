@@ -1,6 +1,6 @@
 /** Persistence of retention: leases of singleton work, and pruning in batches. */
 import type { PruneCounts } from '../core/retention.js';
-import type { Db } from './db.js';
+import type { Capabilities, Db } from './db.js';
 import { acquireLease, releaseLease, type LeaseClaim } from './ops/leases.js';
 import {
   countPrunable,
@@ -13,6 +13,8 @@ export type { ExecutionCut, LeaseClaim };
 
 /** Retention operations of the {@link Store}; each is one transaction. */
 export interface RetentionStore {
+  /** What the backend can do (the size of prune batches depends on it). */
+  readonly capabilities: Capabilities;
   /** Takes or renews the lease `name` for `holder`; true when `holder` holds it afterwards. */
   acquireLease(input: LeaseClaim): Promise<boolean>;
   /** Gives the lease `name` up if `holder` holds it. */
@@ -47,6 +49,7 @@ const READ = { readOnly: true } as const;
 /** Builds the retention operations over an adapter's database handle. */
 export function createRetentionStore(db: Db): RetentionStore {
   return {
+    capabilities: db.capabilities,
     acquireLease: (input) => db.transaction((tx) => acquireLease(tx, input), AUTOCOMMIT),
     releaseLease: (input) => db.transaction((tx) => releaseLease(tx, input), AUTOCOMMIT),
     pruneExecutions: (input) => db.transaction((tx) => pruneExecutionsBatch(tx, input)),

@@ -324,6 +324,7 @@ export class PgDb implements Db {
     writableCtes: true,
     listenNotify: true,
     serialWriteBatches: true,
+    statementsBlockProcess: false,
   };
   /** The schema every connection works in. */
   readonly schema: string;

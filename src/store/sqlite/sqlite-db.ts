@@ -190,6 +190,7 @@ class SqliteConnection {
     writableCtes: false,
     listenNotify: false,
     serialWriteBatches: false,
+    statementsBlockProcess: true,
   };
   private readonly db: Database.Database;
   /** The file path (or `:memory:`), for messages. */

@@ -20,6 +20,7 @@ describe.concurrent('store contract: lifecycle', () => {
       rowLocks: postgres,
       writableCtes: postgres,
       listenNotify: postgres,
+      statementsBlockProcess: !postgres,
     });
     await expect(store.ping()).resolves.toBeUndefined();
   });
