@@ -527,22 +527,31 @@ export class SqliteDb implements Db {
    * Truncates the write-ahead log (a checkpoint of every frame, then the file cut to zero), then
    * gives the database file's free pages back to the filesystem, {@link RECLAIM_PAGES} per step.
    * Each step is a job of the connection's queue, so transactions issued meanwhile run between
-   * steps. A checkpoint that readers of other processes keep from finishing is left for a later
-   * call. A file created before incremental vacuum was chosen keeps its size (see the docs on
-   * retention for the one-off `VACUUM` that converts it).
+   * steps. A checkpoint that readers of other processes keep from finishing, or a step another
+   * process's write lock holds up past the busy timeout, is left for a later call. A file
+   * created before incremental vacuum was chosen keeps its size (see the docs on retention for
+   * the one-off `VACUUM` that converts it).
    */
   async reclaimSpace(): Promise<void> {
-    await this.connection.outside(truncateWal);
-    for (;;) {
-      const left = await this.connection.outside((db) => {
-        if (Number(db.pragma('auto_vacuum', { simple: true })) !== 2) return 0;
-        db.pragma(`incremental_vacuum(${RECLAIM_PAGES})`);
-        return Number(db.pragma('freelist_count', { simple: true }));
-      });
-      if (left === 0) break;
+    try {
+      await this.connection.outside(truncateWal);
+      // Until no free page is left, or a step gives none back.
+      for (let left = Number.POSITIVE_INFINITY; ;) {
+        const now = await this.connection.outside((db) => {
+          if (Number(db.pragma('auto_vacuum', { simple: true })) !== 2) return 0;
+          db.pragma(`incremental_vacuum(${RECLAIM_PAGES})`);
+          return Number(db.pragma('freelist_count', { simple: true }));
+        });
+        if (now === 0 || now >= left) break;
+        left = now;
+      }
+      // The vacuum's own frames.
+      await this.connection.outside(truncateWal);
+    } catch (error) {
+      // Another process holds the write lock: the space is given back by a later call. The
+      // deletes before it have committed, and must not be reported as failed.
+      if (!(error instanceof DatabaseError && error.retryable)) throw error;
     }
-    // The vacuum's own frames.
-    await this.connection.outside(truncateWal);
   }
 
   appliedMigrations(): Promise<number[] | null> {
