@@ -3,6 +3,7 @@
  * written once against it, so both backends share one set of SQL and one set of semantics;
  * only connection handling, placeholders and locking differ per adapter.
  */
+import { DatabaseError } from '../errors.js';
 import type { NewEvent } from './rows.js';
 
 /** SQL dialect of an adapter. */
@@ -66,6 +67,14 @@ export interface Tx {
    */
   write(sql: string, params?: readonly SqlValue[]): void;
   /**
+   * Checks an assumption the transaction made without reading: `condition`, an SQL boolean
+   * expression, must hold when it runs, in order with the other statements; otherwise the
+   * transaction fails with {@link GuardRefusedError} and nothing it wrote stays. Sent like a
+   * `write` (PostgreSQL: with the next statement or COMMIT), so a guessed write costs no round
+   * trip of its own.
+   */
+  guard(condition: string, params?: readonly SqlValue[]): void;
+  /**
    * Records an event: the adapter writes its row in this transaction, together with the
    * transaction's other events just before commit, and announces it after commit.
    */
@@ -125,4 +134,20 @@ export interface Db {
   reclaimSpace(): Promise<void>;
   /** Closes connections. Idempotent. */
   close(): Promise<void>;
+}
+
+/** The SQLSTATE of a refused guard on PostgreSQL (raised by `cloacina_guard`, migration 22). */
+export const GUARD_SQLSTATE = 'CL001';
+
+/**
+ * A {@link Tx.guard} found its condition false: the transaction rolled back. The operation that
+ * guessed runs again without guessing (see `ops/admission.ts`); a caller never sees this error.
+ */
+export class GuardRefusedError extends DatabaseError {
+  constructor(cause?: unknown) {
+    super('A guarded assumption of the transaction did not hold; it was rolled back.', {
+      retryable: true,
+      cause,
+    });
+  }
 }

@@ -8,6 +8,7 @@
 import { apiKeysMigration } from './migrations/api-keys.js';
 import { completedIndexMigration } from './migrations/completed-index.js';
 import { concurrencyStripesMigration } from './migrations/concurrency-stripes.js';
+import { placeGuardMigration } from './migrations/place-guard.js';
 import { concurrencyMigration } from './migrations/concurrency.js';
 import { rateLimitsMigration } from './migrations/rate-limits.js';
 import { cronSchedulesMigration } from './migrations/cron.js';
@@ -160,4 +161,5 @@ export const MIGRATIONS: readonly Migration[] = [
   prioritiesMigration,
   taskLimitsMigration,
   concurrencyStripesMigration,
+  placeGuardMigration,
 ];

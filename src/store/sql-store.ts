@@ -39,6 +39,7 @@ import {
   listExecutions,
   listExecutionsPage,
 } from './ops/execution-pages.js';
+import { PlaceGuesses } from './ops/place-guesses.js';
 import { getExecutionStats } from './ops/stats.js';
 import { completeTasks, failTask, scheduleRetry, setDeferred } from './ops/tasks.js';
 import type { ClaimNext, FinishOutcome, Store } from './store.js';
@@ -75,6 +76,10 @@ async function finish(
  * tests only (see `faults.ts`).
  */
 export function createSqlStore(db: Db, faults: StoreFaults = {}): Store {
+  // Starts and ends of limited executions may guess their places (see `ops/place-guesses.ts`).
+  const guesses = new PlaceGuesses();
+  const admittingTx = <T>(body: (tx: Tx) => Promise<T>): Promise<T> =>
+    db.transaction(admitting(body));
   return {
     ...createTriggerStore(db),
     ...createCronStore(db, faults),
@@ -90,21 +95,19 @@ export function createSqlStore(db: Db, faults: StoreFaults = {}): Store {
     onCommit: (listener: (notice: CommitNotice) => void) => db.onCommit(listener),
 
     scheduleExecution: (input) =>
-      db.transaction(admitting(async (tx) => (await scheduleExecutions(tx, [input]))[0]!)),
+      guesses.run(admittingTx, async (tx) => (await scheduleExecutions(tx, [input]))[0]!),
     scheduleExecutions: (inputs) =>
-      db.transaction(admitting((tx) => scheduleExecutions(tx, inputs))),
+      guesses.run(admittingTx, (tx) => scheduleExecutions(tx, inputs)),
     claimReadyTasks: (input) => db.transaction((tx) => claimReadyTasks(tx, input)),
     heartbeat: (input) => db.transaction((tx) => heartbeat(tx, input)),
     completeTasks: (input) =>
-      db.transaction(
-        admitting(async (tx) => {
-          const outcome = await completeTasks(tx, input, () => finish(tx, input, true));
-          const { claimed, moreReady, limited } = outcome.alongside;
-          return { held: outcome.held, claimed, moreReady, ...(limited ? { limited } : {}) };
-        }),
-      ),
+      guesses.run(admittingTx, async (tx) => {
+        const outcome = await completeTasks(tx, input, () => finish(tx, input, true));
+        const { claimed, moreReady, limited } = outcome.alongside;
+        return { held: outcome.held, claimed, moreReady, ...(limited ? { limited } : {}) };
+      }),
     failTask: (input) =>
-      db.transaction(admitting(async (tx) => finish(tx, input, await failTask(tx, input)))),
+      guesses.run(admittingTx, async (tx) => finish(tx, input, await failTask(tx, input))),
     scheduleRetry: (input) => db.transaction((tx) => scheduleRetry(tx, input)),
     setDeferred: (input) => db.transaction((tx) => setDeferred(tx, input)),
     releaseClaims: (input) => db.transaction((tx) => releaseClaims(tx, input)),

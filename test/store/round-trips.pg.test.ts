@@ -133,6 +133,73 @@ describe('PostgreSQL round trips', () => {
     expect((await store.getExecution(pending.record.id))!.status).toBe('Running');
   });
 
+  describe('a workflow concurrency limit far from reached', () => {
+    /** Roomy: one stripe may do (see `ops/admission-core.ts`), with room to guess. */
+    const roomy = { key: 'k', limit: 100_000 };
+    const limited = (claimRoots: number, nowMs = 1_000) =>
+      store.scheduleExecution(
+        executionOf(single, { runnerId: RUNNER, claimRoots, concurrency: roomy, nowMs }),
+      );
+
+    it('a start takes the one round trip of an unlimited start: the place is guessed, checked with COMMIT', async () => {
+      const plain = await countingQueries(() => schedule(1));
+      const { result, queries } = await countingQueries(() => limited(1));
+
+      expect(plain.queries).toBe(1);
+      expect(queries).toBe(1);
+      expect(result.record.status).toBe('Running');
+      expect(result.claimed).toHaveLength(1);
+    });
+
+    it('an end takes the two round trips of an unlimited end', async () => {
+      const scheduled = await limited(1);
+
+      const { result, queries } = await countingQueries(() =>
+        store.completeTasks({
+          completions: [{ ...scheduled.claimed[0]!, output: { done: 1 } }],
+          nowMs: 2_000,
+          runnerId: RUNNER,
+        }),
+      );
+
+      expect(result.held).toEqual([true]);
+      expect(queries).toBe(2);
+      expect((await store.getExecution(scheduled.record.id))!.status).toBe('Completed');
+    });
+  });
+
+  it('a guess refused near the limit runs again counting, and its group counts first for a while', async () => {
+    // The smallest roomy limit: a guess holds only while nobody waits and the places in use
+    // leave room for what every other stripe may be starting.
+    const group = { key: 'near', limit: 256 };
+    const filler = Array.from({ length: 40 }, (_, i) =>
+      executionOf(single, { runnerId: RUNNER, concurrency: group, nowMs: 1_000 + i }),
+    );
+    await store.scheduleExecutions(filler);
+
+    const refused = await countingQueries(() =>
+      store.scheduleExecution(executionOf(single, { runnerId: RUNNER, concurrency: group })),
+    );
+    const counted = await countingQueries(() =>
+      store.scheduleExecution(executionOf(single, { runnerId: RUNNER, concurrency: group })),
+    );
+
+    // Counting near the limit: one stripe with the count (refused), all stripes with the
+    // count, then the writes with COMMIT.
+    expect(counted.queries).toBe(3);
+    expect(counted.result.record.status).toBe('Pending');
+    // The guess (refused at COMMIT) and its ROLLBACK came first; the next start remembered.
+    expect(refused.queries).toBe(counted.queries + 2);
+    expect(refused.result.record.status).toBe('Pending');
+    const active = await store.listExecutions({
+      workflowName: 'single',
+      status: 'Pending',
+      limit: 100,
+      offset: 0,
+    });
+    expect(active).toHaveLength(42);
+  });
+
   it('a completion that says it has no dependents but has some still readies them, counters exact', async () => {
     const scheduled = await store.scheduleExecution(
       executionOf(duo, { runnerId: RUNNER, claimRoots: 1 }),

@@ -93,6 +93,23 @@ export function lockGroups(
   }
 }
 
+/** The stripe a transaction takes where it takes one. */
+const stripes = new WeakMap<Tx, number>();
+
+/**
+ * The stripe `tx` locks where one will do, chosen at random once per transaction: a transaction
+ * that locks a group twice (a start and an end) takes the same row, never a second stripe while
+ * holding one.
+ */
+function stripeOf(tx: Tx): number {
+  let stripe = stripes.get(tx);
+  if (stripe === undefined) {
+    stripe = Math.floor(Math.random() * GROUP_STRIPES);
+    stripes.set(tx, stripe);
+  }
+  return stripe;
+}
+
 /** Byte order of UTF-8 strings (code point order), as PostgreSQL's "C" collation sorts. */
 function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
@@ -111,7 +128,7 @@ function lockConcurrencyGroups(
   if (groups.length === 0) return;
   const params: SqlValue[] = [];
   for (const group of groups) {
-    const first = oneStripe.has(groupId(group)) ? Math.floor(Math.random() * GROUP_STRIPES) : 0;
+    const first = oneStripe.has(groupId(group)) ? stripeOf(tx) : 0;
     const last = oneStripe.has(groupId(group)) ? first : GROUP_STRIPES - 1;
     params.push(group.workflowName, group.key, first, last);
   }
@@ -134,6 +151,13 @@ function lockConcurrencyGroups(
     params,
   );
 }
+
+/**
+ * A group roomy enough that one stripe may do: its limit leaves room for what the holders of
+ * the other stripes may be starting unseen, and it has no rate limit (those lock whole).
+ */
+export const roomy = (group: Group): boolean =>
+  group.rated !== true && group.limit >= GROUP_STRIPES * STRIPE_STARTS;
 
 /** Places in use and executions that may start now, of one group. */
 export interface GroupCount {

@@ -25,9 +25,11 @@ import {
   countGroups,
   groupId,
   lockGroups,
+  roomy,
   type Group,
   type GroupCount,
 } from './admission-core.js';
+import { guessEnds, guessStarts } from './place-guesses.js';
 import { admitCandidates, countRates, type RateGroup } from './rate-admission.js';
 
 export type { Group } from './admission-core.js';
@@ -103,13 +105,6 @@ function inLockOrder<G extends Group>(groups: readonly G[]): G[] {
 const NO_COUNT: GroupCount = { active: 0, waiting: 0 };
 
 /**
- * A group roomy enough that one stripe may do: its limit leaves room for what the holders of
- * the other stripes may be starting unseen, and it has no rate limit (those lock whole).
- */
-const roomy = (group: Group): boolean =>
-  group.rated !== true && group.limit >= GROUP_STRIPES * STRIPE_STARTS;
-
-/**
  * Locks `ordered` groups and counts their places. The groups in `candidates` are tried on one
  * stripe first (PostgreSQL); one whose count `fits` refuses gives its stripe back (the
  * transaction returns to a savepoint taken before the locks) and is locked whole, which is
@@ -162,6 +157,7 @@ export async function admitGroups(
 ): Promise<number> {
   const ordered = inLockOrder(groups);
   if (ordered.length === 0) return 0;
+  if (ended && guessEnds(tx, ordered, nowMs)) return 0;
   const counts = await lockAndCount(
     tx,
     ordered,
@@ -219,6 +215,12 @@ export async function placeInGroups(
     starts.set(id, (starts.get(id) ?? 0) + 1);
   }
   const startsIn = (group: Group): number => starts.get(groupId(group)) ?? 0;
+  // Every start of the batch takes a place at once (nothing delayed, no rate window): a guess
+  // may take them, checked with the commit (see `place-guesses.ts`).
+  const delayed = inputs.some(
+    (input) => input.runAtMs !== undefined && input.runAtMs > input.nowMs,
+  );
+  if (rates.size === 0 && !delayed && guessStarts(tx, ordered, startsIn, nowMs)) return queued;
   // One stripe will do where this batch's starts, and what the other stripes' holders may be
   // starting, all fit, and nobody waits: then the count decides nothing.
   const counts = await lockAndCount(

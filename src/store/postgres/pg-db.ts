@@ -191,6 +191,12 @@ class PgTx implements Tx {
     this.#queue.push({ sql, params: [...params], read: undefined });
   }
 
+  guard(condition: string, params: readonly SqlValue[] = []): void {
+    // `cloacina_guard` (migration 22) raises GUARD_SQLSTATE when its argument is not true,
+    // which aborts the transaction; `wrapPgError` names it.
+    this.write(`SELECT cloacina_guard((${condition})) AS ok`, params);
+  }
+
   announce(event: NewEvent): void {
     this.events.push(event);
   }

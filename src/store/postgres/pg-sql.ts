@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DatabaseError, isCloacinaError, SqlParameterError } from '../../errors.js';
-import type { SqlValue } from '../db.js';
+import { GUARD_SQLSTATE, GuardRefusedError, type SqlValue } from '../db.js';
 
 /** SQL texts cut at their placeholders; the ops use a bounded set of texts, so this stays small. */
 const split = new Map<string, readonly string[]>();
@@ -205,6 +205,7 @@ export function isConnectionError(error: unknown): boolean {
 /** Wraps a driver error as a `DatabaseError`; Cloacina errors thrown by operations pass through. */
 export function wrapPgError(error: unknown, what: string): unknown {
   if (isCloacinaError(error)) return error;
+  if (errorCode(error) === GUARD_SQLSTATE) return new GuardRefusedError(error);
   const message = error instanceof Error ? error.message : String(error);
   const code = errorCode(error);
   const retryable = isConnectionError(error) || isConflict(error);

@@ -19,6 +19,7 @@ import type {
   TxOptions,
   WakeChannel,
 } from '../db.js';
+import { GuardRefusedError } from '../db.js';
 import { MIGRATIONS } from '../migrations.js';
 import type { SqliteTableEdit } from '../migrations/migration.js';
 import { eventInserts } from '../ops/events.js';
@@ -167,6 +168,16 @@ class SqliteTx implements Tx {
     } catch (error) {
       throw wrap(error, sql);
     }
+  }
+
+  guard(condition: string, params: readonly SqlValue[] = []): void {
+    let row: { ok: unknown } | undefined;
+    try {
+      row = this.owner.statement(`SELECT (${condition}) AS ok`).get(...params) as typeof row;
+    } catch (error) {
+      throw wrap(error, condition);
+    }
+    if (row?.ok !== 1) throw new GuardRefusedError();
   }
 
   announce(event: NewEvent): void {
