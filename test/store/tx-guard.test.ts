@@ -1,0 +1,72 @@
+/**
+ * `Tx.guard` on both backends: a check that holds lets the transaction commit; one that does
+ * not fails it with `GuardRefusedError` and leaves nothing of it, whatever was written before.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GuardRefusedError, type Db } from '../../src/store/db.js';
+import { PgDb } from '../../src/store/postgres/pg-db.js';
+import { SqliteDb } from '../../src/store/sqlite/sqlite-db.js';
+import { parseDatabaseUrl } from '../../src/store/url.js';
+import { backend, freshDatabase } from '../helpers/backend.js';
+import { PG_URL } from '../helpers/pg.js';
+
+function openDb(): Db {
+  const database = freshDatabase();
+  if (backend === 'postgres')
+    return new PgDb({ url: PG_URL, poolSize: 1, schema: database.schema });
+  const location = parseDatabaseUrl(database.url);
+  if (location.kind !== 'sqlite') throw new Error('expected a SQLite URL');
+  return new SqliteDb({ path: location.path, synchronous: 'normal', busyTimeoutMs: 5000 });
+}
+
+describe('Tx.guard', () => {
+  let db: Db;
+  beforeEach(async () => {
+    db = openDb();
+    await db.migrate();
+  });
+  afterEach(async () => {
+    await db.close();
+  });
+
+  const names = async (): Promise<string[]> =>
+    (
+      await db.transaction((tx) =>
+        tx.all<{ workflow_name: string }>(
+          'SELECT workflow_name FROM rate_limit_locks ORDER BY workflow_name',
+        ),
+      )
+    ).map((row) => row.workflow_name);
+
+  it('lets the transaction commit when its condition holds when it runs', async () => {
+    await db.transaction(async (tx) => {
+      tx.write('INSERT INTO rate_limit_locks (workflow_name) VALUES (?)', ['a']);
+      // Runs after the insert: it sees it.
+      tx.guard('(SELECT COUNT(*) FROM rate_limit_locks WHERE workflow_name = ?) = 1', ['a']);
+      tx.write('INSERT INTO rate_limit_locks (workflow_name) VALUES (?)', ['b']);
+    });
+    expect(await names()).toEqual(['a', 'b']);
+  });
+
+  it('fails the transaction, writes before it included, when its condition is false', async () => {
+    await db.transaction(async (tx) => {
+      tx.write('INSERT INTO rate_limit_locks (workflow_name) VALUES (?)', ['kept']);
+    });
+
+    const attempt = db.transaction(async (tx) => {
+      tx.write('INSERT INTO rate_limit_locks (workflow_name) VALUES (?)', ['lost']);
+      tx.guard('(SELECT COUNT(*) FROM rate_limit_locks) > ?', [5]);
+      tx.write('INSERT INTO rate_limit_locks (workflow_name) VALUES (?)', ['also lost']);
+    });
+
+    await expect(attempt).rejects.toBeInstanceOf(GuardRefusedError);
+    expect(await names()).toEqual(['kept']);
+  });
+
+  it('treats NULL as false', async () => {
+    const attempt = db.transaction(async (tx) => {
+      tx.guard('(SELECT MAX(workflow_name) FROM rate_limit_locks) = ?', ['x']);
+    });
+    await expect(attempt).rejects.toBeInstanceOf(GuardRefusedError);
+  });
+});
