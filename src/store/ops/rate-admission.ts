@@ -272,7 +272,7 @@ export async function admitRateLimited(
 ): Promise<{ admitted: number; nextOpeningMs: number | null }> {
   let admitted = 0;
   const blocked: RateGroup[] = [];
-  const order = tx.capabilities.rowLocks ? ' COLLATE "C"' : '';
+  const order = tx.syntax.byteOrder;
   // Page through the groups in lock order (a key after the last one seen), so none is passed
   // over and the locks of later pages come after those of earlier ones.
   let after: [string, string] = ['', ''];
