@@ -247,10 +247,10 @@ export async function nextOpening(tx: Tx, groups: readonly RateGroup[]): Promise
     parts.push(
       `SELECT (SELECT rate_started_at_ms FROM workflow_executions
                WHERE workflow_name = ? AND rate_key = ? AND rate_started_at_ms IS NOT NULL
-               ORDER BY rate_started_at_ms DESC LIMIT 1 OFFSET ${Math.max(0, group.limit - 1)})
-              + ${group.periodMs} AS opens`,
+               ORDER BY rate_started_at_ms DESC LIMIT 1 OFFSET ?)
+              + ? AS opens`,
     );
-    params.push(group.workflowName, group.key);
+    params.push(group.workflowName, group.key, Math.max(0, group.limit - 1), group.periodMs);
   });
   const rows = await tx.all<{ opens: number | null }>(parts.join(' UNION ALL '), params);
   const times = rows.flatMap((row) => (row.opens === null ? [] : [Number(row.opens)]));
