@@ -71,7 +71,11 @@ export default tseslint.config(
     },
     plugins: { 'import-x': importX },
     // The TypeScript resolver maps `./x.js` specifiers to `./x.ts`, so path rules see real files.
-    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver()] },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver()],
+      // Without .ts here import-x parses no TypeScript dependency, and no-cycle sees no cycle.
+      'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs', '.cjs'],
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
