@@ -71,7 +71,11 @@ export default tseslint.config(
     },
     plugins: { 'import-x': importX },
     // The TypeScript resolver maps `./x.js` specifiers to `./x.ts`, so path rules see real files.
-    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver()] },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver()],
+      // Without .ts here import-x parses no TypeScript dependency, and no-cycle sees no cycle.
+      'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs', '.cjs'],
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
@@ -84,6 +88,24 @@ export default tseslint.config(
     },
   },
   { files: ['src/**/*.ts'], rules: boundaries },
+  {
+    // Shared SQL spells no one dialect's syntax: the adapter supplies it (`Tx.syntax`) or
+    // implements the operation itself (its event feed), so `ops/` holds no collation, no `::`
+    // cast and no PostgreSQL function.
+    files: ['src/store/ops/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...['TemplateElement[value.raw=/COLLATE|::|pg_/]', 'Literal[value=/COLLATE|::|pg_/]'].map(
+          (selector) => ({
+            selector,
+            message:
+              'Dialect syntax belongs to the adapters: add it to DialectSyntax (store/db.ts) or implement the operation in store/sqlite/ and store/postgres/.',
+          }),
+        ),
+      ],
+    },
+  },
   { files: ['src/store/sqlite/**'], rules: { 'no-restricted-imports': 'off' } },
   { files: ['src/store/postgres/**'], rules: { 'no-restricted-imports': 'off' } },
   { files: ['src/observability/**'], rules: { 'no-restricted-imports': 'off' } },

@@ -31,7 +31,7 @@ import {
   type Metrics,
   type WorkloadHooks,
   type WorkloadOutcome,
-} from './workloads.js';
+} from './workload-kit.js';
 
 /** Skipping triggers polled every {@link TRIGGER_INTERVAL_MS}. */
 export const TRIGGERS = positive('CLOACINA_BENCH_S5_TRIGGERS', 1000);

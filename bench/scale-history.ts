@@ -34,7 +34,7 @@ import {
   type Metrics,
   type WorkloadHooks,
   type WorkloadOutcome,
-} from './workloads.js';
+} from './workload-kit.js';
 
 /** Finished executions in the history (`CLOACINA_BENCH_HISTORY` sets another size). */
 export const HISTORY = Number(process.env.CLOACINA_BENCH_HISTORY ?? 1_000_000);

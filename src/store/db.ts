@@ -1,7 +1,8 @@
 /**
  * The small driver contract each adapter implements. Semantic operations (`store/ops/`) are
  * written once against it, so both backends share one set of SQL and one set of semantics;
- * only connection handling, placeholders and locking differ per adapter.
+ * only connection handling, placeholders, locking, a few pieces of syntax ({@link DialectSyntax})
+ * and the operations an adapter implements its own way (its event feed) differ per adapter.
  */
 import { DatabaseError } from '../errors.js';
 import type { NewEvent } from './rows.js';
@@ -43,6 +44,19 @@ export interface Capabilities {
   readonly statementsBlockProcess: boolean;
 }
 
+/**
+ * Pieces of SQL whose spelling differs per backend, written by the adapter, so that shared SQL
+ * (`ops/`) never spells one dialect's syntax itself.
+ */
+export interface DialectSyntax {
+  /**
+   * Follows a text expression in a comparison or ORDER BY so that it compares by bytes,
+   * whatever the database's collation, and lock orders agree: ` COLLATE "C"` on PostgreSQL;
+   * empty on SQLite, whose default collation (BINARY) already compares bytes.
+   */
+  readonly byteOrder: string;
+}
+
 /** A parameter value: SQL text uses `?` placeholders, translated per dialect. */
 export type SqlValue = string | number | null;
 
@@ -51,8 +65,8 @@ export type SqlValue = string | number | null;
  * given to {@link Db.transaction} resolves and rolls back when it throws.
  */
 export interface Tx {
-  readonly dialect: Dialect;
   readonly capabilities: Capabilities;
+  readonly syntax: DialectSyntax;
   /** All rows of a query. */
   all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   /** The first row of a query, or undefined. */

@@ -1,17 +1,16 @@
 /**
  * The event feed: every event of the database in one order that only grows at its end, read in
- * pages from a cursor. This module holds its public shapes and the cursor codec; the SQL is in
- * `ops/feed.ts`.
+ * pages from a cursor. This module holds its public shapes; the backends order the feed
+ * differently, so each reads it and encodes its cursors in its own module
+ * (`sqlite/sqlite-feed.ts`, `postgres/pg-feed.ts`), around the SQL they share (`ops/feed.ts`).
  *
  * A cursor is opaque to callers but must survive being an SSE `id:` line and an HTTP header, so
  * it is digits and at most one '-': on SQLite the event id (`"1234"`), on PostgreSQL the writing
- * transaction's id and the event id (`"880512-1234"`, see `ops/feed.ts` for why both). Parsing
- * is strict, so a cursor of the other backend, a truncated one or anything hand-made is refused
- * rather than silently read from somewhere else.
+ * transaction's id and the event id (`"880512-1234"`). Parsing is strict, so a cursor of the
+ * other backend, a truncated one or anything hand-made is refused rather than silently read
+ * from somewhere else.
  */
 import type { JsonObject } from '../core/json.js';
-import { InvalidCursorError } from '../errors.js';
-import type { Dialect } from './db.js';
 
 /** One event of the feed, with its position. */
 export interface FeedEvent {
@@ -56,34 +55,15 @@ export const FEED_START: FeedPosition = { tx: '0', id: '0' };
 
 /** A decimal integer without sign or leading zeros, at most 20 digits. */
 const DECIMAL = /^(0|[1-9][0-9]{0,19})$/;
-/** Largest event id (BIGINT) and largest transaction id (xid8, unsigned 64-bit). */
-const MAX_ID = 2n ** 63n - 1n;
-const MAX_TX = 2n ** 64n - 1n;
 
-function decimal(text: string | undefined, max: bigint): string | null {
-  if (text === undefined || !DECIMAL.test(text) || BigInt(text) > max) return null;
-  return text;
-}
-
-/** The cursor of `position` on `dialect`. */
-export function formatFeedCursor(dialect: Dialect, position: FeedPosition): string {
-  return dialect === 'sqlite' ? position.id : `${position.tx}-${position.id}`;
-}
+/** The largest event id (a BIGINT). */
+export const MAX_EVENT_ID = 2n ** 63n - 1n;
 
 /**
- * Reads a cursor handed out by {@link formatFeedCursor} on `dialect`.
- *
- * @throws {InvalidCursorError} for anything else.
+ * `text` when it is a decimal integer of at most `max` written without sign or leading zeros,
+ * else null: the parts of a cursor are checked with it.
  */
-export function parseFeedCursor(dialect: Dialect, cursor: string): FeedPosition {
-  if (dialect === 'sqlite') {
-    const id = decimal(cursor, MAX_ID);
-    if (id !== null) return { tx: '0', id };
-  } else {
-    const parts = cursor.split('-');
-    const tx = parts.length === 2 ? decimal(parts[0], MAX_TX) : null;
-    const id = parts.length === 2 ? decimal(parts[1], MAX_ID) : null;
-    if (tx !== null && id !== null) return { tx, id };
-  }
-  throw new InvalidCursorError(cursor, 'event');
+export function decimalUpTo(text: string | undefined, max: bigint): string | null {
+  if (text === undefined || !DECIMAL.test(text) || BigInt(text) > max) return null;
+  return text;
 }

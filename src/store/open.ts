@@ -1,12 +1,17 @@
-/** Opens the store for a database URL: the adapter is chosen here and nowhere else. */
+/**
+ * Opens the store for a database URL: the adapter is chosen here and nowhere else, together
+ * with the store operations it implements its own way (the event feed).
+ */
 import { existsSync } from 'node:fs';
 import type { Logger } from '../core/options.js';
 import { SCHEMA_NAME_PATTERN } from '../core/options.js';
 import { ConfigError } from '../errors.js';
 import type { StoreFaults } from './faults.js';
 import { PgDb } from './postgres/pg-db.js';
+import { pgFeed } from './postgres/pg-feed.js';
 import { createSqlStore } from './sql-store.js';
 import { SqliteDb } from './sqlite/sqlite-db.js';
+import { sqliteFeed } from './sqlite/sqlite-feed.js';
 import type { Store } from './store.js';
 import { describeDatabase, noDatabaseError } from './schema-check.js';
 import { parseDatabaseUrl } from './url.js';
@@ -62,6 +67,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Promise<
           synchronous: location.synchronous,
           busyTimeoutMs: 5000,
         }),
+        sqliteFeed,
         options.faults,
       ),
     );
@@ -82,6 +88,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Promise<
   return Promise.resolve(
     createSqlStore(
       new PgDb({ url: target.url, poolSize, schema: target.schema, logger: options.logger }),
+      pgFeed,
       options.faults,
     ),
   );

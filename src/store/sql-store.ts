@@ -1,6 +1,7 @@
 /**
  * The one implementation of {@link Store}: each semantic operation runs in one transaction of the
- * adapter's {@link Db}. Adapters differ only in how they connect, lock and notify.
+ * adapter's {@link Db}. Adapters differ in how they connect, lock and notify, and in the
+ * operations they implement their own way, which are given here (the event feed).
  */
 import { createApiKeyStore } from './api-key-store.js';
 import { createCronStore } from './cron-store.js';
@@ -9,7 +10,6 @@ import type { StoreFaults } from './faults.js';
 import { createDefinitionStore } from './definition-store.js';
 import { createRetentionStore } from './retention-store.js';
 import { createRunnerStore } from './runner-store.js';
-import { parseFeedCursor } from './feed.js';
 import { createTriggerStore } from './trigger-store.js';
 import { admitWaiting, admitting } from './ops/admission.js';
 import { admitRateLimited } from './ops/rate-admission.js';
@@ -32,7 +32,7 @@ import {
   getTasksOf,
   getTerminalExecutions,
 } from './ops/queries.js';
-import { feedHead, readFeed } from './ops/feed.js';
+import type { EventFeed } from './ops/feed.js';
 import { appendTaskLogs, getTaskLog } from './ops/task-logs.js';
 import {
   findExecutionsByIdPrefix,
@@ -72,10 +72,10 @@ async function finish(
 }
 
 /**
- * Builds the {@link Store} over an adapter's database handle; `faults` are injected by crash
- * tests only (see `faults.ts`).
+ * Builds the {@link Store} over an adapter's database handle and the adapter's own event feed;
+ * `faults` are injected by crash tests only (see `faults.ts`).
  */
-export function createSqlStore(db: Db, faults: StoreFaults = {}): Store {
+export function createSqlStore(db: Db, feed: EventFeed, faults: StoreFaults = {}): Store {
   // Starts and ends of limited executions may guess their places (see `ops/place-guesses.ts`).
   const guesses = new PlaceGuesses();
   const admittingTx = <T>(body: (tx: Tx) => Promise<T>): Promise<T> =>
@@ -136,10 +136,10 @@ export function createSqlStore(db: Db, faults: StoreFaults = {}): Store {
     getEvents: (id) => db.transaction((tx) => getEvents(tx, id), READ),
     // One statement, so one snapshot: the rows and the horizon they are cut at agree.
     readEvents: async ({ after, ...query }) => {
-      const position = after === null ? null : parseFeedCursor(db.dialect, after);
-      return db.transaction((tx) => readFeed(tx, { ...query, after: position }), READ_ONE);
+      const position = after === null ? null : feed.parseCursor(after);
+      return db.transaction((tx) => feed.read(tx, { ...query, after: position }), READ_ONE);
     },
-    eventsHead: () => db.transaction((tx) => feedHead(tx), READ_ONE),
+    eventsHead: () => db.transaction((tx) => feed.head(tx), READ_ONE),
     appendTaskLogs: (input) => db.transaction((tx) => appendTaskLogs(tx, input)),
     getTaskLog: (input) => db.transaction((tx) => getTaskLog(tx, input), READ),
     getEventsPage: (filter) => db.transaction((tx) => getEventsPage(tx, filter), READ_ONE),

@@ -14,7 +14,7 @@ const workflowName = `ALTER TABLE execution_events ADD COLUMN workflow_name TEXT
  * a row is inserted, not when its transaction commits: transaction A may take id 5 and commit
  * after B took id 6, so a reader past 6 would skip 5 forever. The feed orders rows by
  * `(tx_id, id)` and reads only rows of transactions below the oldest one still running, none of
- * which can commit a row any more (see `ops/feed.ts`).
+ * which can commit a row any more (see `postgres/pg-feed.ts`).
  *
  * The column is added bare first, which on a big table changes only the catalog; the default
  * set afterwards applies to new rows. A volatile default in the ADD COLUMN itself would rewrite

@@ -35,9 +35,6 @@ export function groupFilter(
   };
 }
 
-/** Byte order on PostgreSQL, whatever the database's collation, so that lock orders agree. */
-const byteOrder = (tx: Tx): string => (tx.capabilities.rowLocks ? ' COLLATE "C"' : '');
-
 /**
  * Rows a concurrency group's lock is spread over (PostgreSQL). Admitting or queueing locks them
  * all; a transaction whose work cannot change who waits (a start far below the limit, an end
@@ -146,7 +143,7 @@ function lockConcurrencyGroups(
     `SELECT 1 AS locked FROM concurrency_groups c JOIN ${stripes}
        ON c.workflow_name = v.workflow_name AND c.group_key = v.group_key
       AND c.stripe BETWEEN CAST(v.first AS INTEGER) AND CAST(v.last AS INTEGER)
-     ORDER BY c.workflow_name${byteOrder(tx)}, c.group_key${byteOrder(tx)}, c.stripe
+     ORDER BY c.workflow_name${tx.syntax.byteOrder}, c.group_key${tx.syntax.byteOrder}, c.stripe
      FOR UPDATE OF c`,
     params,
   );

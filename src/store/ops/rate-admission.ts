@@ -247,10 +247,10 @@ export async function nextOpening(tx: Tx, groups: readonly RateGroup[]): Promise
     parts.push(
       `SELECT (SELECT rate_started_at_ms FROM workflow_executions
                WHERE workflow_name = ? AND rate_key = ? AND rate_started_at_ms IS NOT NULL
-               ORDER BY rate_started_at_ms DESC LIMIT 1 OFFSET ${Math.max(0, group.limit - 1)})
-              + ${group.periodMs} AS opens`,
+               ORDER BY rate_started_at_ms DESC LIMIT 1 OFFSET ?)
+              + ? AS opens`,
     );
-    params.push(group.workflowName, group.key);
+    params.push(group.workflowName, group.key, Math.max(0, group.limit - 1), group.periodMs);
   });
   const rows = await tx.all<{ opens: number | null }>(parts.join(' UNION ALL '), params);
   const times = rows.flatMap((row) => (row.opens === null ? [] : [Number(row.opens)]));
@@ -272,7 +272,7 @@ export async function admitRateLimited(
 ): Promise<{ admitted: number; nextOpeningMs: number | null }> {
   let admitted = 0;
   const blocked: RateGroup[] = [];
-  const order = tx.capabilities.rowLocks ? ' COLLATE "C"' : '';
+  const order = tx.syntax.byteOrder;
   // Page through the groups in lock order (a key after the last one seen), so none is passed
   // over and the locks of later pages come after those of earlier ones.
   let after: [string, string] = ['', ''];

@@ -14,6 +14,7 @@ import type {
   Capabilities,
   CommitNotice,
   Db,
+  DialectSyntax,
   SqlValue,
   Tx,
   TxOptions,
@@ -132,8 +133,11 @@ function prepared(sql: string, params: readonly SqlValue[]): pg.QueryConfig {
 const PARTIAL = new WeakSet<object>();
 const isPartial = (error: unknown): boolean => error instanceof Object && PARTIAL.has(error);
 
+/** PostgreSQL's spelling of the syntax shared SQL leaves to the adapter. */
+const PG_SYNTAX: DialectSyntax = { byteOrder: ' COLLATE "C"' };
+
 class PgTx implements Tx {
-  readonly dialect = 'postgres' as const;
+  readonly syntax = PG_SYNTAX;
   readonly events: NewEvent[] = [];
   readonly channels = new Set<WakeChannel>();
   /** Statements that finished; under autocommit each one is committed. */

@@ -14,6 +14,7 @@ import type {
   Capabilities,
   CommitNotice,
   Db,
+  DialectSyntax,
   SqlValue,
   Tx,
   TxOptions,
@@ -127,8 +128,11 @@ function rolledBack(error: unknown): DatabaseError {
   );
 }
 
+/** SQLite's spelling of the syntax shared SQL leaves to the adapter. */
+const SQLITE_SYNTAX: DialectSyntax = { byteOrder: '' };
+
 class SqliteTx implements Tx {
-  readonly dialect = 'sqlite' as const;
+  readonly syntax = SQLITE_SYNTAX;
   readonly events: NewEvent[] = [];
   readonly channels = new Set<WakeChannel>();
   constructor(

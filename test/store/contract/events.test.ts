@@ -15,7 +15,7 @@ import { chain, pair, single } from '../fixtures/workflows.js';
 /**
  * Every feed event after `after`, read in pages of `limit`, once at least `count` are there.
  * On PostgreSQL an event shows in the feed once every older transaction of the server has
- * ended (see `ops/feed.ts`), which other tests' transactions may delay for a moment.
+ * ended (see `src/store/postgres/pg-feed.ts`), which other tests' transactions may delay for a moment.
  */
 async function feed(
   store: Store,
