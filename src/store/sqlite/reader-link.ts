@@ -128,6 +128,11 @@ export class ReaderThread {
     void this.#worker.terminate();
   }
 
+  /** Ends the thread as a crash would, without a word to it first. @internal For tests. */
+  crash(): Promise<number> {
+    return this.#worker.terminate();
+  }
+
   #ask(path: string, sql: string, request: (id: number) => ReaderRequest): Promise<unknown> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     const id = this.#nextId++;
