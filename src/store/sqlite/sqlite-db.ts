@@ -1,11 +1,13 @@
 /**
- * The SQLite adapter: the only module that imports better-sqlite3.
+ * The SQLite adapter (with the reader thread's modules, `reader*.ts`, the only code that imports
+ * better-sqlite3).
  *
  * better-sqlite3 is synchronous and one connection writes at a time, so every transaction goes
  * through one queue. Transactions that arrive together share one `BEGIN IMMEDIATE … COMMIT`
  * (group commit), each inside its own savepoint so that one failing operation rolls back only
  * itself; every caller's promise settles after the shared commit, so durability is unchanged
- * while fsyncs per operation fall.
+ * while fsyncs per operation fall. Long reads (`TxOptions.longRead`) of a file in WAL mode go
+ * to the reader thread instead (`reader.ts`), so that a scan does not hold up the event loop.
  */
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
