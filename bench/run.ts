@@ -67,6 +67,7 @@ const SCALE_TARGETS = {
     startP99Ratio: { max: 1.1 },
     startP99WhilePruningMs: { max: 20 },
     startP99WhileListingMs: { max: 20 },
+    startP99WhileStatsMs: { max: 20 },
     ...Object.fromEntries(
       [
         'listAll',

@@ -8,8 +8,9 @@
  *
  * - W1 throughput (`pushThrough` of `workloads.ts`), and a burst: {@link BURST} submits at once,
  *   then the drain of that backlog;
- * - W4 submit → start latency, alone, while deep listings run, and (history only) while a prune
- *   of the oldest tenth of the history runs, with the prune's duration;
+ * - W4 submit → start latency, alone, while deep listings run, while the 7-day statistics are
+ *   read over and over, and (history only) while a prune of the oldest tenth of the history
+ *   runs, with the prune's duration;
  * - every execution listing of the public API ({@link listings}), p50 and p99 of each.
  *
  * Figures of the empty database end in `Empty`; the ratios are history / empty.
@@ -318,6 +319,18 @@ async function readings(side: Side, span: Span | null): Promise<Metrics> {
   );
   await reader;
   [, out[`startP99WhileListingMs${suffix}`]] = spread(starts);
+  // The longest read of the API: the 7-day statistics count every execution of the week.
+  let counting = true;
+  const counter = (async () => {
+    while (counting) await reads['statsWeek']!();
+  })();
+  const startsWhileCounting = await startsDuring(
+    side.probe,
+    Promise.resolve(),
+    SIZES.W4.count / 2,
+  ).finally(() => (counting = false));
+  await counter;
+  [, out[`startP99WhileStatsMs${suffix}`]] = spread(startsWhileCounting);
   return out;
 }
 

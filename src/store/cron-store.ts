@@ -82,6 +82,8 @@ export interface CronStore {
 }
 
 const READ = { readOnly: true } as const;
+/** Reads that may scan much of the history (see `TxOptions.longRead`). */
+const LONG_READ = { readOnly: true, longRead: true } as const;
 
 /** Builds the cron operations over an adapter's database handle (`faults`: crash tests only). */
 export function createCronStore(db: Db, faults: StoreFaults = {}): CronStore {
@@ -94,8 +96,8 @@ export function createCronStore(db: Db, faults: StoreFaults = {}): CronStore {
     deleteCronSchedule: (id) => db.transaction((tx) => deleteCronSchedule(tx, id)),
     dueCronSchedules: (filter) => db.transaction((tx) => dueCronSchedules(tx, filter), READ),
     claimCronFire: (claim) => db.transaction(admitting((tx) => claimCronFire(tx, claim, faults))),
-    cronHistory: (filter) => db.transaction((tx) => cronHistory(tx, filter), READ),
-    cronStats: (filter) => db.transaction((tx) => cronStats(tx, filter), READ),
+    cronHistory: (filter) => db.transaction((tx) => cronHistory(tx, filter), LONG_READ),
+    cronStats: (filter) => db.transaction((tx) => cronStats(tx, filter), LONG_READ),
     closeFinishedCronRuns: (nowMs) => db.transaction((tx) => closeFinishedCronRuns(tx, nowMs)),
     findCronLeftovers: (filter) => db.transaction((tx) => findCronLeftovers(tx, filter), READ),
     recoverCronRun: (input) => db.transaction(admitting((tx) => recoverCronRun(tx, input))),

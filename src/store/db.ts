@@ -122,6 +122,14 @@ export interface TxOptions {
    * function, not with its writes. SQLite ignores it (its group commit is cheaper still).
    */
   readonly autocommit?: boolean;
+  /**
+   * A read (with `readOnly`) that may take long: a listing, statistics, a history or a feed
+   * page that scans much of the database. Where statements block the process (SQLite), the
+   * adapter may run it on a connection of another thread; it still sees every transaction
+   * issued before it. Reads on the engine's hot path (claims, waiters' status reads) leave it
+   * unset: handing a statement to another thread costs more than they take.
+   */
+  readonly longRead?: boolean;
 }
 
 /** A database handle owned by one adapter. */

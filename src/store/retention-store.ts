@@ -44,7 +44,8 @@ export interface RetentionStore {
 
 /** Statements that stand alone (see `TxOptions.autocommit`). */
 const AUTOCOMMIT = { autocommit: true } as const;
-const READ = { readOnly: true } as const;
+/** Reads that may scan much of the history (see `TxOptions.longRead`). */
+const LONG_READ = { readOnly: true, longRead: true } as const;
 
 /** Builds the retention operations over an adapter's database handle. */
 export function createRetentionStore(db: Db): RetentionStore {
@@ -54,7 +55,7 @@ export function createRetentionStore(db: Db): RetentionStore {
     releaseLease: (input) => db.transaction((tx) => releaseLease(tx, input), AUTOCOMMIT),
     pruneExecutions: (input) => db.transaction((tx) => pruneExecutionsBatch(tx, input)),
     pruneHistory: (input) => db.transaction((tx) => pruneHistoryBatch(tx, input)),
-    countPrunable: (input) => db.transaction((tx) => countPrunable(tx, input), READ),
+    countPrunable: (input) => db.transaction((tx) => countPrunable(tx, input), LONG_READ),
     reclaimSpace: () => db.reclaimSpace(),
   };
 }

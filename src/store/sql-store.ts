@@ -47,6 +47,10 @@ import type { ClaimNext, FinishOutcome, Store } from './store.js';
 const READ = { readOnly: true } as const;
 /** One read statement: no transaction needed around it. */
 const READ_ONE = { readOnly: true, autocommit: true } as const;
+/** Reads that may scan much of the history (see `TxOptions.longRead`). */
+const LONG_READ = { readOnly: true, longRead: true } as const;
+/** One read statement that may scan much of the history. */
+const LONG_READ_ONE = { readOnly: true, autocommit: true, longRead: true } as const;
 
 /** Claims the next tasks after a final write, in its transaction, when asked to. */
 async function finish(
@@ -127,23 +131,25 @@ export function createSqlStore(db: Db, feed: EventFeed, faults: StoreFaults = {}
       db.transaction((tx) => getTask(tx, executionId, taskId), READ_ONE),
     countActiveExecutions: () => db.transaction((tx) => countActiveExecutions(tx), READ),
     countQueuedExecutions: () => db.transaction((tx) => countQueuedExecutions(tx), READ_ONE),
-    getExecutionStats: (query) => db.transaction((tx) => getExecutionStats(tx, query), READ_ONE),
-    listExecutions: (filter) => db.transaction((tx) => listExecutions(tx, filter), READ_ONE),
+    getExecutionStats: (query) =>
+      db.transaction((tx) => getExecutionStats(tx, query), LONG_READ_ONE),
+    listExecutions: (filter) => db.transaction((tx) => listExecutions(tx, filter), LONG_READ_ONE),
     listExecutionsPage: (filter) =>
-      db.transaction((tx) => listExecutionsPage(tx, filter), READ_ONE),
+      db.transaction((tx) => listExecutionsPage(tx, filter), LONG_READ_ONE),
     findExecutionsByIdPrefix: ({ prefix, limit }) =>
-      db.transaction((tx) => findExecutionsByIdPrefix(tx, prefix, limit), READ_ONE),
-    getEvents: (id) => db.transaction((tx) => getEvents(tx, id), READ),
+      db.transaction((tx) => findExecutionsByIdPrefix(tx, prefix, limit), LONG_READ_ONE),
+    getEvents: (id) => db.transaction((tx) => getEvents(tx, id), LONG_READ),
     // One statement, so one snapshot: the rows and the horizon they are cut at agree.
     readEvents: async ({ after, ...query }) => {
       const position = after === null ? null : feed.parseCursor(after);
-      return db.transaction((tx) => feed.read(tx, { ...query, after: position }), READ_ONE);
+      return db.transaction((tx) => feed.read(tx, { ...query, after: position }), LONG_READ_ONE);
     },
     eventsHead: () => db.transaction((tx) => feed.head(tx), READ_ONE),
     appendTaskLogs: (input) => db.transaction((tx) => appendTaskLogs(tx, input)),
-    getTaskLog: (input) => db.transaction((tx) => getTaskLog(tx, input), READ),
-    getEventsPage: (filter) => db.transaction((tx) => getEventsPage(tx, filter), READ_ONE),
+    getTaskLog: (input) => db.transaction((tx) => getTaskLog(tx, input), LONG_READ),
+    getEventsPage: (filter) => db.transaction((tx) => getEventsPage(tx, filter), LONG_READ_ONE),
     cleanupEvents: (input) =>
-      db.transaction((tx) => cleanupEvents(tx, input), { readOnly: input.dryRun === true }),
+      // A dry run counts what a cleanup would delete: a scan, so a long read.
+      db.transaction((tx) => cleanupEvents(tx, input), input.dryRun === true ? LONG_READ : {}),
   };
 }

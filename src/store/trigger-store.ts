@@ -101,6 +101,8 @@ export interface TriggerStore {
 }
 
 const READ = { readOnly: true } as const;
+/** Reads that may scan much of the history (see `TxOptions.longRead`). */
+const LONG_READ = { readOnly: true, longRead: true } as const;
 /** One read statement: no transaction needed around it. */
 const READ_ONE = { readOnly: true, autocommit: true } as const;
 /** Statements that stand alone (see {@link TxOptions.autocommit}). */
@@ -122,6 +124,6 @@ export function createTriggerStore(db: Db): TriggerStore {
       db.transaction((tx) => Promise.resolve(recordTriggerPolls(tx, input)), AUTOCOMMIT),
     recordTriggerError: (input) => db.transaction((tx) => recordTriggerError(tx, input)),
     fireTrigger: (input) => db.transaction(admitting((tx) => fireTrigger(tx, input))),
-    getTriggerHistory: (input) => db.transaction((tx) => getTriggerHistory(tx, input), READ),
+    getTriggerHistory: (input) => db.transaction((tx) => getTriggerHistory(tx, input), LONG_READ),
   };
 }

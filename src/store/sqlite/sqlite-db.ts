@@ -1,20 +1,24 @@
 /**
- * The SQLite adapter: the only module that imports better-sqlite3.
+ * The SQLite adapter (with the reader thread's modules, `reader*.ts`, the only code that imports
+ * better-sqlite3).
  *
  * better-sqlite3 is synchronous and one connection writes at a time, so every transaction goes
  * through one queue. Transactions that arrive together share one `BEGIN IMMEDIATE … COMMIT`
  * (group commit), each inside its own savepoint so that one failing operation rolls back only
  * itself; every caller's promise settles after the shared commit, so durability is unchanged
- * while fsyncs per operation fall.
+ * while fsyncs per operation fall. Long reads (`TxOptions.longRead`) of a file in WAL mode go
+ * to the reader thread instead (`reader.ts`), so that a scan does not hold up the event loop.
  */
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DatabaseError, isCloacinaError } from '../../errors.js';
+import { SqliteReader } from './reader.js';
+import { SQLITE_SYNTAX } from './sqlite-syntax.js';
+import { isReadOnly, isTransient, openError, readOnlyError, wrap } from './sqlite-errors.js';
 import type {
   Capabilities,
   CommitNotice,
   Db,
-  DialectSyntax,
   SqlValue,
   Tx,
   TxOptions,
@@ -54,70 +58,6 @@ const WAL_SIZE_LIMIT = 64 * 2 ** 20;
 /** Largest number of queued transactions folded into one commit. */
 const MAX_GROUP = 256;
 
-/**
- * Whether the same statement may succeed later: another connection holds the lock, or the disk
- * is full (SQLite rolls the transaction back cleanly and works again once space is freed).
- */
-function isTransient(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return (
-    typeof code === 'string' &&
-    (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === 'SQLITE_FULL')
-  );
-}
-
-/** True for SQLite's "attempt to write a readonly database" family of errors. */
-function isReadOnly(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('SQLITE_READONLY');
-}
-
-/** The error of a database this process may not write, saying what to do about it. */
-function readOnlyError(path: string, cause: unknown): DatabaseError {
-  return new DatabaseError(
-    `SQLite database '${path}' is read-only for this process, and a runner or client writes to ` +
-      'its database (migrations, executions, claims). Make the file and the folder that holds it ' +
-      "writable by this process's user (SQLite creates its '-wal' and '-shm' files beside the " +
-      'database), or work on a writable copy of the file.',
-    { cause },
-  );
-}
-
-/** Why a database could not be opened: read-only, or anything else. */
-function openError(path: string, error: unknown): DatabaseError {
-  if (isReadOnly(error)) return readOnlyError(path, error);
-  return new DatabaseError(
-    `Cannot open SQLite database '${path}': ${(error as Error).message}. Check that the folder exists and is writable.`,
-    { cause: error },
-  );
-}
-
-function wrap(error: unknown, sql: string): Error {
-  if (isCloacinaError(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new DatabaseError(
-    `SQLite statement failed: ${message} (in: ${sql.slice(0, 120).replace(/\s+/g, ' ')})`,
-    {
-      retryable: isTransient(error),
-      refusedValue: isRefusedValue(error),
-      cause: error,
-    },
-  );
-}
-
-/**
- * Whether SQLite refused a value of the statement: a constraint, a value too big, a datatype
- * mismatch, or one better-sqlite3 cannot bind (a TypeError or RangeError before SQLite sees it).
- */
-function isRefusedValue(error: unknown): boolean {
-  if (error instanceof TypeError || error instanceof RangeError) return true;
-  const code = (error as { code?: unknown }).code;
-  return (
-    typeof code === 'string' &&
-    (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_TOOBIG' || code === 'SQLITE_MISMATCH')
-  );
-}
-
 /** The error of a job whose work SQLite rolled back because another job of its group failed. */
 function rolledBack(error: unknown): DatabaseError {
   const cause = isCloacinaError(error) ? (error.cause ?? error) : error;
@@ -127,9 +67,6 @@ function rolledBack(error: unknown): DatabaseError {
     { retryable: error instanceof DatabaseError ? error.retryable : isTransient(error), cause },
   );
 }
-
-/** SQLite's spelling of the syntax shared SQL leaves to the adapter. */
-const SQLITE_SYNTAX: DialectSyntax = { byteOrder: '' };
 
 class SqliteTx implements Tx {
   readonly syntax = SQLITE_SYNTAX;
@@ -215,6 +152,8 @@ class SqliteConnection {
   private queue: Job[] = [];
   private draining = false;
   private closed = false;
+  /** Runs long reads on a thread of their own; none for `:memory:`, private to this connection. */
+  private readonly reader: SqliteReader | undefined;
 
   constructor(options: SqliteOptions) {
     this.path = options.path;
@@ -235,6 +174,15 @@ class SqliteConnection {
       throw openError(options.path, error);
     }
     this.db = db;
+    // Only a write-ahead log lets another connection read while this one commits: under a
+    // rollback journal a long read would hold this thread's commits in the busy wait.
+    if (db.pragma('journal_mode', { simple: true }) === 'wal') {
+      this.reader = new SqliteReader(
+        resolve(options.path),
+        options.busyTimeoutMs,
+        this.capabilities,
+      );
+    }
   }
 
   /**
@@ -275,6 +223,12 @@ class SqliteConnection {
 
   transaction<T>(fn: (tx: Tx) => Promise<T>, options: TxOptions = {}): Promise<T> {
     if (this.closed) return Promise.reject(new DatabaseError('The SQLite database is closed.'));
+    if (this.reader !== undefined && options.readOnly === true && options.longRead === true) {
+      return this.reader.transaction(fn, {
+        autocommit: options.autocommit === true,
+        after: this.queued(),
+      });
+    }
     return new Promise<T>((resolve, reject) => {
       this.queue.push({
         fn,
@@ -289,6 +243,19 @@ class SqliteConnection {
         setImmediate(() => void this.drain());
       }
     });
+  }
+
+  /**
+   * Settles once every transaction queued so far has committed (or failed), so that a read on
+   * the reader thread sees all of them, as a read queued behind them here would.
+   */
+  private queued(): Promise<void> {
+    if (!this.draining && this.queue.length === 0) return Promise.resolve();
+    // An empty transaction joins the next group and settles after its commit.
+    return this.transaction(() => Promise.resolve(), { readOnly: true }).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   onCommit(listener: (notice: CommitNotice) => void): () => void {
@@ -469,6 +436,7 @@ class SqliteConnection {
     while (this.draining || this.queue.length > 0) {
       await new Promise((resolve) => setImmediate(resolve));
     }
+    await this.reader?.close();
     this.statements.clear();
     this.db.close();
   }
