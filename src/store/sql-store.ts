@@ -40,6 +40,7 @@ import {
   listExecutionsPage,
 } from './ops/execution-pages.js';
 import { getExecutionStats } from './ops/stats.js';
+import { rollUpFor } from './ops/stats-rollups.js';
 import { completeTasks, failTask, scheduleRetry, setDeferred } from './ops/tasks.js';
 import type { ClaimNext, FinishOutcome, Store } from './store.js';
 
@@ -124,7 +125,11 @@ export function createSqlStore(db: Db, faults: StoreFaults = {}): Store {
       db.transaction((tx) => getTask(tx, executionId, taskId), READ_ONE),
     countActiveExecutions: () => db.transaction((tx) => countActiveExecutions(tx), READ),
     countQueuedExecutions: () => db.transaction((tx) => countQueuedExecutions(tx), READ_ONE),
-    getExecutionStats: (query) => db.transaction((tx) => getExecutionStats(tx, query), READ_ONE),
+    // Rolls up the window's older minutes first (their own transactions), then counts in one.
+    getExecutionStats: async (query) => {
+      const rolled = await rollUpFor(db, query.fromMs, query.toMs - 1);
+      return db.transaction((tx) => getExecutionStats(tx, query, rolled), READ_ONE);
+    },
     listExecutions: (filter) => db.transaction((tx) => listExecutions(tx, filter), READ_ONE),
     listExecutionsPage: (filter) =>
       db.transaction((tx) => listExecutionsPage(tx, filter), READ_ONE),

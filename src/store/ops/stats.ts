@@ -1,10 +1,12 @@
 /**
  * Counts for an overview of executions: how many are in each status not yet ended, and how
  * many ended in each interval of a time window, by outcome. Both are counted by the database
- * (GROUP BY) from index entries alone: no execution row is read, none is sent to JavaScript.
+ * (GROUP BY) from index entries and per-minute rollups (`stats-rollups.ts`) alone: no
+ * execution row is read, none is sent to JavaScript.
  */
 import type { SqlValue, Tx } from '../db.js';
 import { TERMINAL_WORKFLOW_STATUSES, WorkflowStatus } from '../rows.js';
+import { ceilMinute, floorMinute, ROLLUP_MINUTE_MS, type RolledRange } from './stats-rollups.js';
 
 /** Input of {@link getExecutionStats}. */
 export interface ExecutionStatsQuery {
@@ -38,54 +40,147 @@ const ACTIVE = quoted(
   Object.values(WorkflowStatus).filter((s) => !TERMINAL_WORKFLOW_STATUSES.includes(s)),
 );
 
+/** A range of end times `[fromMs, toMs)` the statement counts from the index. */
+export type EndRange = readonly [fromMs: number, toMs: number];
+
+/** How a window is counted: from the index in `raw`, from minute rollups in `rolled`. */
+export interface StatsSplit {
+  readonly raw: readonly EndRange[];
+  /** Minutes summed from their rollups (but those holding a bucket boundary); may be empty. */
+  readonly rolled: RolledRange;
+}
+
+/**
+ * Splits the window of `query` between the minutes rolled up (`rolled`, as read before the
+ * statement) and the index: the minutes of the window inside `rolled` come from their rollups,
+ * except those a bucket boundary cuts (a bucket that is not a whole number of minutes), which
+ * the index counts with the window's edges before and after the rolled range. Both parts
+ * together count every end time of the window exactly once.
+ */
+export function splitWindow(query: ExecutionStatsQuery, rolled: RolledRange): StatsSplit {
+  const { fromMs, toMs, bucketMs } = query;
+  const startMs = Math.max(rolled.fromMs, ceilMinute(fromMs));
+  const endMs = Math.min(rolled.toMs, floorMinute(toMs));
+  if (endMs <= startMs) return { raw: [[fromMs, toMs]], rolled: { fromMs: 0, toMs: 0 } };
+  const raw: [number, number][] = [];
+  const add = (lo: number, hi: number): void => {
+    if (lo >= hi) return;
+    const last = raw[raw.length - 1];
+    if (last !== undefined && last[1] >= lo) last[1] = Math.max(last[1], hi);
+    else raw.push([lo, hi]);
+  };
+  add(fromMs, startMs);
+  // Bucket boundaries inside the rolled minutes: one not on a minute cuts its minute in two.
+  const first = Math.floor((startMs - fromMs) / bucketMs) + 1;
+  for (let at = fromMs + first * bucketMs; at < endMs; at += bucketMs) {
+    if (at % ROLLUP_MINUTE_MS !== 0) add(floorMinute(at), floorMinute(at) + ROLLUP_MINUTE_MS);
+  }
+  add(endMs, toMs);
+  return { raw, rolled: { fromMs: startMs, toMs: endMs } };
+}
+
 /**
  * The statement of {@link getExecutionStats}: one statement, so one snapshot on both backends
- * (an execution that ends meanwhile is counted once, active or ended). The active rows are
- * those without an interval. Exported for the query-plan check.
+ * (an execution that ends meanwhile is counted once, active or ended, and a prune's deletes
+ * and its subtraction from the rollups are seen together). Rows: `bucket` NULL for an active
+ * status; `status` NULL for a bucket's rollup sums (`n` Completed, `failed`, `cancelled`); else
+ * `n` executions of `status` in `bucket` from the index. Exported for the query-plan check.
  *
  * The active counts read one range of `workflow_executions_by_status` per status, from the
  * index alone: the entries of the executions not ended, however long the history.
  *
- * The ended counts read the window's range of `workflow_executions_by_completed` (migration
- * 12, `(completed_at_ms, status)` over ended executions), from the index alone: the work is the
- * number of executions that ended in the window, not the size of the table. Without that index
- * both backends read the whole table. The plans and their timings are in `docs/performance.md`
- * ("Measurements behind the code"); `test/store/stats-plan.sqlite.test.ts` holds SQLite to its
- * plan.
+ * The ended counts sum the rows of `execution_stats_minutes` (a primary-key range, a row per
+ * minute) for the rolled part of the split (see {@link splitWindow}), and read the ranges of
+ * the raw part from `workflow_executions_by_completed` (migration 13, `(completed_at_ms,
+ * status)` over ended executions), from the index alone: the work is the minutes of the window
+ * plus the executions that ended in its unrolled edges, not the executions of the window. The
+ * plans and their timings are in `docs/performance.md` ("Measurements behind the code");
+ * `test/store/stats-plan.sqlite.test.ts` holds SQLite to its plan.
  *
  * The interval is computed in SQL with integer arithmetic; the bounds are cast, as SQLite binds
  * JavaScript numbers as REAL, which would make the division fractional.
  */
-export function statsStatement(query: ExecutionStatsQuery): { sql: string; params: SqlValue[] } {
-  return {
-    sql: `SELECT NULL AS bucket, status, COUNT(*) AS n FROM workflow_executions
-     WHERE status IN (${ACTIVE}) GROUP BY status
-     UNION ALL
-     SELECT (completed_at_ms - CAST(? AS BIGINT)) / CAST(? AS BIGINT), status, COUNT(*)
-     FROM workflow_executions
-     WHERE completed_at_ms >= ? AND completed_at_ms < ?
+export function statsStatement(
+  query: ExecutionStatsQuery,
+  split: StatsSplit,
+): { sql: string; params: SqlValue[] } {
+  const bucket = (column: string): string => `(${column} - CAST(? AS BIGINT)) / CAST(? AS BIGINT)`;
+  const { fromMs, bucketMs } = query;
+  const ranges = new Array<string>(split.raw.length)
+    .fill('(CAST(? AS BIGINT), CAST(? AS BIGINT))')
+    .join(', ');
+  const parts = [
+    `SELECT NULL AS bucket, status, COUNT(*) AS n, 0 AS failed, 0 AS cancelled
+     FROM workflow_executions WHERE status IN (${ACTIVE}) GROUP BY status`,
+    `SELECT ${bucket('e.completed_at_ms')}, e.status, COUNT(*), 0, 0
+     FROM (VALUES ${ranges}) AS r
+     JOIN workflow_executions e
+       ON e.completed_at_ms >= r.column1 AND e.completed_at_ms < r.column2
      GROUP BY 1, 2`,
-    params: [query.fromMs, query.bucketMs, query.fromMs, query.toMs],
-  };
+  ];
+  const params: SqlValue[] = [fromMs, bucketMs, ...split.raw.flat()];
+  if (split.rolled.fromMs < split.rolled.toMs) {
+    // A minute with a bucket boundary inside is in the raw ranges instead.
+    parts.push(
+      `SELECT ${bucket('minute_ms')}, NULL, SUM(completed), SUM(failed), SUM(cancelled)
+       FROM execution_stats_minutes
+       WHERE minute_ms >= ? AND minute_ms < ?
+         AND ${bucket('minute_ms')} = ${bucket(`(minute_ms + ${ROLLUP_MINUTE_MS - 1})`)}
+       GROUP BY 1`,
+    );
+    params.push(
+      fromMs,
+      bucketMs,
+      split.rolled.fromMs,
+      split.rolled.toMs,
+      fromMs,
+      bucketMs,
+      fromMs,
+      bucketMs,
+    );
+  }
+  return { sql: parts.join(' UNION ALL '), params };
 }
 
 /**
  * Counts executions per active status, and executions that ended in `[fromMs, toMs)` per
- * interval and status, in the database (see {@link statsStatement}).
+ * interval and status, in the database (see {@link statsStatement}), with the minutes in
+ * `rolled` (read before, committed) summed from their rollups.
  */
 export async function getExecutionStats(
   tx: Tx,
   query: ExecutionStatsQuery,
+  rolled: RolledRange,
 ): Promise<ExecutionStatsRecord> {
-  const { sql, params } = statsStatement(query);
-  const rows = await tx.all<{ bucket: number | null; status: string; n: number }>(sql, params);
+  const { sql, params } = statsStatement(query, splitWindow(query, rolled));
+  const rows = await tx.all<{
+    bucket: number | string | null;
+    status: string | null;
+    n: number | string;
+    failed: number | string;
+    cancelled: number | string;
+  }>(sql, params);
   const active: ExecutionStatsRecord['active'][number][] = [];
-  const ended: ExecutionStatsRecord['ended'][number][] = [];
+  const counts = new Map<string, number>();
+  const add = (bucket: number, status: WorkflowStatus, n: number): void => {
+    if (n === 0) return;
+    const key = `${bucket} ${status}`;
+    counts.set(key, (counts.get(key) ?? 0) + n);
+  };
   for (const row of rows) {
-    const status = row.status as WorkflowStatus;
-    const count = row.n;
-    if (row.bucket === null) active.push({ status, count });
-    else ended.push({ bucket: row.bucket, status, count });
+    if (row.bucket === null) {
+      active.push({ status: row.status as WorkflowStatus, count: Number(row.n) });
+    } else if (row.status === null) {
+      add(Number(row.bucket), WorkflowStatus.Completed, Number(row.n));
+      add(Number(row.bucket), WorkflowStatus.Failed, Number(row.failed));
+      add(Number(row.bucket), WorkflowStatus.Cancelled, Number(row.cancelled));
+    } else {
+      add(Number(row.bucket), row.status as WorkflowStatus, Number(row.n));
+    }
   }
+  const ended = [...counts].map(([key, count]) => {
+    const [bucket, status] = key.split(' ') as [string, WorkflowStatus];
+    return { bucket: Number(bucket), status, count };
+  });
   return { active, ended };
 }
