@@ -20,6 +20,7 @@
  * rolled up (see {@link subtractPruned}): a rollup either counted before the prune committed
  * (and the prune then subtracts) or counts after it (and sees the rows gone).
  */
+import { DatabaseError } from '../../errors.js';
 import type { Db, SqlValue, Tx } from '../db.js';
 
 /** The rollup interval: a minute, which every bucket of a whole number of minutes divides. */
@@ -210,8 +211,8 @@ export async function subtractPruned(
  * Rolls up what a read of `[windowFromMs, nowMs]` wants (see {@link rollupTarget}), a
  * transaction per step, and returns the range rolled up to count with. Reads take no write
  * lock when there is nothing to roll up (every read but about one a minute). A rollup that
- * fails (a database this process may only read, a busy writer) leaves the counting to the
- * index: the result is the same, only slower.
+ * fails on a transient error (a busy writer, a lock timeout) leaves the counting to the index:
+ * the result is the same, only slower; any other error is the read's.
  */
 export async function rollUpFor(db: Db, windowFromMs: number, nowMs: number): Promise<RolledRange> {
   const target = rollupTarget(windowFromMs, nowMs);
@@ -223,8 +224,9 @@ export async function rollUpFor(db: Db, windowFromMs: number, nowMs: number): Pr
     while (await db.transaction((tx) => rollUpStep(tx, target))) {
       // One step per transaction; the loop ends when the range covers the target.
     }
-  } catch {
-    return range;
+  } catch (error) {
+    if (error instanceof DatabaseError && error.retryable) return range;
+    throw error;
   }
   return read();
 }
