@@ -43,10 +43,23 @@ const ACTIVE = quoted(
 /** A range of end times `[fromMs, toMs)` the statement counts from the index. */
 export type EndRange = readonly [fromMs: number, toMs: number];
 
-/** How a window is counted: from the index in `raw`, from minute rollups in `rolled`. */
+/**
+ * Bucket boundaries off the minute inside the rolled minutes, `firstMs`, `firstMs + stepMs`, …
+ * before `endMs`: the minute each is in is counted from the index, not from its rollup.
+ */
+export interface MinuteCuts {
+  readonly firstMs: number;
+  readonly stepMs: number;
+  readonly endMs: number;
+}
+
+/** How a window is counted: from the index in `edges` and `cuts`, from rollups in `rolled`. */
 export interface StatsSplit {
-  readonly raw: readonly EndRange[];
-  /** Minutes summed from their rollups (but those holding a bucket boundary); may be empty. */
+  /** The window before and after the rolled minutes (one or two ranges; empty ones left out). */
+  readonly edges: readonly EndRange[];
+  /** Null when every bucket boundary inside the rolled minutes is on a minute. */
+  readonly cuts: MinuteCuts | null;
+  /** Minutes summed from their rollups (but those a boundary cuts); may be empty. */
   readonly rolled: RolledRange;
 }
 
@@ -54,29 +67,25 @@ export interface StatsSplit {
  * Splits the window of `query` between the minutes rolled up (`rolled`, as read before the
  * statement) and the index: the minutes of the window inside `rolled` come from their rollups,
  * except those a bucket boundary cuts (a bucket that is not a whole number of minutes), which
- * the index counts with the window's edges before and after the rolled range. Both parts
- * together count every end time of the window exactly once.
+ * the index counts, as it counts the window's edges before and after the rolled minutes. Both
+ * parts together count every end time of the window exactly once.
  */
 export function splitWindow(query: ExecutionStatsQuery, rolled: RolledRange): StatsSplit {
   const { fromMs, toMs, bucketMs } = query;
   const startMs = Math.max(rolled.fromMs, ceilMinute(fromMs));
   const endMs = Math.min(rolled.toMs, floorMinute(toMs));
-  if (endMs <= startMs) return { raw: [[fromMs, toMs]], rolled: { fromMs: 0, toMs: 0 } };
-  const raw: [number, number][] = [];
-  const add = (lo: number, hi: number): void => {
-    if (lo >= hi) return;
-    const last = raw[raw.length - 1];
-    if (last !== undefined && last[1] >= lo) last[1] = Math.max(last[1], hi);
-    else raw.push([lo, hi]);
-  };
-  add(fromMs, startMs);
-  // Bucket boundaries inside the rolled minutes: one not on a minute cuts its minute in two.
-  const first = Math.floor((startMs - fromMs) / bucketMs) + 1;
-  for (let at = fromMs + first * bucketMs; at < endMs; at += bucketMs) {
-    if (at % ROLLUP_MINUTE_MS !== 0) add(floorMinute(at), floorMinute(at) + ROLLUP_MINUTE_MS);
+  if (endMs <= startMs) {
+    return { edges: [[fromMs, toMs]], cuts: null, rolled: { fromMs: 0, toMs: 0 } };
   }
-  add(endMs, toMs);
-  return { raw, rolled: { fromMs: startMs, toMs: endMs } };
+  const edges: EndRange[] = [];
+  if (fromMs < startMs) edges.push([fromMs, startMs]);
+  if (endMs < toMs) edges.push([endMs, toMs]);
+  // The first boundary after the rolled minutes' start; none is off the minute when the window
+  // starts on a minute and a bucket is whole minutes.
+  const firstMs = fromMs + (Math.floor((startMs - fromMs) / bucketMs) + 1) * bucketMs;
+  const aligned = fromMs % ROLLUP_MINUTE_MS === 0 && bucketMs % ROLLUP_MINUTE_MS === 0;
+  const cuts = aligned || firstMs >= endMs ? null : { firstMs, stepMs: bucketMs, endMs };
+  return { edges, cuts, rolled: { fromMs: startMs, toMs: endMs } };
 }
 
 /**
@@ -90,11 +99,13 @@ export function splitWindow(query: ExecutionStatsQuery, rolled: RolledRange): St
  * index alone: the entries of the executions not ended, however long the history.
  *
  * The ended counts sum the rows of `execution_stats_minutes` (a primary-key range, a row per
- * minute) for the rolled part of the split (see {@link splitWindow}), and read the ranges of
- * the raw part from `workflow_executions_by_completed` (migration 13, `(completed_at_ms,
- * status)` over ended executions), from the index alone: the work is the minutes of the window
- * plus the executions that ended in its unrolled edges, not the executions of the window. The
- * plans and their timings are in `docs/performance.md` ("Measurements behind the code");
+ * minute) for the rolled minutes of the split (see {@link splitWindow}), and read the edges and
+ * the minutes a boundary cuts from `workflow_executions_by_completed` (migration 13,
+ * `(completed_at_ms, status)` over ended executions), from the index alone: the work is the
+ * minutes of the window plus the executions of its edges (and of its cut minutes), not the
+ * executions of the window. The cut minutes are generated in SQL (a recursive CTE), so the
+ * statement's text and parameters stay a few whatever the bucket. The plans and their timings
+ * are in `docs/performance.md` ("Measurements behind the code");
  * `test/store/stats-plan.sqlite.test.ts` holds SQLite to its plan.
  *
  * The interval is computed in SQL with integer arithmetic; the bounds are cast, as SQLite binds
@@ -106,40 +117,61 @@ export function statsStatement(
 ): { sql: string; params: SqlValue[] } {
   const bucket = (column: string): string => `(${column} - CAST(? AS BIGINT)) / CAST(? AS BIGINT)`;
   const { fromMs, bucketMs } = query;
-  const ranges = new Array<string>(split.raw.length)
-    .fill('(CAST(? AS BIGINT), CAST(? AS BIGINT))')
-    .join(', ');
+  const minute = ROLLUP_MINUTE_MS;
+  const params: SqlValue[] = [];
+  let head = '';
+  const cuts = split.cuts;
+  if (cuts !== null) {
+    // The minutes a boundary off the minute falls in, each once (a bucket under a minute
+    // puts several boundaries in one minute).
+    head = `WITH RECURSIVE cut(at) AS (
+       SELECT CAST(? AS BIGINT)
+       UNION ALL SELECT at + CAST(? AS BIGINT) FROM cut WHERE at + CAST(? AS BIGINT) < CAST(? AS BIGINT)
+     ), cut_minute(lo) AS (SELECT DISTINCT at / ${minute} * ${minute} FROM cut WHERE at % ${minute} <> 0)
+     `;
+    params.push(cuts.firstMs, cuts.stepMs, cuts.stepMs, cuts.endMs);
+  }
   const parts = [
     `SELECT NULL AS bucket, status, COUNT(*) AS n, 0 AS failed, 0 AS cancelled
      FROM workflow_executions WHERE status IN (${ACTIVE}) GROUP BY status`,
-    `SELECT ${bucket('e.completed_at_ms')}, e.status, COUNT(*), 0, 0
-     FROM (VALUES ${ranges}) AS r
-     JOIN workflow_executions e
-       ON e.completed_at_ms >= r.column1 AND e.completed_at_ms < r.column2
-     GROUP BY 1, 2`,
   ];
-  const params: SqlValue[] = [fromMs, bucketMs, ...split.raw.flat()];
+  if (split.edges.length > 0) {
+    const ranges = new Array<string>(split.edges.length)
+      .fill('(CAST(? AS BIGINT), CAST(? AS BIGINT))')
+      .join(', ');
+    parts.push(
+      `SELECT ${bucket('e.completed_at_ms')}, e.status, COUNT(*), 0, 0
+       FROM (VALUES ${ranges}) AS r
+       JOIN workflow_executions e
+         ON e.completed_at_ms >= r.column1 AND e.completed_at_ms < r.column2
+       GROUP BY 1, 2`,
+    );
+    params.push(fromMs, bucketMs, ...split.edges.flat());
+  }
+  if (cuts !== null) {
+    parts.push(
+      `SELECT ${bucket('e.completed_at_ms')}, e.status, COUNT(*), 0, 0
+       FROM cut_minute c
+       JOIN workflow_executions e
+         ON e.completed_at_ms >= c.lo AND e.completed_at_ms < c.lo + ${minute}
+       GROUP BY 1, 2`,
+    );
+    params.push(fromMs, bucketMs);
+  }
   if (split.rolled.fromMs < split.rolled.toMs) {
-    // A minute with a bucket boundary inside is in the raw ranges instead.
+    // A cut minute is counted from the index instead (the same test as `cut_minute`).
+    const cut =
+      cuts === null ? '' : ` AND ${bucket('minute_ms')} = ${bucket(`(minute_ms + ${minute - 1})`)}`;
     parts.push(
       `SELECT ${bucket('minute_ms')}, NULL, SUM(completed), SUM(failed), SUM(cancelled)
        FROM execution_stats_minutes
-       WHERE minute_ms >= ? AND minute_ms < ?
-         AND ${bucket('minute_ms')} = ${bucket(`(minute_ms + ${ROLLUP_MINUTE_MS - 1})`)}
+       WHERE minute_ms >= ? AND minute_ms < ?${cut}
        GROUP BY 1`,
     );
-    params.push(
-      fromMs,
-      bucketMs,
-      split.rolled.fromMs,
-      split.rolled.toMs,
-      fromMs,
-      bucketMs,
-      fromMs,
-      bucketMs,
-    );
+    params.push(fromMs, bucketMs, split.rolled.fromMs, split.rolled.toMs);
+    if (cuts !== null) params.push(fromMs, bucketMs, fromMs, bucketMs);
   }
-  return { sql: parts.join(' UNION ALL '), params };
+  return { sql: head + parts.join(' UNION ALL '), params };
 }
 
 /**
