@@ -40,7 +40,7 @@ import {
   listExecutionsPage,
 } from './ops/execution-pages.js';
 import { getExecutionStats } from './ops/stats.js';
-import { rollUpFor } from './ops/stats-rollups.js';
+import { NOTHING_ROLLED, statsRollups } from './ops/stats-rollups.js';
 import { completeTasks, failTask, scheduleRetry, setDeferred } from './ops/tasks.js';
 import type { ClaimNext, FinishOutcome, Store } from './store.js';
 
@@ -76,6 +76,7 @@ async function finish(
  * tests only (see `faults.ts`).
  */
 export function createSqlStore(db: Db, faults: StoreFaults = {}): Store {
+  const rollups = statsRollups(db);
   return {
     ...createTriggerStore(db),
     ...createCronStore(db, faults),
@@ -125,10 +126,17 @@ export function createSqlStore(db: Db, faults: StoreFaults = {}): Store {
       db.transaction((tx) => getTask(tx, executionId, taskId), READ_ONE),
     countActiveExecutions: () => db.transaction((tx) => countActiveExecutions(tx), READ),
     countQueuedExecutions: () => db.transaction((tx) => countQueuedExecutions(tx), READ_ONE),
-    // Rolls up the window's older minutes first (their own transactions), then counts in one.
+    // Rolls up the window's older minutes first (their own transactions), then counts in one;
+    // again with the range read afresh if the one seen was trimmed meanwhile, and at last from
+    // the index alone (nothing rolled up to check).
     getExecutionStats: async (query) => {
-      const rolled = await rollUpFor(db, query.fromMs, query.toMs - 1);
-      return db.transaction((tx) => getExecutionStats(tx, query, rolled), READ_ONE);
+      for (let attempt = 0; ; attempt += 1) {
+        const rolled =
+          attempt < 2 ? await rollups.rangeFor(query.fromMs, query.toMs - 1) : NOTHING_ROLLED;
+        const record = await db.transaction((tx) => getExecutionStats(tx, query, rolled), READ_ONE);
+        if (record !== null) return record;
+        rollups.forget();
+      }
     },
     listExecutions: (filter) => db.transaction((tx) => listExecutions(tx, filter), READ_ONE),
     listExecutionsPage: (filter) =>

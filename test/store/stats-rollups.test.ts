@@ -282,6 +282,21 @@ describe.concurrent('execution statistics over minute rollups', () => {
     expect((await rollups(db)).fromMs).toBeLessThanOrEqual(NOW - 7 * DAY + HOUR);
   });
 
+  test('count again when the minutes a store last saw rolled up were dropped since', async ({
+    db,
+    store,
+    another,
+  }) => {
+    const ends = randomEnds(7, 2_000, NOW - 8 * DAY, NOW);
+    await insertEnds(db, ends);
+    await expectExact(store, ends, NOW);
+    // A reader three weeks later restarts the range there, deleting every minute `store` saw.
+    const later = await another();
+    await later.getExecutionStats(windowQuery(NOW + 21 * DAY, 7 * DAY, HOUR));
+    expect((await rollups(db)).fromMs).toBeGreaterThan(NOW);
+    await expectExact(store, ends, NOW);
+  });
+
   test('equal a count of what remains after a prune', async ({ db, store }) => {
     await insertEnds(db, randomEnds(6, 3_000, NOW - 10 * DAY, NOW));
     await expectExact(store, await storedEnds(db), NOW);

@@ -54,6 +54,9 @@ export interface RolledRange {
   readonly toMs: number;
 }
 
+/** No minute rolled up: a count with it reads the index alone. */
+export const NOTHING_ROLLED: RolledRange = { fromMs: 0, toMs: 0 };
+
 /** The start of the minute `ms` is in. */
 export const floorMinute = (ms: number): number =>
   Math.floor(ms / ROLLUP_MINUTE_MS) * ROLLUP_MINUTE_MS;
@@ -207,26 +210,48 @@ export async function subtractPruned(
   );
 }
 
+/** The range of minutes a store counts with, rolled up on demand (see {@link statsRollups}). */
+export interface StatsRollups {
+  /**
+   * Rolls up what a read of `[windowFromMs, nowMs]` wants (see {@link rollupTarget}) when the
+   * range last seen does not cover it, a transaction per step, and returns the range to count
+   * with: the one last seen, which the count checks is still rolled up (see
+   * `ops/stats.ts`).
+   */
+  rangeFor(windowFromMs: number, nowMs: number): Promise<RolledRange>;
+  /** Drops the range last seen (a count found it no longer rolled up): the next call reads it. */
+  forget(): void;
+}
+
 /**
- * Rolls up what a read of `[windowFromMs, nowMs]` wants (see {@link rollupTarget}), a
- * transaction per step, and returns the range rolled up to count with. Reads take no write
- * lock when there is nothing to roll up (every read but about one a minute). A rollup that
- * fails on a transient error (a busy writer, a lock timeout) leaves the counting to the index:
- * the result is the same, only slower; any other error is the read's.
+ * The rollups of one store. The range last seen is kept between reads, so a read that needs
+ * no rollup (all but about one a minute) costs no statement more than the count; another
+ * process only ever grows the range at its end, which leaves the one seen here valid. A rollup
+ * that fails on a transient error (a busy writer, a lock timeout) leaves the counting to the
+ * index: the result is the same, only slower; any other error is the read's.
  */
-export async function rollUpFor(db: Db, windowFromMs: number, nowMs: number): Promise<RolledRange> {
-  const target = rollupTarget(windowFromMs, nowMs);
+export function statsRollups(db: Db): StatsRollups {
+  let seen: RolledRange | null = null;
   const read = (): Promise<RolledRange> =>
     db.transaction((tx) => readRolledRange(tx), { readOnly: true, autocommit: true });
-  const range = await read();
-  if (nextRollupStep(range, target) === null) return range;
-  try {
-    while (await db.transaction((tx) => rollUpStep(tx, target))) {
-      // One step per transaction; the loop ends when the range covers the target.
-    }
-  } catch (error) {
-    if (error instanceof DatabaseError && error.retryable) return range;
-    throw error;
-  }
-  return read();
+  return {
+    async rangeFor(windowFromMs, nowMs) {
+      const target = rollupTarget(windowFromMs, nowMs);
+      seen ??= await read();
+      if (nextRollupStep(seen, target) === null) return seen;
+      try {
+        while (await db.transaction((tx) => rollUpStep(tx, target))) {
+          // One step per transaction; the loop ends when the range covers the target.
+        }
+      } catch (error) {
+        if (error instanceof DatabaseError && error.retryable) return seen;
+        throw error;
+      }
+      seen = await read();
+      return seen;
+    },
+    forget() {
+      seen = null;
+    },
+  };
 }

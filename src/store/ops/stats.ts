@@ -40,6 +40,9 @@ const ACTIVE = quoted(
   Object.values(WorkflowStatus).filter((s) => !TERMINAL_WORKFLOW_STATUSES.includes(s)),
 );
 
+/** The `status` of the row saying whether the minutes summed were still rolled up. */
+const STILL_ROLLED = 'still rolled up';
+
 /** A range of end times `[fromMs, toMs)` the statement counts from the index. */
 export type EndRange = readonly [fromMs: number, toMs: number];
 
@@ -92,8 +95,9 @@ export function splitWindow(query: ExecutionStatsQuery, rolled: RolledRange): St
  * The statement of {@link getExecutionStats}: one statement, so one snapshot on both backends
  * (an execution that ends meanwhile is counted once, active or ended, and a prune's deletes
  * and its subtraction from the rollups are seen together). Rows: `bucket` NULL for an active
- * status; `status` NULL for a bucket's rollup sums (`n` Completed, `failed`, `cancelled`); else
- * `n` executions of `status` in `bucket` from the index. Exported for the query-plan check.
+ * status (and for the row whose `n` says whether the minutes summed are still rolled up);
+ * `status` NULL for a bucket's rollup sums (`n` Completed, `failed`, `cancelled`); else `n`
+ * executions of `status` in `bucket` from the index. Exported for the query-plan check.
  *
  * The active counts read one range of `workflow_executions_by_status` per status, from the
  * index alone: the entries of the executions not ended, however long the history.
@@ -170,6 +174,13 @@ export function statsStatement(
     );
     params.push(fromMs, bucketMs, split.rolled.fromMs, split.rolled.toMs);
     if (cuts !== null) params.push(fromMs, bucketMs, fromMs, bucketMs);
+    // In the same snapshot: are those minutes still rolled up? (A range trimmed or restarted
+    // since it was read has deleted some.)
+    parts.push(
+      `SELECT NULL, '${STILL_ROLLED}', COUNT(*), 0, 0 FROM execution_stats_rollup
+       WHERE id = 1 AND from_ms <= ? AND to_ms >= ?`,
+    );
+    params.push(split.rolled.fromMs, split.rolled.toMs);
   }
   return { sql: head + parts.join(' UNION ALL '), params };
 }
@@ -177,13 +188,14 @@ export function statsStatement(
 /**
  * Counts executions per active status, and executions that ended in `[fromMs, toMs)` per
  * interval and status, in the database (see {@link statsStatement}), with the minutes in
- * `rolled` (read before, committed) summed from their rollups.
+ * `rolled` (read before, committed) summed from their rollups. Null when some of those minutes
+ * are no longer rolled up (the range was trimmed since): count again with the range read anew.
  */
 export async function getExecutionStats(
   tx: Tx,
   query: ExecutionStatsQuery,
   rolled: RolledRange,
-): Promise<ExecutionStatsRecord> {
+): Promise<ExecutionStatsRecord | null> {
   const { sql, params } = statsStatement(query, splitWindow(query, rolled));
   const rows = await tx.all<{
     bucket: number | string | null;
@@ -200,7 +212,9 @@ export async function getExecutionStats(
     counts.set(key, (counts.get(key) ?? 0) + n);
   };
   for (const row of rows) {
-    if (row.bucket === null) {
+    if (row.status === STILL_ROLLED) {
+      if (Number(row.n) === 0) return null;
+    } else if (row.bucket === null) {
       active.push({ status: row.status as WorkflowStatus, count: Number(row.n) });
     } else if (row.status === null) {
       add(Number(row.bucket), WorkflowStatus.Completed, Number(row.n));
