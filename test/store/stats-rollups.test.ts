@@ -9,7 +9,7 @@ import { describe, expect } from 'vitest';
 import { totalPruned } from '../../src/core/retention.js';
 import type { ExecutionCut } from '../../src/store/ops/prune.js';
 import type { ExecutionStatsQuery, ExecutionStatsRecord } from '../../src/store/ops/stats.js';
-import { ROLLUP_MARGIN_MS } from '../../src/store/ops/stats-rollups.js';
+import { ROLLUP_KEEP_MS, ROLLUP_MARGIN_MS } from '../../src/store/ops/stats-rollups.js';
 import type { Store } from '../../src/store/store.js';
 import type { FreshDatabase } from '../helpers/backend.js';
 import { rawQuery, rawTransaction } from '../helpers/raw.js';
@@ -205,17 +205,29 @@ describe.concurrent('execution statistics over minute rollups', () => {
     }) => {
       const ends = randomEnds(seed, 3_000, NOW - 16 * DAY, NOW + 2 * DAY);
       await insertEnds(db, ends);
-      // Reads move on in time: the range grows at its end, and a read with a past "now"
-      // goes to the index for what lies before the range.
-      for (const nowMs of [NOW, NOW + 3 * HOUR + 17_000, NOW + DAY + 1, NOW - 2 * DAY]) {
+      // Reads move on in time: the range grows at its end and loses what is older than its
+      // keep (ten days on), and a read with a past "now" grows it back at its start.
+      const nows = [NOW, NOW + 3 * HOUR + 17_000, NOW + DAY + 1, NOW + 10 * DAY, NOW - 2 * DAY];
+      for (const nowMs of nows) {
         await expectExact(store, ends, nowMs);
+        await expectRollupsEqual(db, ends);
+        if (nowMs === NOW + 10 * DAY) {
+          const keep = Math.floor((nowMs - ROLLUP_MARGIN_MS) / MINUTE) * MINUTE - ROLLUP_KEEP_MS;
+          expect((await rollups(db)).fromMs).toBe(keep);
+          const [older] = await rawQuery<{ n: number | string }>(
+            db,
+            'SELECT COUNT(*) AS n FROM execution_stats_minutes WHERE minute_ms < ?',
+            [keep],
+          );
+          expect(Number(older?.n)).toBe(0);
+        }
       }
       await expectRollupsEqual(db, ends);
       const { fromMs, toMs, rows } = await rollups(db);
       // Rolled up to five minutes (and a part) before the latest "now", back to the start of
-      // the week before the first "now".
-      expect(toMs).toBe(Math.floor((NOW + DAY + 1 - ROLLUP_MARGIN_MS) / MINUTE) * MINUTE);
-      expect(fromMs).toBeLessThanOrEqual(NOW - 7 * DAY + HOUR);
+      // the week before the past "now".
+      expect(toMs).toBe(Math.floor((NOW + 10 * DAY - ROLLUP_MARGIN_MS) / MINUTE) * MINUTE);
+      expect(fromMs).toBeLessThanOrEqual(NOW - 9 * DAY + HOUR);
       expect(rows).toBeGreaterThan(1_000);
     });
   }
