@@ -127,11 +127,11 @@ export async function rollUpStep(tx: Tx, target: RolledRange): Promise<boolean> 
   const step = nextRollupStep(current, target);
   if (step === null) return false;
   const { range } = step;
-  // Rows outside the new range: the range restarted, or lost minutes older than its keep.
-  await tx.run(`DELETE FROM execution_stats_minutes WHERE minute_ms < ? OR minute_ms >= ?`, [
-    range.fromMs,
-    range.toMs,
-  ]);
+  // Rows before the new range: it restarted, or lost minutes older than its keep. None lies
+  // after it: a range only restarts later than it was, and grows at its end into empty minutes.
+  if (range.fromMs > current.fromMs || current.fromMs === current.toMs) {
+    await tx.run(`DELETE FROM execution_stats_minutes WHERE minute_ms < ?`, [range.fromMs]);
+  }
   if (step.rollFromMs < step.rollToMs) {
     await tx.run(
       `INSERT INTO execution_stats_minutes (minute_ms, completed, failed, cancelled)
