@@ -559,8 +559,11 @@ export class Client implements ExecutionControl, AsyncDisposable {
    * multiples of `bucket` since the epoch (a `'1m'` interval starts on the minute), so an
    * execution stays in its interval from one read to the next: the newest interval is the one
    * now is in, counted so far, and `window.from` is the start of the oldest of the
-   * `ceil(window / bucket)`. The database counts, from an index on the end time (migration
-   * 12): the cost grows with the executions that ended in the window, not with the table.
+   * `ceil(window / bucket)`. The database counts exactly, summing per-minute counts for the
+   * minutes that ended five minutes before now (rolled up by the reads themselves, migration
+   * 22) and reading the index on the end time for the rest: the cost grows with the minutes of
+   * the window and the executions of its last minutes, not with the table (`docs/http-api.md`,
+   * "How `/v1/stats` counts").
    *
    * @throws {ConfigError} for a bad `window` or `bucket`, a bucket longer than the window, or
    *   more than 1,440 intervals.

@@ -130,7 +130,9 @@ function checkOptions(options: unknown): Checked {
  * `(ceil(window / bucket) - 1) × bucket` and at most `ceil(window / bucket) × bucket` (a 60 min
  * window in 7 min intervals reaches back up to 63 min). Intervals are aligned in UTC: a 1 h
  * interval starts on the UTC hour. Executions are counted by the time they ended
- * (`completedAt`), up to and including `nowMs`.
+ * (`completedAt`), up to and including `nowMs`. The count is exact; the store sums per-minute
+ * rollups for the minutes that ended five minutes before `nowMs` (`store/ops/stats-rollups.ts`,
+ * `docs/http-api.md` for what an end committed later than that does).
  *
  * @throws {ConfigError} for a bad option (see {@link ExecutionStatsOptions}).
  */

@@ -23,6 +23,7 @@ import { prioritiesMigration } from './migrations/priorities.js';
 import { listIndexesMigration } from './migrations/list-indexes.js';
 import { rerunsMigration } from './migrations/reruns.js';
 import { scheduleLinkedMigration } from './migrations/schedule-linked.js';
+import { statsRollupsMigration } from './migrations/stats-rollups.js';
 import { suppressedFiresMigration } from './migrations/suppressed-fires.js';
 import { taskLimitsMigration } from './migrations/task-limits.js';
 import { taskLogsMigration } from './migrations/task-logs.js';
@@ -162,4 +163,5 @@ export const MIGRATIONS: readonly Migration[] = [
   taskLimitsMigration,
   concurrencyStripesMigration,
   placeGuardMigration,
+  statsRollupsMigration,
 ];

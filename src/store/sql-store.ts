@@ -41,6 +41,7 @@ import {
 } from './ops/execution-pages.js';
 import { PlaceGuesses } from './ops/place-guesses.js';
 import { getExecutionStats } from './ops/stats.js';
+import { NOTHING_ROLLED, statsRollups } from './ops/stats-rollups.js';
 import { completeTasks, failTask, scheduleRetry, setDeferred } from './ops/tasks.js';
 import type { ClaimNext, FinishOutcome, Store } from './store.js';
 
@@ -80,6 +81,7 @@ async function finish(
  * `faults` are injected by crash tests only (see `faults.ts`).
  */
 export function createSqlStore(db: Db, feed: EventFeed, faults: StoreFaults = {}): Store {
+  const rollups = statsRollups(db);
   // Starts and ends of limited executions may guess their places (see `ops/place-guesses.ts`).
   const guesses = new PlaceGuesses();
   const admittingTx = <T>(body: (tx: Tx) => Promise<T>): Promise<T> =>
@@ -131,8 +133,21 @@ export function createSqlStore(db: Db, feed: EventFeed, faults: StoreFaults = {}
       db.transaction((tx) => getTask(tx, executionId, taskId), READ_ONE),
     countActiveExecutions: () => db.transaction((tx) => countActiveExecutions(tx), READ),
     countQueuedExecutions: () => db.transaction((tx) => countQueuedExecutions(tx), READ_ONE),
-    getExecutionStats: (query) =>
-      db.transaction((tx) => getExecutionStats(tx, query), LONG_READ_ONE),
+    // Rolls up the window's older minutes first (their own transactions), then counts in one;
+    // again with the range read afresh if the one seen was trimmed meanwhile, and at last from
+    // the index alone (nothing rolled up to check).
+    getExecutionStats: async (query) => {
+      for (let attempt = 0; ; attempt += 1) {
+        const rolled =
+          attempt < 2 ? await rollups.rangeFor(query.fromMs, query.toMs - 1) : NOTHING_ROLLED;
+        const record = await db.transaction(
+          (tx) => getExecutionStats(tx, query, rolled),
+          LONG_READ_ONE,
+        );
+        if (record !== null) return record;
+        rollups.forget();
+      }
+    },
     listExecutions: (filter) => db.transaction((tx) => listExecutions(tx, filter), LONG_READ_ONE),
     listExecutionsPage: (filter) =>
       db.transaction((tx) => listExecutionsPage(tx, filter), LONG_READ_ONE),

@@ -165,6 +165,9 @@ export interface Store
   /**
    * Executions not yet ended, by status, and those that ended in `[fromMs, toMs)`, by interval
    * of `bucketMs` from `fromMs` and by status: counted by the database, in one snapshot.
+   * `toMs - 1` is taken as "now": minutes of the window that ended five minutes before it are
+   * first rolled up, once, into per-minute counts (`ops/stats-rollups.ts`), which the count
+   * then sums instead of reading their executions.
    */
   getExecutionStats(query: ExecutionStatsQuery): Promise<ExecutionStatsRecord>;
   /** Executions newest first, `(createdAtMs, id)` descending, by offset. */

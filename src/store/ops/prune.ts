@@ -13,10 +13,18 @@
  * executions of a status (a window of {@link EXECUTION_WINDOW}) and deletes their events first,
  * then their tasks, then the executions left with neither: an execution row goes last, so an
  * execution half pruned when a batch ends (or the process dies) is still found by the next.
+ * The executions a batch deletes are subtracted from the statistics' minute rollups in the same
+ * transaction, so the statistics keep counting exactly the executions left.
  */
 import type { PrunableStatus, PruneCounts } from '../../core/retention.js';
 import { NO_PRUNE_COUNTS, PRUNABLE_STATUSES } from '../../core/retention.js';
 import type { Tx } from '../db.js';
+import {
+  holdRolledRange,
+  subtractPruned,
+  type PrunedExecution,
+  type RolledRange,
+} from './stats-rollups.js';
 
 /** Counts being added up. */
 type Tally = { -readonly [K in keyof PruneCounts]: number };
@@ -78,6 +86,7 @@ export async function pruneExecutionsBatch(
   let events = 0;
   let tasks = 0;
   let executions = 0;
+  let rolled: RolledRange | undefined;
   for (const cut of input.cuts) {
     if (budget <= 0) break;
     const window = [cut.beforeMs, cut.status, EXECUTION_WINDOW];
@@ -99,17 +108,21 @@ export async function pruneExecutionsBatch(
     if (budget <= 0) break;
     // Only executions with nothing left: a log line a cancelled task wrote after this batch's
     // event delete keeps its execution until the next batch takes the line too.
-    const executionRows = await tx.run(
+    // The rollups lose what the delete takes, in the same commit (see `stats-rollups.ts`).
+    rolled ??= await holdRolledRange(tx);
+    const deleted = await tx.all<PrunedExecution>(
       `DELETE FROM workflow_executions WHERE id IN (
          SELECT w.id FROM workflow_executions w
          WHERE w.id IN (${WINDOW})
            AND NOT EXISTS (SELECT 1 FROM task_executions t WHERE t.execution_id = w.id)
            AND NOT EXISTS (SELECT 1 FROM execution_events v WHERE v.execution_id = w.id)
-         LIMIT ?)`,
+         LIMIT ?)
+       RETURNING completed_at_ms, status`,
       [...window, budget],
     );
-    executions += executionRows;
-    budget -= executionRows;
+    await subtractPruned(tx, rolled, deleted);
+    executions += deleted.length;
+    budget -= deleted.length;
   }
   return { ...NO_PRUNE_COUNTS, executions, tasks, events };
 }
