@@ -16,6 +16,7 @@ import {
   upsertTriggerSchedules,
   type TriggerFireInput,
   type TriggerFireOutcome,
+  type TriggerPollStart,
   type TriggerPollSuccess,
   type TriggerRunRecord,
   type TriggerScheduleRecord,
@@ -25,6 +26,7 @@ import {
 export type {
   TriggerFireInput,
   TriggerFireOutcome,
+  TriggerPollStart,
   TriggerPollSuccess,
   TriggerRunRecord,
   TriggerScheduleRecord,
@@ -82,6 +84,8 @@ export interface TriggerStore {
     nowMs: number;
     /** The runner whose poll failed, named in the feed event. */
     runnerId?: string;
+    /** Set when the poll started well after its claim: `lastPollAt` moves to its start. */
+    started?: TriggerPollStart;
   }): Promise<number>;
   /**
    * Fires (history row + execution + `trigger_fired` event) or records a suppressed duplicate

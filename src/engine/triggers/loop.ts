@@ -25,7 +25,11 @@ import {
   type Trigger,
 } from '../../core/trigger.js';
 import { TriggerError, isCloacinaError, toError } from '../../errors.js';
-import type { TriggerPollSuccess, TriggerScheduleRecord } from '../../store/store.js';
+import type {
+  TriggerPollStart,
+  TriggerPollSuccess,
+  TriggerScheduleRecord,
+} from '../../store/store.js';
 import type { PollOutcome } from '../metrics.js';
 import type { ServiceContext } from '../service.js';
 import { after, every } from '../timers.js';
@@ -33,6 +37,7 @@ import { fireTarget } from './fire.js';
 import { PollRecordWriter, isTransient } from './records.js';
 import { TriggerSetupWarnings } from './setup-warnings.js';
 import { DueTimes } from './due-times.js';
+import { ClaimAhead } from './claim-ahead.js';
 import { Wakeup } from '../wakeup.js';
 
 /** Finds the trigger object for a schedule row in this process, if any. */
@@ -52,6 +57,18 @@ export function describePollError(error: unknown): string {
  * written on its own: the skip counters and error streaks are at most this stale.
  */
 export const RECORD_DELAY_MS = 100;
+
+/**
+ * How long after its claim a poll may start with `lastPollAt` left at the claim time; one that
+ * starts later (it waited for a slot) moves `lastPollAt` to its start when it is recorded.
+ */
+export const START_TOLERANCE_MS = 20;
+
+/** A claimed poll waiting for a slot. */
+interface QueuedPoll {
+  readonly row: TriggerScheduleRecord;
+  readonly trigger: Trigger;
+}
 
 /**
  * When a due schedule row fell due (clock ms): its last poll plus its interval, or its creation
@@ -75,6 +92,11 @@ export class TriggerLoop {
   readonly #inFlight = new Map<string, AbortController>();
   /** Polls holding one of the `maxConcurrentPolls` slots: until they settle or time out. */
   #slotsInUse = 0;
+  /** Claimed polls waiting for a slot, oldest due first (see {@link ClaimAhead}). */
+  #queue: QueuedPoll[] = [];
+  /** The triggers in {@link #queue}: like those in flight, not claimed again. */
+  readonly #queued = new Set<string>();
+  readonly #claimAhead: ClaimAhead;
   /** Settles when the poll and its recording are done (awaited at shutdown). */
   readonly #settling = new Set<Promise<void>>();
   /** Triggers this runner will not poll, warned about once each. */
@@ -109,6 +131,7 @@ export class TriggerLoop {
     this.#lookup = lookup;
     this.#warnings = new TriggerSetupWarnings(ctx, names);
     this.#recordWriter = new PollRecordWriter(ctx);
+    this.#claimAhead = new ClaimAhead(ctx.config.maxConcurrentPolls);
     this.#wakeup = new Wakeup(() => this.#pass());
   }
 
@@ -168,6 +191,10 @@ export class TriggerLoop {
     this.#stopTicks?.();
     this.#stopCommits?.();
     this.#cancelDueTimer?.();
+    // Claimed polls not started yet are not run: like the polls aborted below, their claims
+    // stand and their triggers are polled at the next interval.
+    this.#queue = [];
+    this.#queued.clear();
     for (const controller of this.#inFlight.values()) {
       controller.abort(
         new TriggerError('POLL_TIMEOUT', 'shutdown', 'The runner is shutting down.'),
@@ -222,7 +249,9 @@ export class TriggerLoop {
 
   async #pass(): Promise<boolean> {
     if (this.#stopped) return false;
+    this.#startQueued();
     const free = this.#ctx.config.maxConcurrentPolls - this.#slotsInUse;
+    // Slots all taken (so nothing left in the queue or it would have started): wait for one.
     if (free <= 0) {
       this.#backlog = true;
       return false;
@@ -238,7 +267,7 @@ export class TriggerLoop {
         }
         await this.#warnings.checkObjects(nowMs);
       }
-      const chosen = this.#chooseDue(nowMs, free);
+      const chosen = this.#chooseDue(nowMs, free + this.#claimAhead.extra());
       if (chosen.length === 0 || this.#stopped) {
         this.#armDueTimer();
         return false;
@@ -273,11 +302,17 @@ export class TriggerLoop {
       }
       // Lost compare-and-sets are not due durably: forget them until a scan finds them due.
       for (const { name } of chosen) this.#nextDue.delete(name);
-      for (const row of claimed) {
-        this.#nextDue.set(row.triggerName, (row.lastPollAtMs ?? 0) + row.pollIntervalMs);
-        const trigger = chosen.find((c) => c.name === row.triggerName)?.trigger;
-        if (trigger !== undefined && !this.#stopped) this.#startPoll(row, trigger);
+      const won = new Map(claimed.map((row) => [row.triggerName, row]));
+      // In the order chosen, oldest due first: the first take the free slots, the rest wait.
+      for (const { name, trigger } of chosen) {
+        const row = won.get(name);
+        if (row === undefined) continue;
+        this.#nextDue.set(name, (row.lastPollAtMs ?? 0) + row.pollIntervalMs);
+        if (this.#stopped) continue;
+        this.#queue.push({ row, trigger });
+        this.#queued.add(name);
       }
+      this.#startQueued();
       this.#armDueTimer();
     } catch (error) {
       // A database hiccup: log once per streak, try again on the next tick (not at the due
@@ -293,18 +328,39 @@ export class TriggerLoop {
     return false;
   }
 
-  /** Up to `free` triggers due at `nowMs`, not in flight, with an object here; earliest first. */
-  #chooseDue(nowMs: number, free: number): { name: string; trigger: Trigger }[] {
+  /**
+   * Up to `limit` triggers due at `nowMs`, not in flight or queued, with an object here;
+   * earliest first.
+   */
+  #chooseDue(nowMs: number, limit: number): { name: string; trigger: Trigger }[] {
     const chosen: { name: string; trigger: Trigger }[] = [];
-    const { more } = this.#nextDue.takeDue(nowMs, free, (name) => {
-      if (this.#inFlight.has(name)) return 'skip';
+    const { more } = this.#nextDue.takeDue(nowMs, limit, (name) => {
+      if (this.#busy(name)) return 'skip';
       const trigger = this.#lookup(name);
       if (trigger === undefined) return 'drop';
-      if (chosen.length < free) chosen.push({ name, trigger });
+      if (chosen.length < limit) chosen.push({ name, trigger });
       return 'take';
     });
     this.#backlog = more;
     return chosen;
+  }
+
+  /** Whether `name` has a poll in flight or waiting for a slot: it is not claimed again yet. */
+  #busy(name: string): boolean {
+    return this.#inFlight.has(name) || this.#queued.has(name);
+  }
+
+  /** Starts queued polls, in order, while slots are free. */
+  #startQueued(): void {
+    const slots = this.#ctx.config.maxConcurrentPolls;
+    let started = 0;
+    while (started < this.#queue.length && this.#slotsInUse < slots && !this.#stopped) {
+      const { row, trigger } = this.#queue[started]!;
+      started += 1;
+      this.#queued.delete(row.triggerName);
+      this.#startPoll(row, trigger);
+    }
+    if (started > 0) this.#queue.splice(0, started);
   }
 
   /** Sleeps until the earliest due time of a trigger not in flight (polls re-arm on finish). */
@@ -313,7 +369,7 @@ export class TriggerLoop {
     this.#cancelDueTimer = undefined;
     this.#dueTimerAt = Number.POSITIVE_INFINITY;
     if (this.#backlog) return;
-    this.#armAt(this.#nextDue.earliest((name) => this.#inFlight.has(name)));
+    this.#armAt(this.#nextDue.earliest((name) => this.#busy(name)));
   }
 
   /** Makes sure the loop wakes by `at` (clock ms); a no-op when it wakes earlier already. */
@@ -338,11 +394,26 @@ export class TriggerLoop {
     else this.#armAt(nextDue);
   }
 
+  /**
+   * Starts a claimed poll. One that starts more than {@link START_TOLERANCE_MS} after its claim
+   * (it waited for a slot) carries its start time to its record, which moves `lastPollAt` there;
+   * its next due time here counts from the start too.
+   */
   #startPoll(row: TriggerScheduleRecord, trigger: Trigger): void {
+    const name = row.triggerName;
     const controller = new AbortController();
-    this.#inFlight.set(row.triggerName, controller);
+    this.#inFlight.set(name, controller);
     this.#slotsInUse += 1;
-    const done = this.#runPoll(row, trigger, controller)
+    let started: TriggerPollStart | undefined;
+    const claimedAtMs = row.lastPollAtMs ?? 0;
+    const startedAtMs = this.#ctx.clock.now();
+    if (startedAtMs - claimedAtMs > START_TOLERANCE_MS) {
+      started = { claimedAtMs, startedAtMs };
+      if (this.#nextDue.get(name) === claimedAtMs + row.pollIntervalMs) {
+        this.#nextDue.set(name, startedAtMs + row.pollIntervalMs);
+      }
+    }
+    const done = this.#runPoll(row, trigger, controller, started)
       .catch((error: unknown) => {
         this.#ctx.logger.warn(
           { trigger: row.triggerName, err: toError(error) },
@@ -366,6 +437,7 @@ export class TriggerLoop {
     controller: AbortController,
   ): Promise<TriggerResult> {
     const name = row.triggerName;
+    const began = performance.now();
     const timeoutMs = this.#ctx.config.triggerPollTimeoutMs;
     let cancelTimer = (): void => undefined;
     const aborted = new Promise<never>((_, reject) => {
@@ -405,6 +477,8 @@ export class TriggerLoop {
       cancelTimer();
       // Free the slot now: a poll that ignores its signal must not hold it past the timeout.
       this.#slotsInUse -= 1;
+      this.#claimAhead.observe(performance.now() - began);
+      this.#startQueued();
     }
   }
 
@@ -434,6 +508,7 @@ export class TriggerLoop {
     row: TriggerScheduleRecord,
     trigger: Trigger,
     controller: AbortController,
+    started: TriggerPollStart | undefined,
   ): Promise<void> {
     const name = row.triggerName;
     const began = performance.now();
@@ -444,7 +519,7 @@ export class TriggerLoop {
       result = await this.#poll(row, trigger, controller);
     } catch (error) {
       measure(error instanceof TriggerError && error.code === 'POLL_TIMEOUT' ? 'timeout' : 'error');
-      if (!this.#stopped) await this.#recordError(row, error);
+      if (!this.#stopped) await this.#recordError(row, error, started);
       return;
     } finally {
       // A freed slot matters when others wait for one; and the loop must wake when this
@@ -459,6 +534,7 @@ export class TriggerLoop {
         skipped: true,
         skipReason: result.reason ?? null,
         errorStreak: row.consecutiveErrors,
+        ...(started === undefined ? {} : { started }),
       });
       this.#logRecovery(row);
       return;
@@ -479,7 +555,7 @@ export class TriggerLoop {
       }
     } catch (error) {
       measure('error');
-      await this.#recordError(row, error);
+      await this.#recordError(row, error, started);
       return;
     }
     this.#record({
@@ -487,11 +563,16 @@ export class TriggerLoop {
       skipped: false,
       skipReason: null,
       errorStreak: row.consecutiveErrors,
+      ...(started === undefined ? {} : { started }),
     });
     this.#logRecovery(row);
   }
 
-  async #recordError(row: TriggerScheduleRecord, error: unknown): Promise<void> {
+  async #recordError(
+    row: TriggerScheduleRecord,
+    error: unknown,
+    started: TriggerPollStart | undefined,
+  ): Promise<void> {
     const message = describePollError(error);
     const streak = await this.#ctx.store.recordTriggerError({
       triggerName: row.triggerName,
@@ -499,6 +580,7 @@ export class TriggerLoop {
       errorMessage: message,
       nowMs: this.#ctx.clock.now(),
       runnerId: this.#ctx.runnerId,
+      ...(started === undefined ? {} : { started }),
     });
     // One warning per streak: a trigger failing every second must not flood the log.
     const fields = { trigger: row.triggerName, consecutiveErrors: streak, err: toError(error) };

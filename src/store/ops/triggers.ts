@@ -349,6 +349,17 @@ export async function claimTriggerPolls(
   return rows.map(toSchedule);
 }
 
+/**
+ * A poll that started well after its claim (it waited for a slot): recording it moves
+ * `last_poll_at_ms` from the claim time to the start, so `lastPollAt` stays when the poll started
+ * and the next one is due an interval after that. Only a row that still holds the claim time is
+ * moved: a later claim or an operator's change wins.
+ */
+export interface TriggerPollStart {
+  readonly claimedAtMs: number;
+  readonly startedAtMs: number;
+}
+
 /** One successful poll (Skip or Fire) to record with {@link recordTriggerPolls}. */
 export interface TriggerPollSuccess {
   readonly triggerName: string;
@@ -356,6 +367,27 @@ export interface TriggerPollSuccess {
   readonly skipReason: string | null;
   /** The trigger's error streak when the poll was claimed: a Fire resets it when non-zero. */
   readonly errorStreak: number;
+  /** Set when the poll started well after its claim (see {@link TriggerPollStart}). */
+  readonly started?: TriggerPollStart;
+}
+
+/**
+ * Moves `last_poll_at_ms` of the polls in `starts` (by trigger name) from their claim time to
+ * their start, in one statement; a row that no longer holds the claim time is left alone.
+ */
+function moveLastPollToStart(tx: Tx, starts: ReadonlyMap<string, TriggerPollStart>): void {
+  if (starts.size === 0) return;
+  const names = [...starts.keys()];
+  // The casts type the parameters on PostgreSQL, where a CASE of bare parameters is text.
+  const when = names.map(() => 'WHEN ? THEN CAST(? AS BIGINT)').join(' ');
+  const pairs = (pick: (start: TriggerPollStart) => number): (string | number)[] =>
+    names.flatMap((name) => [name, pick(starts.get(name)!)]);
+  tx.write(
+    `UPDATE trigger_schedules SET last_poll_at_ms = CASE trigger_name ${when} END
+     WHERE trigger_name IN (${placeholders(names.length)})
+       AND last_poll_at_ms = CASE trigger_name ${when} END`,
+    [...pairs((s) => s.startedAtMs), ...names, ...pairs((s) => s.claimedAtMs)],
+  );
 }
 
 /**
@@ -408,6 +440,11 @@ export function recordTriggerPolls(
       [input.nowMs, ...firedAfterErrors],
     );
   }
+  const starts = new Map<string, TriggerPollStart>();
+  for (const poll of input.polls) {
+    if (poll.started !== undefined) starts.set(poll.triggerName, poll.started);
+  }
+  moveLastPollToStart(tx, starts);
 }
 
 /**
@@ -423,9 +460,14 @@ export async function recordTriggerError(
     errorMessage: string;
     nowMs: number;
     runnerId?: string;
+    /** Set when the failed poll started well after its claim (see {@link TriggerPollStart}). */
+    started?: TriggerPollStart;
   },
 ): Promise<number> {
   const errorMessage = freeText(input.errorMessage);
+  if (input.started !== undefined) {
+    moveLastPollToStart(tx, new Map([[input.triggerName, input.started]]));
+  }
   await tx.run(
     `INSERT INTO schedule_runs
        (id, schedule_kind, schedule_key, workflow_name, status, error_message, started_at_ms, completed_at_ms)
