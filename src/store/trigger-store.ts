@@ -68,6 +68,12 @@ export interface TriggerStore {
   claimTriggerPolls(input: {
     triggerNames: readonly string[];
     now: () => number;
+    /**
+     * When each poll (parallel to `triggerNames`) is to start, for polls claimed ahead of their
+     * due time: `lastPollAt` becomes it, and the trigger must be due by then. Earlier than `now`
+     * (or absent) means `now`.
+     */
+    startAtMs?: readonly number[];
     /** Finished polls to record in the same transaction (see `recordTriggerPolls`). */
     records?: readonly TriggerPollSuccess[];
   }): Promise<TriggerScheduleRecord[]>;

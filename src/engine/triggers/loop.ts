@@ -59,15 +59,25 @@ export function describePollError(error: unknown): string {
 export const RECORD_DELAY_MS = 100;
 
 /**
- * How long after its claim a poll may start with `lastPollAt` left at the claim time; one that
- * starts later (it waited for a slot) moves `lastPollAt` to its start when it is recorded.
+ * How long before its due time a poll is claimed. The claim, a durable commit, then lands
+ * before the poll is due rather than delaying it: under load a commit takes tens of ms. The
+ * claim writes the due time as `lastPollAt`, and the poll starts at that time.
+ */
+export const CLAIM_LEAD_MS = 50;
+
+/**
+ * How long after the `lastPollAt` its claim wrote a poll may start with it left as written; one
+ * that starts later (it waited for a slot, or the process was busy) moves `lastPollAt` to its
+ * start when it is recorded.
  */
 export const START_TOLERANCE_MS = 20;
 
-/** A claimed poll waiting for a slot. */
+/** A claimed poll waiting for its start time and a slot. */
 interface QueuedPoll {
   readonly row: TriggerScheduleRecord;
   readonly trigger: Trigger;
+  /** When it is to start (clock ms): the `lastPollAt` its claim wrote. */
+  readonly at: number;
 }
 
 /**
@@ -92,10 +102,21 @@ export class TriggerLoop {
   readonly #inFlight = new Map<string, AbortController>();
   /** Polls holding one of the `maxConcurrentPolls` slots: until they settle or time out. */
   #slotsInUse = 0;
-  /** Claimed polls waiting for a slot, oldest due first (see {@link ClaimAhead}). */
+  /**
+   * Claimed polls waiting for their start time and a slot, earliest first (see
+   * {@link CLAIM_LEAD_MS} and {@link ClaimAhead}).
+   */
   #queue: QueuedPoll[] = [];
+  /** Cancels the timer that starts the first queued poll at its start time. */
+  #cancelStartTimer: (() => void) | undefined;
   /** The triggers in {@link #queue}: like those in flight, not claimed again. */
   readonly #queued = new Set<string>();
+  /**
+   * Triggers whose poll has not been recorded yet (its fire or error written): not claimed
+   * again before, so the next claim reads the error streak this poll left. A claim made ahead
+   * of the due time could otherwise overtake a short interval's error record.
+   */
+  readonly #recording = new Set<string>();
   readonly #claimAhead: ClaimAhead;
   /** Settles when the poll and its recording are done (awaited at shutdown). */
   readonly #settling = new Set<Promise<void>>();
@@ -195,6 +216,7 @@ export class TriggerLoop {
     // stand and their triggers are polled at the next interval.
     this.#queue = [];
     this.#queued.clear();
+    this.#cancelStartTimer?.();
     for (const controller of this.#inFlight.values()) {
       controller.abort(
         new TriggerError('POLL_TIMEOUT', 'shutdown', 'The runner is shutting down.'),
@@ -251,8 +273,9 @@ export class TriggerLoop {
     if (this.#stopped) return false;
     this.#startQueued();
     const free = this.#ctx.config.maxConcurrentPolls - this.#slotsInUse;
-    // Slots all taken (so nothing left in the queue or it would have started): wait for one.
-    if (free <= 0) {
+    // Claimed polls beyond the free slots are bounded by what the slots finish soon.
+    const limit = free + this.#claimAhead.extra() - this.#queue.length;
+    if (free <= 0 || limit <= 0) {
       this.#backlog = true;
       return false;
     }
@@ -267,18 +290,20 @@ export class TriggerLoop {
         }
         await this.#warnings.checkObjects(nowMs);
       }
-      const chosen = this.#chooseDue(nowMs, free + this.#claimAhead.extra());
+      const chosen = this.#chooseDue(nowMs + CLAIM_LEAD_MS, limit);
       if (chosen.length === 0 || this.#stopped) {
         this.#armDueTimer();
         return false;
       }
-      // "now" is read inside the claim transaction: `lastPollAt` then records when the poll
-      // really starts, not when the pass began or the write lock was requested, which keeps
-      // the spacing between actual polls close to the interval.
+      // A poll due already starts at the claim's "now", read inside the claim transaction:
+      // `lastPollAt` then records when the poll really starts, not when the pass began or the
+      // write lock was requested, which keeps the spacing between actual polls close to the
+      // interval. One due within the lead starts at its due time.
       const records = this.#takeRecords();
       const claim = (carried?: readonly TriggerPollSuccess[]): Promise<TriggerScheduleRecord[]> =>
         this.#ctx.store.claimTriggerPolls({
           triggerNames: chosen.map((c) => c.name),
+          startAtMs: chosen.map((c) => c.dueAt),
           now: () => this.#ctx.clock.now(),
           ...(carried === undefined ? {} : { records: carried }),
         });
@@ -303,15 +328,17 @@ export class TriggerLoop {
       // Lost compare-and-sets are not due durably: forget them until a scan finds them due.
       for (const { name } of chosen) this.#nextDue.delete(name);
       const won = new Map(claimed.map((row) => [row.triggerName, row]));
-      // In the order chosen, oldest due first: the first take the free slots, the rest wait.
       for (const { name, trigger } of chosen) {
         const row = won.get(name);
         if (row === undefined) continue;
-        this.#nextDue.set(name, (row.lastPollAtMs ?? 0) + row.pollIntervalMs);
+        const at = row.lastPollAtMs ?? 0;
+        this.#nextDue.set(name, at + row.pollIntervalMs);
         if (this.#stopped) continue;
-        this.#queue.push({ row, trigger });
+        this.#queue.push({ row, trigger, at });
         this.#queued.add(name);
       }
+      // Earliest start first (a stable sort keeps the oldest due first among equal starts).
+      this.#queue.sort((a, b) => a.at - b.at);
       this.#startQueued();
       this.#armDueTimer();
     } catch (error) {
@@ -329,38 +356,57 @@ export class TriggerLoop {
   }
 
   /**
-   * Up to `limit` triggers due at `nowMs`, not in flight or queued, with an object here;
-   * earliest first.
+   * Up to `limit` triggers due by `byMs`, not in flight or queued, with an object here;
+   * earliest first, with their due times.
    */
-  #chooseDue(nowMs: number, limit: number): { name: string; trigger: Trigger }[] {
-    const chosen: { name: string; trigger: Trigger }[] = [];
-    const { more } = this.#nextDue.takeDue(nowMs, limit, (name) => {
+  #chooseDue(byMs: number, limit: number): { name: string; trigger: Trigger; dueAt: number }[] {
+    const chosen: { name: string; trigger: Trigger; dueAt: number }[] = [];
+    const { more } = this.#nextDue.takeDue(byMs, limit, (name) => {
       if (this.#busy(name)) return 'skip';
       const trigger = this.#lookup(name);
       if (trigger === undefined) return 'drop';
-      if (chosen.length < limit) chosen.push({ name, trigger });
+      if (chosen.length < limit) chosen.push({ name, trigger, dueAt: this.#nextDue.get(name)! });
       return 'take';
     });
     this.#backlog = more;
     return chosen;
   }
 
-  /** Whether `name` has a poll in flight or waiting for a slot: it is not claimed again yet. */
+  /**
+   * Whether `name` has a poll in flight, waiting for a slot or being recorded: it is not claimed
+   * again yet.
+   */
   #busy(name: string): boolean {
-    return this.#inFlight.has(name) || this.#queued.has(name);
+    return this.#inFlight.has(name) || this.#queued.has(name) || this.#recording.has(name);
   }
 
-  /** Starts queued polls, in order, while slots are free. */
+  /**
+   * Starts queued polls whose start time has come, in order, while slots are free; when the
+   * next one's time is still to come and a slot is free, sets a timer for it. Never before its
+   * start time: that is the `lastPollAt` its claim wrote, one interval after the previous poll.
+   */
   #startQueued(): void {
+    this.#cancelStartTimer?.();
+    this.#cancelStartTimer = undefined;
+    if (this.#stopped) return;
     const slots = this.#ctx.config.maxConcurrentPolls;
+    const nowMs = this.#ctx.clock.now();
     let started = 0;
-    while (started < this.#queue.length && this.#slotsInUse < slots && !this.#stopped) {
-      const { row, trigger } = this.#queue[started]!;
+    while (started < this.#queue.length && this.#slotsInUse < slots) {
+      const { row, trigger, at } = this.#queue[started]!;
+      if (at > nowMs) break;
       started += 1;
       this.#queued.delete(row.triggerName);
       this.#startPoll(row, trigger);
     }
     if (started > 0) this.#queue.splice(0, started);
+    const next = this.#queue[0];
+    if (next !== undefined && this.#slotsInUse < slots && !this.#stopped) {
+      this.#cancelStartTimer = after(this.#ctx.clock, next.at - nowMs, () => {
+        this.#cancelStartTimer = undefined;
+        this.#startQueued();
+      });
+    }
   }
 
   /** Sleeps until the earliest due time of a trigger not in flight (polls re-arm on finish). */
@@ -369,7 +415,7 @@ export class TriggerLoop {
     this.#cancelDueTimer = undefined;
     this.#dueTimerAt = Number.POSITIVE_INFINITY;
     if (this.#backlog) return;
-    this.#armAt(this.#nextDue.earliest((name) => this.#busy(name)));
+    this.#armAt(this.#nextDue.earliest((name) => this.#busy(name)) - CLAIM_LEAD_MS);
   }
 
   /** Makes sure the loop wakes by `at` (clock ms); a no-op when it wakes earlier already. */
@@ -386,23 +432,25 @@ export class TriggerLoop {
 
   /**
    * Wakes the loop for `name` once it is not in flight: at once when a slot waits to be used
-   * or it is due already (its interval was shorter than the poll took), else at its due time.
+   * or it is to be claimed already (its interval was shorter than the poll took), else when it
+   * is (its due time less the lead).
    */
   #rearm(name: string): void {
-    const nextDue = this.#nextDue.get(name) ?? Number.POSITIVE_INFINITY;
-    if (this.#backlog || nextDue <= this.#ctx.clock.now()) this.#wakeDue();
-    else this.#armAt(nextDue);
+    const claimAt = (this.#nextDue.get(name) ?? Number.POSITIVE_INFINITY) - CLAIM_LEAD_MS;
+    if (this.#backlog || claimAt <= this.#ctx.clock.now()) this.#wakeDue();
+    else this.#armAt(claimAt);
   }
 
   /**
-   * Starts a claimed poll. One that starts more than {@link START_TOLERANCE_MS} after its claim
-   * (it waited for a slot) carries its start time to its record, which moves `lastPollAt` there;
-   * its next due time here counts from the start too.
+   * Starts a claimed poll. One that starts more than {@link START_TOLERANCE_MS} after the
+   * `lastPollAt` its claim wrote carries its start time to its record, which moves `lastPollAt`
+   * there; its next due time here counts from the start too.
    */
   #startPoll(row: TriggerScheduleRecord, trigger: Trigger): void {
     const name = row.triggerName;
     const controller = new AbortController();
     this.#inFlight.set(name, controller);
+    this.#recording.add(name);
     this.#slotsInUse += 1;
     let started: TriggerPollStart | undefined;
     const claimedAtMs = row.lastPollAtMs ?? 0;
@@ -422,6 +470,8 @@ export class TriggerLoop {
       })
       .finally(() => {
         this.#settling.delete(done);
+        this.#recording.delete(name);
+        this.#rearm(name);
       });
     this.#settling.add(done);
   }
