@@ -442,9 +442,9 @@ export class TriggerLoop {
   }
 
   /**
-   * Starts a claimed poll. One that starts more than {@link START_TOLERANCE_MS} after the
-   * `lastPollAt` its claim wrote carries its start time to its record, which moves `lastPollAt`
-   * there; its next due time here counts from the start too.
+   * Starts a claimed poll. Its next due time here counts from its start; one that starts more
+   * than {@link START_TOLERANCE_MS} after the `lastPollAt` its claim wrote carries its start
+   * time to its record, which moves `lastPollAt` there.
    */
   #startPoll(row: TriggerScheduleRecord, trigger: Trigger): void {
     const name = row.triggerName;
@@ -455,12 +455,11 @@ export class TriggerLoop {
     let started: TriggerPollStart | undefined;
     const claimedAtMs = row.lastPollAtMs ?? 0;
     const startedAtMs = this.#ctx.clock.now();
-    if (startedAtMs - claimedAtMs > START_TOLERANCE_MS) {
-      started = { claimedAtMs, startedAtMs };
-      if (this.#nextDue.get(name) === claimedAtMs + row.pollIntervalMs) {
-        this.#nextDue.set(name, startedAtMs + row.pollIntervalMs);
-      }
+    // The next poll here is due an interval after this one started, however late it started.
+    if (startedAtMs > claimedAtMs && this.#nextDue.get(name) === claimedAtMs + row.pollIntervalMs) {
+      this.#nextDue.set(name, startedAtMs + row.pollIntervalMs);
     }
+    if (startedAtMs - claimedAtMs > START_TOLERANCE_MS) started = { claimedAtMs, startedAtMs };
     const done = this.#runPoll(row, trigger, controller, started)
       .catch((error: unknown) => {
         this.#ctx.logger.warn(
