@@ -81,10 +81,11 @@ describe('event triggers: claiming ahead', () => {
     expect(Math.max(...claims.map((c) => c.names.length))).toBeGreaterThan(2);
     expect(peak).toBeLessThanOrEqual(2);
     expect(overlapped).toBe(false);
-    // Each trigger's polls stay an interval apart (its next due time counts from its start).
+    // Each trigger's polls stay an interval apart (its next due time counts from its start; a
+    // base tick's scan may go by a lastPollAt up to the tolerance early; 1 ms of rounding).
     for (const name of names) {
       for (const gap of gaps(starts.get(name)!)) {
-        expect(gap).toBeGreaterThanOrEqual(200 - START_TOLERANCE_MS);
+        expect(gap).toBeGreaterThanOrEqual(200 - START_TOLERANCE_MS - 1);
       }
     }
   });
@@ -117,7 +118,9 @@ describe('event triggers: claiming ahead', () => {
     expect(Math.max(...leads)).toBeGreaterThanOrEqual(20);
     // Written ahead, lastPollAt is still when the last poll started.
     const last = starts.at(-1)!;
-    expect(Math.abs(schedule.lastPollAt!.getTime() - last)).toBeLessThanOrEqual(START_TOLERANCE_MS);
+    expect(Math.abs(schedule.lastPollAt!.getTime() - last)).toBeLessThanOrEqual(
+      START_TOLERANCE_MS + 1,
+    );
   });
 
   it('a poll that waited for a slot longer than the tolerance has lastPollAt moved to its start', async () => {
@@ -149,16 +152,8 @@ describe('event triggers: claiming ahead', () => {
         for (const name of names) {
           const schedule = await runner.getTriggerSchedule(name);
           const at = schedule?.lastPollAt?.getTime() ?? Number.NaN;
-          if (!(Math.abs(at - started.get(name)!) <= START_TOLERANCE_MS)) {
-            console.log(
-              'MISMATCH',
-              name,
-              at,
-              started.get(name),
-              JSON.stringify(await runner.getTriggerSchedule(name)),
-            );
-            return false;
-          }
+          // The poll reads the clock just after the loop did: 1 ms of rounding.
+          if (!(Math.abs(at - started.get(name)!) <= START_TOLERANCE_MS + 1)) return false;
         }
         return true;
       },
