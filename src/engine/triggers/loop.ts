@@ -11,6 +11,11 @@
  * cannot take the slots back from the others at every timeout. Due triggers are served oldest
  * due first, so when more are due than slots are free each waits its turn.
  *
+ * A claim is one durable commit, so the loop claims ahead: triggers due within
+ * {@link CLAIM_LEAD_MS} (each starts at its due time, which its claim writes as `lastPollAt`),
+ * and, while polls are quick, more than the free slots (see {@link ClaimAhead}); claimed polls
+ * wait in memory, earliest first, for their time and a slot.
+ *
  * The loop keeps each known trigger's next due time in memory and sleeps until the earliest,
  * so a trigger is polled on its interval, not on the next base tick after it: with ticks and
  * due times a second apart, waiting for a tick would stretch a 1 s interval to 2 s. The
