@@ -244,6 +244,7 @@ export type { ExecutionEvent, ExecutionRecord, NewEvent, TaskRecord, TaskStatus 
 export type { RunnerRecord } from './runner-store.js';
 export type {
   TriggerFireOutcome,
+  TriggerPollStart,
   TriggerPollSuccess,
   TriggerRunRecord,
   TriggerRunStatus,

@@ -16,6 +16,7 @@ import {
   upsertTriggerSchedules,
   type TriggerFireInput,
   type TriggerFireOutcome,
+  type TriggerPollStart,
   type TriggerPollSuccess,
   type TriggerRunRecord,
   type TriggerScheduleRecord,
@@ -25,6 +26,7 @@ import {
 export type {
   TriggerFireInput,
   TriggerFireOutcome,
+  TriggerPollStart,
   TriggerPollSuccess,
   TriggerRunRecord,
   TriggerScheduleRecord,
@@ -66,6 +68,12 @@ export interface TriggerStore {
   claimTriggerPolls(input: {
     triggerNames: readonly string[];
     now: () => number;
+    /**
+     * When each poll (parallel to `triggerNames`) is to start, for polls claimed ahead of their
+     * due time: `lastPollAt` becomes it, and the trigger must be due by then. Earlier than `now`
+     * (or absent) means `now`.
+     */
+    startAtMs?: readonly number[];
     /** Finished polls to record in the same transaction (see `recordTriggerPolls`). */
     records?: readonly TriggerPollSuccess[];
   }): Promise<TriggerScheduleRecord[]>;
@@ -82,6 +90,8 @@ export interface TriggerStore {
     nowMs: number;
     /** The runner whose poll failed, named in the feed event. */
     runnerId?: string;
+    /** Set when the poll started well after its claim: `lastPollAt` moves to its start. */
+    started?: TriggerPollStart;
   }): Promise<number>;
   /**
    * Fires (history row + execution + `trigger_fired` event) or records a suppressed duplicate

@@ -30,6 +30,17 @@ describe('the trigger loop due times', () => {
     expect(due.takeDue(200, 5, takeAll).names).toEqual(['b', 'a']);
   });
 
+  it('takes a trigger once when its time was set back to an earlier one (two live entries)', () => {
+    const due = new DueTimes();
+    due.set('a', 10);
+    due.set('a', 20);
+    due.set('a', 10);
+    due.set('b', 15);
+    // Taken twice, one claim would have queued two polls of 'a'.
+    expect(due.takeDue(30, 5, takeAll)).toEqual({ names: ['a', 'b'], more: false });
+    expect(due.takeDue(30, 5, takeAll)).toEqual({ names: ['a', 'b'], more: false });
+  });
+
   it('leaves skipped triggers due and forgets dropped ones', () => {
     const due = new DueTimes();
     due.set('busy', 1);

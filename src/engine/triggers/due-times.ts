@@ -53,10 +53,13 @@ export class DueTimes {
   ): { names: string[]; more: boolean } {
     const names: string[] = [];
     const kept: Entry[] = [];
+    // A name set back to an earlier time (a to b to a) has two live entries: judged once.
+    const judged = new Set<string>();
     let more = false;
     while (this.#heap.length > 0 && this.#heap[0]!.at <= nowMs) {
       const entry = this.#pop();
-      if (this.#at.get(entry.name) !== entry.at) continue;
+      if (this.#at.get(entry.name) !== entry.at || judged.has(entry.name)) continue;
+      judged.add(entry.name);
       const verdict = judge(entry.name);
       if (verdict === 'drop') {
         this.#at.delete(entry.name);

@@ -11,6 +11,11 @@
  * cannot take the slots back from the others at every timeout. Due triggers are served oldest
  * due first, so when more are due than slots are free each waits its turn.
  *
+ * A claim is one durable commit, so the loop claims ahead: triggers due within
+ * {@link CLAIM_LEAD_MS} (each starts at its due time, which its claim writes as `lastPollAt`),
+ * and, while polls are quick, more than the free slots (see {@link ClaimAhead}); claimed polls
+ * wait in memory, earliest first, for their time and a slot.
+ *
  * The loop keeps each known trigger's next due time in memory and sleeps until the earliest,
  * so a trigger is polled on its interval, not on the next base tick after it: with ticks and
  * due times a second apart, waiting for a tick would stretch a 1 s interval to 2 s. The
@@ -25,7 +30,11 @@ import {
   type Trigger,
 } from '../../core/trigger.js';
 import { TriggerError, isCloacinaError, toError } from '../../errors.js';
-import type { TriggerPollSuccess, TriggerScheduleRecord } from '../../store/store.js';
+import type {
+  TriggerPollStart,
+  TriggerPollSuccess,
+  TriggerScheduleRecord,
+} from '../../store/store.js';
 import type { PollOutcome } from '../metrics.js';
 import type { ServiceContext } from '../service.js';
 import { after, every } from '../timers.js';
@@ -33,6 +42,7 @@ import { fireTarget } from './fire.js';
 import { PollRecordWriter, isTransient } from './records.js';
 import { TriggerSetupWarnings } from './setup-warnings.js';
 import { DueTimes } from './due-times.js';
+import { ClaimAhead } from './claim-ahead.js';
 import { Wakeup } from '../wakeup.js';
 
 /** Finds the trigger object for a schedule row in this process, if any. */
@@ -52,6 +62,28 @@ export function describePollError(error: unknown): string {
  * written on its own: the skip counters and error streaks are at most this stale.
  */
 export const RECORD_DELAY_MS = 100;
+
+/**
+ * How long before its due time a poll is claimed. The claim, a durable commit, then lands
+ * before the poll is due rather than delaying it: under load a commit takes tens of ms. The
+ * claim writes the due time as `lastPollAt`, and the poll starts at that time.
+ */
+export const CLAIM_LEAD_MS = 50;
+
+/**
+ * How long after the `lastPollAt` its claim wrote a poll may start with it left as written; one
+ * that starts later (it waited for a slot, or the process was busy) moves `lastPollAt` to its
+ * start when it is recorded.
+ */
+export const START_TOLERANCE_MS = 20;
+
+/** A claimed poll waiting for its start time and a slot. */
+interface QueuedPoll {
+  readonly row: TriggerScheduleRecord;
+  readonly trigger: Trigger;
+  /** When it is to start (clock ms): the `lastPollAt` its claim wrote. */
+  readonly at: number;
+}
 
 /**
  * When a due schedule row fell due (clock ms): its last poll plus its interval, or its creation
@@ -75,6 +107,22 @@ export class TriggerLoop {
   readonly #inFlight = new Map<string, AbortController>();
   /** Polls holding one of the `maxConcurrentPolls` slots: until they settle or time out. */
   #slotsInUse = 0;
+  /**
+   * Claimed polls waiting for their start time and a slot, earliest first (see
+   * {@link CLAIM_LEAD_MS} and {@link ClaimAhead}).
+   */
+  #queue: QueuedPoll[] = [];
+  /** Cancels the timer that starts the first queued poll at its start time. */
+  #cancelStartTimer: (() => void) | undefined;
+  /** The triggers in {@link #queue}: like those in flight, not claimed again. */
+  readonly #queued = new Set<string>();
+  /**
+   * Triggers whose poll has not been recorded yet (its fire or error written): not claimed
+   * again before, so the next claim reads the error streak this poll left. A claim made ahead
+   * of the due time could otherwise overtake a short interval's error record.
+   */
+  readonly #recording = new Set<string>();
+  readonly #claimAhead: ClaimAhead;
   /** Settles when the poll and its recording are done (awaited at shutdown). */
   readonly #settling = new Set<Promise<void>>();
   /** Triggers this runner will not poll, warned about once each. */
@@ -109,6 +157,7 @@ export class TriggerLoop {
     this.#lookup = lookup;
     this.#warnings = new TriggerSetupWarnings(ctx, names);
     this.#recordWriter = new PollRecordWriter(ctx);
+    this.#claimAhead = new ClaimAhead(ctx.config.maxConcurrentPolls);
     this.#wakeup = new Wakeup(() => this.#pass());
   }
 
@@ -168,6 +217,11 @@ export class TriggerLoop {
     this.#stopTicks?.();
     this.#stopCommits?.();
     this.#cancelDueTimer?.();
+    // Claimed polls not started yet are not run: like the polls aborted below, their claims
+    // stand and their triggers are polled at the next interval.
+    this.#queue = [];
+    this.#queued.clear();
+    this.#cancelStartTimer?.();
     for (const controller of this.#inFlight.values()) {
       controller.abort(
         new TriggerError('POLL_TIMEOUT', 'shutdown', 'The runner is shutting down.'),
@@ -222,8 +276,11 @@ export class TriggerLoop {
 
   async #pass(): Promise<boolean> {
     if (this.#stopped) return false;
+    this.#startQueued();
     const free = this.#ctx.config.maxConcurrentPolls - this.#slotsInUse;
-    if (free <= 0) {
+    // Claimed polls beyond the free slots are bounded by what the slots finish soon.
+    const limit = free + this.#claimAhead.extra() - this.#queue.length;
+    if (free <= 0 || limit <= 0) {
       this.#backlog = true;
       return false;
     }
@@ -238,18 +295,20 @@ export class TriggerLoop {
         }
         await this.#warnings.checkObjects(nowMs);
       }
-      const chosen = this.#chooseDue(nowMs, free);
+      const chosen = this.#chooseDue(nowMs + CLAIM_LEAD_MS, limit);
       if (chosen.length === 0 || this.#stopped) {
         this.#armDueTimer();
         return false;
       }
-      // "now" is read inside the claim transaction: `lastPollAt` then records when the poll
-      // really starts, not when the pass began or the write lock was requested, which keeps
-      // the spacing between actual polls close to the interval.
+      // A poll due already starts at the claim's "now", read inside the claim transaction:
+      // `lastPollAt` then records when the poll really starts, not when the pass began or the
+      // write lock was requested, which keeps the spacing between actual polls close to the
+      // interval. One due within the lead starts at its due time.
       const records = this.#takeRecords();
       const claim = (carried?: readonly TriggerPollSuccess[]): Promise<TriggerScheduleRecord[]> =>
         this.#ctx.store.claimTriggerPolls({
           triggerNames: chosen.map((c) => c.name),
+          startAtMs: chosen.map((c) => c.dueAt),
           now: () => this.#ctx.clock.now(),
           ...(carried === undefined ? {} : { records: carried }),
         });
@@ -273,11 +332,19 @@ export class TriggerLoop {
       }
       // Lost compare-and-sets are not due durably: forget them until a scan finds them due.
       for (const { name } of chosen) this.#nextDue.delete(name);
-      for (const row of claimed) {
-        this.#nextDue.set(row.triggerName, (row.lastPollAtMs ?? 0) + row.pollIntervalMs);
-        const trigger = chosen.find((c) => c.name === row.triggerName)?.trigger;
-        if (trigger !== undefined && !this.#stopped) this.#startPoll(row, trigger);
+      const won = new Map(claimed.map((row) => [row.triggerName, row]));
+      for (const { name, trigger } of chosen) {
+        const row = won.get(name);
+        if (row === undefined) continue;
+        const at = row.lastPollAtMs ?? 0;
+        this.#nextDue.set(name, at + row.pollIntervalMs);
+        if (this.#stopped) continue;
+        this.#queue.push({ row, trigger, at });
+        this.#queued.add(name);
       }
+      // Earliest start first (a stable sort keeps the oldest due first among equal starts).
+      this.#queue.sort((a, b) => a.at - b.at);
+      this.#startQueued();
       this.#armDueTimer();
     } catch (error) {
       // A database hiccup: log once per streak, try again on the next tick (not at the due
@@ -293,18 +360,58 @@ export class TriggerLoop {
     return false;
   }
 
-  /** Up to `free` triggers due at `nowMs`, not in flight, with an object here; earliest first. */
-  #chooseDue(nowMs: number, free: number): { name: string; trigger: Trigger }[] {
-    const chosen: { name: string; trigger: Trigger }[] = [];
-    const { more } = this.#nextDue.takeDue(nowMs, free, (name) => {
-      if (this.#inFlight.has(name)) return 'skip';
+  /**
+   * Up to `limit` triggers due by `byMs`, not in flight or queued, with an object here;
+   * earliest first, with their due times.
+   */
+  #chooseDue(byMs: number, limit: number): { name: string; trigger: Trigger; dueAt: number }[] {
+    const chosen: { name: string; trigger: Trigger; dueAt: number }[] = [];
+    const { more } = this.#nextDue.takeDue(byMs, limit, (name) => {
+      if (this.#busy(name)) return 'skip';
       const trigger = this.#lookup(name);
       if (trigger === undefined) return 'drop';
-      if (chosen.length < free) chosen.push({ name, trigger });
+      if (chosen.length < limit) chosen.push({ name, trigger, dueAt: this.#nextDue.get(name)! });
       return 'take';
     });
     this.#backlog = more;
     return chosen;
+  }
+
+  /**
+   * Whether `name` has a poll in flight, waiting for a slot or being recorded: it is not claimed
+   * again yet.
+   */
+  #busy(name: string): boolean {
+    return this.#inFlight.has(name) || this.#queued.has(name) || this.#recording.has(name);
+  }
+
+  /**
+   * Starts queued polls whose start time has come, in order, while slots are free; when the
+   * next one's time is still to come and a slot is free, sets a timer for it. Never before its
+   * start time: that is the `lastPollAt` its claim wrote, one interval after the previous poll.
+   */
+  #startQueued(): void {
+    this.#cancelStartTimer?.();
+    this.#cancelStartTimer = undefined;
+    if (this.#stopped) return;
+    const slots = this.#ctx.config.maxConcurrentPolls;
+    const nowMs = this.#ctx.clock.now();
+    let started = 0;
+    while (started < this.#queue.length && this.#slotsInUse < slots) {
+      const { row, trigger, at } = this.#queue[started]!;
+      if (at > nowMs) break;
+      started += 1;
+      this.#queued.delete(row.triggerName);
+      this.#startPoll(row, trigger);
+    }
+    if (started > 0) this.#queue.splice(0, started);
+    const next = this.#queue[0];
+    if (next !== undefined && this.#slotsInUse < slots && !this.#stopped) {
+      this.#cancelStartTimer = after(this.#ctx.clock, next.at - nowMs, () => {
+        this.#cancelStartTimer = undefined;
+        this.#startQueued();
+      });
+    }
   }
 
   /** Sleeps until the earliest due time of a trigger not in flight (polls re-arm on finish). */
@@ -313,7 +420,7 @@ export class TriggerLoop {
     this.#cancelDueTimer = undefined;
     this.#dueTimerAt = Number.POSITIVE_INFINITY;
     if (this.#backlog) return;
-    this.#armAt(this.#nextDue.earliest((name) => this.#inFlight.has(name)));
+    this.#armAt(this.#nextDue.earliest((name) => this.#busy(name)) - CLAIM_LEAD_MS);
   }
 
   /** Makes sure the loop wakes by `at` (clock ms); a no-op when it wakes earlier already. */
@@ -330,19 +437,35 @@ export class TriggerLoop {
 
   /**
    * Wakes the loop for `name` once it is not in flight: at once when a slot waits to be used
-   * or it is due already (its interval was shorter than the poll took), else at its due time.
+   * or it is to be claimed already (its interval was shorter than the poll took), else when it
+   * is (its due time less the lead).
    */
   #rearm(name: string): void {
-    const nextDue = this.#nextDue.get(name) ?? Number.POSITIVE_INFINITY;
-    if (this.#backlog || nextDue <= this.#ctx.clock.now()) this.#wakeDue();
-    else this.#armAt(nextDue);
+    const claimAt = (this.#nextDue.get(name) ?? Number.POSITIVE_INFINITY) - CLAIM_LEAD_MS;
+    if (this.#backlog || claimAt <= this.#ctx.clock.now()) this.#wakeDue();
+    else this.#armAt(claimAt);
   }
 
+  /**
+   * Starts a claimed poll. Its next due time here counts from its start; one that starts more
+   * than {@link START_TOLERANCE_MS} after the `lastPollAt` its claim wrote carries its start
+   * time to its record, which moves `lastPollAt` there.
+   */
   #startPoll(row: TriggerScheduleRecord, trigger: Trigger): void {
+    const name = row.triggerName;
     const controller = new AbortController();
-    this.#inFlight.set(row.triggerName, controller);
+    this.#inFlight.set(name, controller);
+    this.#recording.add(name);
     this.#slotsInUse += 1;
-    const done = this.#runPoll(row, trigger, controller)
+    let started: TriggerPollStart | undefined;
+    const claimedAtMs = row.lastPollAtMs ?? 0;
+    const startedAtMs = this.#ctx.clock.now();
+    // The next poll here is due an interval after this one started, however late it started.
+    if (startedAtMs > claimedAtMs && this.#nextDue.get(name) === claimedAtMs + row.pollIntervalMs) {
+      this.#nextDue.set(name, startedAtMs + row.pollIntervalMs);
+    }
+    if (startedAtMs - claimedAtMs > START_TOLERANCE_MS) started = { claimedAtMs, startedAtMs };
+    const done = this.#runPoll(row, trigger, controller, started)
       .catch((error: unknown) => {
         this.#ctx.logger.warn(
           { trigger: row.triggerName, err: toError(error) },
@@ -351,6 +474,8 @@ export class TriggerLoop {
       })
       .finally(() => {
         this.#settling.delete(done);
+        this.#recording.delete(name);
+        this.#rearm(name);
       });
     this.#settling.add(done);
   }
@@ -366,6 +491,7 @@ export class TriggerLoop {
     controller: AbortController,
   ): Promise<TriggerResult> {
     const name = row.triggerName;
+    const began = performance.now();
     const timeoutMs = this.#ctx.config.triggerPollTimeoutMs;
     let cancelTimer = (): void => undefined;
     const aborted = new Promise<never>((_, reject) => {
@@ -405,6 +531,8 @@ export class TriggerLoop {
       cancelTimer();
       // Free the slot now: a poll that ignores its signal must not hold it past the timeout.
       this.#slotsInUse -= 1;
+      this.#claimAhead.observe(performance.now() - began);
+      this.#startQueued();
     }
   }
 
@@ -434,6 +562,7 @@ export class TriggerLoop {
     row: TriggerScheduleRecord,
     trigger: Trigger,
     controller: AbortController,
+    started: TriggerPollStart | undefined,
   ): Promise<void> {
     const name = row.triggerName;
     const began = performance.now();
@@ -444,7 +573,7 @@ export class TriggerLoop {
       result = await this.#poll(row, trigger, controller);
     } catch (error) {
       measure(error instanceof TriggerError && error.code === 'POLL_TIMEOUT' ? 'timeout' : 'error');
-      if (!this.#stopped) await this.#recordError(row, error);
+      if (!this.#stopped) await this.#recordError(row, error, started);
       return;
     } finally {
       // A freed slot matters when others wait for one; and the loop must wake when this
@@ -459,6 +588,7 @@ export class TriggerLoop {
         skipped: true,
         skipReason: result.reason ?? null,
         errorStreak: row.consecutiveErrors,
+        ...(started === undefined ? {} : { started }),
       });
       this.#logRecovery(row);
       return;
@@ -479,7 +609,7 @@ export class TriggerLoop {
       }
     } catch (error) {
       measure('error');
-      await this.#recordError(row, error);
+      await this.#recordError(row, error, started);
       return;
     }
     this.#record({
@@ -487,11 +617,16 @@ export class TriggerLoop {
       skipped: false,
       skipReason: null,
       errorStreak: row.consecutiveErrors,
+      ...(started === undefined ? {} : { started }),
     });
     this.#logRecovery(row);
   }
 
-  async #recordError(row: TriggerScheduleRecord, error: unknown): Promise<void> {
+  async #recordError(
+    row: TriggerScheduleRecord,
+    error: unknown,
+    started: TriggerPollStart | undefined,
+  ): Promise<void> {
     const message = describePollError(error);
     const streak = await this.#ctx.store.recordTriggerError({
       triggerName: row.triggerName,
@@ -499,6 +634,7 @@ export class TriggerLoop {
       errorMessage: message,
       nowMs: this.#ctx.clock.now(),
       runnerId: this.#ctx.runnerId,
+      ...(started === undefined ? {} : { started }),
     });
     // One warning per streak: a trigger failing every second must not flood the log.
     const fields = { trigger: row.triggerName, consecutiveErrors: streak, err: toError(error) };

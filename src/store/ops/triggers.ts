@@ -318,35 +318,65 @@ export async function findDueTriggers(
 }
 
 /**
- * Claims polls: moves `last_poll_at_ms` to `nowMs` for each named trigger that is still enabled
- * and due, in one conditional UPDATE. The condition is re-checked under the row lock (Postgres)
- * or the single writer (SQLite), so of several runners racing for one interval exactly one gets
- * the row back. `now` is read inside the transaction, once the write lock is held, so the stored
- * time is as close as possible to the poll it licenses (waiting for another writer does not
- * shorten the next interval). `records`, polls that finished since the last claim, are written
- * first in the same round trip (see {@link recordTriggerPolls}). Returns the claimed rows.
+ * Claims polls: moves `last_poll_at_ms` of each named trigger that is still enabled and due to
+ * the time its poll starts, in one conditional UPDATE. That time is the claim's `nowMs`, or for a
+ * poll claimed ahead of its due time, `startAtMs` (parallel to `triggerNames`); a trigger is due
+ * when its last poll plus its interval is at most that time. The condition is re-checked under
+ * the row lock (Postgres) or the single writer (SQLite), so of several runners racing for one
+ * interval exactly one gets the row back. `now` is read inside the transaction, once the write
+ * lock is held, so the stored time is as close as possible to the poll it licenses (waiting for
+ * another writer does not shorten the next interval). `records`, polls that finished since the
+ * last claim, are written first in the same round trip (see {@link recordTriggerPolls}).
+ * Returns the claimed rows.
  */
 export async function claimTriggerPolls(
   tx: Tx,
   input: {
     triggerNames: readonly string[];
     now: () => number;
+    startAtMs?: readonly number[];
     records?: readonly TriggerPollSuccess[];
   },
 ): Promise<TriggerScheduleRecord[]> {
   const nowMs = input.now();
   if (input.records !== undefined) recordTriggerPolls(tx, { polls: input.records, nowMs });
-  if (input.triggerNames.length === 0) return [];
+  const names = input.triggerNames;
+  if (names.length === 0) return [];
+  const starts = names.map((_, i) => Math.max(nowMs, input.startAtMs?.[i] ?? nowMs));
   // `+enabled` keeps the planners on the primary key: on `enabled = 1` SQLite picked the due
   // index and scanned every enabled row per claim (PostgreSQL ANDed that whole index in).
+  if (starts.every((at) => at === nowMs)) {
+    const rows = await tx.all<ScheduleRow>(
+      `UPDATE trigger_schedules SET last_poll_at_ms = ?, updated_at_ms = ?
+       WHERE trigger_name IN (${placeholders(names.length)}) AND +enabled = 1
+         AND (last_poll_at_ms IS NULL OR last_poll_at_ms + poll_interval_ms <= ?)
+       RETURNING *`,
+      [nowMs, nowMs, ...names, nowMs],
+    );
+    return rows.map(toSchedule);
+  }
+  // The casts type the parameters on PostgreSQL, where a CASE of bare parameters is text.
+  const startOf = `CASE trigger_name ${names.map(() => 'WHEN ? THEN CAST(? AS BIGINT)').join(' ')} END`;
+  const pairs = names.flatMap((name, i) => [name, starts[i]!]);
   const rows = await tx.all<ScheduleRow>(
-    `UPDATE trigger_schedules SET last_poll_at_ms = ?, updated_at_ms = ?
-     WHERE trigger_name IN (${placeholders(input.triggerNames.length)}) AND +enabled = 1
-       AND (last_poll_at_ms IS NULL OR last_poll_at_ms + poll_interval_ms <= ?)
+    `UPDATE trigger_schedules SET last_poll_at_ms = ${startOf}, updated_at_ms = ?
+     WHERE trigger_name IN (${placeholders(names.length)}) AND +enabled = 1
+       AND (last_poll_at_ms IS NULL OR last_poll_at_ms + poll_interval_ms <= ${startOf})
      RETURNING *`,
-    [nowMs, nowMs, ...input.triggerNames, nowMs],
+    [...pairs, nowMs, ...names, ...pairs],
   );
   return rows.map(toSchedule);
+}
+
+/**
+ * A poll that started well after its claim (it waited for a slot): recording it moves
+ * `last_poll_at_ms` from the claim time to the start, so `lastPollAt` stays when the poll started
+ * and the next one is due an interval after that. Only a row that still holds the claim time is
+ * moved: a later claim or an operator's change wins.
+ */
+export interface TriggerPollStart {
+  readonly claimedAtMs: number;
+  readonly startedAtMs: number;
 }
 
 /** One successful poll (Skip or Fire) to record with {@link recordTriggerPolls}. */
@@ -356,6 +386,27 @@ export interface TriggerPollSuccess {
   readonly skipReason: string | null;
   /** The trigger's error streak when the poll was claimed: a Fire resets it when non-zero. */
   readonly errorStreak: number;
+  /** Set when the poll started well after its claim (see {@link TriggerPollStart}). */
+  readonly started?: TriggerPollStart;
+}
+
+/**
+ * Moves `last_poll_at_ms` of the polls in `starts` (by trigger name) from their claim time to
+ * their start, in one statement; a row that no longer holds the claim time is left alone.
+ */
+function moveLastPollToStart(tx: Tx, starts: ReadonlyMap<string, TriggerPollStart>): void {
+  if (starts.size === 0) return;
+  const names = [...starts.keys()];
+  // The casts type the parameters on PostgreSQL, where a CASE of bare parameters is text.
+  const when = names.map(() => 'WHEN ? THEN CAST(? AS BIGINT)').join(' ');
+  const pairs = (pick: (start: TriggerPollStart) => number): (string | number)[] =>
+    names.flatMap((name) => [name, pick(starts.get(name)!)]);
+  tx.write(
+    `UPDATE trigger_schedules SET last_poll_at_ms = CASE trigger_name ${when} END
+     WHERE trigger_name IN (${placeholders(names.length)})
+       AND last_poll_at_ms = CASE trigger_name ${when} END`,
+    [...pairs((s) => s.startedAtMs), ...names, ...pairs((s) => s.claimedAtMs)],
+  );
 }
 
 /**
@@ -408,6 +459,11 @@ export function recordTriggerPolls(
       [input.nowMs, ...firedAfterErrors],
     );
   }
+  const starts = new Map<string, TriggerPollStart>();
+  for (const poll of input.polls) {
+    if (poll.started !== undefined) starts.set(poll.triggerName, poll.started);
+  }
+  moveLastPollToStart(tx, starts);
 }
 
 /**
@@ -423,9 +479,14 @@ export async function recordTriggerError(
     errorMessage: string;
     nowMs: number;
     runnerId?: string;
+    /** Set when the failed poll started well after its claim (see {@link TriggerPollStart}). */
+    started?: TriggerPollStart;
   },
 ): Promise<number> {
   const errorMessage = freeText(input.errorMessage);
+  if (input.started !== undefined) {
+    moveLastPollToStart(tx, new Map([[input.triggerName, input.started]]));
+  }
   await tx.run(
     `INSERT INTO schedule_runs
        (id, schedule_kind, schedule_key, workflow_name, status, error_message, started_at_ms, completed_at_ms)

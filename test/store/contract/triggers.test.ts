@@ -278,6 +278,73 @@ describe.concurrent('store contract: trigger polls', () => {
     });
   });
 
+  test("a claim ahead of the due time writes each poll's start and needs the trigger due by then", async ({
+    store,
+  }) => {
+    await upsert(store, 'a', 1_000, 100);
+    await upsert(store, 'b', 1_000, 100);
+    await upsert(store, 'c', 1_000, 100);
+    await store.claimTriggerPolls({ triggerNames: ['a', 'b', 'c'], now: () => 1_000 });
+
+    // At 1,060: a starts at 1,100 (due then), b at its due time too; c asked for 1,090 is not due.
+    const claimed = await store.claimTriggerPolls({
+      triggerNames: ['a', 'b', 'c'],
+      startAtMs: [1_100, 1_100, 1_090],
+      now: () => 1_060,
+    });
+    expect(claimed.map((s) => [s.triggerName, s.lastPollAtMs]).sort()).toEqual([
+      ['a', 1_100],
+      ['b', 1_100],
+    ]);
+    // A start before now means now.
+    const late = await store.claimTriggerPolls({
+      triggerNames: ['c'],
+      startAtMs: [1_050],
+      now: () => 1_120,
+    });
+    expect(late.map((s) => s.lastPollAtMs)).toEqual([1_120]);
+  });
+
+  test('a poll recorded with its late start moves lastPollAt there, unless the row moved on', async ({
+    store,
+  }) => {
+    for (const name of ['late', 'failed', 'overtaken']) await upsert(store, name, 1_000, 100);
+    await store.claimTriggerPolls({
+      triggerNames: ['late', 'failed', 'overtaken'],
+      now: () => 1_000,
+    });
+    // 'overtaken' was claimed again (at 1,100) before its late start was recorded.
+    await store.claimTriggerPolls({ triggerNames: ['overtaken'], now: () => 1_100 });
+    const started = { claimedAtMs: 1_000, startedAtMs: 1_040 };
+    await store.recordTriggerPolls({
+      polls: [
+        { triggerName: 'late', skipped: true, skipReason: null, errorStreak: 0, started },
+        { triggerName: 'overtaken', skipped: true, skipReason: null, errorStreak: 0, started },
+      ],
+      nowMs: 1_150,
+    });
+    await store.recordTriggerError({
+      triggerName: 'failed',
+      workflowName: 'single',
+      errorMessage: 'down',
+      nowMs: 1_150,
+      started: { claimedAtMs: 1_000, startedAtMs: 1_030 },
+    });
+
+    expect(await store.getTriggerSchedule('late')).toMatchObject({ lastPollAtMs: 1_040, skips: 1 });
+    expect(await store.getTriggerSchedule('failed')).toMatchObject({
+      lastPollAtMs: 1_030,
+      consecutiveErrors: 1,
+    });
+    expect(await store.getTriggerSchedule('overtaken')).toMatchObject({ lastPollAtMs: 1_100 });
+    // Due an interval after the start, not after the claim.
+    expect((await store.findDueTriggers({ nowMs: 1_129 })).map((s) => s.triggerName)).toEqual([]);
+    expect((await store.findDueTriggers({ nowMs: 1_140 })).map((s) => s.triggerName)).toEqual([
+      'failed',
+      'late',
+    ]);
+  });
+
   test('a failed poll adds to the streak, writes a history row and a feed event', async ({
     store,
   }) => {
