@@ -10,6 +10,7 @@ import { START_TOLERANCE_MS } from '../../src/engine/triggers/loop.js';
 import type { Store } from '../../src/store/store.js';
 import { WRAP_STORE } from '../../src/store-wrapper.js';
 import { createRunner, stopRunner } from '../helpers/backend.js';
+import { spyOnStore } from '../helpers/store-spy.js';
 import { waitFor } from '../helpers/wait.js';
 import { gaps, recordingWorkflow, sleep } from './triggers-fixtures.js';
 
@@ -23,21 +24,11 @@ interface Claim {
 
 /** Wraps a store so that every poll claim is recorded in `claims`. */
 function recordingClaims(claims: Claim[]): (store: Store) => Store {
-  return (store) =>
-    new Proxy(store, {
-      get: (target, property) => {
-        const value: unknown = Reflect.get(target, property, target);
-        if (typeof value !== 'function') return value;
-        const method = value as (...args: unknown[]) => unknown;
-        if (property === 'claimTriggerPolls') {
-          return (input: Parameters<Store['claimTriggerPolls']>[0]) => {
-            claims.push({ atMs: Date.now(), names: input.triggerNames });
-            return method.call(target, input);
-          };
-        }
-        return method.bind(target);
-      },
-    });
+  return spyOnStore({
+    claimTriggerPolls: (input: Parameters<Store['claimTriggerPolls']>[0]) => {
+      claims.push({ atMs: Date.now(), names: input.triggerNames });
+    },
+  });
 }
 
 describe('event triggers: claiming ahead', () => {

@@ -11,6 +11,7 @@ import type { Store } from '../../src/store/store.js';
 import { WRAP_STORE } from '../../src/store-wrapper.js';
 import { createRunner, freshDatabaseUrl, nextEvent, stopRunner } from '../helpers/backend.js';
 import { gatedWorkload } from '../helpers/gated.js';
+import { spyOnStore } from '../helpers/store-spy.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** The ids of every call of the read methods waiters use, by method. */
@@ -21,27 +22,16 @@ interface Reads {
 
 /** Wraps a store so the waiters' read methods record the number of ids of each call. */
 function countingReads(reads: Reads): (store: Store) => Store {
-  return (store) =>
-    new Proxy(store, {
-      get: (target, property) => {
-        const value: unknown = Reflect.get(target, property, target);
-        if (typeof value !== 'function') return value;
-        const method = value as (...args: unknown[]) => unknown;
-        if (property === 'getTerminalExecutions') {
-          return (ids: readonly string[]) => {
-            reads.terminal.push(ids.length);
-            return method.call(target, ids);
-          };
-        }
-        if (property === 'getTasksOf' || property === 'getTasks') {
-          return (ids: readonly string[] | string) => {
-            reads.tasks.push(typeof ids === 'string' ? 1 : ids.length);
-            return method.call(target, ids);
-          };
-        }
-        return method.bind(target);
-      },
-    });
+  const countTasks = (ids: readonly string[] | string): void => {
+    reads.tasks.push(typeof ids === 'string' ? 1 : ids.length);
+  };
+  return spyOnStore({
+    getTerminalExecutions: (ids: readonly string[]) => {
+      reads.terminal.push(ids.length);
+    },
+    getTasksOf: countTasks,
+    getTasks: countTasks,
+  });
 }
 
 async function countedRunner(reads: Reads, url = freshDatabaseUrl()): Promise<DefaultRunner> {
