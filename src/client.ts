@@ -561,7 +561,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
    * now is in, counted so far, and `window.from` is the start of the oldest of the
    * `ceil(window / bucket)`. The database counts exactly, summing per-minute counts for the
    * minutes that ended five minutes before now (rolled up by the reads themselves, migration
-   * 22) and reading the index on the end time for the rest: the cost grows with the minutes of
+   * 23) and reading the index on the end time for the rest: the cost grows with the minutes of
    * the window and the executions of its last minutes, not with the table (`docs/http-api.md`,
    * "How `/v1/stats` counts").
    *

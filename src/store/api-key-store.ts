@@ -9,6 +9,7 @@ import {
   type ApiKeyRecord,
   type NewApiKey,
 } from './ops/api-keys.js';
+import { AUTOCOMMIT, READ_ONE } from './tx-kinds.js';
 
 export type { ApiKeyRecord, NewApiKey };
 
@@ -25,11 +26,6 @@ export interface ApiKeyStore {
   /** Stamps a key's last use unless one at or after `unusedSinceMs` is there; true if it wrote. */
   touchApiKey(input: { id: string; nowMs: number; unusedSinceMs: number }): Promise<boolean>;
 }
-
-/** One read statement: no transaction needed around it. */
-const READ_ONE = { readOnly: true, autocommit: true } as const;
-/** One statement that stands alone (see `TxOptions.autocommit`). */
-const AUTOCOMMIT = { autocommit: true } as const;
 
 /** Builds the API key operations over an adapter's database handle. */
 export function createApiKeyStore(db: Db): ApiKeyStore {

@@ -27,6 +27,7 @@ import type {
   CronLeftover,
   CronRecovery,
 } from './records.js';
+import { LONG_READ, READ } from './tx-kinds.js';
 
 /** Cron operations of the {@link Store}; each is one transaction. */
 export interface CronStore {
@@ -80,10 +81,6 @@ export interface CronStore {
   /** Re-hands a leftover off, or marks it lost; `false` when it was no longer a leftover. */
   recoverCronRun(input: CronRecovery): Promise<boolean>;
 }
-
-const READ = { readOnly: true } as const;
-/** Reads that may scan much of the history (see `TxOptions.longRead`). */
-const LONG_READ = { readOnly: true, longRead: true } as const;
 
 /** Builds the cron operations over an adapter's database handle (`faults`: crash tests only). */
 export function createCronStore(db: Db, faults: StoreFaults = {}): CronStore {

@@ -8,6 +8,7 @@ import {
   type DefinitionRecord,
   type NewDefinition,
 } from './ops/definitions.js';
+import { READ } from './tx-kinds.js';
 
 export type { DefinitionRecord, NewDefinition };
 
@@ -28,8 +29,6 @@ export interface DefinitionStore {
   /** Every stored version of `name`, most recently registered first. */
   listDefinitionVersions(name: string): Promise<DefinitionRecord[]>;
 }
-
-const READ = { readOnly: true } as const;
 
 /** Builds the definition operations over an adapter's database handle. */
 export function createDefinitionStore(db: Db): DefinitionStore {

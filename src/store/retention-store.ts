@@ -8,6 +8,7 @@ import {
   pruneHistoryBatch,
   type ExecutionCut,
 } from './ops/prune.js';
+import { AUTOCOMMIT, LONG_READ } from './tx-kinds.js';
 
 export type { ExecutionCut, LeaseClaim };
 
@@ -41,11 +42,6 @@ export interface RetentionStore {
     historyBeforeMs: number | null;
   }): Promise<PruneCounts>;
 }
-
-/** Statements that stand alone (see `TxOptions.autocommit`). */
-const AUTOCOMMIT = { autocommit: true } as const;
-/** Reads that may scan much of the history (see `TxOptions.longRead`). */
-const LONG_READ = { readOnly: true, longRead: true } as const;
 
 /** Builds the retention operations over an adapter's database handle. */
 export function createRetentionStore(db: Db): RetentionStore {

@@ -7,6 +7,7 @@ import {
   type RunnerPresenceInput,
   type RunnerRecord,
 } from './ops/runners.js';
+import { AUTOCOMMIT, READ_ONE } from './tx-kinds.js';
 
 export type { RunnerPresenceInput, RunnerRecord };
 
@@ -21,11 +22,6 @@ export interface RunnerStore {
   /** Runs one trivial query: resolves when the database answers. */
   ping(): Promise<void>;
 }
-
-/** One read statement: no transaction needed around it. */
-const READ_ONE = { readOnly: true, autocommit: true } as const;
-/** Statements that stand alone (see `TxOptions.autocommit`). */
-const AUTOCOMMIT = { autocommit: true } as const;
 
 /** Builds the runner registry operations over an adapter's database handle. */
 export function createRunnerStore(db: Db): RunnerStore {

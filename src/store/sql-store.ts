@@ -44,14 +44,7 @@ import { getExecutionStats } from './ops/stats.js';
 import { NOTHING_ROLLED, statsRollups } from './ops/stats-rollups.js';
 import { completeTasks, failTask, scheduleRetry, setDeferred } from './ops/tasks.js';
 import type { ClaimNext, FinishOutcome, Store } from './store.js';
-
-const READ = { readOnly: true } as const;
-/** One read statement: no transaction needed around it. */
-const READ_ONE = { readOnly: true, autocommit: true } as const;
-/** Reads that may scan much of the history (see `TxOptions.longRead`). */
-const LONG_READ = { readOnly: true, longRead: true } as const;
-/** One read statement that may scan much of the history. */
-const LONG_READ_ONE = { readOnly: true, autocommit: true, longRead: true } as const;
+import { LONG_READ, LONG_READ_ONE, READ, READ_ONE } from './tx-kinds.js';
 
 /** Claims the next tasks after a final write, in its transaction, when asked to. */
 async function finish(

@@ -22,6 +22,7 @@ import {
   type TriggerScheduleRecord,
   type TriggerScheduleUpsert,
 } from './ops/triggers.js';
+import { AUTOCOMMIT, LONG_READ, READ, READ_ONE } from './tx-kinds.js';
 
 export type {
   TriggerFireInput,
@@ -109,14 +110,6 @@ export interface TriggerStore {
     after?: { startedAtMs: number; id: string };
   }): Promise<TriggerRunRecord[]>;
 }
-
-const READ = { readOnly: true } as const;
-/** Reads that may scan much of the history (see `TxOptions.longRead`). */
-const LONG_READ = { readOnly: true, longRead: true } as const;
-/** One read statement: no transaction needed around it. */
-const READ_ONE = { readOnly: true, autocommit: true } as const;
-/** Statements that stand alone (see {@link TxOptions.autocommit}). */
-const AUTOCOMMIT = { autocommit: true } as const;
 
 /** Builds the trigger operations over an adapter's database handle. */
 export function createTriggerStore(db: Db): TriggerStore {

@@ -22,6 +22,7 @@
  */
 import { DatabaseError } from '../../errors.js';
 import type { Db, SqlValue, Tx } from '../db.js';
+import { READ_ONE } from '../tx-kinds.js';
 
 /** The rollup interval: a minute, which every bucket of a whole number of minutes divides. */
 export const ROLLUP_MINUTE_MS = 60_000;
@@ -232,8 +233,7 @@ export interface StatsRollups {
  */
 export function statsRollups(db: Db): StatsRollups {
   let seen: RolledRange | null = null;
-  const read = (): Promise<RolledRange> =>
-    db.transaction((tx) => readRolledRange(tx), { readOnly: true, autocommit: true });
+  const read = (): Promise<RolledRange> => db.transaction((tx) => readRolledRange(tx), READ_ONE);
   return {
     async rangeFor(windowFromMs, nowMs) {
       const target = rollupTarget(windowFromMs, nowMs);

@@ -5,7 +5,7 @@
 import type { RateLimitSlot } from '../../core/rate-limit.js';
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../../core/json.js';
-import type { Tx } from '../db.js';
+import type { SqlValue, Tx } from '../db.js';
 import type { ClaimedTask, NewTask } from '../records.js';
 import { freeText } from '../text.js';
 import { EventType } from '../rows.js';
@@ -355,15 +355,13 @@ export async function claimTriggerPolls(
     );
     return rows.map(toSchedule);
   }
-  // The casts type the parameters on PostgreSQL, where a CASE of bare parameters is text.
-  const startOf = `CASE trigger_name ${names.map(() => 'WHEN ? THEN CAST(? AS BIGINT)').join(' ')} END`;
-  const pairs = names.flatMap((name, i) => [name, starts[i]!]);
+  const startOf = timeByName(names, (_, i) => starts[i]!);
   const rows = await tx.all<ScheduleRow>(
-    `UPDATE trigger_schedules SET last_poll_at_ms = ${startOf}, updated_at_ms = ?
+    `UPDATE trigger_schedules SET last_poll_at_ms = ${startOf.sql}, updated_at_ms = ?
      WHERE trigger_name IN (${placeholders(names.length)}) AND +enabled = 1
-       AND (last_poll_at_ms IS NULL OR last_poll_at_ms + poll_interval_ms <= ${startOf})
+       AND (last_poll_at_ms IS NULL OR last_poll_at_ms + poll_interval_ms <= ${startOf.sql})
      RETURNING *`,
-    [...pairs, nowMs, ...names, ...pairs],
+    [...startOf.params, nowMs, ...names, ...startOf.params],
   );
   return rows.map(toSchedule);
 }
@@ -397,16 +395,25 @@ export interface TriggerPollSuccess {
 function moveLastPollToStart(tx: Tx, starts: ReadonlyMap<string, TriggerPollStart>): void {
   if (starts.size === 0) return;
   const names = [...starts.keys()];
-  // The casts type the parameters on PostgreSQL, where a CASE of bare parameters is text.
-  const when = names.map(() => 'WHEN ? THEN CAST(? AS BIGINT)').join(' ');
-  const pairs = (pick: (start: TriggerPollStart) => number): (string | number)[] =>
-    names.flatMap((name) => [name, pick(starts.get(name)!)]);
+  const started = timeByName(names, (name) => starts.get(name)!.startedAtMs);
+  const claimed = timeByName(names, (name) => starts.get(name)!.claimedAtMs);
   tx.write(
-    `UPDATE trigger_schedules SET last_poll_at_ms = CASE trigger_name ${when} END
-     WHERE trigger_name IN (${placeholders(names.length)})
-       AND last_poll_at_ms = CASE trigger_name ${when} END`,
-    [...pairs((s) => s.startedAtMs), ...names, ...pairs((s) => s.claimedAtMs)],
+    `UPDATE trigger_schedules SET last_poll_at_ms = ${started.sql}
+     WHERE trigger_name IN (${placeholders(names.length)}) AND last_poll_at_ms = ${claimed.sql}`,
+    [...started.params, ...names, ...claimed.params],
   );
+}
+
+/** `CASE trigger_name WHEN … THEN <time> … END`: a time (epoch ms) per trigger of `names`. */
+function timeByName(
+  names: readonly string[],
+  timeOf: (name: string, index: number) => number,
+): { sql: string; params: SqlValue[] } {
+  // The casts type the parameters on PostgreSQL, where a CASE of bare parameters is text.
+  return {
+    sql: `CASE trigger_name ${names.map(() => 'WHEN ? THEN CAST(? AS BIGINT)').join(' ')} END`,
+    params: names.flatMap((name, i) => [name, timeOf(name, i)]),
+  };
 }
 
 /**
