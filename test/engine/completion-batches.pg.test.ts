@@ -19,13 +19,21 @@ afterEach(async () => {
   admin = undefined;
 });
 
-/** A promise with its resolver: a task body that ends when the test says so. */
-function gate(): { open: () => void; passed: Promise<void> } {
+/** A task body that ends when the test says so, and says when it began. */
+function gate(): { open: () => void; body: () => Promise<void>; entered: () => boolean } {
   let open!: () => void;
+  let entered = false;
   const passed = new Promise<void>((resolve) => {
     open = resolve;
   });
-  return { open, passed };
+  return {
+    open,
+    body: () => {
+      entered = true;
+      return passed;
+    },
+    entered: () => entered,
+  };
 }
 
 describe('completion transactions on PostgreSQL', () => {
@@ -42,10 +50,12 @@ describe('completion transactions on PostgreSQL', () => {
     runner.register(
       workflow({
         name: 'pair',
-        tasks: [task({ id: 'a' }, () => a.passed), task({ id: 'b' }, () => b.passed)],
+        tasks: [task({ id: 'a' }, a.body), task({ id: 'b' }, b.body)],
       }),
     );
     const handle = await runner.executeAsync('pair');
+    // Both claimed and running first: a claim that starts the execution also takes its row.
+    await waitFor(() => a.entered() && b.entered(), 10_000, 'both tasks running');
 
     // Another connection holds the execution's row lock: a's completion blocks on it.
     admin = await lockExecutionRow(schema, handle.executionId);

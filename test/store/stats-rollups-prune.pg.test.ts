@@ -18,9 +18,12 @@ const ENDED_AT = Date.UTC(2026, 0, 10, 12, 0, 30);
 /** The minutes the rollup in progress covers. */
 const ROLLED = { fromMs: ENDED_AT - 30_000 - 10 * MINUTE, toMs: ENDED_AT - 30_000 + 10 * MINUTE };
 
-/** Resolves once a connection of `schema`'s test waits for a lock. */
-async function waitingOnLock(schema: string): Promise<void> {
-  for (;;) {
+/**
+ * Resolves once a connection of `schema`'s test waits for a lock, or once `gaveUp()` (the
+ * operation expected to wait ended without waiting: the caller's assertions then fail).
+ */
+async function waitingOnLock(schema: string, gaveUp: () => boolean): Promise<void> {
+  while (!gaveUp()) {
     const [row] = await pgAdmin<{ n: string }>(
       `SELECT COUNT(*) AS n FROM pg_stat_activity
        WHERE application_name = $1 AND wait_event_type = 'Lock'`,
@@ -78,7 +81,9 @@ describe('execution statistics rollups and a prune at once on PostgreSQL', () =>
         }
       })();
       // The prune must not finish before the rollup commits: it waits for the state row.
-      await Promise.race([prune, waitingOnLock(schema)]);
+      let ended = false;
+      void prune.finally(() => (ended = true)).catch(() => undefined);
+      await Promise.race([prune, waitingOnLock(schema, () => ended)]);
       await rollup.query('COMMIT');
       expect(await prune).toBe(100);
     } finally {
