@@ -91,7 +91,14 @@ describe('cloacinactl --watch and executions show', () => {
     expect(seen[1]).toMatch(PRECISE);
     // The first retry waits the policy's initial delay: about an hour from now.
     expect(Date.parse(seen[1]!) - Date.now()).toBeGreaterThan(30 * 60_000);
-    const executionId = /^flaky (\S+) {2}Running$/m.exec(watch.stdout())?.[1];
+    // The execution's line is written on its own; under load it may come after the task's.
+    const executionId = (
+      await waitFor(
+        () => /^flaky (\S+) {2}Running$/m.exec(watch.stdout()),
+        10_000,
+        'the watch to show the execution Running',
+      )
+    )[1];
     expect(executionId).toMatch(/^[0-9a-f-]{36}$/);
 
     await ok(url, ['executions', 'pause', executionId!, '--reason', 'db maintenance']);
