@@ -97,6 +97,13 @@ const ADMISSION_PASS_MS = 1_000;
 /** How far each admission pass reaches back before the last one (see `admitDue`). */
 const ADMISSION_OVERLAP_MS = 60_000;
 
+/**
+ * How often a runner folds the per-session rows of the concurrency place counts (PostgreSQL
+ * adds one per database session that starts or ends a limited execution; see
+ * `Store.foldPlaceCounts`).
+ */
+const PLACE_FOLD_MS = 60_000;
+
 const TERMINAL_EVENTS = new Set(['workflow_completed', 'workflow_failed', 'workflow_cancelled']);
 
 /**
@@ -135,6 +142,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   private readonly stops: (() => void)[] = [];
   /** The time of the last admission pass (0 before the first: it looks at every start due). */
   private admittedThroughMs = 0;
+  private foldedAtMs = 0;
   /** Admits executions waiting for a rate window, on time (see {@link RatePass}). */
   private readonly ratePass: RatePass;
   private readonly services: EngineService[] = [];
@@ -266,6 +274,10 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       runnerId: this.runnerId,
     });
     this.admittedThroughMs = nowMs;
+    if (nowMs - this.foldedAtMs >= PLACE_FOLD_MS) {
+      this.foldedAtMs = nowMs;
+      await this.store.foldPlaceCounts();
+    }
     // Executions waiting for a window are admitted by the runners that have their workflow.
     if (this.hasLimits((workflow) => workflow.rateLimit !== undefined)) this.ratePass.poke();
   }

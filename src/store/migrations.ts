@@ -8,6 +8,7 @@
 import { apiKeysMigration } from './migrations/api-keys.js';
 import { completedIndexMigration } from './migrations/completed-index.js';
 import { concurrencyStripesMigration } from './migrations/concurrency-stripes.js';
+import { placeCountsMigration } from './migrations/place-counts.js';
 import { placeGuardMigration } from './migrations/place-guard.js';
 import { concurrencyMigration } from './migrations/concurrency.js';
 import { rateLimitsMigration } from './migrations/rate-limits.js';
@@ -164,4 +165,5 @@ export const MIGRATIONS: readonly Migration[] = [
   concurrencyStripesMigration,
   placeGuardMigration,
   statsRollupsMigration,
+  placeCountsMigration,
 ];

@@ -12,6 +12,7 @@ import { createRetentionStore } from './retention-store.js';
 import { createRunnerStore } from './runner-store.js';
 import { createTriggerStore } from './trigger-store.js';
 import { admitWaiting, admitting } from './ops/admission.js';
+import { foldPlaceCounts } from './ops/place-counts.js';
 import { admitRateLimited } from './ops/rate-admission.js';
 import { claimReadyTasks, heartbeat, releaseClaims, sweepStaleClaims } from './ops/claims.js';
 import {
@@ -112,6 +113,7 @@ export function createSqlStore(db: Db, feed: EventFeed, faults: StoreFaults = {}
     releaseClaims: (input) => db.transaction((tx) => releaseClaims(tx, input)),
     sweepStaleClaims: (input) => db.transaction(admitting((tx) => sweepStaleClaims(tx, input))),
     admitWaiting: (input) => db.transaction((tx) => admitWaiting(tx, input)),
+    foldPlaceCounts: () => db.transaction((tx) => foldPlaceCounts(tx)),
     admitRateLimited: (input) => db.transaction((tx) => admitRateLimited(tx, input)),
 
     cancelExecution: (input) => db.transaction(admitting((tx) => cancelExecution(tx, input))),

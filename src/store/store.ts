@@ -118,6 +118,12 @@ export interface Store
    */
   admitWaiting(input: { nowMs: number; sinceMs: number; runnerId: string }): Promise<number>;
   /**
+   * Folds the per-session rows of the concurrency place counts into one row per group (the sums
+   * unchanged), so a group's count stays a few rows to read; returns the rows folded. A
+   * runner's periodic chore.
+   */
+  foldPlaceCounts(): Promise<number>;
+  /**
    * Admits, in every rate group with executions waiting for its window, those the window (and
    * their concurrency group) has room for now; returns how many, and when the earliest window
    * still holding waiters opens (null for none): a runner's rate pass and timer.

@@ -108,7 +108,7 @@ function stripeOf(tx: Tx): number {
 }
 
 /** Byte order of UTF-8 strings (code point order), as PostgreSQL's "C" collation sorts. */
-function compareBytes(a: string, b: string): number {
+export function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
@@ -123,6 +123,22 @@ function lockConcurrencyGroups(
   oneStripe: ReadonlySet<string>,
 ): void {
   if (groups.length === 0) return;
+  if (groups.length === 1 && oneStripe.has(groupId(groups[0]!))) {
+    // The common case (a start or an end of one roomy group) in the plainest statements, which
+    // PostgreSQL plans in a fraction of the time of the general ones below.
+    const row: SqlValue[] = [groups[0]!.workflowName, groups[0]!.key, stripeOf(tx)];
+    tx.write(
+      `INSERT INTO concurrency_groups (workflow_name, group_key, stripe) VALUES (?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+      row,
+    );
+    tx.write(
+      `SELECT 1 AS locked FROM concurrency_groups
+       WHERE workflow_name = ? AND group_key = ? AND stripe = ? FOR UPDATE`,
+      row,
+    );
+    return;
+  }
   const params: SqlValue[] = [];
   for (const group of groups) {
     const first = oneStripe.has(groupId(group)) ? stripeOf(tx) : 0;
@@ -163,8 +179,8 @@ export interface GroupCount {
 }
 
 /**
- * Each group's places in use (Pending and Running executions) and its Queued executions that
- * may start now, in one statement. A statement of its own after the lock: on PostgreSQL it reads
+ * Each group's places in use (Pending and Running executions, as `concurrency_counts` keeps
+ * them) and its Queued executions that may start now, in one statement. A statement of its own after the lock: on PostgreSQL it reads
  * what the transactions that held the lock before committed.
  */
 export async function countGroups(
@@ -181,14 +197,16 @@ export async function countGroups(
     active: number;
     waiting: number;
   }>(
-    `SELECT workflow_name, concurrency_key,
-            SUM(CASE WHEN status = 'Queued' THEN 0 ELSE 1 END) AS active,
-            SUM(CASE WHEN status = 'Queued' AND (run_at_ms IS NULL OR run_at_ms <= ?)
-                     THEN 1 ELSE 0 END) AS waiting
-     FROM workflow_executions
-     WHERE ${filter.sql} AND status IN ('Queued', 'Pending', 'Running')
+    // Places in use from `concurrency_counts` (a few rows a group, whatever its backlog); the
+    // waiting from the Queued executions, which a roomy group has none of.
+    `SELECT workflow_name, concurrency_key, SUM(active) AS active, SUM(waiting) AS waiting
+     FROM (SELECT workflow_name, concurrency_key, active, 0 AS waiting
+           FROM concurrency_counts WHERE ${filter.sql}
+           UNION ALL
+           SELECT workflow_name, concurrency_key, 0, 1 FROM workflow_executions
+           WHERE ${filter.sql} AND status = 'Queued' AND (run_at_ms IS NULL OR run_at_ms <= ?)) p
      GROUP BY workflow_name, concurrency_key`,
-    [nowMs, ...filter.params],
+    [...filter.params, ...filter.params, nowMs],
   );
   for (const row of rows) {
     counts.set(groupId({ workflowName: row.workflow_name, key: row.concurrency_key }), {

@@ -1,9 +1,10 @@
 /**
  * Admission under workflow concurrency limits. A group (a workflow and a concurrency key) has
  * `limit` places; an execution holds one while it is Pending or Running (admitted, not paused,
- * not ended). The count is never stored: it is read from the executions themselves, under a
- * lock of the group, in the transaction that admits, so it cannot drift whatever crashed
- * where. SQLite has one writer at a time, which is that lock; PostgreSQL locks the group's rows
+ * not ended). The count is kept by triggers on the executions (`concurrency_counts`, migration
+ * 24), in the transaction that changes one, so it cannot drift whatever crashed where; it is
+ * read under a lock of the group, in the transaction that admits. SQLite has one writer at a
+ * time, which is that lock; PostgreSQL locks the group's rows
  * (stripes) in `concurrency_groups`: all of them to queue or admit, one to start far below the
  * limit or to end while nobody waits (see {@link lockAndCount}).
  *

@@ -97,9 +97,9 @@ const WAITING = `EXISTS (SELECT 1 FROM workflow_executions
   WHERE workflow_name = ? AND concurrency_key = ? AND status = 'Queued'
     AND (run_at_ms IS NULL OR run_at_ms <= ?))`;
 
-/** Places in use in a group. */
-const ACTIVE = `(SELECT COUNT(*) FROM workflow_executions
-  WHERE workflow_name = ? AND concurrency_key = ? AND status IN ('Pending', 'Running'))`;
+/** Places in use in a group: the sum of its rows in `concurrency_counts` (migration 24). */
+const ACTIVE = `(SELECT COALESCE(SUM(active), 0) FROM concurrency_counts
+  WHERE workflow_name = ? AND concurrency_key = ?)`;
 
 /**
  * Takes places in `groups` (in lock order) for `startsIn(group)` new executions each, without
