@@ -9,6 +9,7 @@ import { Client, ManualClock } from '../../src/index.js';
 import { createRunner, freshDatabase, stopRunner, type FreshDatabase } from '../helpers/backend.js';
 import { spawnTsx, type Child } from '../helpers/child.js';
 import { perKey } from './concurrency-fixtures.js';
+import { rawQuery } from '../helpers/raw.js';
 
 interface Span {
   key: string;
@@ -152,6 +153,13 @@ describe('workflow concurrency across processes', () => {
       // Nothing is left holding or waiting for a place.
       const open = await client.listExecutions({ workflowName: 'per-key', limit: 200 });
       expect(open.filter((r) => r.status !== 'Completed')).toEqual([]);
+      // And the stored counts of places agree: no group counts a place held.
+      const held = await rawQuery<{ concurrency_key: string; n: number }>(
+        db,
+        `SELECT concurrency_key, SUM(active) AS n FROM concurrency_counts
+         GROUP BY concurrency_key HAVING SUM(active) <> 0`,
+      );
+      expect(held).toEqual([]);
     } finally {
       for (const child of live) if (running(child)) child.send('stop');
       await Promise.all(live.map((child) => child.exited().catch(() => undefined)));
