@@ -10,6 +10,7 @@ import type { ClaimedTask, ScheduledExecution, Store } from '../../../src/store/
 import { backend, type FreshDatabase } from '../../helpers/backend.js';
 import { rawQuery, rawTransaction } from '../../helpers/raw.js';
 import { RUNNER, claim, complete, schedule, test } from './harness.js';
+import { executionOf } from '../../helpers/plan.js';
 import { single } from '../fixtures/workflows.js';
 
 /** Places by group as `concurrency_counts` holds them (groups summing to 0 left out). */
@@ -68,7 +69,6 @@ describe.concurrent('store contract: concurrency place counts', () => {
     }
     await schedule(store, single); // no limit: no place
     expect(await agree(db)).toEqual({ 'single/tight': 2, 'single/roomy': 4 });
-
     // Running, then ended by a completion and by a failure: both free a place, and the tight
     // group's transaction admits a Queued execution into it.
     const claimed = await claim(store, single);
@@ -117,6 +117,28 @@ describe.concurrent('store contract: concurrency place counts', () => {
       const batch = await claim(store, single, 5_000 + round);
       if (batch.length > 0) await complete(store, batch, 5_000 + round);
     }
+    expect(await agree(db)).toEqual({});
+  });
+
+  test('count the executions one statement writes, by group', async ({ store, db }) => {
+    // Many executions of several groups written in one statement.
+    await store.scheduleExecutions([
+      ...[1, 2, 3].map((i) =>
+        executionOf(single, { concurrency: { key: 'batch-a', limit: 10 }, nowMs: 1_100 + i }),
+      ),
+      ...[1, 2].map((i) =>
+        executionOf(single, { concurrency: { key: 'batch-b', limit: 10 }, nowMs: 1_100 + i }),
+      ),
+      executionOf(single),
+    ]);
+    expect(await agree(db)).toEqual({
+      'single/batch-a': 3,
+      'single/batch-b': 2,
+    });
+
+    const claimed = await claim(store, single);
+    expect(claimed).toHaveLength(6);
+    await complete(store, claimed);
     expect(await agree(db)).toEqual({});
   });
 
@@ -177,7 +199,11 @@ describe.concurrent('store contract: concurrency place counts', () => {
     // Back to the schema before migration 24, keeping the executions.
     const drop =
       backend === 'postgres'
-        ? ['DROP TABLE concurrency_counts', 'DROP FUNCTION cloacina_count_places() CASCADE']
+        ? [
+            'DROP TABLE concurrency_counts',
+            'DROP FUNCTION cloacina_count_places() CASCADE',
+            'DROP FUNCTION cloacina_count_inserted_places() CASCADE',
+          ]
         : [
             'DROP TRIGGER workflow_executions_places_insert',
             'DROP TRIGGER workflow_executions_places_update',
