@@ -15,6 +15,7 @@ import { rateLimitsMigration } from './migrations/rate-limits.js';
 import { cronSchedulesMigration } from './migrations/cron.js';
 import { workflowDefinitionsMigration } from './migrations/definitions.js';
 import { eventFeedMigration } from './migrations/event-feed.js';
+import { eventsByCreatedBrinMigration } from './migrations/events-by-created-brin.js';
 import type { Migration } from './migrations/migration.js';
 import { delayedStartsMigration } from './migrations/delayed-starts.js';
 import { idempotencyKeysMigration } from './migrations/idempotency-keys.js';
@@ -166,4 +167,5 @@ export const MIGRATIONS: readonly Migration[] = [
   placeGuardMigration,
   statsRollupsMigration,
   placeCountsMigration,
+  eventsByCreatedBrinMigration,
 ];
