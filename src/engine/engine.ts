@@ -142,6 +142,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
   private readonly stops: (() => void)[] = [];
   /** The time of the last admission pass (0 before the first: it looks at every start due). */
   private admittedThroughMs = 0;
+  /** The time of the last fold of the place counts (0: the first admission pass folds). */
   private foldedAtMs = 0;
   /** Admits executions waiting for a rate window, on time (see {@link RatePass}). */
   private readonly ratePass: RatePass;

@@ -199,11 +199,7 @@ describe.concurrent('store contract: concurrency place counts', () => {
     // Back to the schema before migration 24, keeping the executions.
     const drop =
       backend === 'postgres'
-        ? [
-            'DROP TABLE concurrency_counts',
-            'DROP FUNCTION cloacina_count_places() CASCADE',
-            'DROP FUNCTION cloacina_count_inserted_places() CASCADE',
-          ]
+        ? ['DROP TABLE concurrency_counts', 'DROP FUNCTION cloacina_count_places() CASCADE']
         : [
             'DROP TRIGGER workflow_executions_places_insert',
             'DROP TRIGGER workflow_executions_places_update',
