@@ -114,8 +114,8 @@ export function compareBytes(a: string, b: string): number {
 
 /**
  * Locks the stripes of concurrency `groups` (all, or one for those in `oneStripe`), in byte
- * order (PostgreSQL only), with the statement that follows. Each group is a row of a `VALUES` list with its first
- * and last stripe, so the statement's size does not grow with the stripes.
+ * order (PostgreSQL only), with the statement that follows. Each group is a row of a `VALUES`
+ * list with its first and last stripe, so the statement's size does not grow with the stripes.
  */
 function lockConcurrencyGroups(
   tx: Tx,
@@ -180,8 +180,9 @@ export interface GroupCount {
 
 /**
  * Each group's places in use (Pending and Running executions, as `concurrency_counts` keeps
- * them) and its Queued executions that may start now, in one statement. A statement of its own after the lock: on PostgreSQL it reads
- * what the transactions that held the lock before committed.
+ * them) and its Queued executions that may start now, in one statement. A statement of its own
+ * after the lock: on PostgreSQL it reads what the transactions that held the lock before
+ * committed.
  */
 export async function countGroups(
   tx: Tx,
