@@ -5,7 +5,7 @@
  * each group's sum. SQLite writes slot 0 only, so a fold there finds nothing.
  */
 import type { Tx } from '../db.js';
-import { compareBytes } from './admission-core.js';
+import { compareBytes, groupId } from './admission-core.js';
 
 /** Session rows folded at most per call: one short transaction, whatever has piled up. */
 const FOLD_ROWS = 1_000;
@@ -25,15 +25,10 @@ export async function foldPlaceCounts(tx: Tx): Promise<number> {
   );
   const sums = new Map<string, { workflowName: string; key: string; active: number }>();
   for (const row of folded) {
-    const id = JSON.stringify([row.workflow_name, row.concurrency_key]);
-    const sum = sums.get(id);
-    if (sum === undefined) {
-      sums.set(id, {
-        workflowName: row.workflow_name,
-        key: row.concurrency_key,
-        active: Number(row.active),
-      });
-    } else sum.active += Number(row.active);
+    const group = { workflowName: row.workflow_name, key: row.concurrency_key, active: 0 };
+    const sum = sums.get(groupId(group)) ?? group;
+    sum.active += Number(row.active);
+    sums.set(groupId(group), sum);
   }
   // In byte order, so two folds lock the slot-0 rows they share in the same order.
   const ordered = [...sums.values()].sort(
