@@ -239,7 +239,6 @@ export async function claimReadyTasks(tx: Tx, input: ClaimInput): Promise<ClaimB
   }
   const held = limited ? { limited: true } : {};
   if (claimed.length === 0) return { tasks: [], moreReady, ...held };
-  if (claimed.length === 0) return { tasks: [], moreReady };
   for (const executionId of [...started].sort()) {
     appendEvent(tx, {
       executionId,
