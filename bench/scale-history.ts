@@ -10,7 +10,8 @@
  *   then the drain of that backlog;
  * - W4 submit → start latency, alone, while deep listings run, while the 7-day statistics are
  *   read over and over, and (history only) while a prune of the oldest tenth of the history
- *   runs, with the prune's duration;
+ *   runs, with the prune's duration, and while `cleanupEvents` deletes the events of the next
+ *   tenth, with its duration;
  * - every execution listing of the public API ({@link listings}), p50 and p99 of each.
  *
  * Figures of the empty database end in `Empty`; the ratios are history / empty.
@@ -354,6 +355,28 @@ async function pruneWhileRunning(side: Side, span: Span): Promise<Metrics> {
   };
 }
 
+/**
+ * Deletes the events of the next tenth of the history (the prune before took the oldest) through
+ * the public API, with W4 running meanwhile.
+ */
+async function cleanupWhileRunning(side: Side, span: Span): Promise<Metrics> {
+  const olderThan = Date.now() - (span.fromMs + SPAN_MS * PRUNED_SHARE * 2);
+  const started = performance.now();
+  const cleanup = side.runner.cleanupEvents({ olderThan }).then((events) => ({
+    events,
+    ms: performance.now() - started,
+  }));
+  const starts = await startsDuring(side.probe, cleanup, 20);
+  const { events, ms } = await cleanup;
+  const [p50, p99] = spread(starts);
+  return {
+    cleanupMs: round(ms, 0),
+    cleanedEvents: events,
+    startP50WhileCleaningMs: p50,
+    startP99WhileCleaningMs: p99,
+  };
+}
+
 /** Drops the history database's schema (PostgreSQL; the file goes with its directory). */
 async function dropHistory(place: Place): Promise<void> {
   if (place.schema === undefined) return;
@@ -401,6 +424,7 @@ export async function history(
       const emptyReads = await readings(emptySide, null);
       const historyReads = await readings(historySide, span);
       const pruned = await pruneWhileRunning(historySide, span);
+      const cleaned = await cleanupWhileRunning(historySide, span);
       metrics = {
         history: HISTORY,
         seedS: round(seedMs / 1000, 1),
@@ -410,6 +434,7 @@ export async function history(
         ...emptyReads,
         ...historyReads,
         ...pruned,
+        ...cleaned,
       };
     } finally {
       await Promise.all(sides.map(closeSide));

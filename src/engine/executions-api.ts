@@ -36,7 +36,7 @@ import {
   type ExecutionTaskDetail,
 } from './execution-tasks.js';
 import type { Page, PageOptions } from './pages.js';
-import { pruneOnDemand } from './prune.js';
+import { cleanupEventsInBatches, pruneOnDemand } from './prune.js';
 import {
   toExecutionResult,
   toExecutionSummary,
@@ -208,13 +208,14 @@ export class ExecutionsApi {
     });
   }
 
-  /** Deletes events older than `olderThan` back from the clock's now; returns how many. */
+  /**
+   * Deletes events older than `olderThan` back from the clock's now, in short transactions
+   * (see `cleanupEventsInBatches`), or with `dryRun` counts them; returns how many.
+   */
   async cleanupEvents(options: { olderThan: Duration; dryRun?: boolean }): Promise<number> {
-    const ageMs = parseDuration(options.olderThan, 'olderThan');
-    return this.#store.cleanupEvents({
-      olderThanMs: this.#clock.now() - ageMs,
-      dryRun: options.dryRun,
-    });
+    const olderThanMs = this.#clock.now() - parseDuration(options.olderThan, 'olderThan');
+    if (options.dryRun === true) return this.#store.cleanupEvents({ olderThanMs, dryRun: true });
+    return cleanupEventsInBatches(this.#store, olderThanMs);
   }
 
   /** Deletes (or with `dryRun` counts) what ended longer ago than `olderThan`. */

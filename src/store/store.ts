@@ -220,8 +220,11 @@ export interface Store
   }): Promise<StoredTaskLog | null>;
   /** Up to `limit` events of an execution after an event id, oldest first. */
   getEventsPage(filter: EventPageFilter): Promise<ExecutionEvent[]>;
-  /** Deletes events older than `olderThanMs`; returns how many. */
-  cleanupEvents(input: { olderThanMs: number; dryRun?: boolean }): Promise<number>;
+  /**
+   * Deletes events older than `olderThanMs` (at most `limit` of them, when given: one batch of
+   * a cleanup in batches), or with `dryRun` counts them; returns how many.
+   */
+  cleanupEvents(input: { olderThanMs: number; dryRun?: boolean; limit?: number }): Promise<number>;
 }
 
 export type {

@@ -160,11 +160,13 @@ const PRUNABLE_EVENTS = `created_at_ms < ?
 
 /**
  * Deletes (or, with `dryRun`, counts) events older than `olderThanMs`, except those of
- * executions that have not ended.
+ * executions that have not ended; with `limit`, deletes at most that many. A batch takes the
+ * first prunable rows the age index yields, without sorting them, so it reads about what it
+ * deletes (plus the kept events of old executions that have not ended).
  */
 export async function cleanupEvents(
   tx: Tx,
-  input: { olderThanMs: number; dryRun?: boolean },
+  input: { olderThanMs: number; dryRun?: boolean; limit?: number },
 ): Promise<number> {
   if (input.dryRun === true) {
     const row = await tx.get<{ n: number }>(
@@ -173,7 +175,14 @@ export async function cleanupEvents(
     );
     return row?.n ?? 0;
   }
-  return tx.run(`DELETE FROM execution_events WHERE ${PRUNABLE_EVENTS}`, [input.olderThanMs]);
+  if (input.limit === undefined) {
+    return tx.run(`DELETE FROM execution_events WHERE ${PRUNABLE_EVENTS}`, [input.olderThanMs]);
+  }
+  return tx.run(
+    `DELETE FROM execution_events WHERE id IN (
+       SELECT id FROM execution_events WHERE ${PRUNABLE_EVENTS} LIMIT ?)`,
+    [input.olderThanMs, input.limit],
+  );
 }
 
 /** Executions not yet ended (Scheduled, Pending, Running or Paused). */
