@@ -6,36 +6,21 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BLOCKING_EVENT_BATCH_ROWS, cleanupEventsInBatches } from '../../src/engine/prune.js';
-import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
-import { backend, freshDatabase, type FreshDatabase } from '../helpers/backend.js';
-import { seedExecutions } from '../helpers/seed.js';
+import { backend } from '../helpers/backend.js';
+import { seededStore } from '../helpers/seed.js';
 
 /** 500 ended executions with 5 events each, written at 1,000 ms, and 20 running ones. */
-async function seeded(): Promise<{ db: FreshDatabase; store: Store }> {
-  const db = freshDatabase();
-  const store = await openStore(db.url);
-  await store.migrate();
-  await seedExecutions(db, {
-    prefix: 'old-',
-    count: 500,
-    status: 'Completed',
-    createdAtMs: 1_000,
-    completedAtMs: 2_000,
-  });
-  await seedExecutions(db, {
-    prefix: 'open-',
-    count: 20,
-    status: 'Running',
-    createdAtMs: 1_000,
-    completedAtMs: null,
-  });
-  return { db, store };
+function seeded(): Promise<Store> {
+  return seededStore(
+    { prefix: 'old-', count: 500, status: 'Completed', createdAtMs: 1_000, completedAtMs: 2_000 },
+    { prefix: 'open-', count: 20, status: 'Running', createdAtMs: 1_000, completedAtMs: null },
+  );
 }
 
 describe('cleanupEvents in batches', () => {
   it('deletes every old event of ended executions, a batch at a time where statements block', async () => {
-    const { store } = await seeded();
+    const store = await seeded();
     try {
       const limits: (number | undefined)[] = [];
       const counting: Pick<Store, 'cleanupEvents' | 'reclaimSpace' | 'capabilities'> = {
@@ -67,7 +52,7 @@ describe('cleanupEvents in batches', () => {
   });
 
   it('deletes at most `limit` events a call', async () => {
-    const { store } = await seeded();
+    const store = await seeded();
     try {
       const deleted: number[] = [];
       for (;;) {

@@ -5,23 +5,18 @@
  */
 import { expect, it } from 'vitest';
 import { BLOCKING_EVENT_BATCH_ROWS, cleanupEventsInBatches } from '../../src/engine/prune.js';
-import { openStore } from '../../src/store/open.js';
-import { freshDatabase } from '../helpers/backend.js';
-import { seedExecutions } from '../helpers/seed.js';
+import { seededStore } from '../helpers/seed.js';
 
 it('lets a write asked for meanwhile commit before the cleanup ends', async () => {
-  const db = freshDatabase();
-  const store = await openStore(db.url);
+  // Three batches' worth of events.
+  const store = await seededStore({
+    prefix: 'old-',
+    count: Math.ceil((3 * BLOCKING_EVENT_BATCH_ROWS) / 5),
+    status: 'Completed',
+    createdAtMs: 1_000,
+    completedAtMs: 2_000,
+  });
   try {
-    await store.migrate();
-    // Three batches' worth of events.
-    await seedExecutions(db, {
-      prefix: 'old-',
-      count: Math.ceil((3 * BLOCKING_EVENT_BATCH_ROWS) / 5),
-      status: 'Completed',
-      createdAtMs: 1_000,
-      completedAtMs: 2_000,
-    });
     const order: string[] = [];
     const cleanup = cleanupEventsInBatches(
       {

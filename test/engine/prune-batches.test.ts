@@ -11,24 +11,20 @@ import {
   pruneBatchRows,
   runPrune,
 } from '../../src/engine/prune.js';
-import { openStore } from '../../src/store/open.js';
-import { backend, freshDatabase } from '../helpers/backend.js';
-import { seedExecutions } from '../helpers/seed.js';
+import { backend } from '../helpers/backend.js';
+import { seededStore } from '../helpers/seed.js';
 
 describe('prune batches', () => {
   it('are small where statements block the process, and each stays within its size', async () => {
-    const db = freshDatabase();
-    const store = await openStore(db.url);
+    // 300 ended executions of 3 tasks and 5 events each: 2,700 rows.
+    const store = await seededStore({
+      prefix: 'old-',
+      count: 300,
+      status: 'Completed',
+      createdAtMs: 1_000,
+      completedAtMs: 2_000,
+    });
     try {
-      await store.migrate();
-      // 300 ended executions of 3 tasks and 5 events each: 2,700 rows.
-      await seedExecutions(db, {
-        prefix: 'old-',
-        count: 300,
-        status: 'Completed',
-        createdAtMs: 1_000,
-        completedAtMs: 2_000,
-      });
       const limit = pruneBatchRows(store);
       expect(limit).toBe(backend === 'sqlite' ? BLOCKING_PRUNE_BATCH_ROWS : PRUNE_BATCH_ROWS);
       const batches: number[] = [];

@@ -3,7 +3,9 @@
  * INSERTs (a recursive row generator both dialects share), for tests that need a big history
  * fast: thousands of executions through the engine would take minutes.
  */
-import type { FreshDatabase } from './backend.js';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/store.js';
+import { freshDatabase, type FreshDatabase } from './backend.js';
 import { rawQuery, rawTransaction } from './raw.js';
 
 /** Executions to write, all alike but for their ids. */
@@ -92,4 +94,21 @@ export async function countByPrefix(
     [`${prefix}%`],
   );
   return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * A store on a fresh, migrated database holding the executions of `specs` (ended ones at
+ * `completedAtMs`, ended or not as each spec says); close it when done.
+ */
+export async function seededStore(...specs: SeedSpec[]): Promise<Store> {
+  const db = freshDatabase();
+  const store = await openStore(db.url);
+  try {
+    await store.migrate();
+    for (const spec of specs) await seedExecutions(db, spec);
+    return store;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 }
