@@ -335,17 +335,26 @@ async function readings(side: Side, span: Span | null): Promise<Metrics> {
   return out;
 }
 
+/**
+ * Runs `work` with W4 running meanwhile (at least 20 starts): its result and duration, and the
+ * starts' p50 and p99.
+ */
+async function withStarts<T>(
+  side: Side,
+  work: () => Promise<T>,
+): Promise<{ result: T; ms: number; p50: number; p99: number }> {
+  const started = performance.now();
+  const done = work().then((result) => ({ result, ms: performance.now() - started }));
+  const starts = await startsDuring(side.probe, done, 20);
+  const { result, ms } = await done;
+  const [p50, p99] = spread(starts);
+  return { result, ms, p50, p99 };
+}
+
 /** Prunes the oldest tenth of the history through the public API, with W4 running meanwhile. */
 async function pruneWhileRunning(side: Side, span: Span): Promise<Metrics> {
   const olderThan = Date.now() - (span.fromMs + SPAN_MS * PRUNED_SHARE);
-  const started = performance.now();
-  const prune = side.runner.prune({ olderThan }).then((result) => ({
-    result,
-    ms: performance.now() - started,
-  }));
-  const starts = await startsDuring(side.probe, prune, 20);
-  const { result, ms } = await prune;
-  const [p50, p99] = spread(starts);
+  const { result, ms, p50, p99 } = await withStarts(side, () => side.runner.prune({ olderThan }));
   return {
     pruneMs: round(ms, 0),
     prunedExecutions: result.executions,
@@ -361,17 +370,12 @@ async function pruneWhileRunning(side: Side, span: Span): Promise<Metrics> {
  */
 async function cleanupWhileRunning(side: Side, span: Span): Promise<Metrics> {
   const olderThan = Date.now() - (span.fromMs + SPAN_MS * PRUNED_SHARE * 2);
-  const started = performance.now();
-  const cleanup = side.runner.cleanupEvents({ olderThan }).then((events) => ({
-    events,
-    ms: performance.now() - started,
-  }));
-  const starts = await startsDuring(side.probe, cleanup, 20);
-  const { events, ms } = await cleanup;
-  const [p50, p99] = spread(starts);
+  const { result, ms, p50, p99 } = await withStarts(side, () =>
+    side.runner.cleanupEvents({ olderThan }),
+  );
   return {
     cleanupMs: round(ms, 0),
-    cleanedEvents: events,
+    cleanedEvents: result,
     startP50WhileCleaningMs: p50,
     startP99WhileCleaningMs: p99,
   };
