@@ -9,7 +9,8 @@ import { task, workflow } from '../../src/index.js';
 import type { ScheduledExecution, Store } from '../../src/store/store.js';
 import { freshDatabaseUrl } from '../helpers/backend.js';
 import { watchQueries } from '../helpers/pg.js';
-import { executionOf } from '../helpers/plan.js';
+import { newExecutionId } from '../../src/core/execution-id.js';
+import { executionOf, planOf } from '../helpers/plan.js';
 import { single } from './fixtures/workflows.js';
 
 const RUNNER = 'runner-1';
@@ -131,6 +132,43 @@ describe('PostgreSQL round trips', () => {
     expect(result.claimed.map((task) => task.executionId)).toEqual([pending.record.id]);
     expect(queries).toBe(2);
     expect((await store.getExecution(pending.record.id))!.status).toBe('Running');
+  });
+
+  describe('a trigger fire', () => {
+    /** Fires 'single' with its root claimed for RUNNER. */
+    const fire = (deduplicate: boolean) =>
+      store.fireTrigger({
+        triggerName: 'sensor',
+        executionId: newExecutionId(),
+        workflowName: 'single',
+        workflowVersion: single.version,
+        tasks: planOf(single),
+        context: { file: 'a' },
+        contextHash: 'a',
+        deduplicate,
+        nowMs: 1_000,
+        runnerId: RUNNER,
+        claimRoots: 1,
+      });
+
+    it('without de-duplication takes the one round trip of a start', async () => {
+      const { result, queries } = await countingQueries(() => fire(false));
+
+      expect(queries).toBe(1);
+      expect(result).toMatchObject({ status: 'fired' });
+      if (result.status !== 'fired') throw new Error('expected a fire');
+      expect(result.claimed).toHaveLength(1);
+      const [run] = await store.getTriggerHistory({ triggerName: 'sensor', limit: 5, offset: 0 });
+      expect(run).toMatchObject({ status: 'open', workflowExecutionId: result.executionId });
+    });
+
+    it('with de-duplication takes one more: whether an open run conflicts decides the rest', async () => {
+      const { result, queries } = await countingQueries(() => fire(true));
+
+      expect(queries).toBe(2);
+      expect(result).toMatchObject({ status: 'fired' });
+      expect(await fire(true)).toMatchObject({ status: 'deduplicated' });
+    });
   });
 
   describe('a workflow concurrency limit far from reached', () => {

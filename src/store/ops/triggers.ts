@@ -548,23 +548,31 @@ function isPowerOfTwo(count: number): boolean {
  */
 export async function fireTrigger(tx: Tx, input: TriggerFireInput): Promise<TriggerFireOutcome> {
   const id = runId(input.nowMs);
-  const inserted = await tx.get<{ id: string }>(
-    `INSERT INTO schedule_runs
+  const run = `INSERT INTO schedule_runs
        (id, schedule_kind, schedule_key, workflow_name, workflow_execution_id, context_hash, dedup_key,
         status, started_at_ms)
-     VALUES (?, 'trigger', ?, ?, ?, ?, ?, 'open', ?)
-     ON CONFLICT (schedule_kind, schedule_key, dedup_key) WHERE status = 'open' DO NOTHING
-     RETURNING id`,
-    [
-      id,
-      input.triggerName,
-      input.workflowName,
-      input.executionId,
-      input.contextHash,
-      input.deduplicate ? input.contextHash : null,
-      input.nowMs,
-    ],
-  );
+     VALUES (?, 'trigger', ?, ?, ?, ?, ?, 'open', ?)`;
+  const values = [
+    id,
+    input.triggerName,
+    input.workflowName,
+    input.executionId,
+    input.contextHash,
+    input.deduplicate ? input.contextHash : null,
+    input.nowMs,
+  ];
+  let inserted: { id: string } | undefined = { id };
+  if (input.deduplicate) {
+    inserted = await tx.get<{ id: string }>(
+      `${run} ON CONFLICT (schedule_kind, schedule_key, dedup_key) WHERE status = 'open'
+       DO NOTHING RETURNING id`,
+      values,
+    );
+  } else {
+    // No dedup key, so no conflict: the row needs no answer, and travels with the execution's
+    // statements (one round trip fewer on PostgreSQL).
+    tx.write(run, values);
+  }
   if (inserted === undefined) {
     const open = await tx.get<{ workflow_execution_id: string | null }>(
       `SELECT workflow_execution_id FROM schedule_runs
