@@ -20,7 +20,6 @@ import { priorityOf, type PriorityOptions } from '../core/priority.js';
 import { Workflow } from '../core/workflow.js';
 import {
   CloacinaError,
-  DatabaseError,
   ErrorCode,
   TimeoutError,
   WorkflowNotFoundError,
@@ -30,7 +29,6 @@ import type { CommitNotice } from '../store/store.js';
 import {
   SCHEDULE_EVENT_TYPES,
   type ExecutionEvent,
-  type ExecutionRecord,
   type NewEvent,
   type WorkflowStatus,
 } from '../store/store.js';
@@ -611,8 +609,9 @@ export class Engine implements ExecutionControl, AsyncDisposable {
         ? undefined
         : after(this.clock, timeoutMs, () => stop.abort(), { keepAlive: true });
     try {
-      const record = await this.waiters.wait(executionId, stop.signal);
-      if (record !== null) return await this.endedResult(record, stop.signal);
+      // The waiter read the ended execution with its tasks: the result needs no more reads.
+      const ended = await this.waiters.wait(executionId, stop.signal);
+      if (ended !== null) return toExecutionResult(ended.record, ended.tasks);
       if (this.lifetime.signal.aborted) {
         throw new CloacinaError(
           ErrorCode.SHUTDOWN,
@@ -628,32 +627,6 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     } finally {
       cancelTimer?.();
       this.lifetime.signal.removeEventListener('abort', onShutdown);
-    }
-  }
-
-  /**
-   * Reads the result of an execution known to have ended. A transient database failure here
-   * (e.g. the PostgreSQL server restarting just as the execution ended) is retried with backoff
-   * until the wait's timeout or shutdown: the outcome is durable, so failing the caller's wait
-   * over a connection blip would report an error for an execution that completed.
-   */
-  private async endedResult(
-    record: ExecutionRecord,
-    signal: AbortSignal,
-  ): Promise<WorkflowExecutionResult> {
-    const executionId = record.id;
-    for (let delayMs = 100; ; delayMs = Math.min(2 * delayMs, 2_000)) {
-      try {
-        // The waiter already read the terminal record; only the task rows are still needed.
-        return toExecutionResult(record, await this.waitReads.tasks(executionId));
-      } catch (error) {
-        if (!(error instanceof DatabaseError && error.retryable) || signal.aborted) throw error;
-        this.logger.warn(
-          { err: error, executionId, retryInMs: delayMs },
-          'reading the result of an ended execution failed; retrying',
-        );
-        await sleep(this.clock, delayMs, signal);
-      }
     }
   }
 

@@ -5,11 +5,10 @@
  * coalesced (see {@link BatchedReads}): thousands of callers waiting at once cost a few reads.
  */
 import { DatabaseError } from '../errors.js';
-import type { ExecutionRecord } from '../store/store.js';
-import type { Store } from '../store/store.js';
-import { terminalAmong, type BatchedReads } from './batched-reads.js';
+import type { EndedExecution, Store } from '../store/store.js';
+import { endedAmong, type BatchedReads } from './batched-reads.js';
 
-type Resolver = (record: ExecutionRecord | null) => void;
+type Resolver = (ended: EndedExecution | null) => void;
 
 /** Waiters by execution id. */
 export class Waiters {
@@ -21,15 +20,16 @@ export class Waiters {
   ) {}
 
   /**
-   * Resolves when the execution reaches a terminal status (with its record), or with null when
+   * Resolves when the execution reaches a terminal status (with its record and tasks), or with
+   * null when
    * `signal` aborts first. The waiter is registered before the status is read, so an end that
    * happens in between is never missed. A transient failure of that first read (the connection
    * lost in an outage) does not end the wait: the waiter stays registered, and the terminal
    * event or the backstop poll resolves it once the database is back.
    */
-  async wait(executionId: string, signal: AbortSignal): Promise<ExecutionRecord | null> {
+  async wait(executionId: string, signal: AbortSignal): Promise<EndedExecution | null> {
     let resolver: Resolver = () => undefined;
-    const ended = new Promise<ExecutionRecord | null>((resolve) => {
+    const ended = new Promise<EndedExecution | null>((resolve) => {
       resolver = resolve;
     });
     const set = this.waiting.get(executionId) ?? new Set<Resolver>();
@@ -39,8 +39,8 @@ export class Waiters {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       try {
-        const terminal = await this.reads.terminal(executionId);
-        if (terminal !== null) resolver(terminal);
+        const already = await this.reads.ended(executionId);
+        if (already !== null) resolver(already);
       } catch (error) {
         if (!(error instanceof DatabaseError && error.retryable)) throw error;
       }
@@ -55,18 +55,17 @@ export class Waiters {
   /** Called when a terminal event of `executionId` is seen. */
   async notify(executionId: string): Promise<void> {
     if (!this.waiting.has(executionId)) return;
-    const terminal = await this.reads.terminal(executionId);
-    if (terminal !== null) this.resolve(terminal);
+    const ended = await this.reads.ended(executionId);
+    if (ended !== null) this.resolve(ended);
   }
 
   /** The backstop: one query per chunk of the executions someone waits for. */
   async poll(): Promise<void> {
     if (this.waiting.size === 0) return;
-    const ended = await terminalAmong(this.store, [...this.waiting.keys()]);
-    for (const record of ended) this.resolve(record);
+    for (const ended of await endedAmong(this.store, [...this.waiting.keys()])) this.resolve(ended);
   }
 
-  private resolve(record: ExecutionRecord): void {
-    for (const resolver of this.waiting.get(record.id) ?? []) resolver(record);
+  private resolve(ended: EndedExecution): void {
+    for (const resolver of this.waiting.get(ended.record.id) ?? []) resolver(ended);
   }
 }

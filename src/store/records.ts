@@ -5,7 +5,7 @@
  */
 import type { JsonObject } from '../core/json.js';
 import type { TriggerRule } from '../core/rules.js';
-import type { ExecutionRecord, WorkflowStatus } from './rows.js';
+import type { ExecutionRecord, TaskRecord, WorkflowStatus } from './rows.js';
 
 /** One task row to create when scheduling. */
 export interface NewTask {
@@ -100,6 +100,12 @@ export interface RerunSource {
    * their outputs enter their dependents' inputs and the final context as in the original.
    */
   readonly carried: ReadonlyMap<string, JsonObject>;
+}
+
+/** An execution that has ended, with its tasks in topological order: what a waiter returns. */
+export interface EndedExecution {
+  readonly record: ExecutionRecord;
+  readonly tasks: readonly TaskRecord[];
 }
 
 /** What scheduling wrote: the execution, and the root tasks claimed with it. */

@@ -30,6 +30,7 @@ import {
   getExecution,
   getTask,
   getTasks,
+  getEndedExecutions,
   getTasksOf,
   getTerminalExecutions,
 } from './ops/queries.js';
@@ -45,7 +46,7 @@ import { getExecutionStats } from './ops/stats.js';
 import { NOTHING_ROLLED, statsRollups } from './ops/stats-rollups.js';
 import { completeTasks, failTask, scheduleRetry, setDeferred } from './ops/tasks.js';
 import type { ClaimNext, FinishOutcome, Store } from './store.js';
-import { LONG_READ, LONG_READ_ONE, READ, READ_ONE } from './tx-kinds.js';
+import { LONG_READ, LONG_READ_ONE, READ_ONE } from './tx-kinds.js';
 
 /** Claims the next tasks after a final write, in its transaction, when asked to. */
 async function finish(
@@ -120,13 +121,15 @@ export function createSqlStore(db: Db, feed: EventFeed, faults: StoreFaults = {}
     pauseExecution: (input) => db.transaction(admitting((tx) => pauseExecution(tx, input))),
     resumeExecution: (input) => db.transaction(admitting((tx) => resumeExecution(tx, input))),
 
-    getExecution: (id) => db.transaction((tx) => getExecution(tx, id), READ),
-    getTerminalExecutions: (ids) => db.transaction((tx) => getTerminalExecutions(tx, ids), READ),
-    getTasks: (id) => db.transaction((tx) => getTasks(tx, id), READ),
+    getExecution: (id) => db.transaction((tx) => getExecution(tx, id), READ_ONE),
+    getTerminalExecutions: (ids) =>
+      db.transaction((tx) => getTerminalExecutions(tx, ids), READ_ONE),
+    getEndedExecutions: (ids) => db.transaction((tx) => getEndedExecutions(tx, ids), READ_ONE),
+    getTasks: (id) => db.transaction((tx) => getTasks(tx, id), READ_ONE),
     getTasksOf: (ids) => db.transaction((tx) => getTasksOf(tx, ids), READ_ONE),
     getTask: ({ executionId, taskId }) =>
       db.transaction((tx) => getTask(tx, executionId, taskId), READ_ONE),
-    countActiveExecutions: () => db.transaction((tx) => countActiveExecutions(tx), READ),
+    countActiveExecutions: () => db.transaction((tx) => countActiveExecutions(tx), READ_ONE),
     countQueuedExecutions: () => db.transaction((tx) => countQueuedExecutions(tx), READ_ONE),
     // Rolls up the window's older minutes first (their own transactions), then counts in one;
     // again with the range read afresh if the one seen was trimmed meanwhile, and at last from

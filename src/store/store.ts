@@ -15,6 +15,7 @@ import type { EventPageFilter, TaskWithInput } from './ops/queries.js';
 import type { ExecutionStatsQuery, ExecutionStatsRecord } from './ops/stats.js';
 import type { TriggerStore } from './trigger-store.js';
 import type {
+  EndedExecution,
   NewExecution,
   ScheduledExecution,
   ClaimNext,
@@ -154,8 +155,13 @@ export interface Store
   }): Promise<ExecutionRecord>;
 
   getExecution(executionId: string): Promise<ExecutionRecord | null>;
-  /** Executions among `ids` that are terminal (used by waiters as a backstop). */
+  /** Executions among `ids` that are terminal. */
   getTerminalExecutions(ids: readonly string[]): Promise<ExecutionRecord[]>;
+  /**
+   * Executions among `ids` that are terminal, each with its tasks in topological order, read
+   * together (waiters: one round trip for both).
+   */
+  getEndedExecutions(ids: readonly string[]): Promise<EndedExecution[]>;
   getTasks(executionId: string): Promise<TaskRecord[]>;
   /** The tasks of the executions among `ids`, by execution id, each in topological order. */
   getTasksOf(executionIds: readonly string[]): Promise<TaskRecord[]>;

@@ -1,6 +1,7 @@
 /** Read-side queries: executions, tasks, events, and event pruning (lists: `execution-pages.ts`). */
 import type { JsonObject } from '../../core/json.js';
 import type { Tx } from '../db.js';
+import type { EndedExecution } from '../records.js';
 import {
   ACTIVE_STATUS_SQL,
   SCHEDULE_EVENT_TYPES,
@@ -53,6 +54,44 @@ export async function getTasksOf(tx: Tx, ids: readonly string[]): Promise<TaskRe
     ids,
   );
   return rows.map(toTaskRecord);
+}
+
+/**
+ * The executions among `ids` that have ended, each with its tasks: the terminal records and the
+ * task rows of the terminal ones, in two statements asked for together (one round trip on
+ * PostgreSQL; under autocommit each reads its own snapshot, which changes nothing here: the
+ * task rows of an ended execution no longer change).
+ */
+export async function getEndedExecutions(
+  tx: Tx,
+  ids: readonly string[],
+): Promise<EndedExecution[]> {
+  if (ids.length === 0) return [];
+  const list = placeholders(ids.length);
+  const terminal = recheck('status', "'Completed', 'Failed', 'Cancelled'");
+  const [rows, taskRows] = await Promise.all([
+    tx.all<ExecutionRow>(
+      `SELECT * FROM workflow_executions WHERE id IN (${list}) AND ${terminal}`,
+      ids,
+    ),
+    tx.all<TaskRow>(
+      `SELECT * FROM task_executions WHERE execution_id IN (
+         SELECT id FROM workflow_executions WHERE id IN (${list}) AND ${terminal})
+       ORDER BY execution_id, position`,
+      ids,
+    ),
+  ]);
+  const tasks = new Map<string, TaskRecord[]>();
+  for (const row of taskRows) {
+    const task = toTaskRecord(row);
+    const ofExecution = tasks.get(task.executionId);
+    if (ofExecution === undefined) tasks.set(task.executionId, [task]);
+    else ofExecution.push(task);
+  }
+  return rows.map((row) => {
+    const record = toExecutionRecord(row);
+    return { record, tasks: tasks.get(record.id) ?? [] };
+  });
 }
 
 /** Tasks of an execution in topological order. */

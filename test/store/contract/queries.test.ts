@@ -1,6 +1,6 @@
 /**
  * Store contract, queries and pages: single reads (`getExecution`, `getTasks`, `getTasksOf`,
- * `getTask`, `getTerminalExecutions`), counts (`countActiveExecutions`, `getExecutionStats`) and lists
+ * `getTask`, `getTerminalExecutions`, `getEndedExecutions`), counts (`countActiveExecutions`, `getExecutionStats`) and lists
  * (`listExecutions`, `listExecutionsPage`, `findExecutionsByIdPrefix`), on both backends.
  */
 import { describe, expect } from 'vitest';
@@ -72,6 +72,21 @@ describe.concurrent('store contract: reads', () => {
     expect(new Set(terminal.map((e) => e.id))).toEqual(new Set([ids[0], ids[4]]));
     expect(await store.getTerminalExecutions([])).toEqual([]);
     expect(await store.countActiveExecutions()).toBe(3);
+
+    // The ended ones again, each with its tasks in plan order, as `getTasks` reads them.
+    const ended = await store.getEndedExecutions([...ids, 'no-such-id']);
+    expect(new Map(ended.map((e) => [e.record.id, e.record.status]))).toEqual(
+      new Map([
+        [ids[0]!, 'Completed'],
+        [ids[4]!, 'Cancelled'],
+      ]),
+    );
+    for (const { record, tasks } of ended) {
+      expect(record).toEqual(await store.getExecution(record.id));
+      expect(tasks).toEqual(await store.getTasks(record.id));
+      expect(tasks.length).toBeGreaterThan(0);
+    }
+    expect(await store.getEndedExecutions([])).toEqual([]);
   });
 
   test('counts active executions by status and ended ones by interval and outcome', async ({
