@@ -54,7 +54,11 @@ import { WorkflowExecutionHandle, type ExecutionControl } from './engine/handle.
 import { noMetrics } from './engine/metrics.js';
 import { readPage, type Page, type PageOptions } from './engine/pages.js';
 import { planRerun, type RerunOptions } from './engine/rerun.js';
-import type { ExecutionSummary, WorkflowExecutionResult } from './engine/results.js';
+import {
+  toExecutionResult,
+  type ExecutionSummary,
+  type WorkflowExecutionResult,
+} from './engine/results.js';
 import { listRunners, type ListRunnersOptions, type RunnerInfo } from './engine/runners-api.js';
 import { noRootClaims, type ServiceContext } from './engine/service.js';
 import type { TaskLogs, TaskLogsOptions } from './engine/task-logs-read.js';
@@ -471,8 +475,8 @@ export class Client implements ExecutionControl, AsyncDisposable {
     this.#closing.signal.addEventListener('abort', onClose);
     try {
       for (;;) {
-        const [done] = await this.#store.getTerminalExecutions([executionId]);
-        if (done !== undefined) return await this.getExecutionResult(executionId);
+        const [ended] = await this.#store.getEndedExecutions([executionId]);
+        if (ended !== undefined) return toExecutionResult(ended.record, ended.tasks);
         const left = deadline - this.#ctx.clock.now();
         if (left <= 0) {
           throw new TimeoutError(

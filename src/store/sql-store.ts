@@ -32,7 +32,6 @@ import {
   getTasks,
   getEndedExecutions,
   getTasksOf,
-  getTerminalExecutions,
 } from './ops/queries.js';
 import type { EventFeed } from './ops/feed.js';
 import { appendTaskLogs, getTaskLog } from './ops/task-logs.js';
@@ -122,8 +121,6 @@ export function createSqlStore(db: Db, feed: EventFeed, faults: StoreFaults = {}
     resumeExecution: (input) => db.transaction(admitting((tx) => resumeExecution(tx, input))),
 
     getExecution: (id) => db.transaction((tx) => getExecution(tx, id), READ_ONE),
-    getTerminalExecutions: (ids) =>
-      db.transaction((tx) => getTerminalExecutions(tx, ids), READ_ONE),
     getEndedExecutions: (ids) => db.transaction((tx) => getEndedExecutions(tx, ids), READ_ONE),
     getTasks: (id) => db.transaction((tx) => getTasks(tx, id), READ_ONE),
     getTasksOf: (ids) => db.transaction((tx) => getTasksOf(tx, ids), READ_ONE),

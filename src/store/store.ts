@@ -155,8 +155,6 @@ export interface Store
   }): Promise<ExecutionRecord>;
 
   getExecution(executionId: string): Promise<ExecutionRecord | null>;
-  /** Executions among `ids` that are terminal. */
-  getTerminalExecutions(ids: readonly string[]): Promise<ExecutionRecord[]>;
   /**
    * Executions among `ids` that are terminal, each with its tasks in topological order, read
    * together (waiters: one round trip for both).

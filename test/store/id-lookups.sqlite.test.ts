@@ -61,7 +61,7 @@ describe('id look-ups of executions on SQLite', () => {
         nowMs: 3_000,
         runnerId: 'r',
       });
-      const ended = await store.getTerminalExecutions(scheduled.map((s) => s.record.id));
+      const ended = await store.getEndedExecutions(scheduled.map((s) => s.record.id));
       expect(ended).toHaveLength(10);
       capture = false;
     } finally {

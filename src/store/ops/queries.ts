@@ -26,21 +26,6 @@ export async function getExecution(tx: Tx, executionId: string): Promise<Executi
   return row === undefined ? null : toExecutionRecord(row);
 }
 
-/** The executions among `ids` that have reached a terminal status. */
-export async function getTerminalExecutions(
-  tx: Tx,
-  ids: readonly string[],
-): Promise<ExecutionRecord[]> {
-  if (ids.length === 0) return [];
-  const rows = await tx.all<ExecutionRow>(
-    `SELECT * FROM workflow_executions
-     WHERE id IN (${placeholders(ids.length)})
-       AND ${recheck('status', "'Completed', 'Failed', 'Cancelled'")}`,
-    ids,
-  );
-  return rows.map(toExecutionRecord);
-}
-
 /**
  * The tasks of the executions among `ids`, by execution id and then in topological order: the
  * tasks of a list of executions in one statement (a range of the `(execution_id, task_id)`

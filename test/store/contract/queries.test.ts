@@ -1,6 +1,6 @@
 /**
  * Store contract, queries and pages: single reads (`getExecution`, `getTasks`, `getTasksOf`,
- * `getTask`, `getTerminalExecutions`, `getEndedExecutions`), counts (`countActiveExecutions`, `getExecutionStats`) and lists
+ * `getTask`, `getEndedExecutions`), counts (`countActiveExecutions`, `getExecutionStats`) and lists
  * (`listExecutions`, `listExecutionsPage`, `findExecutionsByIdPrefix`), on both backends.
  */
 import { describe, expect } from 'vitest';
@@ -68,12 +68,9 @@ describe.concurrent('store contract: reads', () => {
     });
 
     const ids = [done, running, pending, paused, cancelled].map((s) => s.record.id);
-    const terminal = await store.getTerminalExecutions([...ids, 'no-such-id']);
-    expect(new Set(terminal.map((e) => e.id))).toEqual(new Set([ids[0], ids[4]]));
-    expect(await store.getTerminalExecutions([])).toEqual([]);
     expect(await store.countActiveExecutions()).toBe(3);
 
-    // The ended ones again, each with its tasks in plan order, as `getTasks` reads them.
+    // The ended ones, each with its tasks in plan order, as `getTasks` reads them.
     const ended = await store.getEndedExecutions([...ids, 'no-such-id']);
     expect(new Map(ended.map((e) => [e.record.id, e.record.status]))).toEqual(
       new Map([
