@@ -96,10 +96,7 @@ export async function countByPrefix(
   return Number(rows[0]?.n ?? 0);
 }
 
-/**
- * A store on a fresh, migrated database holding the executions of `specs` (ended ones at
- * `completedAtMs`, ended or not as each spec says); close it when done.
- */
+/** A store on a fresh, migrated database holding the executions of each of `specs`; close it. */
 export async function seededStore(...specs: SeedSpec[]): Promise<Store> {
   const db = freshDatabase();
   const store = await openStore(db.url);
