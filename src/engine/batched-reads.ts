@@ -1,9 +1,10 @@
 /**
  * The reads of waiting callers, coalesced: every read asked for in the same turn of the event
- * loop, or while the previous one is in flight, is served by one read over all their ids
- * (in chunks of {@link READ_CHUNK}): the terminal records with their tasks, one round trip. Many callers waiting at once then cost a few reads, not one
- * or more each. A read asked for while another is in flight waits for the next one, so it always
- * sees the commits made before it was asked for.
+ * loop, or while the previous one is in flight, is served by one read over all their ids (in
+ * chunks of {@link READ_CHUNK}): the terminal records with their tasks, one round trip. Many
+ * callers waiting at once then cost a few reads, not one or more each. A read asked for while
+ * another is in flight waits for the next one, so it always sees the commits made before it was
+ * asked for.
  */
 import type { EndedExecution, Store } from '../store/store.js';
 import { Batcher } from './batcher.js';

@@ -21,11 +21,11 @@ export class Waiters {
 
   /**
    * Resolves when the execution reaches a terminal status (with its record and tasks), or with
-   * null when
-   * `signal` aborts first. The waiter is registered before the status is read, so an end that
-   * happens in between is never missed. A transient failure of that first read (the connection
-   * lost in an outage) does not end the wait: the waiter stays registered, and the terminal
-   * event or the backstop poll resolves it once the database is back.
+   * null when `signal` aborts first. The waiter is registered before the status is read, so an
+   * end that happens in between is never missed. A transient failure of that first read (the
+   * connection lost in an outage) does not end the wait: the waiter stays registered, and the
+   * terminal event or the backstop poll resolves it once the database is back. So does a failure
+   * of a later read: the backstop poll reads again.
    */
   async wait(executionId: string, signal: AbortSignal): Promise<EndedExecution | null> {
     let resolver: Resolver = () => undefined;

@@ -66,17 +66,11 @@ export async function getEndedExecutions(
       ids,
     ),
   ]);
-  const tasks = new Map<string, TaskRecord[]>();
-  for (const row of taskRows) {
-    const task = toTaskRecord(row);
-    const ofExecution = tasks.get(task.executionId);
-    if (ofExecution === undefined) tasks.set(task.executionId, [task]);
-    else ofExecution.push(task);
-  }
-  return rows.map((row) => {
-    const record = toExecutionRecord(row);
-    return { record, tasks: tasks.get(record.id) ?? [] };
-  });
+  const records = rows.map(toExecutionRecord);
+  // Rows of an execution that ended between the two statements are left out with it.
+  const tasks = new Map<string, TaskRecord[]>(records.map((r) => [r.id, []]));
+  for (const row of taskRows) tasks.get(row.execution_id)?.push(toTaskRecord(row));
+  return records.map((record) => ({ record, tasks: tasks.get(record.id)! }));
 }
 
 /** Tasks of an execution in topological order. */
