@@ -14,26 +14,23 @@ import {
 import type { ExecutionCut, RetentionStore, Store } from '../store/store.js';
 
 /**
- * Rows one pruning transaction deletes at most. A long delete holds its row locks and bloats
- * the write-ahead log in one go (PostgreSQL): batches keep a claim's wait to one batch.
+ * Rows one pruning transaction deletes at most. A long delete holds its row locks and grows the
+ * write-ahead log in one go: batches keep a claim's wait to one batch.
  */
 export const PRUNE_BATCH_ROWS = 1_000;
 
 /**
- * The batch where statements run on the process's own thread (SQLite): everything the process
- * does waits for each batch, so it is a fifth of {@link PRUNE_BATCH_ROWS}. Measured with a
- * prune of 20,000 executions under a stream of starts: start p99 90 → 19 ms, the prune 19 %
- * longer (on PostgreSQL the smaller batch only made the prune 63 % longer).
+ * The batch where statements block the process (`Capabilities.statementsBlockProcess`):
+ * everything the process does waits for each batch, so it is a fifth of
+ * {@link PRUNE_BATCH_ROWS}, traded for a longer prune (figures in `docs/performance.md`).
  */
 export const BLOCKING_PRUNE_BATCH_ROWS = 200;
 
 /**
- * Events one cleanup transaction deletes at most where statements run on the process's own
- * thread (SQLite). Measured (S1, 150,000 events of a 1.5-million-event history, W4 running): one
- * statement took 737 ms and a start waited for all of it (p99 745 ms); batches of 1,000 took
- * 1.5 s in all with starts at p50 6 ms; batches of this size 2.1 s, p50 2.4 ms. Where statements
- * run elsewhere (PostgreSQL) a cleanup is one statement: batches there would each walk past the
- * dead rows of the ones before until vacuum removes them.
+ * Events one cleanup transaction deletes at most where statements block the process: a start
+ * asked for meanwhile waits for one batch, not for the whole cleanup (figures in
+ * `docs/performance.md`). Where statements run on a server, a cleanup is one statement: batches
+ * there would each walk past the dead rows of the ones before until vacuum removes them.
  */
 export const BLOCKING_EVENT_BATCH_ROWS = 250;
 
@@ -94,7 +91,7 @@ export async function runPrune(run: PruneRun): Promise<PruneCounts> {
       if (!first) {
         // A turn of the event loop between batches: work that waits for one (a scheduling
         // batch, a claim pass, a timer) gets its transaction in before the next batch, where
-        // an immediate next batch would queue ahead of it on SQLite's one connection.
+        // an immediate next batch would queue ahead of it where the process has one connection.
         await new Promise((resolve) => setImmediate(resolve));
         if (run.proceed !== undefined && !(await run.proceed())) return total;
       }

@@ -10,24 +10,30 @@ import type { NewEvent } from './rows.js';
 /** SQL dialect of an adapter. */
 export type Dialect = 'sqlite' | 'postgres';
 
-/** What an adapter can do, so callers never scatter dialect checks. */
+/**
+ * What an adapter's database does, each named after the choice it gates, so that shared code
+ * asks what it needs to know instead of which database it runs on.
+ */
 export interface Capabilities {
   /**
-   * `FOR UPDATE SKIP LOCKED` in claim sub-selects: concurrent claimers pass each other's rows,
-   * so a row that looks Ready to a plain read may be held by another claimer.
+   * Write transactions run at the same time and wait on each other's row locks, so rows that
+   * several of them write are locked first, in one order, and what a guard read is checked
+   * again once the lock is held. False where one writer runs at a time (SQLite), which needs
+   * neither the locks nor the second look.
    */
-  readonly skipLocked: boolean;
+  readonly concurrentWriters: boolean;
   /**
-   * Concurrent writers with row locks (`SELECT … FOR UPDATE`), so lock order matters; SQLite
-   * has one writer at a time and needs none.
+   * A claim passes over rows other claimers hold (`SKIP LOCKED`): a row that looks Ready to a
+   * plain read may be held by another claimer, so a full claim cannot learn by a second look
+   * whether more are left.
    */
-  readonly rowLocks: boolean;
+  readonly claimsSkipHeldRows: boolean;
   /**
-   * Data-modifying statements inside `WITH` (`WITH done AS (UPDATE … RETURNING …) …`), so one
-   * statement can write and go on to read or write what it changed. Where a statement costs a
-   * round trip this saves one; SQLite has no such statements.
+   * A statement that writes can go on to write or read what it changed (a writable CTE), so an
+   * operation chains its steps into one statement: one round trip where each statement costs
+   * one. False where steps run as separate statements, which cost no round trip (SQLite).
    */
-  readonly writableCtes: boolean;
+  readonly chainedWrites: boolean;
   /** Cross-process wake-ups through `LISTEN/NOTIFY`. */
   readonly listenNotify: boolean;
   /**
@@ -55,6 +61,26 @@ export interface DialectSyntax {
    * empty on SQLite, whose default collation (BINARY) already compares bytes.
    */
   readonly byteOrder: string;
+  /**
+   * Ends a SELECT whose rows the transaction goes on to write, holding them until it ends:
+   * ` FOR UPDATE` where writers run concurrently; empty where one writer runs at a time.
+   */
+  readonly forUpdate: string;
+  /**
+   * Ends a SELECT whose rows must not change until the transaction ends, while others may
+   * read them: ` FOR SHARE`, or empty where one writer runs at a time.
+   */
+  readonly forShare: string;
+  /**
+   * Ends a SELECT that takes rows for the transaction to write and passes over rows other
+   * transactions hold (a claim): ` FOR UPDATE SKIP LOCKED`, or empty where one writer runs at
+   * a time and no row is ever held by another.
+   */
+  readonly forUpdateSkipLocked: string;
+  /** {@link forUpdate} for the rows of one table (`alias`) of a join. */
+  forUpdateOf(alias: string): string;
+  /** {@link forUpdateSkipLocked} for the rows of one table (`alias`) of a join. */
+  forUpdateOfSkipLocked(alias: string): string;
 }
 
 /** A parameter value: SQL text uses `?` placeholders, translated per dialect. */

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimAndStartStatement } from '../../src/store/ops/claims.js';
 import { openStore } from '../../src/store/open.js';
+import { PG_SYNTAX } from '../../src/store/postgres/pg-syntax.js';
 import { toPgPlaceholders } from '../../src/store/postgres/pg-sql.js';
 import { freshDatabase } from '../helpers/backend.js';
 import { NOW, nodes, params, seededPgClient, type PgNode } from './fixtures/claim-backlog.js';
@@ -35,7 +36,7 @@ describe('the claim on a backlog with future-dated rows (PostgreSQL)', () => {
       await client.query('BEGIN');
       try {
         const result = await client.query<{ 'QUERY PLAN': [{ Plan: PgNode }] }>(
-          `EXPLAIN (ANALYZE, FORMAT JSON) ${toPgPlaceholders(claimAndStartStatement(1, true))}`,
+          `EXPLAIN (ANALYZE, FORMAT JSON) ${toPgPlaceholders(claimAndStartStatement(PG_SYNTAX, 1))}`,
           [...params(limit, nowMs), nowMs, nowMs],
         );
         return nodes(result.rows[0]!['QUERY PLAN'][0].Plan);

@@ -142,7 +142,7 @@ describe('claiming with a final write', () => {
 
     const last = await claim(1);
     expect(last.tasks).toHaveLength(1);
-    expect(last.moreReady).toBe(store.capabilities.skipLocked);
+    expect(last.moreReady).toBe(store.capabilities.claimsSkipHeldRows);
 
     const none = await claim(5);
     expect(none).toEqual({ tasks: [], moreReady: false });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { claimParams, claimStatement, STALE_CLAIMS } from '../../src/store/ops/claims.js';
 import { openStore } from '../../src/store/open.js';
 import { freshSqliteUrl } from '../helpers/backend.js';
+import { SQLITE_SYNTAX } from '../../src/store/sqlite/sqlite-syntax.js';
 
 /** SQLite's plan of `sql` with `params`, one line per step. */
 function planOf(file: string, sql: string, params: unknown[]): string {
@@ -29,7 +30,7 @@ describe('the hot queries on SQLite', () => {
       workflowNames: ['a', 'b'],
       limit: 10,
     });
-    const plan = planOf(file, claimStatement(2, false), params);
+    const plan = planOf(file, claimStatement(SQLITE_SYNTAX, 2), params);
     expect(plan).toMatch(/SEARCH t USING INDEX task_executions_ready \(ready_at_ms<\?\)/);
     expect(plan).not.toMatch(/TEMP B-TREE/);
   });

@@ -14,7 +14,9 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimAndStartStatement, claimStatement } from '../../src/store/ops/claims.js';
 import { openStore } from '../../src/store/open.js';
+import { PG_SYNTAX } from '../../src/store/postgres/pg-syntax.js';
 import { toPgPlaceholders } from '../../src/store/postgres/pg-sql.js';
+import { SQLITE_SYNTAX } from '../../src/store/sqlite/sqlite-syntax.js';
 import { backend, freshDatabase } from '../helpers/backend.js';
 import {
   HISTORY,
@@ -48,7 +50,7 @@ async function sqlitePlanner(file: string, before: readonly string[] = []): Prom
     analyze: async () => void db.exec('ANALYZE'),
     problems: async (limit) => {
       const rows = db
-        .prepare(`EXPLAIN QUERY PLAN ${claimStatement(1, false)}`)
+        .prepare(`EXPLAIN QUERY PLAN ${claimStatement(SQLITE_SYNTAX, 1)}`)
         .all(...params(limit)) as { detail: string }[];
       const details = rows.map((row) => row.detail);
       const problems: string[] = [];
@@ -84,7 +86,7 @@ async function pgPlanner(
     analyze: async () => void (await client.query('ANALYZE workflow_executions, task_executions')),
     problems: async (limit) => {
       const result = await client.query<{ 'QUERY PLAN': [{ Plan: PgNode }] }>(
-        `EXPLAIN (FORMAT JSON) ${toPgPlaceholders(claimAndStartStatement(1, true))}`,
+        `EXPLAIN (FORMAT JSON) ${toPgPlaceholders(claimAndStartStatement(PG_SYNTAX, 1))}`,
         [...params(limit), NOW, NOW],
       );
       // The claim itself: the update of task_executions (the start of its executions after it
@@ -150,7 +152,7 @@ describe('claim plans on a backlog with future-dated rows', () => {
   });
 
   it('flags a claim order no index serves (the check can fail)', async () => {
-    const sql = claimStatement(1, false);
+    const sql = claimStatement(SQLITE_SYNTAX, 1);
     expect(sql).toContain('ORDER BY t.ready_at_ms, t.position, t.id');
     // Priority 0 ordered by a column its index lacks: a sort of every due row.
     const unserved = sql.replace(

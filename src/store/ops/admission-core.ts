@@ -64,7 +64,7 @@ export function lockGroups(
   rateWorkflows: ReadonlySet<string> = new Set(),
   oneStripe: ReadonlySet<string> = new Set(),
 ): void {
-  if (!tx.capabilities.rowLocks) return;
+  if (!tx.capabilities.concurrentWriters) return;
   if (rateWorkflows.size === 0) {
     lockConcurrencyGroups(tx, groups, oneStripe);
     return;
@@ -82,9 +82,10 @@ export function lockGroups(
       tx.write(`INSERT INTO rate_limit_locks (workflow_name) VALUES (?) ON CONFLICT DO NOTHING`, [
         name,
       ]);
-      tx.write(`SELECT 1 AS locked FROM rate_limit_locks WHERE workflow_name = ? FOR UPDATE`, [
-        name,
-      ]);
+      tx.write(
+        `SELECT 1 AS locked FROM rate_limit_locks WHERE workflow_name = ?${tx.syntax.forUpdate}`,
+        [name],
+      );
     }
     lockConcurrencyGroups(tx, byWorkflow.get(name)!, oneStripe);
   }
@@ -134,7 +135,7 @@ function lockConcurrencyGroups(
     );
     tx.write(
       `SELECT 1 AS locked FROM concurrency_groups
-       WHERE workflow_name = ? AND group_key = ? AND stripe = ? FOR UPDATE`,
+       WHERE workflow_name = ? AND group_key = ? AND stripe = ?${tx.syntax.forUpdate}`,
       row,
     );
     return;
@@ -159,8 +160,7 @@ function lockConcurrencyGroups(
     `SELECT 1 AS locked FROM concurrency_groups c JOIN ${stripes}
        ON c.workflow_name = v.workflow_name AND c.group_key = v.group_key
       AND c.stripe BETWEEN CAST(v.first AS INTEGER) AND CAST(v.last AS INTEGER)
-     ORDER BY c.workflow_name${tx.syntax.byteOrder}, c.group_key${tx.syntax.byteOrder}, c.stripe
-     FOR UPDATE OF c`,
+     ORDER BY c.workflow_name${tx.syntax.byteOrder}, c.group_key${tx.syntax.byteOrder}, c.stripe${tx.syntax.forUpdateOf('c')}`,
     params,
   );
 }

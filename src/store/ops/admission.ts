@@ -124,7 +124,7 @@ async function lockAndCount(
   rateWorkflows?: ReadonlySet<string>,
 ): Promise<Map<string, GroupCount>> {
   const oneStripe = new Map(
-    tx.capabilities.rowLocks ? candidates.map((group) => [groupId(group), group]) : [],
+    tx.capabilities.concurrentWriters ? candidates.map((group) => [groupId(group), group]) : [],
   );
   for (;;) {
     const trying = oneStripe.size > 0;
@@ -287,13 +287,12 @@ async function admitInto(
 ): Promise<string[]> {
   // A row another transaction holds (a cancel in flight) is passed over, never waited for:
   // this transaction holds the group, and a wait here could close a cycle.
-  const skip = tx.capabilities.skipLocked ? ' FOR UPDATE SKIP LOCKED' : '';
   const rows = await tx.all<{ id: string; created_at_ms: number }>(
     `SELECT id, created_at_ms FROM workflow_executions
      WHERE workflow_name = ? AND concurrency_key = ? AND status = 'Queued'
        AND (run_at_ms IS NULL OR run_at_ms <= ?)
        AND (rate_key IS NULL OR rate_started_at_ms IS NOT NULL)
-     ORDER BY priority DESC, created_at_ms, id LIMIT ?${skip}`,
+     ORDER BY priority DESC, created_at_ms, id LIMIT ?${tx.syntax.forUpdateSkipLocked}`,
     [group.workflowName, group.key, nowMs, places],
   );
   return admitRows(

@@ -1,12 +1,12 @@
 /**
- * Claims: a runner takes Ready tasks atomically (one conditional UPDATE … RETURNING; where the
- * backend has it, `FOR UPDATE SKIP LOCKED` so concurrent claimers never block on or double-claim a
- * row), keeps them alive with heartbeats, hands them back on shutdown, and sweeps claims whose
+ * Claims: a runner takes Ready tasks atomically (one conditional UPDATE … RETURNING; where
+ * writers run concurrently, `FOR UPDATE SKIP LOCKED` so concurrent claimers never block on or
+ * double-claim a row), keeps them alive with heartbeats, hands them back on shutdown, and sweeps claims whose
  * holder went silent. This file is where claiming is decided, for every backend.
  */
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../../core/json.js';
-import type { Tx } from '../db.js';
+import type { DialectSyntax, Tx } from '../db.js';
 import { EventType } from '../rows.js';
 import type { ClaimBatch, ClaimInput, ClaimRef, ClaimedTask, SweepOutcome } from '../records.js';
 import { appendEvent, placeholders } from './events.js';
@@ -49,8 +49,9 @@ const SEGMENTS = [
  * order and limit; `UNION ALL` reads them in turn and the outer `LIMIT` stops the read once it
  * has enough, so a segment after a full one is never walked. The execution is checked per
  * candidate ({@link EXECUTION_MAY_RUN}), so each segment walks its partial index in claim order
- * and stops, whatever the statistics say. `lock` (`FOR UPDATE … SKIP LOCKED`) applies in each segment, below its
- * limit, so rows other claimers hold are passed, not counted. Parameters: for each segment, now,
+ * and stops, whatever the statistics say. `lock` (`FOR UPDATE … SKIP LOCKED`, where writers run
+ * concurrently) applies in each segment, below its limit, so rows other claimers hold are
+ * passed, not counted. Parameters: for each segment, now,
  * the `workflowCount` names and the limit; then the limit.
  */
 export function readyCandidates(workflowCount: number, lock: string): string {
@@ -61,7 +62,7 @@ export function readyCandidates(workflowCount: number, lock: string): string {
            AND ${EXECUTION_MAY_RUN}
            AND t.workflow_name IN (${placeholders(workflowCount)})
          ORDER BY ${segment.order}
-         LIMIT ? ${lock}) s${i}`,
+         LIMIT ?${lock}) s${i}`,
   );
   return `SELECT id FROM (${segments.join('\n       UNION ALL ')}) c LIMIT ?`;
 }
@@ -87,7 +88,7 @@ function chosenCandidates(workflowCount: number, idCount: number, lock: string):
          AND ${EXECUTION_MAY_RUN}
          AND t.workflow_name IN (${placeholders(workflowCount)})
          AND t.id IN (${placeholders(idCount)})
-       LIMIT ? ${lock}`;
+       LIMIT ?${lock}`;
 }
 
 /**
@@ -99,11 +100,11 @@ function chosenCandidates(workflowCount: number, idCount: number, lock: string):
  * saves a read, a round trip on PostgreSQL.
  */
 export function claimStatement(
+  syntax: DialectSyntax,
   workflowCount: number,
-  skipLocked: boolean,
   idCount?: number,
 ): string {
-  const lock = skipLocked ? 'FOR UPDATE OF t SKIP LOCKED' : '';
+  const lock = syntax.forUpdateOfSkipLocked('t');
   return `UPDATE task_executions
      SET status = 'Running', claimed_by = ?, claim_id = ?, heartbeat_at_ms = ?,
          attempt_started_at_ms = ?, started_at_ms = COALESCE(started_at_ms, ?)
@@ -136,26 +137,26 @@ export function claimParams(input: {
 }
 
 /**
- * The claim that also starts the Pending executions of the tasks it takes, for a backend with
- * writable CTEs and row locks: the start is a second data-modifying statement of the same query,
- * so a claim costs one round trip, not two. It locks those executions in id order (see `locks.ts`) and re-checks Pending
- * after the lock, so of two claimers that both took a task of one Pending execution, only the
+ * The claim that also starts the Pending executions of the tasks it takes, for a backend that
+ * chains writes (`Capabilities.chainedWrites`): the start is a second data-modifying statement
+ * of the same query, so a claim costs one round trip, not two. It locks those executions in id
+ * order (see `locks.ts`) and re-checks Pending after the lock, so of two claimers that both took a task of one Pending execution, only the
  * first starts it. Each row says whether this statement started its execution. Parameters: those
  * of {@link claimStatement} ({@link claimParams}), then now (×2).
  */
 export function claimAndStartStatement(
+  syntax: DialectSyntax,
   workflowCount: number,
-  skipLocked: boolean,
   idCount?: number,
 ): string {
-  return `WITH claimed AS (${claimStatement(workflowCount, skipLocked, idCount)}),
+  return `WITH claimed AS (${claimStatement(syntax, workflowCount, idCount)}),
      started AS (
        UPDATE workflow_executions SET status = 'Running', started_at_ms = ?, updated_at_ms = ?
        WHERE id IN (SELECT id FROM workflow_executions
                     WHERE id IN (SELECT execution_id FROM claimed
                                  WHERE execution_status IN ('Scheduled', 'Pending'))
                       AND ${recheck('status', "'Scheduled', 'Pending'")}
-                    ORDER BY id FOR UPDATE)
+                    ORDER BY id${syntax.forUpdate})
          AND ${recheck('status', "'Scheduled', 'Pending'")}
        RETURNING id)
      SELECT claimed.*, started.id IS NOT NULL AS started
@@ -183,13 +184,13 @@ async function readyWaiting(
 /**
  * Claims up to `limit` Ready tasks of the named workflows, highest priority first, then oldest
  * ready first, and says whether more were left waiting (see `ClaimBatch.moreReady`). A claim
- * that took fewer than `limit` left none. One that took `limit` looks again, unless claimers skip each other's
- * locked rows: then rows other claimers hold look Ready to such a look, so a full claim
- * answers "maybe" (true). With `taskLimits`, attempts of a limited task without a free place
+ * that took fewer than `limit` left none. One that took `limit` looks again, unless claims skip
+ * held rows (`Capabilities.claimsSkipHeldRows`): then rows other claimers hold look Ready to
+ * such a look, so a full claim answers "maybe" (true). With `taskLimits`, attempts of a limited task without a free place
  * are passed over and the claim says so (`limited`); they are not "more Ready" for it.
  *
- * With writable CTEs the claim and the start of its executions are one statement; otherwise
- * the start is a second statement (free on SQLite, where a statement costs no round trip).
+ * Where writes chain, the claim and the start of its executions are one statement; otherwise
+ * the start is a second statement, which costs no round trip there.
  */
 export async function claimReadyTasks(tx: Tx, input: ClaimInput): Promise<ClaimBatch> {
   if (input.workflowNames.length === 0 || input.limit <= 0) return { tasks: [], moreReady: false };
@@ -206,16 +207,15 @@ export async function claimReadyTasks(tx: Tx, input: ClaimInput): Promise<ClaimB
   let claimed: ClaimedRow[];
   let started: Set<string>;
   let moreReady = false;
-  const { skipLocked, writableCtes, rowLocks } = tx.capabilities;
-  if (writableCtes && rowLocks) {
+  if (tx.capabilities.chainedWrites) {
     claimed = await tx.all<ClaimedRow>(
-      claimAndStartStatement(input.workflowNames.length, skipLocked, ids?.length),
+      claimAndStartStatement(tx.syntax, input.workflowNames.length, ids?.length),
       [...params, input.nowMs, input.nowMs],
     );
     started = new Set(claimed.filter((row) => row.started === true).map((row) => row.execution_id));
   } else {
     claimed = await tx.all<ClaimedRow>(
-      claimStatement(input.workflowNames.length, skipLocked, ids?.length),
+      claimStatement(tx.syntax, input.workflowNames.length, ids?.length),
       params,
     );
     // Executions not started yet start now. A status read as Running cannot go back, so a claim
@@ -235,7 +235,7 @@ export async function claimReadyTasks(tx: Tx, input: ClaimInput): Promise<ClaimB
     moreReady = choice.full || claimed.length < choice.ids.length;
     limited = choice.limited || (await readyIn(tx, input, choice.closed));
   } else if (claimed.length === input.limit) {
-    moreReady = skipLocked ? true : await readyWaiting(tx, input);
+    moreReady = tx.capabilities.claimsSkipHeldRows ? true : await readyWaiting(tx, input);
   }
   const held = limited ? { limited: true } : {};
   if (claimed.length === 0) return { tasks: [], moreReady, ...held };

@@ -161,10 +161,10 @@ export async function updateCronSchedule(
   nowMs: number,
   change: (current: CronScheduleRecord) => CronSchedulePatch,
 ): Promise<CronScheduleRecord | null> {
-  const lock = tx.capabilities.rowLocks ? ' FOR UPDATE' : '';
-  const current = await tx.get<ScheduleRow>(`SELECT * FROM cron_schedules WHERE id = ?${lock}`, [
-    id,
-  ]);
+  const current = await tx.get<ScheduleRow>(
+    `SELECT * FROM cron_schedules WHERE id = ?${tx.syntax.forUpdate}`,
+    [id],
+  );
   if (current === undefined) return null;
   const patch = change(toSchedule(current));
   const row = await tx.get<ScheduleRow>(

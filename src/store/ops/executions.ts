@@ -496,10 +496,10 @@ export function insertExecutions(
 }
 
 async function loadForUpdate(tx: Tx, executionId: string): Promise<ExecutionRow> {
-  const lock = tx.capabilities.rowLocks ? ' FOR UPDATE' : '';
-  const row = await tx.get<ExecutionRow>(`SELECT * FROM workflow_executions WHERE id = ?${lock}`, [
-    executionId,
-  ]);
+  const row = await tx.get<ExecutionRow>(
+    `SELECT * FROM workflow_executions WHERE id = ?${tx.syntax.forUpdate}`,
+    [executionId],
+  );
   if (row === undefined) {
     throw new NotFoundError(
       `No workflow execution with id '${executionId}'. Check the id (listExecutions() shows recent ones).`,

@@ -20,11 +20,11 @@ export function inIdOrder(
   ids: readonly string[],
   condition?: string,
 ): { where: string; params: string[] } {
-  if (!tx.capabilities.rowLocks || ids.length === 0) return { where: '', params: [] };
+  if (!tx.capabilities.concurrentWriters || ids.length === 0) return { where: '', params: [] };
   const extra = condition === undefined ? '' : ` AND ${condition}`;
   return {
     where: `id IN (SELECT id FROM ${table} WHERE id IN (${placeholders(ids.length)})${extra}
-            ORDER BY id FOR UPDATE) AND `,
+            ORDER BY id${tx.syntax.forUpdate}) AND `,
     params: [...ids],
   };
 }
@@ -35,12 +35,12 @@ export function inIdOrder(
  * travels with the next statement (`tx.write`).
  */
 export function lockExecutions(tx: Tx, executionIds: Iterable<string>): void {
-  if (!tx.capabilities.rowLocks) return;
+  if (!tx.capabilities.concurrentWriters) return;
   const ids = [...new Set(executionIds)].sort();
   if (ids.length === 0) return;
   tx.write(
     `SELECT id FROM workflow_executions WHERE id IN (${placeholders(ids.length)})
-     ORDER BY id FOR UPDATE`,
+     ORDER BY id${tx.syntax.forUpdate}`,
     ids,
   );
 }

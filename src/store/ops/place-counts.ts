@@ -16,11 +16,10 @@ const FOLD_ROWS = 1_000;
  * session whose row was folded adds to a new row at its next change. Returns the rows folded.
  */
 export async function foldPlaceCounts(tx: Tx): Promise<number> {
-  const lock = tx.capabilities.skipLocked ? ' FOR UPDATE SKIP LOCKED' : '';
   const folded = await tx.all<{ workflow_name: string; concurrency_key: string; active: number }>(
     `DELETE FROM concurrency_counts WHERE (workflow_name, concurrency_key, slot) IN (
        SELECT workflow_name, concurrency_key, slot FROM concurrency_counts
-       WHERE slot <> 0 LIMIT ${FOLD_ROWS}${lock})
+       WHERE slot <> 0 LIMIT ${FOLD_ROWS}${tx.syntax.forUpdateSkipLocked})
      RETURNING workflow_name, concurrency_key, active`,
   );
   const sums = new Map<string, { workflowName: string; key: string; active: number }>();

@@ -82,7 +82,7 @@ export class PlaceGuesses {
 
 /** The attempt of `tx` when it may guess the places of every one of `groups`. */
 function guessing(tx: Tx, groups: readonly Group[]): Attempt | undefined {
-  if (!tx.capabilities.rowLocks || groups.length === 0) return undefined;
+  if (!tx.capabilities.concurrentWriters || groups.length === 0) return undefined;
   const attempt = attempts.get(tx);
   if (attempt === undefined) return undefined;
   const may = groups.every((group) => {

@@ -172,7 +172,7 @@ export async function admitCandidates(
   const lockedGroups = new Map<string, Group>(seeds.groups.map((g) => [groupId(g), g]));
   const rateWorkflows = new Set<string>(seeds.rates.map((rate) => rate.workflowName));
   for (const group of seeds.groups) if (group.rated === true) rateWorkflows.add(group.workflowName);
-  const locks = tx.capabilities.rowLocks;
+  const locks = tx.capabilities.concurrentWriters;
   if (locks) {
     for (const row of await tx.all<CandidateRow>(select, filter.params)) {
       if (row.concurrency_key !== null) {
@@ -186,7 +186,7 @@ export async function admitCandidates(
   // A row another transaction holds (a cancel in flight) is passed over, never waited for:
   // this transaction holds the groups, and a wait here could close a cycle.
   const candidates = await tx.all<CandidateRow>(
-    locks ? `${select} FOR UPDATE SKIP LOCKED` : select,
+    `${select}${tx.syntax.forUpdateSkipLocked}`,
     filter.params,
   );
   // SQLite: the single writer holds every group.

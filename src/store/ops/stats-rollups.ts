@@ -124,7 +124,7 @@ export function nextRollupStep(
  * it does not).
  */
 export async function rollUpStep(tx: Tx, target: RolledRange): Promise<boolean> {
-  const current = await readRolledRange(tx, tx.capabilities.rowLocks ? ' FOR UPDATE' : '');
+  const current = await readRolledRange(tx, tx.syntax.forUpdate);
   const step = nextRollupStep(current, target);
   if (step === null) return false;
   const { range } = step;
@@ -159,7 +159,7 @@ export async function rollUpStep(tx: Tx, target: RolledRange): Promise<boolean> 
  * any execution.
  */
 export function holdRolledRange(tx: Tx): Promise<RolledRange> {
-  return readRolledRange(tx, tx.capabilities.rowLocks ? ' FOR SHARE' : '');
+  return readRolledRange(tx, tx.syntax.forShare);
 }
 
 /** One row of the values {@link subtractPruned} subtracts: a minute and its three counts. */

@@ -107,7 +107,7 @@ async function candidates(
  * first use); SQLite's single writer already excludes every other claim.
  */
 async function lockTasks(tx: Tx, tasks: readonly TaskLimit[]): Promise<void> {
-  if (!tx.capabilities.rowLocks) return;
+  if (!tx.capabilities.concurrentWriters) return;
   const filter = taskFilter(tasks);
   tx.write(
     `INSERT INTO task_limit_locks (workflow_name, task_id)
@@ -116,7 +116,7 @@ async function lockTasks(tx: Tx, tasks: readonly TaskLimit[]): Promise<void> {
   );
   await tx.all(
     `SELECT 1 AS locked FROM task_limit_locks WHERE ${filter.sql}
-     ORDER BY workflow_name, task_id FOR UPDATE`,
+     ORDER BY workflow_name, task_id${tx.syntax.forUpdate}`,
     filter.params,
   );
 }

@@ -38,8 +38,8 @@ interface CompletedRow extends FinishedRow {
 
 /**
  * The claim-guarded update of a batch of completions, returning the rows it changed. With
- * `countLeaves` (a backend with writable CTEs), the same statement also takes the tasks without dependents off
- * their executions' open-task counters: a data-modifying CTE, so that a batch of such tasks
+ * `countLeaves` (where writes chain: `Capabilities.chainedWrites`), the same statement also
+ * takes the tasks without dependents off their executions' open-task counters: a data-modifying CTE, so that a batch of such tasks
  * needs no round trip between the update and the read of the executions it may close.
  */
 function completionStatement(count: number, lockWhere: string, countLeaves: boolean): string {
@@ -66,10 +66,10 @@ function completionStatement(count: number, lockWhere: string, countLeaves: bool
  * then one counter update and one outcome update for all the executions involved. Returns,
  * in input order, whether each claim was still held (a lost claim writes nothing), and what
  * `alongside` returned: it runs once, after the dependents are settled and next to the read of
- * the closing executions, so that on PostgreSQL a read it makes (the claim of the next tasks)
+ * the closing executions, so that where statements cost round trips a read it makes (the claim of the next tasks)
  * shares that round trip.
  *
- * With writable CTEs the counters of tasks without dependents move with the update itself (see
+ * Where writes chain, the counters of tasks without dependents move with the update itself (see
  * {@link completionStatement}); when no task of the batch has dependents, the read of the
  * closing executions and `alongside` are sent with the update, so such a batch costs two round
  * trips: update, closing read and claim; outcome with COMMIT.
@@ -92,7 +92,7 @@ export async function completeTasks<T>(
     'task_executions',
     input.completions.map((c) => c.taskExecutionId),
   );
-  const countLeaves = tx.capabilities.writableCtes;
+  const countLeaves = tx.capabilities.chainedWrites;
   const updated = tx.all<CompletedRow>(
     completionStatement(input.completions.length, lock.where, countLeaves),
     [input.nowMs, ...values, ...lock.params, ...(countLeaves ? [input.nowMs] : [])],

@@ -14,7 +14,6 @@ import type {
   Capabilities,
   CommitNotice,
   Db,
-  DialectSyntax,
   SqlValue,
   Tx,
   TxOptions,
@@ -24,6 +23,7 @@ import { eventInserts } from '../ops/events.js';
 import { MIGRATIONS } from '../migrations.js';
 import type { NewEvent } from '../rows.js';
 import { encodePayload, PgListener, type ListenerLogger } from './pg-notify.js';
+import { PG_SYNTAX } from './pg-syntax.js';
 import {
   channelFor,
   checkText,
@@ -132,9 +132,6 @@ function prepared(sql: string, params: readonly SqlValue[]): pg.QueryConfig {
 /** Errors of autocommit functions that had already committed a statement: never retried. */
 const PARTIAL = new WeakSet<object>();
 const isPartial = (error: unknown): boolean => error instanceof Object && PARTIAL.has(error);
-
-/** PostgreSQL's spelling of the syntax shared SQL leaves to the adapter. */
-const PG_SYNTAX: DialectSyntax = { byteOrder: ' COLLATE "C"' };
 
 class PgTx implements Tx {
   readonly syntax = PG_SYNTAX;
@@ -329,9 +326,9 @@ interface Queued {
 export class PgDb implements Db {
   readonly dialect = 'postgres' as const;
   readonly capabilities: Capabilities = {
-    skipLocked: true,
-    rowLocks: true,
-    writableCtes: true,
+    concurrentWriters: true,
+    claimsSkipHeldRows: true,
+    chainedWrites: true,
     listenNotify: true,
     serialWriteBatches: true,
     statementsBlockProcess: false,

@@ -137,9 +137,9 @@ class SqliteTx implements Tx {
 class SqliteConnection {
   readonly dialect = 'sqlite' as const;
   readonly capabilities: Capabilities = {
-    skipLocked: false,
-    rowLocks: false,
-    writableCtes: false,
+    concurrentWriters: false,
+    claimsSkipHeldRows: false,
+    chainedWrites: false,
     listenNotify: false,
     serialWriteBatches: false,
     statementsBlockProcess: true,

@@ -16,9 +16,9 @@ describe.concurrent('store contract: lifecycle', () => {
     expect(store.dialect).toBe(backend);
     const postgres = backend === 'postgres';
     expect(store.capabilities).toMatchObject({
-      skipLocked: postgres,
-      rowLocks: postgres,
-      writableCtes: postgres,
+      concurrentWriters: postgres,
+      claimsSkipHeldRows: postgres,
+      chainedWrites: postgres,
       listenNotify: postgres,
       statementsBlockProcess: !postgres,
     });
