@@ -23,6 +23,7 @@ import type {
   ClaimNext,
   ClaimedTask,
   CompletionsOutcome,
+  EndedExecution,
   FinishOutcome,
   Store,
   TaskLimit,
@@ -50,6 +51,20 @@ export interface DispatcherDeps {
   readonly logger: Logger;
   readonly runnerId: string;
   readonly metrics: EngineMetrics;
+  /** Callers of this process waiting for executions to end; none where nobody can wait. */
+  readonly endWaiters?: EndWaiters;
+}
+
+/**
+ * Callers waiting for executions to end, as the final writes that may end them see them (see
+ * `Waiters`): a write reads back the executions someone waits for as it commits, so their
+ * callers need no read of their own.
+ */
+export interface EndWaiters {
+  /** The executions among `ids` someone waits for, held until {@link handOver}. */
+  expect(ids: Iterable<string>): string[];
+  /** What the write read back as ended (none when it failed); ends the hold on `ids`. */
+  handOver(ids: readonly string[], ended: readonly EndedExecution[]): void;
 }
 
 /**
@@ -389,12 +404,15 @@ export class Dispatcher implements RootClaims {
     }
     using extra = this.#reserveNext([task]);
     const claimNext = this.#claimNext([task], extra);
-    const finished: FinishOutcome = await store.failTask({
-      ...base,
-      executionId: task.claim.executionId,
-      errorMessage: outcome.errorMessage,
-      claimNext,
-    });
+    const finished: FinishOutcome = await this.#endingWrite([task.claim.executionId], (readEnded) =>
+      store.failTask({
+        ...base,
+        executionId: task.claim.executionId,
+        errorMessage: outcome.errorMessage,
+        claimNext,
+        ...readEnded,
+      }),
+    );
     await this.#startNext([task], extra, claimNext, finished);
     return finished.held;
   }
@@ -419,23 +437,51 @@ export class Dispatcher implements RootClaims {
     const writing = items.filter(({ task }) => newest.get(task.claim.taskExecutionId) === task);
     using extra = this.#reserveNext(finishing);
     const claimNext = this.#claimNext(finishing, extra);
-    const outcome: CompletionsOutcome = await store.completeTasks({
-      completions: writing.map(({ task, output }) => ({
-        ...task.ref,
-        executionId: task.claim.executionId,
-        output,
-        hasDependents: task.claim.hasDependents,
-      })),
-      nowMs: clock.now(),
-      runnerId,
-      claimNext,
-    });
+    // Only a task without dependents can be the last of its execution to complete.
+    const leaves = writing.filter(({ task }) => !task.claim.hasDependents);
+    const outcome: CompletionsOutcome = await this.#endingWrite(
+      leaves.map(({ task }) => task.claim.executionId),
+      (readEnded) =>
+        store.completeTasks({
+          completions: writing.map(({ task, output }) => ({
+            ...task.ref,
+            executionId: task.claim.executionId,
+            output,
+            hasDependents: task.claim.hasDependents,
+          })),
+          nowMs: clock.now(),
+          runnerId,
+          claimNext,
+          ...readEnded,
+        }),
+    );
     // Counted off as the results are written, before any continuation of the same commit
     // (a scheduling batch's tasks) asks whether a finishing body may free its slot.
     for (const task of finishing) this.#writingWithoutSlot.delete(task);
     await this.#startNext(finishing, extra, claimNext, outcome);
     const held = new Map(writing.map(({ task }, i) => [task, outcome.held[i] === true]));
     return items.map(({ task }) => held.get(task) ?? false);
+  }
+
+  /**
+   * Runs a final write that may end executions of `executionIds`, asking it to read back those
+   * someone here waits for as it commits, and hands what it read to their callers.
+   */
+  async #endingWrite<T extends { readonly ended?: readonly EndedExecution[] }>(
+    executionIds: readonly string[],
+    write: (readEnded: { readEnded?: readonly string[] }) => Promise<T>,
+  ): Promise<T> {
+    const waiters = this.deps.endWaiters;
+    const expected = waiters?.expect(executionIds) ?? [];
+    if (waiters === undefined || expected.length === 0) return write({});
+    let ended: readonly EndedExecution[] = [];
+    try {
+      const outcome = await write({ readEnded: expected });
+      ended = outcome.ended ?? [];
+      return outcome;
+    } finally {
+      waiters.handOver(expected, ended);
+    }
   }
 
   /**

@@ -1,8 +1,10 @@
 /**
- * Callers waiting for executions to end (`execute`, `handle.wait`). They are woken by the
- * terminal event of their execution; a slow backstop query covers executions finished by another
- * process, which announces nothing to this one on SQLite. Their reads of terminal records are
- * coalesced (see {@link BatchedReads}): thousands of callers waiting at once cost a few reads.
+ * Callers waiting for executions to end (`execute`, `handle.wait`). An execution whose last
+ * task this process finishes is handed over by the write that ends it, read back with its
+ * commit (see {@link Waiters.expect}). Others wake their callers by the terminal event of their
+ * execution; a slow backstop query covers executions finished by another process, which
+ * announces nothing to this one on SQLite. Their reads of terminal records are coalesced (see
+ * {@link BatchedReads}): thousands of callers waiting at once cost a few reads.
  */
 import { DatabaseError } from '../errors.js';
 import type { EndedExecution, Store } from '../store/store.js';
@@ -13,6 +15,10 @@ type Resolver = (ended: EndedExecution | null) => void;
 /** Waiters by execution id. */
 export class Waiters {
   private readonly waiting = new Map<string, Set<Resolver>>();
+  /** Executions a write in flight will hand over, with the number of such writes. */
+  private readonly expected = new Map<string, number>();
+  /** Expected executions whose terminal event came before the write handed them over. */
+  private readonly missed = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -52,9 +58,43 @@ export class Waiters {
     }
   }
 
+  /**
+   * The executions among `ids` someone waits for, held for a write about to run that may end
+   * them and reads them back as it commits: until {@link handOver}, their terminal events
+   * read nothing (the write brings the record).
+   */
+  expect(ids: Iterable<string>): string[] {
+    const waited = [...new Set(ids)].filter((id) => this.waiting.has(id));
+    for (const id of waited) this.expected.set(id, (this.expected.get(id) ?? 0) + 1);
+    return waited;
+  }
+
+  /**
+   * Ends the hold of {@link expect} on `ids`: wakes the callers of the executions the write
+   * read back as ended, and reads those whose terminal event came meanwhile but which the
+   * write did not bring (another transaction ended them, or the write failed).
+   */
+  handOver(ids: readonly string[], ended: readonly EndedExecution[]): void {
+    for (const execution of ended) this.resolve(execution);
+    const brought = new Set(ended.map((execution) => execution.record.id));
+    for (const id of ids) {
+      const left = (this.expected.get(id) ?? 1) - 1;
+      if (left > 0) {
+        this.expected.set(id, left);
+        continue;
+      }
+      this.expected.delete(id);
+      if (this.missed.delete(id) && !brought.has(id)) void this.notify(id).catch(() => undefined);
+    }
+  }
+
   /** Called when a terminal event of `executionId` is seen. */
   async notify(executionId: string): Promise<void> {
     if (!this.waiting.has(executionId)) return;
+    if (this.expected.has(executionId)) {
+      this.missed.add(executionId);
+      return;
+    }
     const ended = await this.reads.ended(executionId);
     if (ended !== null) this.resolve(ended);
   }

@@ -115,6 +115,15 @@ export interface Tx {
    */
   guard(condition: string, params?: readonly SqlValue[]): void;
   /**
+   * A read taken as the transaction's work ends: it sees everything the transaction wrote, and
+   * it resolves only once the transaction committed. The caller awaits it after the transaction
+   * resolved, never inside the transaction function (which would wait for itself), and not
+   * after a failed transaction, whose reads may never settle. PostgreSQL sends it with COMMIT,
+   * so it costs no round trip of its own. Meant for rows the transaction has just written and
+   * that change no more (an ended execution).
+   */
+  readAtCommit<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /**
    * Records an event: the adapter writes its row in this transaction, together with the
    * transaction's other events just before commit, and announces it after commit.
    */

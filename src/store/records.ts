@@ -184,6 +184,18 @@ export interface FinishOutcome {
   readonly moreReady: boolean;
   /** See {@link ClaimBatch.limited}. */
   readonly limited?: boolean;
+  /** The executions of {@link ReadEnded.readEnded} that had ended when the write committed. */
+  readonly ended?: readonly EndedExecution[];
+}
+
+/** Asks a final task write to read back the executions it ends, as it commits. */
+export interface ReadEnded {
+  /**
+   * Executions someone in this process waits for: those among them that have ended when the
+   * write commits come back in the outcome's `ended`, read with the commit (no round trip of
+   * their own), so their waiters need no read after it.
+   */
+  readonly readEnded?: readonly string[];
 }
 
 /** One successful attempt, for {@link Store.completeTasks}. */
@@ -207,6 +219,8 @@ export interface CompletionsOutcome {
   readonly moreReady: boolean;
   /** See {@link ClaimBatch.limited}. */
   readonly limited?: boolean;
+  /** See {@link FinishOutcome.ended}. */
+  readonly ended?: readonly EndedExecution[];
 }
 
 /** Identifies a claim held by a runner. */

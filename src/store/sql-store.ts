@@ -31,6 +31,7 @@ import {
   getTask,
   getTasks,
   getEndedExecutions,
+  getEndedAtCommit,
   getTasksOf,
 } from './ops/queries.js';
 import type { EventFeed } from './ops/feed.js';
@@ -44,7 +45,8 @@ import { PlaceGuesses } from './ops/place-guesses.js';
 import { getExecutionStats } from './ops/stats.js';
 import { NOTHING_ROLLED, statsRollups } from './ops/stats-rollups.js';
 import { completeTasks, failTask, scheduleRetry, setDeferred } from './ops/tasks.js';
-import type { ClaimNext, FinishOutcome, Store } from './store.js';
+import type { CompletionsOutcome } from './records.js';
+import type { ClaimNext, EndedExecution, FinishOutcome, Store } from './store.js';
 import { LONG_READ, LONG_READ_ONE, READ_ONE } from './tx-kinds.js';
 
 /** Claims the next tasks after a final write, in its transaction, when asked to. */
@@ -68,6 +70,26 @@ async function finish(
     moreReady: batch.moreReady,
     ...(batch.limited === true ? { limited: true } : {}),
   };
+}
+
+/**
+ * The executions of `ids` ended once `tx` commits, read with the commit; undefined for none
+ * asked. Each attempt of an operation that runs again (a refused guess) asks anew, and only
+ * the last, committed one is awaited.
+ */
+function readEndedAtCommit(
+  tx: Tx,
+  ids: readonly string[] | undefined,
+): Promise<EndedExecution[]> | undefined {
+  return ids === undefined || ids.length === 0 ? undefined : getEndedAtCommit(tx, ids);
+}
+
+/** `outcome` with the executions read at its commit, if any were asked for. */
+async function withEnded<T extends object>(
+  outcome: T,
+  ended: Promise<EndedExecution[]> | undefined,
+): Promise<T & { ended?: readonly EndedExecution[] }> {
+  return ended === undefined ? outcome : { ...outcome, ended: await ended };
 }
 
 /**
@@ -100,14 +122,25 @@ export function createSqlStore(db: Db, feed: EventFeed, faults: StoreFaults = {}
       guesses.run(admittingTx, (tx) => scheduleExecutions(tx, inputs)),
     claimReadyTasks: (input) => db.transaction((tx) => claimReadyTasks(tx, input)),
     heartbeat: (input) => db.transaction((tx) => heartbeat(tx, input)),
-    completeTasks: (input) =>
-      guesses.run(admittingTx, async (tx) => {
+    completeTasks: async (input) => {
+      let ended: Promise<EndedExecution[]> | undefined;
+      const written = await guesses.run<CompletionsOutcome>(admittingTx, async (tx) => {
         const outcome = await completeTasks(tx, input, () => finish(tx, input, true));
+        ended = readEndedAtCommit(tx, input.readEnded);
         const { claimed, moreReady, limited } = outcome.alongside;
         return { held: outcome.held, claimed, moreReady, ...(limited ? { limited } : {}) };
-      }),
-    failTask: (input) =>
-      guesses.run(admittingTx, async (tx) => finish(tx, input, await failTask(tx, input))),
+      });
+      return withEnded(written, ended);
+    },
+    failTask: async (input) => {
+      let ended: Promise<EndedExecution[]> | undefined;
+      const written = await guesses.run<FinishOutcome>(admittingTx, async (tx) => {
+        const outcome = await finish(tx, input, await failTask(tx, input));
+        ended = readEndedAtCommit(tx, input.readEnded);
+        return outcome;
+      });
+      return withEnded(written, ended);
+    },
     scheduleRetry: (input) => db.transaction((tx) => scheduleRetry(tx, input)),
     setDeferred: (input) => db.transaction((tx) => setDeferred(tx, input)),
     releaseClaims: (input) => db.transaction((tx) => releaseClaims(tx, input)),

@@ -26,6 +26,7 @@ import type {
   CompletionsOutcome,
   ClaimRef,
   ClaimWrite,
+  ReadEnded,
   WriteOutcome,
   ExecutionFilter,
   TaskLogAppend,
@@ -83,15 +84,21 @@ export interface Store
    * statements (what a runner's slots finish together); readies or skips dependents; may end
    * workflows. Returns, in input order, whether each claim was held.
    */
-  completeTasks(input: {
-    completions: readonly Completion[];
-    nowMs: number;
-    runnerId: string;
-    claimNext?: ClaimNext;
-  }): Promise<CompletionsOutcome>;
+  completeTasks(
+    input: {
+      completions: readonly Completion[];
+      nowMs: number;
+      runnerId: string;
+      claimNext?: ClaimNext;
+    } & ReadEnded,
+  ): Promise<CompletionsOutcome>;
   /** Records final failure; readies or skips dependents; may end the workflow. */
   failTask(
-    input: ClaimWrite & { executionId: string; errorMessage: string; claimNext?: ClaimNext },
+    input: ClaimWrite & {
+      executionId: string;
+      errorMessage: string;
+      claimNext?: ClaimNext;
+    } & ReadEnded,
   ): Promise<FinishOutcome>;
   /** Records a failed attempt and makes the task Ready again at `retryAtMs` with `attempt + 1`. */
   scheduleRetry(

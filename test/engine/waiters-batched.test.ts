@@ -2,7 +2,8 @@
  * Waiting callers share their reads: many `execute()` callers cost a few reads of ended
  * executions (each the terminal records with their task rows, one round trip), not one or two
  * each, and no read of tasks apart; a read of more ids than one statement holds is split into
- * chunks. The guarantees stay: an execution that ended before `wait()` is resolved at
+ * chunks. An execution whose last task ends in this runner costs its callers no read at all:
+ * the write that ends it reads it back with its commit. The guarantees stay: an execution that ended before `wait()` is resolved at
  * once, and one ended by another runner is found (its notice, or the backstop poll).
  */
 import { describe, expect, it } from 'vitest';
@@ -70,6 +71,67 @@ describe('waiters share their reads', () => {
       // The tasks came with the ended executions.
       expect(reads.tasks.slice(before.tasks)).toEqual([]);
     } finally {
+      await stopRunner(runner);
+    }
+  });
+
+  it('callers whose executions end here get them from the writes that ended them: no read after', async () => {
+    const reads: Reads = { ended: [], tasks: [] };
+    // A slot for every body, all held at once.
+    const runner = await createRunner({
+      [WRAP_STORE]: countingReads(reads),
+      maxConcurrentTasks: 8,
+    });
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const started = new Set<string>();
+      const held = (id: string, body: () => void) =>
+        task({ id, retry: { attempts: 1 } }, async (ctx, handle) => {
+          started.add(handle.executionId);
+          await gate;
+          body();
+          ctx.set('done', true);
+        });
+      runner.register(workflow({ name: 'passes', tasks: [held('only', () => undefined)] }));
+      runner.register(
+        workflow({
+          name: 'fails',
+          tasks: [
+            held('only', () => {
+              throw new Error('boom');
+            }),
+          ],
+        }),
+      );
+      const handles = await Promise.all([
+        ...Array.from({ length: 4 }, () => runner.executeAsync('passes', {})),
+        ...Array.from({ length: 2 }, () => runner.executeAsync('fails', {})),
+      ]);
+      await waitFor(() => started.size === handles.length, 10_000, 'every body to start');
+      const before = reads.ended.length;
+      const waits = handles.map((h) => h.wait('10s'));
+      // Every caller has read once (nothing had ended): each is registered.
+      await waitFor(
+        () => sum(reads.ended.slice(before)) >= handles.length,
+        10_000,
+        'every caller to register',
+      );
+      const registered = reads.ended.length;
+      release();
+      const ended = await Promise.all(waits);
+
+      expect(ended.map((r) => r.status)).toEqual([
+        ...Array<string>(4).fill('Completed'),
+        ...Array<string>(2).fill('Failed'),
+      ]);
+      expect(ended.slice(0, 4).every((r) => r.finalContext.get('done') === true)).toBe(true);
+      expect(ended.every((r) => r.taskResults.length === 1)).toBe(true);
+      // The completions and failures read them back with their commits.
+      expect(reads.ended.slice(registered)).toEqual([]);
+      expect(reads.tasks).toEqual([]);
+    } finally {
+      release();
       await stopRunner(runner);
     }
   });

@@ -85,6 +85,24 @@ describe('PostgreSQL round trips', () => {
     expect(events.slice(-2)).toEqual(['task_completed', 'workflow_completed']);
   });
 
+  it('a completion asked to read back the execution it ends still takes two: the read rides with COMMIT', async () => {
+    const scheduled = await schedule(1, { input: 1 });
+    const id = scheduled.record.id;
+
+    const { result, queries } = await countingQueries(() =>
+      store.completeTasks({
+        completions: [{ ...scheduled.claimed[0]!, output: { input: 1, done: true } }],
+        nowMs: 2_000,
+        runnerId: RUNNER,
+        readEnded: [id],
+      }),
+    );
+
+    expect(queries).toBe(2);
+    expect(result.ended).toEqual(await store.getEndedExecutions([id]));
+    expect(result.ended?.[0]?.record).toMatchObject({ status: 'Completed', completedAtMs: 2_000 });
+  });
+
   it('a completion that also claims the next task sends the claim with its first statement', async () => {
     const first = await schedule(1);
     // Running already (its root was claimed, then handed back): claiming its root again starts

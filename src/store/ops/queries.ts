@@ -1,6 +1,6 @@
 /** Read-side queries: executions, tasks, events, and event pruning (lists: `execution-pages.ts`). */
 import type { JsonObject } from '../../core/json.js';
-import type { Tx } from '../db.js';
+import type { SqlValue, Tx } from '../db.js';
 import type { EndedExecution } from '../records.js';
 import {
   ACTIVE_STATUS_SQL,
@@ -47,19 +47,33 @@ export async function getTasksOf(tx: Tx, ids: readonly string[]): Promise<TaskRe
  * PostgreSQL; under autocommit each reads its own snapshot, which changes nothing here: the
  * task rows of an ended execution no longer change).
  */
-export async function getEndedExecutions(
-  tx: Tx,
+export function getEndedExecutions(tx: Tx, ids: readonly string[]): Promise<EndedExecution[]> {
+  return endedAmong(ids, (sql, params) => tx.all(sql, params));
+}
+
+/**
+ * {@link getEndedExecutions} read as `tx` commits ({@link Tx.readAtCommit}): the executions
+ * among `ids` that have ended once its writes are in, for callers of this process that wait
+ * for them. Await it only after the transaction resolved.
+ */
+export function getEndedAtCommit(tx: Tx, ids: readonly string[]): Promise<EndedExecution[]> {
+  return endedAmong(ids, (sql, params) => tx.readAtCommit(sql, params));
+}
+
+/** The two statements of {@link getEndedExecutions}, asked for together through `read`. */
+async function endedAmong(
   ids: readonly string[],
+  read: <T>(sql: string, params: readonly SqlValue[]) => Promise<T[]>,
 ): Promise<EndedExecution[]> {
   if (ids.length === 0) return [];
   const list = placeholders(ids.length);
   const terminal = recheck('status', "'Completed', 'Failed', 'Cancelled'");
   const [rows, taskRows] = await Promise.all([
-    tx.all<ExecutionRow>(
+    read<ExecutionRow>(
       `SELECT * FROM workflow_executions WHERE id IN (${list}) AND ${terminal}`,
       ids,
     ),
-    tx.all<TaskRow>(
+    read<TaskRow>(
       `SELECT * FROM task_executions WHERE execution_id IN (
          SELECT id FROM workflow_executions WHERE id IN (${list}) AND ${terminal})
        ORDER BY execution_id, position`,

@@ -151,6 +151,8 @@ class PgTx implements Tx {
    */
   readonly #queue: Queued[] = [];
   #flushQueued = false;
+  /** Reads sent with COMMIT ({@link readAtCommit}), after everything else the body queued. */
+  readonly #atCommit: Queued[] = [];
 
   /** @param begin `BEGIN` (or `BEGIN READ ONLY`), or null under autocommit. */
   constructor(
@@ -192,6 +194,19 @@ class PgTx implements Tx {
     this.#queue.push({ sql, params: [...params], read: undefined });
   }
 
+  readAtCommit<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    const rows = new Promise<T[]>((resolve, reject) => {
+      this.#atCommit.push({
+        sql,
+        params: [...params],
+        read: { resolve: (result) => resolve(result.rows as T[]), reject },
+      });
+    });
+    // A COMMIT that fails rejects it, and nobody awaits the reads of a failed transaction.
+    rows.catch(() => undefined);
+    return rows;
+  }
+
   guard(condition: string, params: readonly SqlValue[] = []): void {
     // `cloacina_guard` (migration 22) raises GUARD_SQLSTATE when its argument is not true,
     // which aborts the transaction; `wrapPgError` names it.
@@ -207,11 +222,13 @@ class PgTx implements Tx {
   }
 
   /**
-   * Sends what is pending, the event rows and `tail` (NOTIFY, COMMIT) as one simple query.
+   * Sends what is pending, the reads at commit, the event rows and `tail` (NOTIFY, COMMIT) as
+   * one simple query.
    * Values are inlined as literals, which `standard_conforming_strings=on` (a startup option of
    * every connection) makes exact: inside '…' only a doubled quote is special.
    */
   async finish(tail: readonly string[]): Promise<void> {
+    this.#queue.push(...this.#atCommit.splice(0));
     const events = eventInserts(this.events).map(({ sql, params }) => inlineParams(sql, params));
     // A transaction that ran nothing and has nothing to tell needs no round trip at all.
     const idle =

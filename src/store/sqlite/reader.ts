@@ -66,6 +66,11 @@ class ReaderTx implements Tx {
     return this.send(sql, params, true) as Promise<number>;
   }
 
+  /** A read-only transaction commits nothing: the read is taken now. */
+  readAtCommit<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.all<T>(sql, params);
+  }
+
   write(sql: string): void {
     throw this.readOnly(sql);
   }

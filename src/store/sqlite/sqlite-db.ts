@@ -68,10 +68,19 @@ function rolledBack(error: unknown): DatabaseError {
   );
 }
 
+/** A read asked for at commit ({@link SqliteTx.readAtCommit}), with its rows once taken. */
+interface CommitRead {
+  readonly sql: string;
+  readonly params: readonly SqlValue[];
+  readonly resolve: (rows: unknown[]) => void;
+  rows?: unknown[];
+}
+
 class SqliteTx implements Tx {
   readonly syntax = SQLITE_SYNTAX;
   readonly events: NewEvent[] = [];
   readonly channels = new Set<WakeChannel>();
+  readonly #commitReads: CommitRead[] = [];
   constructor(
     private readonly owner: SqliteConnection,
     readonly capabilities: Capabilities,
@@ -109,6 +118,35 @@ class SqliteTx implements Tx {
     } catch (error) {
       throw wrap(error, sql);
     }
+  }
+
+  readAtCommit<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return new Promise<T[]>((resolve) => {
+      this.#commitReads.push({
+        sql,
+        params: [...params],
+        resolve: resolve as (rows: unknown[]) => void,
+      });
+    });
+  }
+
+  /**
+   * Takes the reads asked for at commit, as the last statements of this operation's work
+   * (inside the group's shared transaction); a failing one fails the operation.
+   */
+  takeCommitReads(): void {
+    for (const read of this.#commitReads) {
+      try {
+        read.rows = this.owner.statement(read.sql).all(...read.params);
+      } catch (error) {
+        throw wrap(error, read.sql);
+      }
+    }
+  }
+
+  /** Hands the reads their rows, once the group committed. */
+  settleCommitReads(): void {
+    for (const read of this.#commitReads) read.resolve(read.rows ?? []);
   }
 
   guard(condition: string, params: readonly SqlValue[] = []): void {
@@ -327,6 +365,7 @@ class SqliteConnection {
       this.db.exec('SAVEPOINT job');
       try {
         const value = await job.fn(tx);
+        tx.takeCommitReads();
         this.db.exec('RELEASE job');
         outcomes.push({ job, ok: true, value, tx });
       } catch (error) {
@@ -361,6 +400,7 @@ class SqliteConnection {
       if (outcome.ok) {
         events.push(...outcome.tx.events);
         for (const channel of outcome.tx.channels) channels.add(channel);
+        outcome.tx.settleCommitReads();
         outcome.job.resolve(outcome.value);
       } else {
         outcome.job.reject(outcome.value);

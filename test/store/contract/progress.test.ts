@@ -293,3 +293,66 @@ describe.concurrent('store contract: retries and deferral', () => {
     });
   });
 });
+
+describe.concurrent('store contract: reading back what a final write ended', () => {
+  test('completeTasks returns the executions of readEnded that ended, as getEndedExecutions reads them', async ({
+    store,
+  }) => {
+    const one = await schedule(store, single, { claimRoots: 1 });
+    const two = await schedule(store, pair, { claimRoots: 2 });
+    const ids = [one.record.id, two.record.id];
+    const left = only(two.claimed, 'left');
+
+    // `pair` keeps a task open: only `single` ends, and only it comes back.
+    const outcome = await store.completeTasks({
+      completions: [...one.claimed, left].map((c) => ({ ...c, output: { [c.taskId]: 1 } })),
+      nowMs: 2_000,
+      runnerId: RUNNER,
+      readEnded: [...ids, 'no-such-id'],
+    });
+
+    expect(outcome.held).toEqual([true, true]);
+    expect(outcome.ended).toEqual(await store.getEndedExecutions(ids));
+    expect(outcome.ended?.map((e) => [e.record.id, e.record.status, e.tasks.length])).toEqual([
+      [one.record.id, 'Completed', 1],
+    ]);
+    expect(outcome.ended?.[0]?.record.finalContext).toEqual({ only: 1 });
+
+    // Without readEnded nothing is read back.
+    const last = await store.completeTasks({
+      completions: [{ ...only(two.claimed, 'right'), output: {} }],
+      nowMs: 3_000,
+      runnerId: RUNNER,
+    });
+    expect(last.ended).toBeUndefined();
+    expect((await store.getExecution(two.record.id))?.status).toBe('Completed');
+  });
+
+  test('failTask returns the execution it failed; the read finds an ended execution whoever ended it', async ({
+    store,
+  }) => {
+    const scheduled = await schedule(store, single, { claimRoots: 1 });
+    const id = scheduled.record.id;
+    const root = scheduled.claimed[0]!;
+    const write = () =>
+      store.failTask({
+        ...root,
+        executionId: id,
+        errorMessage: 'boom',
+        nowMs: 2_000,
+        runnerId: RUNNER,
+        readEnded: [id],
+      });
+
+    const failed = await write();
+    expect(failed.held).toBe(true);
+    expect(failed.ended).toEqual(await store.getEndedExecutions([id]));
+    expect(failed.ended?.[0]?.record).toMatchObject({ status: 'Failed', completedAtMs: 2_000 });
+    expect(failed.ended?.[0]?.tasks.map((t) => t.status)).toEqual(['Failed']);
+
+    // The claim is gone: nothing written, and the read finds the execution ended as before.
+    const again = await write();
+    expect(again.held).toBe(false);
+    expect(again.ended).toEqual(failed.ended);
+  });
+});
