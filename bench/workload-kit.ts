@@ -150,7 +150,10 @@ export interface LatencySample {
   readonly dueAt: number;
   readonly submitAt: number;
   readonly startAt: number;
+  /** When its terminal event reached the runner's event listeners. */
   readonly endAt: number;
+  /** When `handle.wait()` resolved; only from a stream built with `throughWait`. */
+  readonly waitedAt?: number;
 }
 
 /**
@@ -163,10 +166,16 @@ export class LatencyStream {
   readonly #completions = new Completions();
   /** The end of the previous gap, as it was meant to be. */
   #dueAt = 0;
+  /** Whether a caller also waits for each workflow with `handle.wait()`. */
+  readonly #throughWait: boolean;
 
-  /** Registers the `latency` workflow on `runner` and listens to its events. */
-  constructor(runner: DefaultRunner) {
+  /**
+   * Registers the `latency` workflow on `runner` and listens to its events; with `throughWait`,
+   * each workflow is also waited for as a caller does, and `waitedAt` says when that resolved.
+   */
+  constructor(runner: DefaultRunner, { throughWait = false }: { throughWait?: boolean } = {}) {
     this.#runner = runner;
+    this.#throughWait = throughWait;
     runner.register(
       workflow({
         name: 'latency',
@@ -186,6 +195,15 @@ export class LatencyStream {
     const dueAt = this.#dueAt === 0 ? submitAt : this.#dueAt;
     const handle = await this.#runner.executeAsync('latency');
     const id = handle.executionId;
+    // The caller's wait first: a continuation of this stream's own waiting for the event would
+    // run between the event and the caller's resolution, and count against it.
+    const waitedAt = this.#throughWait
+      ? await within(
+          handle.wait(null).then(() => wallNow()),
+          60_000,
+          () => `wait() for execution ${id} did not resolve`,
+        )
+      : undefined;
     await within(this.#completions.one(id), 60_000, () => `execution ${id} did not end`);
     const gap = 10 + Math.random() * 10;
     this.#dueAt = wallNow() + gap;
@@ -195,6 +213,7 @@ export class LatencyStream {
       submitAt,
       startAt: this.#startedAt.get(id)!,
       endAt: performance.timeOrigin + this.#completions.at.get(id)!,
+      ...(waitedAt === undefined ? {} : { waitedAt }),
     };
   }
 

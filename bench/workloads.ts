@@ -126,15 +126,21 @@ async function throughput(
   };
 }
 
-/** W4: single-task workflows one at a time with a 10–20 ms idle gap; latencies in ms. */
+/**
+ * W4: single-task workflows one at a time with a 10–20 ms idle gap; latencies in ms. The end is
+ * measured twice for the same workflow: when the caller's `handle.wait()` resolved (`waitP*`,
+ * what users see) and when its terminal event reached the runner's listeners (`endP*`, the
+ * column the peers' completion events compare with).
+ */
 async function latency(
   runner: DefaultRunner,
   hooks: WorkloadHooks,
   { count, warmup }: Size,
 ): Promise<WorkloadOutcome> {
-  const stream = new LatencyStream(runner);
+  const stream = new LatencyStream(runner, { throughWait: true });
   const toStart: number[] = [];
   const toEnd: number[] = [];
+  const toWaited: number[] = [];
   try {
     await warmUp(async () => {
       for (let i = 0; i < warmup; i += 1) await stream.one();
@@ -144,6 +150,7 @@ async function latency(
       const sample = await stream.one();
       toStart.push(sample.startAt - sample.submitAt);
       toEnd.push(sample.endAt - sample.submitAt);
+      toWaited.push(sample.waitedAt! - sample.submitAt);
     }
   } finally {
     stream.close();
@@ -157,6 +164,9 @@ async function latency(
       endP50Ms: round(percentile(toEnd, 50), 3),
       endP95Ms: round(percentile(toEnd, 95), 3),
       endP99Ms: round(percentile(toEnd, 99), 3),
+      waitP50Ms: round(percentile(toWaited, 50), 3),
+      waitP95Ms: round(percentile(toWaited, 95), 3),
+      waitP99Ms: round(percentile(toWaited, 99), 3),
     },
   };
 }

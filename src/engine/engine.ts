@@ -191,7 +191,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       logger: this.logger,
       runnerId: this.runnerId,
       metrics: metricsSink,
-      endWaiters: this.waiters,
+      ...(store.capabilities.readsRideWithCommit ? { endWaiters: this.waiters } : {}),
     });
     if (config.retention !== null) {
       this.addService(new RetentionService(this.serviceContext, config.retention));

@@ -1,7 +1,8 @@
 /**
- * Callers waiting for executions to end (`execute`, `handle.wait`). An execution whose last
- * task this process finishes is handed over by the write that ends it, read back with its
- * commit (see {@link Waiters.expect}). Others wake their callers by the terminal event of their
+ * Callers waiting for executions to end (`execute`, `handle.wait`). Where reads ride with the
+ * commit (`Capabilities.readsRideWithCommit`), an execution whose last task this process
+ * finishes is handed over by the write that ends it, read back with its commit (see
+ * {@link Waiters.expect}). Others wake their callers by the terminal event of their
  * execution; a slow backstop query covers executions finished by another process, which
  * announces nothing to this one on SQLite. Their reads of terminal records are coalesced (see
  * {@link BatchedReads}): thousands of callers waiting at once cost a few reads.

@@ -34,6 +34,14 @@ export interface Capabilities {
    * one. False where steps run as separate statements, which cost no round trip (SQLite).
    */
   readonly chainedWrites: boolean;
+  /**
+   * A read asked for at commit ({@link Tx.readAtCommit}) travels with the COMMIT, saving the
+   * round trip a read after the commit would cost, so a write that ends executions brings
+   * them to this process's waiters. False where a read costs no round trip: there the waiters
+   * read an ended execution after its event as cheaply, and the commit's events are not held
+   * up for it.
+   */
+  readonly readsRideWithCommit: boolean;
   /** Cross-process wake-ups through `LISTEN/NOTIFY`. */
   readonly listenNotify: boolean;
   /**
@@ -115,12 +123,13 @@ export interface Tx {
    */
   guard(condition: string, params?: readonly SqlValue[]): void;
   /**
-   * A read taken as the transaction's work ends: it sees everything the transaction wrote, and
-   * it resolves only once the transaction committed. The caller awaits it after the transaction
-   * resolved, never inside the transaction function (which would wait for itself), and not
-   * after a failed transaction, whose reads may never settle. PostgreSQL sends it with COMMIT,
-   * so it costs no round trip of its own. Meant for rows the transaction has just written and
-   * that change no more (an ended execution).
+   * A read of what the transaction leaves, settled once it committed: PostgreSQL sends it
+   * with COMMIT (no round trip of its own; a failure fails the transaction); SQLite takes it
+   * right after the commit, once the commit's listeners were told (a failure rejects the read
+   * only). The caller awaits it after the transaction resolved, never inside the transaction
+   * function (which would wait for itself), and not after a failed transaction, whose reads
+   * may never settle. Meant for rows the transaction has just written and that change no more
+   * (an ended execution).
    */
   readAtCommit<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   /**

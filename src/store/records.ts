@@ -184,16 +184,16 @@ export interface FinishOutcome {
   readonly moreReady: boolean;
   /** See {@link ClaimBatch.limited}. */
   readonly limited?: boolean;
-  /** The executions of {@link ReadEnded.readEnded} that had ended when the write committed. */
+  /** The executions of {@link ReadEnded.readEnded} that this write ended, as it committed. */
   readonly ended?: readonly EndedExecution[];
 }
 
 /** Asks a final task write to read back the executions it ends, as it commits. */
 export interface ReadEnded {
   /**
-   * Executions someone in this process waits for: those among them that have ended when the
-   * write commits come back in the outcome's `ended`, read with the commit (no round trip of
-   * their own), so their waiters need no read after it.
+   * Executions someone in this process waits for: those among them that this write ends come
+   * back in the outcome's `ended`, read with the commit (no round trip of their own), so their
+   * waiters need no read after it. An execution ended by another transaction is not read.
    */
   readonly readEnded?: readonly string[];
 }

@@ -42,6 +42,7 @@ import {
   listExecutionsPage,
 } from './ops/execution-pages.js';
 import { PlaceGuesses } from './ops/place-guesses.js';
+import { endedIn } from './ops/progress.js';
 import { getExecutionStats } from './ops/stats.js';
 import { NOTHING_ROLLED, statsRollups } from './ops/stats-rollups.js';
 import { completeTasks, failTask, scheduleRetry, setDeferred } from './ops/tasks.js';
@@ -73,23 +74,34 @@ async function finish(
 }
 
 /**
- * The executions of `ids` ended once `tx` commits, read with the commit; undefined for none
- * asked. Each attempt of an operation that runs again (a refused guess) asks anew, and only
+ * The executions of `ids` that `tx` ended, read with its commit; undefined for none. Each attempt of an operation that runs again (a refused guess) asks anew, and only
  * the last, committed one is awaited.
  */
 function readEndedAtCommit(
   tx: Tx,
   ids: readonly string[] | undefined,
 ): Promise<EndedExecution[]> | undefined {
-  return ids === undefined || ids.length === 0 ? undefined : getEndedAtCommit(tx, ids);
+  if (ids === undefined || ids.length === 0) return undefined;
+  const endedHere = endedIn(tx);
+  const asked = ids.filter((id) => endedHere.has(id));
+  return asked.length === 0 ? undefined : getEndedAtCommit(tx, asked);
 }
 
-/** `outcome` with the executions read at its commit, if any were asked for. */
+/**
+ * `outcome` with the executions read at its commit, if any were asked for. A read that failed
+ * after the commit leaves them out: the write stands, and waiters read the executions
+ * themselves.
+ */
 async function withEnded<T extends object>(
   outcome: T,
   ended: Promise<EndedExecution[]> | undefined,
 ): Promise<T & { ended?: readonly EndedExecution[] }> {
-  return ended === undefined ? outcome : { ...outcome, ended: await ended };
+  if (ended === undefined) return outcome;
+  try {
+    return { ...outcome, ended: await ended };
+  } catch {
+    return outcome;
+  }
 }
 
 /**

@@ -14,6 +14,17 @@ import { appendEvent, placeholders } from './events.js';
 import { recheck } from './filters.js';
 import { closeScheduleRuns } from './schedule-links.js';
 
+/** The executions each transaction ended by recording their outcome (see {@link endedIn}). */
+const ended = new WeakMap<Tx, Set<string>>();
+
+/**
+ * The executions whose outcome `tx` recorded so far ({@link finishClosed}): those a caller of
+ * this process may have ended, to read back as the transaction commits.
+ */
+export function endedIn(tx: Tx): ReadonlySet<string> {
+  return ended.get(tx) ?? new Set();
+}
+
 /** A task that has just become terminal inside the current transaction. */
 export interface Settled {
   readonly taskId: string;
@@ -463,6 +474,9 @@ export async function finishClosed(
     }
   }
   if (values.length === 0) return;
+  const endedHere = ended.get(tx) ?? new Set<string>();
+  for (let i = 0; i < values.length; i += 4) endedHere.add(values[i] as string);
+  ended.set(tx, endedHere);
   tx.write(
     `UPDATE workflow_executions
      SET status = v.column2, final_context = v.column3, error_message = v.column4,

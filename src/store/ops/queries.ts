@@ -1,6 +1,6 @@
 /** Read-side queries: executions, tasks, events, and event pruning (lists: `execution-pages.ts`). */
 import type { JsonObject } from '../../core/json.js';
-import type { SqlValue, Tx } from '../db.js';
+import type { Tx } from '../db.js';
 import type { EndedExecution } from '../records.js';
 import {
   ACTIVE_STATUS_SQL,
@@ -41,47 +41,64 @@ export async function getTasksOf(tx: Tx, ids: readonly string[]): Promise<TaskRe
   return rows.map(toTaskRecord);
 }
 
+/** Executions that have ended, checked again where the status is read. */
+const TERMINAL = recheck('status', "'Completed', 'Failed', 'Cancelled'");
+
 /**
  * The executions among `ids` that have ended, each with its tasks: the terminal records and the
  * task rows of the terminal ones, in two statements asked for together (one round trip on
  * PostgreSQL; under autocommit each reads its own snapshot, which changes nothing here: the
  * task rows of an ended execution no longer change).
  */
-export function getEndedExecutions(tx: Tx, ids: readonly string[]): Promise<EndedExecution[]> {
-  return endedAmong(ids, (sql, params) => tx.all(sql, params));
-}
-
-/**
- * {@link getEndedExecutions} read as `tx` commits ({@link Tx.readAtCommit}): the executions
- * among `ids` that have ended once its writes are in, for callers of this process that wait
- * for them. Await it only after the transaction resolved.
- */
-export function getEndedAtCommit(tx: Tx, ids: readonly string[]): Promise<EndedExecution[]> {
-  return endedAmong(ids, (sql, params) => tx.readAtCommit(sql, params));
-}
-
-/** The two statements of {@link getEndedExecutions}, asked for together through `read`. */
-async function endedAmong(
+export async function getEndedExecutions(
+  tx: Tx,
   ids: readonly string[],
-  read: <T>(sql: string, params: readonly SqlValue[]) => Promise<T[]>,
 ): Promise<EndedExecution[]> {
   if (ids.length === 0) return [];
   const list = placeholders(ids.length);
-  const terminal = recheck('status', "'Completed', 'Failed', 'Cancelled'");
   const [rows, taskRows] = await Promise.all([
-    read<ExecutionRow>(
-      `SELECT * FROM workflow_executions WHERE id IN (${list}) AND ${terminal}`,
+    tx.all<ExecutionRow>(
+      `SELECT * FROM workflow_executions WHERE id IN (${list}) AND ${TERMINAL}`,
       ids,
     ),
-    read<TaskRow>(
+    tx.all<TaskRow>(
       `SELECT * FROM task_executions WHERE execution_id IN (
-         SELECT id FROM workflow_executions WHERE id IN (${list}) AND ${terminal})
+         SELECT id FROM workflow_executions WHERE id IN (${list}) AND ${TERMINAL})
        ORDER BY execution_id, position`,
       ids,
     ),
   ]);
+  return withTasks(rows, taskRows);
+}
+
+/**
+ * Executions `tx` ended, as {@link getEndedExecutions} reads them, read as it commits
+ * ({@link Tx.readAtCommit}) for callers of this process that wait for them. Their tasks are
+ * read without the second look at the status, which they need no more: `ids` ended here.
+ * Await it only after the transaction resolved.
+ */
+export async function getEndedAtCommit(tx: Tx, ids: readonly string[]): Promise<EndedExecution[]> {
+  if (ids.length === 0) return [];
+  const list = placeholders(ids.length);
+  const [rows, taskRows] = await Promise.all([
+    tx.readAtCommit<ExecutionRow>(
+      `SELECT * FROM workflow_executions WHERE id IN (${list}) AND ${TERMINAL}`,
+      ids,
+    ),
+    tx.readAtCommit<TaskRow>(
+      `SELECT * FROM task_executions WHERE execution_id IN (${list})
+       ORDER BY execution_id, position`,
+      ids,
+    ),
+  ]);
+  return withTasks(rows, taskRows);
+}
+
+/** Rows of ended executions with their task rows, each task under its execution. */
+function withTasks(rows: readonly ExecutionRow[], taskRows: readonly TaskRow[]): EndedExecution[] {
   const records = rows.map(toExecutionRecord);
-  // Rows of an execution that ended between the two statements are left out with it.
+  // Task rows of an execution the first statement did not return (one that ended between the
+  // two statements, or had not ended) are left out with it.
   const tasks = new Map<string, TaskRecord[]>(records.map((r) => [r.id, []]));
   for (const row of taskRows) tasks.get(row.execution_id)?.push(toTaskRecord(row));
   return records.map((record) => ({ record, tasks: tasks.get(record.id)! }));

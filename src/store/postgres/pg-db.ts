@@ -346,6 +346,7 @@ export class PgDb implements Db {
     concurrentWriters: true,
     claimsSkipHeldRows: true,
     chainedWrites: true,
+    readsRideWithCommit: true,
     listenNotify: true,
     serialWriteBatches: true,
     statementsBlockProcess: false,

@@ -68,12 +68,12 @@ function rolledBack(error: unknown): DatabaseError {
   );
 }
 
-/** A read asked for at commit ({@link SqliteTx.readAtCommit}), with its rows once taken. */
+/** A read asked for at commit ({@link SqliteTx.readAtCommit}) and its caller. */
 interface CommitRead {
   readonly sql: string;
   readonly params: readonly SqlValue[];
   readonly resolve: (rows: unknown[]) => void;
-  rows?: unknown[];
+  readonly reject: (error: unknown) => void;
 }
 
 class SqliteTx implements Tx {
@@ -121,32 +121,29 @@ class SqliteTx implements Tx {
   }
 
   readAtCommit<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return new Promise<T[]>((resolve) => {
+    return new Promise<T[]>((resolve, reject) => {
       this.#commitReads.push({
         sql,
         params: [...params],
         resolve: resolve as (rows: unknown[]) => void,
+        reject,
       });
     });
   }
 
   /**
-   * Takes the reads asked for at commit, as the last statements of this operation's work
-   * (inside the group's shared transaction); a failing one fails the operation.
+   * Takes the reads asked for at commit, once the group committed and its listeners were told:
+   * nothing else writes on this connection meanwhile, so they read what this operation left,
+   * and the commit's events are not held up for them.
    */
-  takeCommitReads(): void {
+  readCommitted(): void {
     for (const read of this.#commitReads) {
       try {
-        read.rows = this.owner.statement(read.sql).all(...read.params);
+        read.resolve(this.owner.statement(read.sql).all(...read.params));
       } catch (error) {
-        throw wrap(error, read.sql);
+        read.reject(wrap(error, read.sql));
       }
     }
-  }
-
-  /** Hands the reads their rows, once the group committed. */
-  settleCommitReads(): void {
-    for (const read of this.#commitReads) read.resolve(read.rows ?? []);
   }
 
   guard(condition: string, params: readonly SqlValue[] = []): void {
@@ -178,6 +175,7 @@ class SqliteConnection {
     concurrentWriters: false,
     claimsSkipHeldRows: false,
     chainedWrites: false,
+    readsRideWithCommit: false,
     listenNotify: false,
     serialWriteBatches: false,
     statementsBlockProcess: true,
@@ -365,7 +363,6 @@ class SqliteConnection {
       this.db.exec('SAVEPOINT job');
       try {
         const value = await job.fn(tx);
-        tx.takeCommitReads();
         this.db.exec('RELEASE job');
         outcomes.push({ job, ok: true, value, tx });
       } catch (error) {
@@ -400,7 +397,6 @@ class SqliteConnection {
       if (outcome.ok) {
         events.push(...outcome.tx.events);
         for (const channel of outcome.tx.channels) channels.add(channel);
-        outcome.tx.settleCommitReads();
         outcome.job.resolve(outcome.value);
       } else {
         outcome.job.reject(outcome.value);
@@ -416,6 +412,8 @@ class SqliteConnection {
         }
       }
     }
+    // The jobs' continuations run after this turn, so each finds its reads taken.
+    for (const outcome of outcomes) if (outcome.ok) outcome.tx.readCommitted();
   }
 
   /** Applies missing migrations in one queued write transaction (BEGIN IMMEDIATE serializes processes). */

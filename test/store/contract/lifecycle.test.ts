@@ -19,6 +19,7 @@ describe.concurrent('store contract: lifecycle', () => {
       concurrentWriters: postgres,
       claimsSkipHeldRows: postgres,
       chainedWrites: postgres,
+      readsRideWithCommit: postgres,
       listenNotify: postgres,
       statementsBlockProcess: !postgres,
     });
