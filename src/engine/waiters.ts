@@ -85,6 +85,7 @@ export class Waiters {
         continue;
       }
       this.expected.delete(id);
+      // A read that fails here is taken again by the backstop poll, as after any event.
       if (this.missed.delete(id) && !brought.has(id)) void this.notify(id).catch(() => undefined);
     }
   }

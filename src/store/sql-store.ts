@@ -74,8 +74,9 @@ async function finish(
 }
 
 /**
- * The executions of `ids` that `tx` ended, read with its commit; undefined for none. Each attempt of an operation that runs again (a refused guess) asks anew, and only
- * the last, committed one is awaited.
+ * The executions of `ids` that `tx` ended, read with its commit; undefined for none. Each
+ * attempt of an operation that runs again (a refused guess) asks anew, and only the last,
+ * committed one is awaited.
  */
 function readEndedAtCommit(
   tx: Tx,

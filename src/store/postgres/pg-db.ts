@@ -223,9 +223,8 @@ class PgTx implements Tx {
 
   /**
    * Sends what is pending, the reads at commit, the event rows and `tail` (NOTIFY, COMMIT) as
-   * one simple query.
-   * Values are inlined as literals, which `standard_conforming_strings=on` (a startup option of
-   * every connection) makes exact: inside '…' only a doubled quote is special.
+   * one simple query. Values are inlined as literals, which `standard_conforming_strings=on` (a
+   * startup option of every connection) makes exact: inside '…' only a doubled quote is special.
    */
   async finish(tail: readonly string[]): Promise<void> {
     this.#queue.push(...this.#atCommit.splice(0));

@@ -121,7 +121,7 @@ class SqliteTx implements Tx {
   }
 
   readAtCommit<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return new Promise<T[]>((resolve, reject) => {
+    const rows = new Promise<T[]>((resolve, reject) => {
       this.#commitReads.push({
         sql,
         params: [...params],
@@ -129,6 +129,9 @@ class SqliteTx implements Tx {
         reject,
       });
     });
+    // A read that fails after the commit rejects whether or not its caller awaits it.
+    rows.catch(() => undefined);
+    return rows;
   }
 
   /**
