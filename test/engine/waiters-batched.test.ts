@@ -192,9 +192,10 @@ describe('waiters share their reads', () => {
   it('a waiter on an execution another runner ends is resolved', async () => {
     const url = freshDatabaseUrl();
     const worker = await createRunner({}, url);
-    // This runner claims nothing: the execution ends in the worker, which tells it nothing on
-    // SQLite (the backstop poll finds it) and sends a notice on PostgreSQL.
-    const waiting = await createRunner({ enableClaiming: false }, url);
+    // This runner has not registered the workflow, so it claims none of its tasks: the
+    // execution ends in the worker, which tells it nothing on SQLite (the backstop poll finds
+    // it) and sends a notice on PostgreSQL.
+    const waiting = await createRunner({}, url);
     try {
       const gated = await gatedWorkload(worker, 'gated', 3);
       const waits = gated.handles.map((h) => waiting.waitForExecution(h.executionId, '10s'));
