@@ -1,6 +1,6 @@
 /** Read-side queries: executions, tasks, events, and event pruning (lists: `execution-pages.ts`). */
 import type { JsonObject } from '../../core/json.js';
-import type { Tx } from '../db.js';
+import type { SqlValue, Tx } from '../db.js';
 import type { EndedExecution } from '../records.js';
 import {
   ACTIVE_STATUS_SQL,
@@ -50,25 +50,12 @@ const TERMINAL = recheck('status', "'Completed', 'Failed', 'Cancelled'");
  * PostgreSQL; under autocommit each reads its own snapshot, which changes nothing here: the
  * task rows of an ended execution no longer change).
  */
-export async function getEndedExecutions(
-  tx: Tx,
-  ids: readonly string[],
-): Promise<EndedExecution[]> {
-  if (ids.length === 0) return [];
-  const list = placeholders(ids.length);
-  const [rows, taskRows] = await Promise.all([
-    tx.all<ExecutionRow>(
-      `SELECT * FROM workflow_executions WHERE id IN (${list}) AND ${TERMINAL}`,
-      ids,
-    ),
-    tx.all<TaskRow>(
-      `SELECT * FROM task_executions WHERE execution_id IN (
-         SELECT id FROM workflow_executions WHERE id IN (${list}) AND ${TERMINAL})
-       ORDER BY execution_id, position`,
-      ids,
-    ),
-  ]);
-  return withTasks(rows, taskRows);
+export function getEndedExecutions(tx: Tx, ids: readonly string[]): Promise<EndedExecution[]> {
+  return endedWithTasks(
+    ids,
+    (sql, params) => tx.all(sql, params),
+    (list) => `SELECT id FROM workflow_executions WHERE id IN (${list}) AND ${TERMINAL}`,
+  );
 }
 
 /**
@@ -77,25 +64,36 @@ export async function getEndedExecutions(
  * read without the second look at the status, which they need no more: `ids` ended here.
  * Await it only after the transaction resolved.
  */
-export async function getEndedAtCommit(tx: Tx, ids: readonly string[]): Promise<EndedExecution[]> {
+export function getEndedAtCommit(tx: Tx, ids: readonly string[]): Promise<EndedExecution[]> {
+  return endedWithTasks(
+    ids,
+    (sql, params) => tx.readAtCommit(sql, params),
+    (list) => list,
+  );
+}
+
+/**
+ * The terminal records among `ids` and the task rows of `tasksOf` (an IN list of executions,
+ * given the placeholders of `ids`), read through `read`, each task under its execution.
+ */
+async function endedWithTasks(
+  ids: readonly string[],
+  read: <T>(sql: string, params: readonly SqlValue[]) => Promise<T[]>,
+  tasksOf: (list: string) => string,
+): Promise<EndedExecution[]> {
   if (ids.length === 0) return [];
   const list = placeholders(ids.length);
   const [rows, taskRows] = await Promise.all([
-    tx.readAtCommit<ExecutionRow>(
+    read<ExecutionRow>(
       `SELECT * FROM workflow_executions WHERE id IN (${list}) AND ${TERMINAL}`,
       ids,
     ),
-    tx.readAtCommit<TaskRow>(
-      `SELECT * FROM task_executions WHERE execution_id IN (${list})
+    read<TaskRow>(
+      `SELECT * FROM task_executions WHERE execution_id IN (${tasksOf(list)})
        ORDER BY execution_id, position`,
       ids,
     ),
   ]);
-  return withTasks(rows, taskRows);
-}
-
-/** Rows of ended executions with their task rows, each task under its execution. */
-function withTasks(rows: readonly ExecutionRow[], taskRows: readonly TaskRow[]): EndedExecution[] {
   const records = rows.map(toExecutionRecord);
   // Task rows of an execution the first statement did not return (one that ended between the
   // two statements, or had not ended) are left out with it.
