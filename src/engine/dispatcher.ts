@@ -465,23 +465,27 @@ export class Dispatcher implements RootClaims {
 
   /**
    * Runs a final write that may end executions of `executionIds`, asking it to read back those
-   * someone here waits for as it commits, and hands what it read to their callers.
+   * someone here waits for as it commits, and hands what it read to their callers. Without
+   * any to read it is the plain write, with no step added to the promise chain: the
+   * continuation that queues the next operation then still joins the same group commit.
    */
-  async #endingWrite<T extends { readonly ended?: readonly EndedExecution[] }>(
+  #endingWrite<T extends { readonly ended?: readonly EndedExecution[] }>(
     executionIds: readonly string[],
     write: (readEnded: { readEnded?: readonly string[] }) => Promise<T>,
   ): Promise<T> {
     const waiters = this.deps.endWaiters;
     const expected = waiters?.expect(executionIds) ?? [];
     if (waiters === undefined || expected.length === 0) return write({});
-    let ended: readonly EndedExecution[] = [];
-    try {
-      const outcome = await write({ readEnded: expected });
-      ended = outcome.ended ?? [];
-      return outcome;
-    } finally {
-      waiters.handOver(expected, ended);
-    }
+    return write({ readEnded: expected }).then(
+      (outcome) => {
+        waiters.handOver(expected, outcome.ended ?? []);
+        return outcome;
+      },
+      (error: unknown) => {
+        waiters.handOver(expected, []);
+        throw error;
+      },
+    );
   }
 
   /**

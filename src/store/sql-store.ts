@@ -78,11 +78,7 @@ async function finish(
  * attempt of an operation that runs again (a refused guess) asks anew, and only the last,
  * committed one is awaited.
  */
-function readEndedAtCommit(
-  tx: Tx,
-  ids: readonly string[] | undefined,
-): Promise<EndedExecution[]> | undefined {
-  if (ids === undefined || ids.length === 0) return undefined;
+function readEndedAtCommit(tx: Tx, ids: readonly string[]): Promise<EndedExecution[]> | undefined {
   const endedHere = endedIn(tx);
   const asked = ids.filter((id) => endedHere.has(id));
   return asked.length === 0 ? undefined : getEndedAtCommit(tx, asked);
@@ -115,6 +111,24 @@ export function createSqlStore(db: Db, feed: EventFeed, faults: StoreFaults = {}
   const guesses = new PlaceGuesses();
   const admittingTx = <T>(body: (tx: Tx) => Promise<T>): Promise<T> =>
     db.transaction(admitting(body));
+  /**
+   * A final task write that may end executions, reading back those of `readEnded` it ends as
+   * it commits. Without any to read it is the plain write, with no step added to the promise
+   * chain: continuations that queue the next operation in time share the SQLite group commit.
+   */
+  const endingWrite = <T extends object>(
+    readEnded: readonly string[] | undefined,
+    body: (tx: Tx) => Promise<T>,
+  ): Promise<T & { ended?: readonly EndedExecution[] }> => {
+    if (readEnded === undefined || readEnded.length === 0) return guesses.run(admittingTx, body);
+    let ended: Promise<EndedExecution[]> | undefined;
+    const written = guesses.run<T>(admittingTx, async (tx) => {
+      const outcome = await body(tx);
+      ended = readEndedAtCommit(tx, readEnded);
+      return outcome;
+    });
+    return written.then((outcome) => withEnded(outcome, ended));
+  };
   return {
     ...createTriggerStore(db),
     ...createCronStore(db, faults),
@@ -135,25 +149,16 @@ export function createSqlStore(db: Db, feed: EventFeed, faults: StoreFaults = {}
       guesses.run(admittingTx, (tx) => scheduleExecutions(tx, inputs)),
     claimReadyTasks: (input) => db.transaction((tx) => claimReadyTasks(tx, input)),
     heartbeat: (input) => db.transaction((tx) => heartbeat(tx, input)),
-    completeTasks: async (input) => {
-      let ended: Promise<EndedExecution[]> | undefined;
-      const written = await guesses.run<CompletionsOutcome>(admittingTx, async (tx) => {
+    completeTasks: (input) =>
+      endingWrite<CompletionsOutcome>(input.readEnded, async (tx) => {
         const outcome = await completeTasks(tx, input, () => finish(tx, input, true));
-        ended = readEndedAtCommit(tx, input.readEnded);
         const { claimed, moreReady, limited } = outcome.alongside;
         return { held: outcome.held, claimed, moreReady, ...(limited ? { limited } : {}) };
-      });
-      return withEnded(written, ended);
-    },
-    failTask: async (input) => {
-      let ended: Promise<EndedExecution[]> | undefined;
-      const written = await guesses.run<FinishOutcome>(admittingTx, async (tx) => {
-        const outcome = await finish(tx, input, await failTask(tx, input));
-        ended = readEndedAtCommit(tx, input.readEnded);
-        return outcome;
-      });
-      return withEnded(written, ended);
-    },
+      }),
+    failTask: (input) =>
+      endingWrite<FinishOutcome>(input.readEnded, async (tx) =>
+        finish(tx, input, await failTask(tx, input)),
+      ),
     scheduleRetry: (input) => db.transaction((tx) => scheduleRetry(tx, input)),
     setDeferred: (input) => db.transaction((tx) => setDeferred(tx, input)),
     releaseClaims: (input) => db.transaction((tx) => releaseClaims(tx, input)),
