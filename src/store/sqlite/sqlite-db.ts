@@ -345,6 +345,9 @@ class SqliteConnection {
           const wrapped = wrap(error, 'group commit');
           for (const job of batch) job.reject(wrapped);
         }
+        // A turn before the next group, as before the first: what the continuations of this
+        // commit ask for joins it, however many promise steps each takes before asking.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       this.draining = false;
