@@ -160,7 +160,8 @@ function lockConcurrencyGroups(
     `SELECT 1 AS locked FROM concurrency_groups c JOIN ${stripes}
        ON c.workflow_name = v.workflow_name AND c.group_key = v.group_key
       AND c.stripe BETWEEN CAST(v.first AS INTEGER) AND CAST(v.last AS INTEGER)
-     ORDER BY c.workflow_name${tx.syntax.byteOrder}, c.group_key${tx.syntax.byteOrder}, c.stripe${tx.syntax.forUpdateOf('c')}`,
+     ORDER BY c.workflow_name${tx.syntax.byteOrder}, c.group_key${tx.syntax.byteOrder},
+       c.stripe${tx.syntax.forUpdateOf('c')}`,
     params,
   );
 }

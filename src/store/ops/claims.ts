@@ -1,8 +1,9 @@
 /**
  * Claims: a runner takes Ready tasks atomically (one conditional UPDATE … RETURNING; where
  * writers run concurrently, `FOR UPDATE SKIP LOCKED` so concurrent claimers never block on or
- * double-claim a row), keeps them alive with heartbeats, hands them back on shutdown, and sweeps claims whose
- * holder went silent. This file is where claiming is decided, for every backend.
+ * double-claim a row), keeps them alive with heartbeats, hands them back on shutdown, and
+ * sweeps claims whose holder went silent. This file is where claiming is decided, for every
+ * backend.
  */
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../../core/json.js';
@@ -51,8 +52,8 @@ const SEGMENTS = [
  * candidate ({@link EXECUTION_MAY_RUN}), so each segment walks its partial index in claim order
  * and stops, whatever the statistics say. `lock` (`FOR UPDATE … SKIP LOCKED`, where writers run
  * concurrently) applies in each segment, below its limit, so rows other claimers hold are
- * passed, not counted. Parameters: for each segment, now,
- * the `workflowCount` names and the limit; then the limit.
+ * passed, not counted. Parameters: for each segment, now, the `workflowCount` names and the
+ * limit; then the limit.
  */
 export function readyCandidates(workflowCount: number, lock: string): string {
   const segments = SEGMENTS.map(
@@ -140,9 +141,10 @@ export function claimParams(input: {
  * The claim that also starts the Pending executions of the tasks it takes, for a backend that
  * chains writes (`Capabilities.chainedWrites`): the start is a second data-modifying statement
  * of the same query, so a claim costs one round trip, not two. It locks those executions in id
- * order (see `locks.ts`) and re-checks Pending after the lock, so of two claimers that both took a task of one Pending execution, only the
- * first starts it. Each row says whether this statement started its execution. Parameters: those
- * of {@link claimStatement} ({@link claimParams}), then now (×2).
+ * order (see `locks.ts`) and re-checks Pending after the lock, so of two claimers that both
+ * took a task of one Pending execution, only the first starts it. Each row says whether this
+ * statement started its execution. Parameters: those of {@link claimStatement}
+ * ({@link claimParams}), then now (×2).
  */
 export function claimAndStartStatement(
   syntax: DialectSyntax,
@@ -186,8 +188,9 @@ async function readyWaiting(
  * ready first, and says whether more were left waiting (see `ClaimBatch.moreReady`). A claim
  * that took fewer than `limit` left none. One that took `limit` looks again, unless claims skip
  * held rows (`Capabilities.claimsSkipHeldRows`): then rows other claimers hold look Ready to
- * such a look, so a full claim answers "maybe" (true). With `taskLimits`, attempts of a limited task without a free place
- * are passed over and the claim says so (`limited`); they are not "more Ready" for it.
+ * such a look, so a full claim answers "maybe" (true). With `taskLimits`, attempts of a
+ * limited task without a free place are passed over and the claim says so (`limited`); they
+ * are not "more Ready" for it.
  *
  * Where writes chain, the claim and the start of its executions are one statement; otherwise
  * the start is a second statement, which costs no round trip there.
