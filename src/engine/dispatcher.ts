@@ -466,8 +466,7 @@ export class Dispatcher implements RootClaims {
   /**
    * Runs a final write that may end executions of `executionIds`, asking it to read back those
    * someone here waits for as it commits, and hands what it read to their callers. Without
-   * any to read it is the plain write, with no step added to the promise chain: the
-   * continuation that queues the next operation then still joins the same group commit.
+   * any to read it is the plain write.
    */
   #endingWrite<T extends { readonly ended?: readonly EndedExecution[] }>(
     executionIds: readonly string[],

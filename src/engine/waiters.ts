@@ -65,6 +65,8 @@ export class Waiters {
    * read nothing (the write brings the record).
    */
   expect(ids: Iterable<string>): string[] {
+    // Every completion asks: nothing to look up while nobody waits (a stream of events).
+    if (this.waiting.size === 0) return [];
     const waited = [...new Set(ids)].filter((id) => this.waiting.has(id));
     for (const id of waited) this.expected.set(id, (this.expected.get(id) ?? 0) + 1);
     return waited;

@@ -74,34 +74,6 @@ async function finish(
 }
 
 /**
- * The executions of `ids` that `tx` ended, read with its commit; undefined for none. Each
- * attempt of an operation that runs again (a refused guess) asks anew, and only the last,
- * committed one is awaited.
- */
-function readEndedAtCommit(tx: Tx, ids: readonly string[]): Promise<EndedExecution[]> | undefined {
-  const endedHere = endedIn(tx);
-  const asked = ids.filter((id) => endedHere.has(id));
-  return asked.length === 0 ? undefined : getEndedAtCommit(tx, asked);
-}
-
-/**
- * `outcome` with the executions read at its commit, if any were asked for. A read that failed
- * after the commit leaves them out: the write stands, and waiters read the executions
- * themselves.
- */
-async function withEnded<T extends object>(
-  outcome: T,
-  ended: Promise<EndedExecution[]> | undefined,
-): Promise<T & { ended?: readonly EndedExecution[] }> {
-  if (ended === undefined) return outcome;
-  try {
-    return { ...outcome, ended: await ended };
-  } catch {
-    return outcome;
-  }
-}
-
-/**
  * Builds the {@link Store} over an adapter's database handle and the adapter's own event feed;
  * `faults` are injected by crash tests only (see `faults.ts`).
  */
@@ -112,22 +84,33 @@ export function createSqlStore(db: Db, feed: EventFeed, faults: StoreFaults = {}
   const admittingTx = <T>(body: (tx: Tx) => Promise<T>): Promise<T> =>
     db.transaction(admitting(body));
   /**
-   * A final task write that may end executions, reading back those of `readEnded` it ends as
-   * it commits. Without any to read it is the plain write, with no step added to the promise
-   * chain: continuations that queue the next operation in time share the SQLite group commit.
+   * A final task write that may end executions: those of `readEnded` it ends come back in
+   * `ended`, read as it commits. Each attempt of a write that runs again (a refused guess) asks
+   * anew; only the last, committed one is awaited. A read that fails after the commit (SQLite)
+   * leaves them out: the write stands, and the waiters read the executions themselves.
    */
   const endingWrite = <T extends object>(
     readEnded: readonly string[] | undefined,
     body: (tx: Tx) => Promise<T>,
   ): Promise<T & { ended?: readonly EndedExecution[] }> => {
     if (readEnded === undefined || readEnded.length === 0) return guesses.run(admittingTx, body);
-    let ended: Promise<EndedExecution[]> | undefined;
-    const written = guesses.run<T>(admittingTx, async (tx) => {
-      const outcome = await body(tx);
-      ended = readEndedAtCommit(tx, readEnded);
-      return outcome;
-    });
-    return written.then((outcome) => withEnded(outcome, ended));
+    const reading = async (): Promise<T & { ended?: readonly EndedExecution[] }> => {
+      let ended: Promise<EndedExecution[]> | undefined;
+      const outcome = await guesses.run<T>(admittingTx, async (tx) => {
+        const written = await body(tx);
+        const endedHere = endedIn(tx);
+        const asked = readEnded.filter((id) => endedHere.has(id));
+        ended = asked.length === 0 ? undefined : getEndedAtCommit(tx, asked);
+        return written;
+      });
+      if (ended === undefined) return outcome;
+      try {
+        return { ...outcome, ended: await ended };
+      } catch {
+        return outcome;
+      }
+    };
+    return reading();
   };
   return {
     ...createTriggerStore(db),
