@@ -1,8 +1,9 @@
 /**
  * The small driver contract each adapter implements. Semantic operations (`store/ops/`) are
  * written once against it, so both backends share one set of SQL and one set of semantics;
- * only connection handling, placeholders, locking, a few pieces of syntax ({@link DialectSyntax})
- * and the operations an adapter implements its own way (its event feed) differ per adapter.
+ * only connection handling, placeholders, row locks ({@link RowLocks}), a few pieces of syntax
+ * ({@link DialectSyntax}) and the operations an adapter implements its own way (its event feed)
+ * differ per adapter.
  */
 import { DatabaseError } from '../errors.js';
 import type { NewEvent } from './rows.js';
@@ -85,10 +86,60 @@ export interface DialectSyntax {
    * a time and no row is ever held by another.
    */
   readonly forUpdateSkipLocked: string;
-  /** {@link forUpdate} for the rows of one table (`alias`) of a join. */
-  forUpdateOf(alias: string): string;
   /** {@link forUpdateSkipLocked} for the rows of one table (`alias`) of a join. */
   forUpdateOfSkipLocked(alias: string): string;
+}
+
+/** A table whose rows writers lock in id order. */
+export type IdLockedTable = 'task_executions' | 'workflow_executions';
+
+/** The stripes `first` to `last` (inclusive) of one concurrency group's lock. */
+export interface StripeRange {
+  readonly workflowName: string;
+  readonly key: string;
+  readonly first: number;
+  readonly last: number;
+}
+
+/** A task whose attempts in flight are limited, named by its workflow. */
+export interface LimitedTask {
+  readonly workflowName: string;
+  readonly taskId: string;
+}
+
+/**
+ * The statements that make concurrent writers queue on the rows they share, written by the
+ * adapter. Shared operations call them wherever another writer could interfere, and decide
+ * what to lock and in which order; the adapter decides how. PostgreSQL locks rows (creating
+ * the lock rows of groups and limits on first use); where one writer runs at a time (SQLite,
+ * whose writer holds the whole database until it commits) each of them does nothing.
+ */
+export interface RowLocks {
+  /**
+   * A WHERE prefix (`… AND `) that locks the rows of `table` among `ids` (those meeting
+   * `condition`, if given) in id order before the statement it begins updates them, with the
+   * parameters it needs, which come before the statement's own; empty where nothing is locked.
+   */
+  idOrderPrefix(
+    table: IdLockedTable,
+    ids: readonly string[],
+    condition?: string,
+  ): { where: string; params: string[] };
+  /**
+   * Locks the rows of `table` among `ids` in id order, sent with the next statement. Every
+   * writer that settles tasks locks their execution rows this way first, before it touches
+   * their dependents and counters.
+   */
+  rowsInIdOrder(tx: Tx, table: IdLockedTable, ids: Iterable<string>): void;
+  /** Locks the rate limit of `workflowName`, sent with the next statement. */
+  rateLimit(tx: Tx, workflowName: string): void;
+  /**
+   * Locks the stripes of concurrency groups in `ranges`, given in lock order, with the
+   * statement that follows; within the call, by workflow (byte order), key, then stripe.
+   */
+  groupStripes(tx: Tx, ranges: readonly StripeRange[]): void;
+  /** Locks the limits of `tasks` in one fixed order, and waits for the locks. */
+  taskLimits(tx: Tx, tasks: readonly LimitedTask[]): Promise<void>;
 }
 
 /** A parameter value: SQL text uses `?` placeholders, translated per dialect. */
@@ -101,6 +152,8 @@ export type SqlValue = string | number | null;
 export interface Tx {
   readonly capabilities: Capabilities;
   readonly syntax: DialectSyntax;
+  /** How this backend keeps concurrent writers off the rows they share. */
+  readonly locks: RowLocks;
   /** All rows of a query. */
   all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   /** The first row of a query, or undefined. */

@@ -3,7 +3,7 @@
  * concurrency group's places, and what admitting an execution writes. See `admission.ts` for
  * concurrency limits and `rate-admission.ts` for rate limits.
  */
-import type { SqlValue, Tx } from '../db.js';
+import type { StripeRange, Tx } from '../db.js';
 import { EventType } from '../rows.js';
 import { appendEvent, placeholders } from './events.js';
 import { recheck } from './filters.js';
@@ -51,12 +51,13 @@ export const STRIPE_STARTS = 32;
 
 /**
  * Locks concurrency `groups` and the rate locks of `rateWorkflows` for this transaction: every
- * stripe of a group, or one stripe (chosen at random) of the groups in `oneStripe`. PostgreSQL
- * locks their rows, created on first use, in one global order: by workflow (byte order), and
- * within a workflow its rate lock before its concurrency groups (by key, then stripe). The
- * locking statements are sent with the read that follows (every caller reads next: the counts,
- * or the candidates), which runs after them and sees what the lock holders before committed.
- * SQLite's single writer already excludes every other admission.
+ * stripe of a group, or one stripe (chosen at random) of the groups in `oneStripe`. Where
+ * writers run concurrently their lock rows are taken in one global order: by workflow (byte
+ * order), and within a workflow its rate lock before its concurrency groups (by key, then
+ * stripe). The locking statements are sent with the read that follows (every caller reads
+ * next: the counts, or the candidates), which runs after them and sees what the lock holders
+ * before committed. SQLite's single writer already excludes every other admission, and its
+ * locks do nothing.
  */
 export function lockGroups(
   tx: Tx,
@@ -64,9 +65,8 @@ export function lockGroups(
   rateWorkflows: ReadonlySet<string> = new Set(),
   oneStripe: ReadonlySet<string> = new Set(),
 ): void {
-  if (!tx.capabilities.concurrentWriters) return;
   if (rateWorkflows.size === 0) {
-    lockConcurrencyGroups(tx, groups, oneStripe);
+    tx.locks.groupStripes(tx, stripeRanges(tx, groups, oneStripe));
     return;
   }
   const byWorkflow = new Map<string, Group[]>();
@@ -78,16 +78,8 @@ export function lockGroups(
   }
   const names = [...byWorkflow.keys()].sort((a, b) => compareBytes(a, b));
   for (const name of names) {
-    if (rateWorkflows.has(name)) {
-      tx.write(`INSERT INTO rate_limit_locks (workflow_name) VALUES (?) ON CONFLICT DO NOTHING`, [
-        name,
-      ]);
-      tx.write(
-        `SELECT 1 AS locked FROM rate_limit_locks WHERE workflow_name = ?${tx.syntax.forUpdate}`,
-        [name],
-      );
-    }
-    lockConcurrencyGroups(tx, byWorkflow.get(name)!, oneStripe);
+    if (rateWorkflows.has(name)) tx.locks.rateLimit(tx, name);
+    tx.locks.groupStripes(tx, stripeRanges(tx, byWorkflow.get(name)!, oneStripe));
   }
 }
 
@@ -113,57 +105,22 @@ export function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-/**
- * Locks the stripes of concurrency `groups` (all, or one for those in `oneStripe`), in byte
- * order (PostgreSQL only), with the statement that follows. Each group is a row of a `VALUES`
- * list with its first and last stripe, so the statement's size does not grow with the stripes.
- */
-function lockConcurrencyGroups(
+/** The stripes to lock of each of `groups`: all of them, or one for those in `oneStripe`. */
+function stripeRanges(
   tx: Tx,
   groups: readonly Group[],
   oneStripe: ReadonlySet<string>,
-): void {
-  if (groups.length === 0) return;
-  if (groups.length === 1 && oneStripe.has(groupId(groups[0]!))) {
-    // The common case (a start or an end of one roomy group) in the plainest statements, which
-    // PostgreSQL plans in a fraction of the time of the general ones below.
-    const row: SqlValue[] = [groups[0]!.workflowName, groups[0]!.key, stripeOf(tx)];
-    tx.write(
-      `INSERT INTO concurrency_groups (workflow_name, group_key, stripe) VALUES (?, ?, ?)
-       ON CONFLICT DO NOTHING`,
-      row,
-    );
-    tx.write(
-      `SELECT 1 AS locked FROM concurrency_groups
-       WHERE workflow_name = ? AND group_key = ? AND stripe = ?${tx.syntax.forUpdate}`,
-      row,
-    );
-    return;
-  }
-  const params: SqlValue[] = [];
-  for (const group of groups) {
-    const first = oneStripe.has(groupId(group)) ? stripeOf(tx) : 0;
-    const last = oneStripe.has(groupId(group)) ? first : GROUP_STRIPES - 1;
-    params.push(group.workflowName, group.key, first, last);
-  }
-  const stripes = `(VALUES ${groups.map(() => '(?, ?, ?, ?)').join(', ')})
-       AS v (workflow_name, group_key, first, last)`;
-  tx.write(
-    `INSERT INTO concurrency_groups (workflow_name, group_key, stripe)
-     SELECT v.workflow_name, v.group_key, s.stripe FROM ${stripes}
-     CROSS JOIN LATERAL generate_series(CAST(v.first AS INTEGER), CAST(v.last AS INTEGER))
-       AS s (stripe)
-     ON CONFLICT DO NOTHING`,
-    params,
-  );
-  tx.write(
-    `SELECT 1 AS locked FROM concurrency_groups c JOIN ${stripes}
-       ON c.workflow_name = v.workflow_name AND c.group_key = v.group_key
-      AND c.stripe BETWEEN CAST(v.first AS INTEGER) AND CAST(v.last AS INTEGER)
-     ORDER BY c.workflow_name${tx.syntax.byteOrder}, c.group_key${tx.syntax.byteOrder},
-       c.stripe${tx.syntax.forUpdateOf('c')}`,
-    params,
-  );
+): StripeRange[] {
+  return groups.map((group) => {
+    const one = oneStripe.has(groupId(group));
+    const first = one ? stripeOf(tx) : 0;
+    return {
+      workflowName: group.workflowName,
+      key: group.key,
+      first,
+      last: one ? first : GROUP_STRIPES - 1,
+    };
+  });
 }
 
 /**

@@ -12,7 +12,6 @@ import { EventType } from '../rows.js';
 import type { ClaimBatch, ClaimInput, ClaimRef, ClaimedTask, SweepOutcome } from '../records.js';
 import { appendEvent, placeholders } from './events.js';
 import { EXECUTION_MAY_RUN, recheck } from './filters.js';
-import { inIdOrder, lockExecutions } from './locks.js';
 import { recordFinished } from './progress.js';
 import { chooseWithinLimits, limitsToApply, readyIn, type LimitedChoice } from './task-limits.js';
 
@@ -141,7 +140,7 @@ export function claimParams(input: {
  * The claim that also starts the Pending executions of the tasks it takes, for a backend that
  * chains writes (`Capabilities.chainedWrites`): the start is a second data-modifying statement
  * of the same query, so a claim costs one round trip, not two. It locks those executions in id
- * order (see `locks.ts`) and re-checks Pending after the lock, so of two claimers that both
+ * order (see `RowLocks`) and re-checks Pending after the lock, so of two claimers that both
  * took a task of one Pending execution, only the first starts it. Each row says whether this
  * statement started its execution. Parameters: those of {@link claimStatement}
  * ({@link claimParams}), then now (×2).
@@ -307,7 +306,7 @@ export async function heartbeat(
   if (input.claims.length === 0) return [];
   const ids = input.claims.map((claim) => claim.taskExecutionId);
   const pairs = input.claims.flatMap((claim) => [claim.taskExecutionId, claim.claimId]);
-  const lock = inIdOrder(tx, 'task_executions', ids);
+  const lock = tx.locks.idOrderPrefix('task_executions', ids);
   const rows = await tx.all<{ id: string; claim_id: string }>(
     `UPDATE task_executions SET heartbeat_at_ms = ?
      WHERE ${lock.where}(id, claim_id) IN (VALUES ${input.claims.map(() => '(?, ?)').join(', ')})
@@ -382,7 +381,7 @@ export async function sweepStaleClaims(
     const guard = `id = ? AND status IN ('Running', 'Deferred') AND heartbeat_at_ms < ?`;
     const recoveries = row.recovery_attempts;
     if (recoveries >= input.maxRecoveryAttempts) {
-      lockExecutions(tx, [row.execution_id]);
+      tx.locks.rowsInIdOrder(tx, 'workflow_executions', [row.execution_id]);
       const message =
         `ABANDONED: task '${row.task_id}' lost its runner (${row.claimed_by ?? 'unknown'}) ` +
         `${recoveries + 1} times; it was recovered ${recoveries} time(s), the limit set by maxRecoveryAttempts.`;

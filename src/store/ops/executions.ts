@@ -481,7 +481,7 @@ export function insertExecutions(
   insertRows(tx, EXECUTION_COLUMNS, EXECUTION_WIDTH, executionRows);
   insertRows(tx, TASK_COLUMNS, 19, taskRows);
   insertRows(tx, RERUN_TASK_COLUMNS, 21, rerunTaskRows);
-  // In id order, the order every writer locks execution rows in (see `locks.ts`). Ids are
+  // In id order, the order every writer locks execution rows in (see `RowLocks`). Ids are
   // UUIDv7, ordered by the time they were made, so `rerun_by` only moves to a later rerun: when
   // two reruns of one execution commit in either order (two processes on PostgreSQL), it names
   // the one made last, whichever committed last.

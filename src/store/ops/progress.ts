@@ -417,7 +417,7 @@ interface ClosingRow extends Partial<ResultRow> {
  * exactly once each. One read returns each execution's counter and status, and the results of
  * its tasks only when nothing is left open; the outcome is a write nobody reads back (on
  * PostgreSQL it travels with COMMIT). Every caller holds the execution locks (see
- * `lockExecutions`), so the status read stays true until the write; the status guard in the
+ * `RowLocks.rowsInIdOrder`), so the status read stays true until the write; the status guard in the
  * write keeps it harmless even so.
  */
 export async function finishClosed(

@@ -103,25 +103,6 @@ async function candidates(
 }
 
 /**
- * Locks `tasks` for this transaction in one fixed order (PostgreSQL: their rows, created on
- * first use); SQLite's single writer already excludes every other claim.
- */
-async function lockTasks(tx: Tx, tasks: readonly TaskLimit[]): Promise<void> {
-  if (!tx.capabilities.concurrentWriters) return;
-  const filter = taskFilter(tasks);
-  tx.write(
-    `INSERT INTO task_limit_locks (workflow_name, task_id)
-     VALUES ${tasks.map(() => '(?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
-    filter.params,
-  );
-  await tx.all(
-    `SELECT 1 AS locked FROM task_limit_locks WHERE ${filter.sql}
-     ORDER BY workflow_name, task_id${tx.syntax.forUpdate}`,
-    filter.params,
-  );
-}
-
-/**
  * Places in use (Running and Deferred attempts) of each of `tasks`. A statement of its own
  * after the lock: on PostgreSQL it reads what the claims that held the lock before committed.
  * It walks the partial index of claimed attempts, which holds only the attempts in flight.
@@ -166,7 +147,9 @@ export async function chooseWithinLimits(
       closed: [],
     };
   }
-  await lockTasks(tx, limits);
+  // Locked in one fixed order (where writers run concurrently; SQLite's single writer already
+  // excludes every other claim).
+  await tx.locks.taskLimits(tx, limits);
   const used = await placesInUse(tx, limits);
   const free = new Map(
     limits.map((limit) => [keyOf(limit), limit.limit - (used.get(keyOf(limit)) ?? 0)]),

@@ -8,7 +8,6 @@ import type { ClaimWrite, Completion } from '../records.js';
 import { freeText } from '../text.js';
 import { appendEvent } from './events.js';
 import { recheck } from './filters.js';
-import { inIdOrder, lockExecutions } from './locks.js';
 import {
   closeTasks,
   compare,
@@ -81,14 +80,13 @@ export async function completeTasks<T>(
 ): Promise<{ held: boolean[]; alongside: T }> {
   if (input.completions.length === 0) return { held: [], alongside: await alongside() };
   const executionIds = input.completions.map((c) => c.executionId);
-  lockExecutions(tx, executionIds);
+  tx.locks.rowsInIdOrder(tx, 'workflow_executions', executionIds);
   const values: SqlValue[] = [];
   for (const c of input.completions) {
     values.push(c.taskExecutionId, c.claimId, JSON.stringify(c.output));
   }
   // Task rows are locked in id order, as heartbeats lock them (see `heartbeat`).
-  const lock = inIdOrder(
-    tx,
+  const lock = tx.locks.idOrderPrefix(
     'task_executions',
     input.completions.map((c) => c.taskExecutionId),
   );
@@ -173,7 +171,7 @@ export async function failTask(
   input: ClaimWrite & { executionId: string; errorMessage: string },
 ): Promise<boolean> {
   const errorMessage = freeText(input.errorMessage);
-  lockExecutions(tx, [input.executionId]);
+  tx.locks.rowsInIdOrder(tx, 'workflow_executions', [input.executionId]);
   const row = await tx.get<FinishedRow>(
     `UPDATE task_executions
      SET status = 'Failed', error_message = ?, completed_at_ms = ?,

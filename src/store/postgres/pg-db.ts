@@ -23,6 +23,7 @@ import { eventInserts } from '../ops/events.js';
 import { MIGRATIONS } from '../migrations.js';
 import type { NewEvent } from '../rows.js';
 import { encodePayload, PgListener, type ListenerLogger } from './pg-notify.js';
+import { PG_ROW_LOCKS } from './pg-row-locks.js';
 import { PG_SYNTAX } from './pg-syntax.js';
 import {
   channelFor,
@@ -135,6 +136,7 @@ const isPartial = (error: unknown): boolean => error instanceof Object && PARTIA
 
 class PgTx implements Tx {
   readonly syntax = PG_SYNTAX;
+  readonly locks = PG_ROW_LOCKS;
   readonly events: NewEvent[] = [];
   readonly channels = new Set<WakeChannel>();
   /** Statements that finished; under autocommit each one is committed. */

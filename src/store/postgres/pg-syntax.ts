@@ -10,6 +10,5 @@ export const PG_SYNTAX: DialectSyntax = {
   forUpdate: ' FOR UPDATE',
   forShare: ' FOR SHARE',
   forUpdateSkipLocked: ' FOR UPDATE SKIP LOCKED',
-  forUpdateOf: (alias) => ` FOR UPDATE OF ${alias}`,
   forUpdateOfSkipLocked: (alias) => ` FOR UPDATE OF ${alias} SKIP LOCKED`,
 };

@@ -13,6 +13,7 @@
 import { DatabaseError } from '../../errors.js';
 import type { Capabilities, SqlValue, Tx, WakeChannel } from '../db.js';
 import type { NewEvent } from '../rows.js';
+import { SQLITE_ROW_LOCKS } from './sqlite-row-locks.js';
 import { SQLITE_SYNTAX } from './sqlite-syntax.js';
 import {
   connectionClosed,
@@ -43,6 +44,7 @@ function closedError(): DatabaseError {
 /** A transaction of a {@link SqliteReader}: its statements run in the reader thread. */
 class ReaderTx implements Tx {
   readonly syntax = SQLITE_SYNTAX;
+  readonly locks = SQLITE_ROW_LOCKS;
   /** The thread of the snapshot, once the first statement opened it. */
   thread: ReaderThread | null = null;
 

@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DatabaseError, isCloacinaError } from '../../errors.js';
 import { SqliteReader } from './reader.js';
+import { SQLITE_ROW_LOCKS } from './sqlite-row-locks.js';
 import { SQLITE_SYNTAX } from './sqlite-syntax.js';
 import { isReadOnly, isTransient, openError, readOnlyError, wrap } from './sqlite-errors.js';
 import type {
@@ -78,6 +79,7 @@ interface CommitRead {
 
 class SqliteTx implements Tx {
   readonly syntax = SQLITE_SYNTAX;
+  readonly locks = SQLITE_ROW_LOCKS;
   readonly events: NewEvent[] = [];
   readonly channels = new Set<WakeChannel>();
   readonly #commitReads: CommitRead[] = [];

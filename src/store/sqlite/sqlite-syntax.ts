@@ -10,6 +10,5 @@ export const SQLITE_SYNTAX: DialectSyntax = {
   forUpdate: '',
   forShare: '',
   forUpdateSkipLocked: '',
-  forUpdateOf: () => '',
   forUpdateOfSkipLocked: () => '',
 };
