@@ -231,13 +231,18 @@ export async function seedHistory(
          e.started_at_ms, e.started_at_ms, e.started_at_ms, e.completed_at_ms
        FROM workflow_executions e WHERE ${range}`,
     );
+    // The writer by number, as the engine stores it (migration 27).
     await target.run(
-      `INSERT INTO execution_events (execution_id, task_id, event_type, data, runner_id,
+      `INSERT INTO event_runners (runner_id) VALUES ('${SEED_RUNNER}') ON CONFLICT DO NOTHING`,
+    );
+    await target.run(
+      `INSERT INTO execution_events (execution_id, task_id, event_type, data, runner_ref,
          created_at_ms)
        SELECT e.id, v.task_id,
          CASE WHEN e.status = 'Completed' THEN v.ok_type ELSE v.failed_type END,
          CASE WHEN e.status = 'Completed' THEN v.ok_data ELSE v.failed_data END,
-         '${SEED_RUNNER}', e.created_at_ms + v.dt
+         (SELECT ref FROM event_runners WHERE runner_id = '${SEED_RUNNER}'),
+         e.created_at_ms + v.dt
        FROM workflow_executions e CROSS JOIN (${EVENTS}) v
        WHERE ${range}
        ORDER BY e.created_at_ms, e.id, v.n`,

@@ -16,6 +16,7 @@ import { cronSchedulesMigration } from './migrations/cron.js';
 import { workflowDefinitionsMigration } from './migrations/definitions.js';
 import { eventFeedMigration } from './migrations/event-feed.js';
 import { eventsByCreatedBrinMigration } from './migrations/events-by-created-brin.js';
+import { eventRunnersMigration } from './migrations/event-runners.js';
 import { dropGroupIndexMigration } from './migrations/drop-group-index.js';
 import type { Migration } from './migrations/migration.js';
 import { delayedStartsMigration } from './migrations/delayed-starts.js';
@@ -170,4 +171,5 @@ export const MIGRATIONS: readonly Migration[] = [
   placeCountsMigration,
   eventsByCreatedBrinMigration,
   dropGroupIndexMigration,
+  eventRunnersMigration,
 ];

@@ -7,6 +7,7 @@
 import type { SqlValue, Tx } from '../db.js';
 import type { EventPage, FeedEvent, FeedPosition } from '../feed.js';
 import type { JsonObject } from '../../core/json.js';
+import { EVENT_RUNNER, EVENT_RUNNER_JOIN } from './events.js';
 
 /** What one page read asks for (the caller has checked the values). */
 export interface FeedQuery {
@@ -80,8 +81,9 @@ export function readFeedRows<Row extends FeedRow>(
   params.push(query.limit);
   return tx.all<Row>(
     `SELECT ev.id, ${order.columns}ev.execution_id, ev.task_id,
-       ev.event_type, ev.data, ev.runner_id, ev.created_at_ms, ${WORKFLOW} AS workflow
+       ev.event_type, ev.data, ${EVENT_RUNNER} AS runner_id, ev.created_at_ms, ${WORKFLOW} AS workflow
      FROM execution_events ev LEFT JOIN workflow_executions w ON w.id = ev.execution_id
+       ${EVENT_RUNNER_JOIN}
      WHERE ${where.join(' AND ')}
      ORDER BY ${order.orderBy} LIMIT ?`,
     params,

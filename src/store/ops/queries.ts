@@ -15,7 +15,7 @@ import {
   type TaskRecord,
   type TaskRow,
 } from '../rows.js';
-import { placeholders } from './events.js';
+import { EVENT_RUNNER, EVENT_RUNNER_JOIN, placeholders } from './events.js';
 import { recheck } from './filters.js';
 
 /** One execution, or null. */
@@ -147,6 +147,10 @@ export async function getTask(
  */
 const HIDDEN_TYPES = [...SCHEDULE_EVENT_TYPES, 'task_log'].map((type) => `'${type}'`).join(', ');
 
+/** The columns of an event row `ev` (an {@link EventRow}), its writer's id read back. */
+const EVENT_COLUMNS = `ev.id, ev.execution_id, ev.task_id, ev.event_type, ev.data,
+  ${EVENT_RUNNER} AS runner_id, ev.created_at_ms`;
+
 /**
  * Execution and task events of an execution, in the order they were appended. Trigger and cron
  * events naming it (its fire, fires it suppressed) are in the event feed, not in its history;
@@ -154,9 +158,9 @@ const HIDDEN_TYPES = [...SCHEDULE_EVENT_TYPES, 'task_log'].map((type) => `'${typ
  */
 export async function getEvents(tx: Tx, executionId: string): Promise<ExecutionEvent[]> {
   const rows = await tx.all<EventRow>(
-    `SELECT id, execution_id, task_id, event_type, data, runner_id, created_at_ms
-     FROM execution_events WHERE execution_id = ? AND event_type NOT IN (${HIDDEN_TYPES})
-     ORDER BY id`,
+    `SELECT ${EVENT_COLUMNS} FROM execution_events ev ${EVENT_RUNNER_JOIN}
+     WHERE ev.execution_id = ? AND ev.event_type NOT IN (${HIDDEN_TYPES})
+     ORDER BY ev.id`,
     [executionId],
   );
   return rows.map(toExecutionEvent);
@@ -177,18 +181,19 @@ export interface EventPageFilter {
  * `execution_events_by_execution`, whose order is the page's.
  */
 export async function getEventsPage(tx: Tx, filter: EventPageFilter): Promise<ExecutionEvent[]> {
-  const where = ['execution_id = ?'];
+  const where = ['ev.execution_id = ?'];
   const params: (string | number)[] = [filter.executionId];
   if (filter.afterId !== null) {
-    where.push('id > ?');
+    where.push('ev.id > ?');
     params.push(filter.afterId);
   }
   if (filter.excludeTypes.length > 0) {
-    where.push(`event_type NOT IN (${placeholders(filter.excludeTypes.length)})`);
+    where.push(`ev.event_type NOT IN (${placeholders(filter.excludeTypes.length)})`);
     params.push(...filter.excludeTypes);
   }
   const rows = await tx.all<EventRow>(
-    `SELECT * FROM execution_events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
+    `SELECT ${EVENT_COLUMNS} FROM execution_events ev ${EVENT_RUNNER_JOIN}
+     WHERE ${where.join(' AND ')} ORDER BY ev.id LIMIT ?`,
     [...params, filter.limit],
   );
   return rows.map(toExecutionEvent);

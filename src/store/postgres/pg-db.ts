@@ -19,7 +19,13 @@ import type {
   TxOptions,
   WakeChannel,
 } from '../db.js';
-import { eventInserts } from '../ops/events.js';
+import {
+  eventInserts,
+  readStatement,
+  registerStatement,
+  RunnerRefs,
+  type RunnerRefRow,
+} from '../ops/events.js';
 import { MIGRATIONS } from '../migrations.js';
 import type { NewEvent } from '../rows.js';
 import { encodePayload, PgListener, type ListenerLogger } from './pg-notify.js';
@@ -161,6 +167,7 @@ class PgTx implements Tx {
     private readonly client: pg.PoolClient,
     readonly capabilities: Capabilities,
     begin: string | null,
+    private readonly runnerRefs: RunnerRefs,
   ) {
     this.#begin = begin;
   }
@@ -229,8 +236,20 @@ class PgTx implements Tx {
    * startup option of every connection) makes exact: inside '…' only a doubled quote is special.
    */
   async finish(tail: readonly string[]): Promise<void> {
+    // A writer of events without a number yet is numbered before the event rows, which read
+    // the number themselves; its number is learnt with COMMIT. No round trip of its own.
+    const missing = this.runnerRefs.missing(this.events);
+    let numbering: Promise<RunnerRefRow[]> | undefined;
+    if (missing.length > 0) {
+      const register = registerStatement(missing);
+      this.write(register.sql, register.params);
+      const read = readStatement(missing);
+      numbering = this.readAtCommit<RunnerRefRow>(read.sql, read.params);
+    }
     this.#queue.push(...this.#atCommit.splice(0));
-    const events = eventInserts(this.events).map(({ sql, params }) => inlineParams(sql, params));
+    const events = eventInserts(this.events, this.runnerRefs.known).map(({ sql, params }) =>
+      inlineParams(sql, params),
+    );
     // A transaction that ran nothing and has nothing to tell needs no round trip at all.
     const idle =
       this.#begin !== null &&
@@ -239,6 +258,7 @@ class PgTx implements Tx {
       tail.every((statement) => statement === 'COMMIT');
     if (idle) return;
     await this.#flush([...events, ...tail]);
+    if (numbering !== undefined) this.runnerRefs.learn(await numbering);
   }
 
   /**
@@ -361,6 +381,8 @@ export class PgDb implements Db {
   private readonly senderId = randomUUID();
   private readonly listeners = new Set<(notice: CommitNotice) => void>();
   private readonly logger: ListenerLogger;
+  /** The numbers of event writers (migration 27) seen committed, shared by every connection. */
+  readonly #runnerRefs = new RunnerRefs();
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -456,7 +478,12 @@ export class PgDb implements Db {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     const stopWatching = watchCheckedOut(client, (error) => (broken ??= error));
-    const tx = new PgTx(client, this.capabilities, readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+    const tx = new PgTx(
+      client,
+      this.capabilities,
+      readOnly ? 'BEGIN READ ONLY' : 'BEGIN',
+      this.#runnerRefs,
+    );
     try {
       const value = await fn(tx);
       // Delivered by PostgreSQL at commit, and only if the transaction commits.
@@ -487,7 +514,7 @@ export class PgDb implements Db {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     const stopWatching = watchCheckedOut(client, (error) => (broken ??= error));
-    const tx = new PgTx(client, this.capabilities, null);
+    const tx = new PgTx(client, this.capabilities, null, this.#runnerRefs);
     try {
       const value = await fn(tx);
       await tx.finish(this.notification(tx));

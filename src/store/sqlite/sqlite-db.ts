@@ -28,7 +28,13 @@ import type {
 import { GuardRefusedError } from '../db.js';
 import { MIGRATIONS } from '../migrations.js';
 import type { SqliteTableEdit } from '../migrations/migration.js';
-import { eventInserts } from '../ops/events.js';
+import {
+  eventInserts,
+  readStatement,
+  registerStatement,
+  RunnerRefs,
+  type RunnerRefRow,
+} from '../ops/events.js';
 import type { NewEvent } from '../rows.js';
 
 /** How a SQLite database is opened. */
@@ -189,6 +195,8 @@ class SqliteConnection {
   /** The file path (or `:memory:`), for messages. */
   private readonly path: string;
   private readonly statements = new Map<string, Database.Statement>();
+  /** The numbers of event writers (migration 27) seen committed. */
+  readonly #runnerRefs = new RunnerRefs();
   private readonly listeners = new Set<(notice: CommitNotice) => void>();
   private queue: Job[] = [];
   private draining = false;
@@ -387,12 +395,22 @@ class SqliteConnection {
       }
     }
     let step = 'INSERT INTO execution_events';
+    let numbered: RunnerRefRow[] = [];
     try {
       // The event rows of every successful job in one go (see `appendEvent`).
       const events = outcomes.flatMap((outcome) => (outcome.ok ? outcome.tx.events : []));
-      for (const { sql, params } of eventInserts(events)) this.statement(sql).run(...params);
+      const missing = this.#runnerRefs.missing(events);
+      if (missing.length > 0) {
+        const register = registerStatement(missing);
+        this.statement(register.sql).run(...register.params);
+        const read = readStatement(missing);
+        numbered = this.statement(read.sql).all(...read.params) as RunnerRefRow[];
+      }
+      const refs = numbered.length > 0 ? this.#runnerRefs.with(numbered) : this.#runnerRefs.known;
+      for (const { sql, params } of eventInserts(events, refs)) this.statement(sql).run(...params);
       step = 'COMMIT';
       this.db.exec('COMMIT');
+      this.#runnerRefs.learn(numbered);
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       const wrapped = wrap(error, step);
