@@ -6,21 +6,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GuardRefusedError, type Db } from '../../src/store/db.js';
-import { PgDb } from '../../src/store/postgres/pg-db.js';
 import type { NewEvent } from '../../src/store/rows.js';
-import { SqliteDb } from '../../src/store/sqlite/sqlite-db.js';
-import { parseDatabaseUrl } from '../../src/store/url.js';
-import { backend, freshDatabase } from '../helpers/backend.js';
-import { PG_URL } from '../helpers/pg.js';
-
-function openDb(): Db {
-  const database = freshDatabase();
-  if (backend === 'postgres')
-    return new PgDb({ url: PG_URL, poolSize: 1, schema: database.schema });
-  const location = parseDatabaseUrl(database.url);
-  if (location.kind !== 'sqlite') throw new Error('expected a SQLite URL');
-  return new SqliteDb({ path: location.path, synchronous: 'normal', busyTimeoutMs: 5000 });
-}
+import { openFreshDb } from '../helpers/db.js';
 
 const event = (executionId: string): NewEvent => ({
   executionId,
@@ -34,7 +21,7 @@ const event = (executionId: string): NewEvent => ({
 describe('event writers numbered in a failed transaction', () => {
   let db: Db;
   beforeEach(async () => {
-    db = openDb();
+    db = openFreshDb();
     await db.migrate();
   });
   afterEach(async () => {

@@ -6,25 +6,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/store/db.js';
-import { PgDb } from '../../src/store/postgres/pg-db.js';
-import { SqliteDb } from '../../src/store/sqlite/sqlite-db.js';
-import { parseDatabaseUrl } from '../../src/store/url.js';
-import { backend, freshDatabase } from '../helpers/backend.js';
-import { PG_URL } from '../helpers/pg.js';
-
-function openDb(): Db {
-  const database = freshDatabase();
-  if (backend === 'postgres')
-    return new PgDb({ url: PG_URL, poolSize: 3, schema: database.schema });
-  const location = parseDatabaseUrl(database.url);
-  if (location.kind !== 'sqlite') throw new Error('expected a SQLite URL');
-  return new SqliteDb({ path: location.path, synchronous: 'normal', busyTimeoutMs: 5000 });
-}
+import { backend } from '../helpers/backend.js';
+import { openFreshDb } from '../helpers/db.js';
 
 describe('row locks', () => {
   let db: Db;
   beforeEach(async () => {
-    db = openDb();
+    db = openFreshDb(3);
     await db.migrate();
   });
   afterEach(async () => {
