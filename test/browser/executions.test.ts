@@ -204,4 +204,35 @@ describe('the executions list', () => {
       await stopRunner(runner);
     }
   }, 90_000);
+
+  it('counts as new only what is listed before the newest it knew, also within one millisecond', async () => {
+    const server = await startUiServer();
+    // Creation times in whole seconds: executions started together share their millisecond,
+    // and the list orders them by id.
+    const runner = await createRunner(
+      { clock: { now: () => Math.floor(Date.now() / 1_000) * 1_000 } },
+      server.dbUrl,
+    );
+    try {
+      runner.register(workflow({ name: 'etl', tasks: [task({ id: 'load' }, () => undefined)] }));
+      await runner.definitionsStored();
+      const ids: string[] = [];
+      for (let i = 0; i < 60; i += 1) ids.push((await runner.executeAsync('etl')).executionId);
+      const newestFirst = [...ids].reverse();
+
+      const page = await openPage(server, { key: server.keys.read, hash: '#/executions' });
+      await poll(() => rowIds(page)).toEqual(newestFirst.slice(0, 50));
+      await page.getByRole('button', { name: 'Older →' }).click();
+      await poll(() => rowIds(page)).toEqual(newestFirst.slice(50));
+      await page.locator('.live[data-connected="true"]').waitFor();
+
+      const late = await runner.executeAsync('etl');
+      // Exactly one: the executions of the newest one's millisecond listed after it are not new.
+      await page.getByRole('button', { name: '1 new — show', exact: true }).click();
+      await poll(() => rowIds(page)).toEqual([late.executionId, ...newestFirst.slice(0, 49)]);
+      await closePage(page);
+    } finally {
+      await stopRunner(runner);
+    }
+  }, 90_000);
 });

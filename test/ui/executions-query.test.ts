@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   FILTER_STATUSES,
   fromLocalInput,
+  listedBefore,
   listQuery,
   parseView,
   toLocalInput,
@@ -75,5 +76,28 @@ describe('the executions view in the URL', () => {
     expect(fromLocalInput(local)).toBe(iso);
     expect(fromLocalInput('')).toBeNull();
     expect(toLocalInput(null)).toBe('');
+  });
+});
+
+describe('which executions are new on an older page', () => {
+  const known = { createdAt: '2026-12-06T10:00:00.123Z', executionId: '0193a-b' };
+
+  it('counts those created later, and those of the same millisecond listed before it', () => {
+    expect(
+      listedBefore({ createdAt: '2026-12-06T10:00:00.124Z', executionId: '0193a-a' }, known),
+    ).toBe(true);
+    expect(
+      listedBefore({ createdAt: '2026-12-06T10:00:00.123Z', executionId: '0193a-c' }, known),
+    ).toBe(true);
+  });
+
+  it('leaves out the known one and those of its millisecond listed after it', () => {
+    expect(listedBefore(known, known)).toBe(false);
+    expect(
+      listedBefore({ createdAt: '2026-12-06T10:00:00.123Z', executionId: '0193a-a' }, known),
+    ).toBe(false);
+    expect(
+      listedBefore({ createdAt: '2026-12-06T10:00:00.122Z', executionId: '0193a-z' }, known),
+    ).toBe(false);
   });
 });

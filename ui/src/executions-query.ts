@@ -138,3 +138,17 @@ export function fromLocalInput(value: string): string | null {
   // Without a zone, the Date constructor reads a date-time as local time.
   return isoOrNull(value);
 }
+
+/**
+ * Whether an execution comes before `known` in the list's order (newest first: creation time,
+ * then id, as the API sorts). `since` is inclusive and times are in milliseconds, so a list read
+ * since `known` was created also holds the executions created in the same millisecond before it:
+ * those are not new.
+ */
+export function listedBefore(
+  row: { readonly createdAt: string; readonly executionId: string },
+  known: { readonly createdAt: string; readonly executionId: string },
+): boolean {
+  const [at, knownAt] = [Date.parse(row.createdAt), Date.parse(known.createdAt)];
+  return at > knownAt || (at === knownAt && row.executionId > known.executionId);
+}

@@ -13,6 +13,7 @@ import { ExecutionFilters } from '../components/execution-filters.js';
 import { ExecutionsTable } from '../components/executions-table.js';
 import {
   isFiltered,
+  listedBefore,
   listQuery,
   parseView,
   viewHash,
@@ -204,7 +205,11 @@ function useNewCount(view: ExecutionView, enabled: boolean) {
             limit: NEW_LIMIT,
           },
         }).then((since) =>
-          setCount(since.items.filter((row) => row.executionId !== known?.executionId).length),
+          setCount(
+            known === null
+              ? since.items.length
+              : since.items.filter((row) => listedBefore(row, known)).length,
+          ),
         ),
       )
       .catch(() => undefined);
