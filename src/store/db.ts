@@ -17,10 +17,11 @@ export type Dialect = 'sqlite' | 'postgres';
  */
 export interface Capabilities {
   /**
-   * Write transactions run at the same time and wait on each other's row locks, so rows that
-   * several of them write are locked first, in one order, and what a guard read is checked
-   * again once the lock is held. False where one writer runs at a time (SQLite), which needs
-   * neither the locks nor the second look.
+   * Write transactions run at the same time and wait on each other's row locks
+   * ({@link RowLocks}), so what a guard read is checked again once the lock is held, and a lock
+   * that many writers want is spread over stripes that each may take (with guessed places).
+   * False where one writer runs at a time (SQLite), which needs neither the second look nor
+   * the stripes.
    */
   readonly concurrentWriters: boolean;
   /**

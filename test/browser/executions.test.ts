@@ -228,7 +228,10 @@ describe('the executions list', () => {
 
       const late = await runner.executeAsync('etl');
       // Exactly one: the executions of the newest one's millisecond listed after it are not new.
-      await page.getByRole('button', { name: '1 new — show', exact: true }).click();
+      const more = page.getByRole('button', { name: '1 new — show', exact: true });
+      await more.waitFor();
+      await screenshot(page, 'executions-older-new');
+      await more.click();
       await poll(() => rowIds(page)).toEqual([late.executionId, ...newestFirst.slice(0, 49)]);
       await closePage(page);
     } finally {

@@ -117,13 +117,6 @@ export class RunnerRefs {
     return [...ids];
   }
 
-  /** The numbers of the writers `read` (rows of {@link readStatement}), with those known. */
-  with(read: readonly RunnerRefRow[]): Map<string, number> {
-    const refs = new Map(this.#known);
-    for (const row of read) refs.set(row.runner_id, Number(row.ref));
-    return refs;
-  }
-
   /** Keeps the numbers of a transaction that committed. */
   learn(read: readonly RunnerRefRow[]): void {
     for (const row of read) this.#known.set(row.runner_id, Number(row.ref));

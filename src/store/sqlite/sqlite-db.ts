@@ -403,15 +403,19 @@ class SqliteConnection {
     try {
       // The event rows of every successful job in one go (see `appendEvent`).
       const events = outcomes.flatMap((outcome) => (outcome.ok ? outcome.tx.events : []));
+      // A writer without a number is numbered first, as on PostgreSQL (see `PgTx.finish`).
       const missing = this.#runnerRefs.missing(events);
       if (missing.length > 0) {
         const register = registerStatement(missing);
         this.statement(register.sql).run(...register.params);
+      }
+      for (const { sql, params } of eventInserts(events, this.#runnerRefs.known)) {
+        this.statement(sql).run(...params);
+      }
+      if (missing.length > 0) {
         const read = readStatement(missing);
         numbered = this.statement(read.sql).all(...read.params) as RunnerRefRow[];
       }
-      const refs = numbered.length > 0 ? this.#runnerRefs.with(numbered) : this.#runnerRefs.known;
-      for (const { sql, params } of eventInserts(events, refs)) this.statement(sql).run(...params);
       step = 'COMMIT';
       this.db.exec('COMMIT');
       this.#runnerRefs.learn(numbered);
