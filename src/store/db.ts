@@ -228,6 +228,13 @@ export interface TxOptions {
    * unset: handing a statement to another thread costs more than they take.
    */
   readonly longRead?: boolean;
+  /**
+   * Maintenance that may wait (a batch of a prune or an event cleanup). Where the process has
+   * one connection (SQLite), it commits alone, never in a group with other work, and work
+   * queued behind it goes first: a start asked for meanwhile waits for the batch already
+   * running at most, not for the next one too. Other adapters ignore it.
+   */
+  readonly background?: boolean;
 }
 
 /** A database handle owned by one adapter. */

@@ -8,7 +8,7 @@ import {
   pruneHistoryBatch,
   type ExecutionCut,
 } from './ops/prune.js';
-import { AUTOCOMMIT, LONG_READ } from './tx-kinds.js';
+import { AUTOCOMMIT, BACKGROUND, LONG_READ } from './tx-kinds.js';
 
 export type { ExecutionCut, LeaseClaim };
 
@@ -21,8 +21,9 @@ export interface RetentionStore {
   /** Gives the lease `name` up if `holder` holds it. */
   releaseLease(input: { name: string; holder: string }): Promise<void>;
   /**
-   * Deletes at most `limit` rows of terminal executions past their cut (events, then tasks,
-   * then the executions left with neither). All counts zero: nothing is left to prune.
+   * Deletes rows of terminal executions past their cut (events, then tasks, then the
+   * executions left with neither) within a budget of `limit` event rows, a task or execution
+   * row counting as `WIDE_ROW_COST` of them. All counts zero: nothing is left to prune.
    */
   pruneExecutions(input: { cuts: readonly ExecutionCut[]; limit: number }): Promise<PruneCounts>;
   /**
@@ -49,8 +50,8 @@ export function createRetentionStore(db: Db): RetentionStore {
     capabilities: db.capabilities,
     acquireLease: (input) => db.transaction((tx) => acquireLease(tx, input), AUTOCOMMIT),
     releaseLease: (input) => db.transaction((tx) => releaseLease(tx, input), AUTOCOMMIT),
-    pruneExecutions: (input) => db.transaction((tx) => pruneExecutionsBatch(tx, input)),
-    pruneHistory: (input) => db.transaction((tx) => pruneHistoryBatch(tx, input)),
+    pruneExecutions: (input) => db.transaction((tx) => pruneExecutionsBatch(tx, input), BACKGROUND),
+    pruneHistory: (input) => db.transaction((tx) => pruneHistoryBatch(tx, input), BACKGROUND),
     countPrunable: (input) => db.transaction((tx) => countPrunable(tx, input), LONG_READ),
     reclaimSpace: () => db.reclaimSpace(),
   };

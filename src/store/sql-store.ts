@@ -48,7 +48,7 @@ import { NOTHING_ROLLED, statsRollups } from './ops/stats-rollups.js';
 import { completeTasks, failTask, scheduleRetry, setDeferred } from './ops/tasks.js';
 import type { CompletionsOutcome } from './records.js';
 import type { ClaimNext, EndedExecution, FinishOutcome, Store } from './store.js';
-import { LONG_READ, LONG_READ_ONE, READ_ONE } from './tx-kinds.js';
+import { BACKGROUND, LONG_READ, LONG_READ_ONE, READ_ONE } from './tx-kinds.js';
 
 /** Claims the next tasks after a final write, in its transaction, when asked to. */
 async function finish(
@@ -194,6 +194,9 @@ export function createSqlStore(db: Db, feed: EventFeed, faults: StoreFaults = {}
     getEventsPage: (filter) => db.transaction((tx) => getEventsPage(tx, filter), LONG_READ_ONE),
     cleanupEvents: (input) =>
       // A dry run counts what a cleanup would delete: a scan, so a long read.
-      db.transaction((tx) => cleanupEvents(tx, input), input.dryRun === true ? LONG_READ : {}),
+      db.transaction(
+        (tx) => cleanupEvents(tx, input),
+        input.dryRun === true ? LONG_READ : BACKGROUND,
+      ),
   };
 }

@@ -15,3 +15,6 @@ export const LONG_READ_ONE: TxOptions = { readOnly: true, autocommit: true, long
 
 /** Statements that stand alone (see `TxOptions.autocommit`). */
 export const AUTOCOMMIT: TxOptions = { autocommit: true };
+
+/** A maintenance batch that may wait for other work (see `TxOptions.background`). */
+export const BACKGROUND: TxOptions = { background: true };

@@ -1,0 +1,58 @@
+/**
+ * What a background transaction (a prune's or a cleanup's batch) writes is copied into the
+ * database file by a checkpoint of its own, queued behind it, so SQLite's automatic checkpoint
+ * does not fall on some later commit of other work. Seen in the write-ahead log: once copied,
+ * the next write starts it again from its beginning.
+ */
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteDb } from '../../src/store/sqlite/sqlite-db.js';
+import { BACKGROUND } from '../../src/store/tx-kinds.js';
+import { freshSqliteUrl } from '../helpers/backend.js';
+
+const open: { close(): unknown }[] = [];
+
+afterEach(async () => {
+  for (const handle of open.splice(0).reverse()) await handle.close();
+});
+
+/** Frames in the write-ahead log of `path`, read by a checkpoint of another connection. */
+function framesInLog(path: string): number {
+  const other = new Database(path);
+  open.push(other);
+  const [row] = other.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+  return row!.log;
+}
+
+describe('checkpoints after background work', () => {
+  it('copy what a background transaction wrote before other work writes again', async () => {
+    const path = freshSqliteUrl().slice('sqlite://'.length);
+    const db = new SqliteDb({ path, synchronous: 'full', busyTimeoutMs: 1_000 });
+    open.push(db);
+    await db.transaction((tx) => tx.run('CREATE TABLE t (x TEXT)'));
+    // About 300 pages: a row of 3 KB each, fewer than SQLite's automatic threshold of 1,000.
+    await db.transaction(async (tx) => {
+      for (let i = 0; i < 300; i++) await tx.run('INSERT INTO t VALUES (?)', ['x'.repeat(3_000)]);
+    }, BACKGROUND);
+    // Other work goes before the checkpoint, which waits its turn as the batch did.
+    await db.transaction((tx) => tx.run('INSERT INTO t VALUES (?)', ['first after']));
+    await db.transaction((tx) => tx.run('INSERT INTO t VALUES (?)', ['second after']));
+
+    // The log was copied, so the last write started it over: its few frames are all it holds.
+    expect(framesInLog(path)).toBeLessThan(10);
+  });
+
+  it('are not taken after other work, which SQLite checkpoints by itself', async () => {
+    const path = freshSqliteUrl().slice('sqlite://'.length);
+    const db = new SqliteDb({ path, synchronous: 'full', busyTimeoutMs: 1_000 });
+    open.push(db);
+    await db.transaction((tx) => tx.run('CREATE TABLE t (x TEXT)'));
+    await db.transaction(async (tx) => {
+      for (let i = 0; i < 300; i++) await tx.run('INSERT INTO t VALUES (?)', ['x'.repeat(3_000)]);
+    });
+    await db.transaction((tx) => tx.run('INSERT INTO t VALUES (?)', ['first after']));
+    await db.transaction((tx) => tx.run('INSERT INTO t VALUES (?)', ['second after']));
+
+    expect(framesInLog(path)).toBeGreaterThan(300);
+  });
+});
