@@ -6,7 +6,7 @@ import type { Db } from '../../src/store/db.js';
 import { PgDb } from '../../src/store/postgres/pg-db.js';
 import { SqliteDb } from '../../src/store/sqlite/sqlite-db.js';
 import { parseDatabaseUrl } from '../../src/store/url.js';
-import { backend, freshDatabase } from './backend.js';
+import { backend, freshDatabase, freshSqliteUrl } from './backend.js';
 import { PG_URL } from './pg.js';
 
 /** Opens (not migrates) a `Db` on a fresh database; `poolSize` connections on PostgreSQL. */
@@ -16,4 +16,16 @@ export function openFreshDb(poolSize = 1): Db {
   const location = parseDatabaseUrl(database.url);
   if (location.kind !== 'sqlite') throw new Error('expected a SQLite URL');
   return new SqliteDb({ path: location.path, synchronous: 'normal', busyTimeoutMs: 5000 });
+}
+
+/**
+ * A durable SQLite connection on a fresh file (or on `path`) with one table `t (x TEXT)`, for
+ * tests of the SQLite connection itself; its file path with it.
+ */
+export async function openSqliteWithTable(
+  path = freshSqliteUrl().slice('sqlite://'.length),
+): Promise<{ db: SqliteDb; path: string }> {
+  const db = new SqliteDb({ path, synchronous: 'full', busyTimeoutMs: 1_000 });
+  await db.transaction((tx) => tx.run('CREATE TABLE t (x TEXT)'));
+  return { db, path };
 }

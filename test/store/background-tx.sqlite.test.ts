@@ -6,20 +6,15 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKGROUND } from '../../src/store/tx-kinds.js';
-import { SqliteDb } from '../../src/store/sqlite/sqlite-db.js';
-import { freshSqliteUrl } from '../helpers/backend.js';
+import type { SqliteDb } from '../../src/store/sqlite/sqlite-db.js';
+import { openSqliteWithTable } from '../helpers/db.js';
 
 describe('background transactions of a SQLite connection', () => {
   let db: SqliteDb;
   /** What ran, in order: each transaction's label, and `|` for each commit. */
   const ran: string[] = [];
   beforeEach(async () => {
-    db = new SqliteDb({
-      path: freshSqliteUrl().slice('sqlite://'.length),
-      synchronous: 'full',
-      busyTimeoutMs: 1_000,
-    });
-    await db.transaction((tx) => tx.run('CREATE TABLE t (x TEXT)'));
+    ({ db } = await openSqliteWithTable());
     ran.length = 0;
     db.onCommit(() => ran.push('|'));
   });

@@ -6,8 +6,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommitNotice } from '../../src/store/db.js';
-import { SqliteDb } from '../../src/store/sqlite/sqlite-db.js';
-import { freshSqliteUrl } from '../helpers/backend.js';
+import type { SqliteDb } from '../../src/store/sqlite/sqlite-db.js';
+import { openSqliteWithTable } from '../helpers/db.js';
 
 /** Resolves after `steps` promise steps (microtasks), no turn of the event loop. */
 async function steps(count: number): Promise<void> {
@@ -18,12 +18,7 @@ describe('the next group of a SQLite group commit', () => {
   let db: SqliteDb;
   const notices: CommitNotice[] = [];
   beforeEach(async () => {
-    db = new SqliteDb({
-      path: freshSqliteUrl().slice('sqlite://'.length),
-      synchronous: 'full',
-      busyTimeoutMs: 1_000,
-    });
-    await db.transaction((tx) => tx.run('CREATE TABLE t (x TEXT)'));
+    ({ db } = await openSqliteWithTable());
     notices.length = 0;
     db.onCommit((notice) => notices.push(notice));
   });

@@ -6,9 +6,9 @@
  */
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteDb } from '../../src/store/sqlite/sqlite-db.js';
+import type { TxOptions } from '../../src/store/db.js';
 import { BACKGROUND } from '../../src/store/tx-kinds.js';
-import { freshSqliteUrl } from '../helpers/backend.js';
+import { openSqliteWithTable } from '../helpers/db.js';
 
 const open: { close(): unknown }[] = [];
 
@@ -24,35 +24,30 @@ function framesInLog(path: string): number {
   return row!.log;
 }
 
+/**
+ * Writes about 300 pages (a row of 3 KB each, fewer than SQLite's automatic threshold of
+ * 1,000) in one transaction with `options`, then two small writes of other work, one after the
+ * other; the frames left in the log.
+ */
+async function framesAfter(options: TxOptions): Promise<number> {
+  const { db, path } = await openSqliteWithTable();
+  open.push(db);
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < 300; i++) await tx.run('INSERT INTO t VALUES (?)', ['x'.repeat(3_000)]);
+  }, options);
+  // Other work goes before the checkpoint, which waits its turn as the batch did.
+  await db.transaction((tx) => tx.run('INSERT INTO t VALUES (?)', ['first after']));
+  await db.transaction((tx) => tx.run('INSERT INTO t VALUES (?)', ['second after']));
+  return framesInLog(path);
+}
+
 describe('checkpoints after background work', () => {
   it('copy what a background transaction wrote before other work writes again', async () => {
-    const path = freshSqliteUrl().slice('sqlite://'.length);
-    const db = new SqliteDb({ path, synchronous: 'full', busyTimeoutMs: 1_000 });
-    open.push(db);
-    await db.transaction((tx) => tx.run('CREATE TABLE t (x TEXT)'));
-    // About 300 pages: a row of 3 KB each, fewer than SQLite's automatic threshold of 1,000.
-    await db.transaction(async (tx) => {
-      for (let i = 0; i < 300; i++) await tx.run('INSERT INTO t VALUES (?)', ['x'.repeat(3_000)]);
-    }, BACKGROUND);
-    // Other work goes before the checkpoint, which waits its turn as the batch did.
-    await db.transaction((tx) => tx.run('INSERT INTO t VALUES (?)', ['first after']));
-    await db.transaction((tx) => tx.run('INSERT INTO t VALUES (?)', ['second after']));
-
     // The log was copied, so the last write started it over: its few frames are all it holds.
-    expect(framesInLog(path)).toBeLessThan(10);
+    expect(await framesAfter(BACKGROUND)).toBeLessThan(10);
   });
 
   it('are not taken after other work, which SQLite checkpoints by itself', async () => {
-    const path = freshSqliteUrl().slice('sqlite://'.length);
-    const db = new SqliteDb({ path, synchronous: 'full', busyTimeoutMs: 1_000 });
-    open.push(db);
-    await db.transaction((tx) => tx.run('CREATE TABLE t (x TEXT)'));
-    await db.transaction(async (tx) => {
-      for (let i = 0; i < 300; i++) await tx.run('INSERT INTO t VALUES (?)', ['x'.repeat(3_000)]);
-    });
-    await db.transaction((tx) => tx.run('INSERT INTO t VALUES (?)', ['first after']));
-    await db.transaction((tx) => tx.run('INSERT INTO t VALUES (?)', ['second after']));
-
-    expect(framesInLog(path)).toBeGreaterThan(300);
+    expect(await framesAfter({})).toBeGreaterThan(300);
   });
 });
