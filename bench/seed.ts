@@ -133,8 +133,8 @@ const DEFAULT_FROM_MS = Date.parse('2026-01-01T00:00:00Z');
  * Inserts `count` finished executions with one set-based statement (no tasks, no events), in
  * the mix of {@link seedExecutions}: of every 20, 12 `orders` and 6 `reports` Completed, 2
  * `audits` Failed, none Cancelled. They are created 4 to a millisecond from `fromMs` on (ties
- * in a millisecond, as a batch makes), or `num / den` ms apart, with random version-4-shaped
- * ids. For what reads the execution rows only (the lists, their plans): a million rows take
+ * in a millisecond, as a batch makes), or `num / den` ms apart, with UUIDv7 ids of their
+ * creation time, as the engine makes them. For what reads the execution rows only (the lists, their plans): a million rows take
  * seconds, not the minutes of running them, but no task row exists ({@link seedHistory} adds
  * them). Statistics are left to the caller (`ANALYZE`).
  */
@@ -152,7 +152,16 @@ export async function seedFinishedExecutions(
       : `WITH RECURSIVE g(i) AS (SELECT ${first} UNION ALL SELECT i + 1 FROM g WHERE i < ${last})
          SELECT i FROM g`;
   const id = target.dialect === 'postgres' ? `md5(i::text)` : `lower(hex(randomblob(16)))`;
-  // The uuid's dashes; the hex is random on SQLite, a hash of `i` on PostgreSQL.
+  // A UUIDv7 as the engine makes them (`src/core/execution-id.ts`): the creation time in its
+  // first 48 bits, so the history's ids sort in creation order as a real history's do (the
+  // indexes keyed by execution id then grow, and are pruned, at their edges); the rest is random
+  // on SQLite, a hash of `i` on PostgreSQL.
+  const v7 = (hex: string, ms: string): string =>
+    target.dialect === 'postgres'
+      ? `lpad(to_hex(${ms}::bigint), 12, '0') || '7' || substr(${hex}, 1, 3) || '8'
+         || substr(${hex}, 4, 15)`
+      : `printf('%012x', ${ms}) || '7' || substr(${hex}, 1, 3) || '8' || substr(${hex}, 4, 15)`;
+  // The uuid's dashes.
   const uuid = (hex: string): string =>
     target.dialect === 'postgres'
       ? `regexp_replace(${hex}, '^(.{8})(.{4})(.{4})(.{4})(.{12})$', '\\1-\\2-\\3-\\4-\\5')`
@@ -164,7 +173,7 @@ export async function seedFinishedExecutions(
     `INSERT INTO workflow_executions (id, workflow_name, workflow_version, status,
        initial_context, final_context, error_message, open_tasks, failed_tasks,
        created_at_ms, started_at_ms, completed_at_ms, updated_at_ms)
-     SELECT ${uuid('h')},
+     SELECT ${uuid(v7('h', 'at'))},
        CASE WHEN k < 12 THEN 'orders' WHEN k < 18 THEN 'reports' ELSE 'audits' END,
        'v1',
        CASE WHEN k < 18 THEN 'Completed' ELSE 'Failed' END,

@@ -21,9 +21,8 @@ export interface RetentionStore {
   /** Gives the lease `name` up if `holder` holds it. */
   releaseLease(input: { name: string; holder: string }): Promise<void>;
   /**
-   * Deletes rows of terminal executions past their cut (events, then tasks, then the
-   * executions left with neither) within a budget of `limit` event rows, a task or execution
-   * row counting as `WIDE_ROW_COST` of them. All counts zero: nothing is left to prune.
+   * Deletes at most `limit` rows of terminal executions past their cut (events, then tasks,
+   * then the executions left with neither). All counts zero: nothing is left to prune.
    */
   pruneExecutions(input: { cuts: readonly ExecutionCut[]; limit: number }): Promise<PruneCounts>;
   /**
@@ -50,7 +49,8 @@ export function createRetentionStore(db: Db): RetentionStore {
     capabilities: db.capabilities,
     acquireLease: (input) => db.transaction((tx) => acquireLease(tx, input), AUTOCOMMIT),
     releaseLease: (input) => db.transaction((tx) => releaseLease(tx, input), AUTOCOMMIT),
-    pruneExecutions: (input) => db.transaction((tx) => pruneExecutionsBatch(tx, input), BACKGROUND),
+    pruneExecutions: (input) =>
+      db.transaction((tx) => pruneExecutionsBatch(tx, input), BACKGROUND),
     pruneHistory: (input) => db.transaction((tx) => pruneHistoryBatch(tx, input), BACKGROUND),
     countPrunable: (input) => db.transaction((tx) => countPrunable(tx, input), LONG_READ),
     reclaimSpace: () => db.reclaimSpace(),

@@ -41,19 +41,6 @@ export interface ExecutionCut {
  */
 export const EXECUTION_WINDOW = 250;
 
-/**
- * What deleting one task or execution row costs, in event rows: the budget of a batch
- * (`limit`) counts each as this many. Their rows are wider and each has index entries keyed by
- * random ids, one page apiece, so a batch of them writes several times the pages of a batch of
- * events (figures in `docs/performance.md`, "Prune batches weighed by what they write").
- */
-export const WIDE_ROW_COST = 4;
-
-/** How many wide rows (tasks, executions) `budget` pays for: at least one while any is left. */
-function wideRows(budget: number): number {
-  return Math.max(1, Math.floor(budget / WIDE_ROW_COST));
-}
-
 /** The terminal statuses as an SQL list: a second guard that nothing else is ever selected. */
 const TERMINAL = PRUNABLE_STATUSES.map((s) => `'${s}'`).join(', ');
 
@@ -88,9 +75,8 @@ const PRUNABLE_RUN = `started_at_ms < ? AND status IN (${FINAL_RUNS})
 const PRUNABLE_SCHEDULE_EVENT = `execution_id = '' AND created_at_ms < ?`;
 
 /**
- * One batch of execution pruning: deletes rows (events, tasks, executions) of executions past
- * their cut, in one transaction, within a budget of `limit` event rows, where a task or
- * execution row counts as {@link WIDE_ROW_COST}. Counts all zero means nothing is left.
+ * One batch of execution pruning: deletes at most `limit` rows (events, tasks, executions) of
+ * executions past their cut, in one transaction. Counts all zero means nothing is left.
  */
 export async function pruneExecutionsBatch(
   tx: Tx,
@@ -115,10 +101,10 @@ export async function pruneExecutionsBatch(
     const taskRows = await tx.run(
       `DELETE FROM task_executions WHERE id IN (
          SELECT t.id FROM task_executions t WHERE t.execution_id IN (${WINDOW}) LIMIT ?)`,
-      [...window, wideRows(budget)],
+      [...window, budget],
     );
     tasks += taskRows;
-    budget -= taskRows * WIDE_ROW_COST;
+    budget -= taskRows;
     if (budget <= 0) break;
     // Only executions with nothing left: a log line a cancelled task wrote after this batch's
     // event delete keeps its execution until the next batch takes the line too.
@@ -132,11 +118,11 @@ export async function pruneExecutionsBatch(
            AND NOT EXISTS (SELECT 1 FROM execution_events v WHERE v.execution_id = w.id)
          LIMIT ?)
        RETURNING completed_at_ms, status`,
-      [...window, wideRows(budget)],
+      [...window, budget],
     );
     await subtractPruned(tx, rolled, deleted);
     executions += deleted.length;
-    budget -= deleted.length * WIDE_ROW_COST;
+    budget -= deleted.length;
   }
   return { ...NO_PRUNE_COUNTS, executions, tasks, events };
 }

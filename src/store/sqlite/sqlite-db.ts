@@ -54,10 +54,7 @@ interface Job {
   readonly background: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
-  /**
-   * Work that must run outside any transaction (a checkpoint), alone: in queue order, or, when
-   * background, in the background jobs' turn.
-   */
+  /** Work that must run outside any transaction (a checkpoint), alone, in queue order. */
   readonly outside?: (db: Database.Database) => unknown;
 }
 
@@ -211,8 +208,6 @@ class SqliteConnection {
   private draining = false;
   /** A background job waited while the last group of other work ran: it goes next. */
   private backgroundWaited = false;
-  /** A checkpoint after background work is queued (see `checkpointAfterBackground`). */
-  private checkpointQueued = false;
   private closed = false;
   /** Runs long reads on a thread of their own; none for `:memory:`, private to this connection. */
   private readonly reader: SqliteReader | undefined;
@@ -346,15 +341,14 @@ class SqliteConnection {
   }
 
   /**
-   * Takes the next group off the queue, from the jobs before the first outside one that is not
-   * background (it runs alone, in queue order): every job that is not background, up to
+   * Takes the next group off the queue, from the jobs before the first outside one (which runs
+   * alone, in queue order, once it heads the queue): every job that is not background, up to
    * {@link MAX_GROUP}; or the first background job alone, when no other job is queued or when
    * it already waited for one group. Background jobs thus alternate with groups of other work,
    * and never starve.
    */
   private nextGroup(): Job[] {
-    const stop = this.queue.findIndex((job) => job.outside !== undefined && !job.background);
-    if (stop === 0) return this.queue.splice(0, 1);
+    const stop = this.queue.findIndex((job) => job.outside !== undefined);
     const end = stop < 0 ? this.queue.length : stop;
     const waiting = this.queue.findIndex((job, i) => i < end && job.background);
     if (waiting < 0) return this.queue.splice(0, Math.min(end, MAX_GROUP));
@@ -374,56 +368,32 @@ class SqliteConnection {
     return group;
   }
 
-  /**
-   * After a background write, a background checkpoint of the write-ahead log (unless one is
-   * queued): what the batch wrote is copied into the database file in a step of its own, which
-   * waits its turn like the batch did, rather than by SQLite's automatic checkpoint inside
-   * whichever commit next takes the log past 1,000 pages, as likely as not a start's
-   * (docs/performance.md, "Prune batches weighed by what they write").
-   */
-  private checkpointAfterBackground(): void {
-    if (this.checkpointQueued || this.reader === undefined) return;
-    this.checkpointQueued = true;
-    const done = (): void => {
-      this.checkpointQueued = false;
-    };
-    this.queue.push({
-      fn: () => Promise.resolve(undefined),
-      readOnly: false,
-      background: true,
-      resolve: done,
-      reject: done,
-      outside: (db) => db.pragma('wal_checkpoint(PASSIVE)'),
-    });
-  }
-
   private async drain(): Promise<void> {
     this.draining = true;
     try {
       while (this.queue.length > 0) {
+        const first = this.queue[0]!;
+        if (first.outside !== undefined) {
+          this.queue.shift();
+          try {
+            first.resolve(first.outside(this.db));
+          } catch (error) {
+            first.reject(wrap(error, 'maintenance'));
+          }
+          continue;
+        }
         const batch = this.nextGroup();
-        const alone = batch[0]!;
-        if (alone.outside !== undefined) {
-          try {
-            alone.resolve(alone.outside(this.db));
-          } catch (error) {
-            alone.reject(wrap(error, 'maintenance'));
-          }
-        } else {
-          try {
-            await this.runGroup(batch);
-          } catch (error) {
-            // Bookkeeping of the group itself failed: no caller may be left waiting. (A job
-            // already answered ignores a second answer.)
-            if (this.db.inTransaction) this.db.exec('ROLLBACK');
-            const wrapped = wrap(error, 'group commit');
-            for (const job of batch) job.reject(wrapped);
-          }
-          if (alone.background && !alone.readOnly) this.checkpointAfterBackground();
+        try {
+          await this.runGroup(batch);
+        } catch (error) {
+          // Bookkeeping of the group itself failed: no caller may be left waiting. (A job
+          // already answered ignores a second answer.)
+          if (this.db.inTransaction) this.db.exec('ROLLBACK');
+          const wrapped = wrap(error, 'group commit');
+          for (const job of batch) job.reject(wrapped);
         }
         // A turn before the next group, as before the first: what the continuations of this
-        // commit ask for joins it, however many promise steps each takes before asking, and
-        // what was asked for during a maintenance step goes before the next one.
+        // commit ask for joins it, however many promise steps each takes before asking.
         await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {

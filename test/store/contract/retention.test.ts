@@ -4,8 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { describe, expect } from 'vitest';
-import { totalPruned, type PruneCounts } from '../../../src/core/retention.js';
-import { WIDE_ROW_COST } from '../../../src/store/ops/prune.js';
+import { totalPruned } from '../../../src/core/retention.js';
 import { backend } from '../../helpers/backend.js';
 import { rawQuery } from '../../helpers/raw.js';
 import { claim, complete, schedule, test } from './harness.js';
@@ -67,35 +66,6 @@ describe.concurrent('store contract: retention', () => {
     expect((await store.getExecution(delayed))?.status).toBe('Scheduled');
     expect(await store.getTasks(running)).toHaveLength(1);
     expect((await store.getEvents(running)).length).toBeGreaterThan(0);
-  });
-
-  test('a batch counts a task or execution row as several event rows', async ({ store }) => {
-    for (let i = 0; i < 6; i++) {
-      await schedule(store, single);
-      await complete(store, await claim(store, single, 2_000), 3_000);
-    }
-    const cuts = [{ status: 'Completed' as const, beforeMs: 10_000 }];
-    // A budget of eight event rows pays for fewer than the six tasks (or executions) left.
-    const limit = 8;
-    const wide = limit / WIDE_ROW_COST;
-    expect(wide).toBeLessThan(6);
-    const batches: PruneCounts[] = [];
-    for (;;) {
-      const batch = await store.pruneExecutions({ cuts, limit });
-      if (totalPruned(batch) === 0) break;
-      batches.push(batch);
-    }
-    for (const batch of batches) {
-      // Within the budget, give or take the one wide row a budget's remainder still pays for.
-      const cost = batch.events + WIDE_ROW_COST * (batch.tasks + batch.executions);
-      expect(cost).toBeLessThan(limit + WIDE_ROW_COST);
-    }
-    // Once the events are gone, a batch takes what the budget pays for, not eight rows.
-    expect(batches.some((b) => b.events === 0 && b.tasks === wide)).toBe(true);
-    expect(batches.some((b) => b.events === 0 && b.executions === wide)).toBe(true);
-    const total = (key: 'tasks' | 'executions'): number =>
-      batches.reduce((sum, b) => sum + b[key], 0);
-    expect([total('tasks'), total('executions')]).toEqual([6, 6]);
   });
 
   test('a cut keeps executions that ended after it, and other statuses', async ({ store }) => {
