@@ -134,9 +134,9 @@ const DEFAULT_FROM_MS = Date.parse('2026-01-01T00:00:00Z');
  * the mix of {@link seedExecutions}: of every 20, 12 `orders` and 6 `reports` Completed, 2
  * `audits` Failed, none Cancelled. They are created 4 to a millisecond from `fromMs` on (ties
  * in a millisecond, as a batch makes), or `num / den` ms apart, with UUIDv7 ids of their
- * creation time, as the engine makes them. For what reads the execution rows only (the lists, their plans): a million rows take
- * seconds, not the minutes of running them, but no task row exists ({@link seedHistory} adds
- * them). Statistics are left to the caller (`ANALYZE`).
+ * creation time, as the engine makes them. For what reads the execution rows only (the lists,
+ * their plans): a million rows take seconds, not the minutes of running them, but no task row
+ * exists ({@link seedHistory} adds them). Statistics are left to the caller (`ANALYZE`).
  */
 export async function seedFinishedExecutions(
   target: SqlTarget,

@@ -19,13 +19,12 @@ export function openFreshDb(poolSize = 1): Db {
 }
 
 /**
- * A durable SQLite connection on a fresh file (or on `path`) with one table `t (x TEXT)`, for
- * tests of the SQLite connection itself; its file path with it.
+ * A durable SQLite connection on a fresh file with one table `t (x TEXT)`, for tests of the
+ * SQLite connection itself.
  */
-export async function openSqliteWithTable(
-  path = freshSqliteUrl().slice('sqlite://'.length),
-): Promise<{ db: SqliteDb; path: string }> {
+export async function openSqliteWithTable(): Promise<SqliteDb> {
+  const path = freshSqliteUrl().slice('sqlite://'.length);
   const db = new SqliteDb({ path, synchronous: 'full', busyTimeoutMs: 1_000 });
   await db.transaction((tx) => tx.run('CREATE TABLE t (x TEXT)'));
-  return { db, path };
+  return db;
 }

@@ -14,7 +14,7 @@ describe('background transactions of a SQLite connection', () => {
   /** What ran, in order: each transaction's label, and `|` for each commit. */
   const ran: string[] = [];
   beforeEach(async () => {
-    ({ db } = await openSqliteWithTable());
+    db = await openSqliteWithTable();
     ran.length = 0;
     db.onCommit(() => ran.push('|'));
   });

@@ -18,7 +18,7 @@ describe('the next group of a SQLite group commit', () => {
   let db: SqliteDb;
   const notices: CommitNotice[] = [];
   beforeEach(async () => {
-    ({ db } = await openSqliteWithTable());
+    db = await openSqliteWithTable();
     notices.length = 0;
     db.onCommit((notice) => notices.push(notice));
   });
