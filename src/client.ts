@@ -12,6 +12,7 @@ import { storedRateLimitSlot } from './core/rate-limit.js';
 import type { Context } from './core/context.js';
 import { newExecutionId } from './core/execution-id.js';
 import { checkIdempotencyKey } from './core/idempotency.js';
+import { runnerNameProblem } from './core/ids.js';
 import { startTimeOf } from './core/start-time.js';
 import { priorityOf, storedPriority } from './core/priority.js';
 import { checkInput } from './core/input.js';
@@ -116,6 +117,13 @@ export interface ClientOptions {
    * @default the system clock
    */
   clock?: Clock;
+  /**
+   * Names the client as the writer of the events it records (`client:<clientId>` in their
+   * `runnerId`); at most 255 characters. Every writer takes one row of `event_runners`, kept
+   * for good, so a process that connects again and again (a script, a scheduled command) keeps
+   * to one row by passing the same id each time. @default a random UUID per client
+   */
+  clientId?: string;
 }
 
 export type { StoredWorkflow };
@@ -193,6 +201,10 @@ export class Client implements ExecutionControl, AsyncDisposable {
         'clock must be an object with a now() method returning epoch milliseconds (e.g. a ManualClock); omit it for the system clock.',
       );
     }
+    const idProblem =
+      options.clientId === undefined ? null : runnerNameProblem('clientId', options.clientId);
+    if (idProblem !== null) throw new ConfigError(idProblem);
+    const clientId = options.clientId ?? randomUUID();
     const store = await openStore(url, {
       schema: options.schema,
       poolSize: options.poolSize ?? 2,
@@ -205,7 +217,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
       await store.close();
       throw error;
     }
-    return Client.#over(store, true, timeoutMs, pollMs, clock);
+    return Client.#over(store, true, timeoutMs, pollMs, clock, clientId);
   }
 
   /**
@@ -237,7 +249,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
 
   static {
     // Default wait options of `connect`: an hour's bound, a look every 200 ms.
-    overStore = (store) => Client.#over(store, false, 3_600_000, 200, systemClock);
+    overStore = (store) => Client.#over(store, false, 3_600_000, 200, systemClock, randomUUID());
   }
 
   /** Builds a client on an open, migrated store; `ownsStore` says whether `close()` closes it. */
@@ -247,6 +259,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
     timeoutMs: number | null,
     pollMs: number,
     clock: Clock,
+    clientId: string,
   ): Promise<Client> {
     const ctx = {
       store,
@@ -255,7 +268,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
       config: resolveRunnerConfig({ enableTriggerScheduling: false, enableCronScheduling: false }),
       clock,
       logger: silentLogger,
-      runnerId: `client:${randomUUID()}`,
+      runnerId: `client:${clientId}`,
       metrics: noMetrics,
       // A client runs no task: a fire it makes starts its roots on whichever runner claims them.
       rootClaims: noRootClaims,

@@ -1,4 +1,5 @@
 /** What every `cloacinactl` command shares: global options, the client, inputs, errors. */
+import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
@@ -81,6 +82,8 @@ export async function withClient<T>(
   const client = await Client.connect(databaseUrl(options), {
     ...(options.schema !== undefined ? { schema: options.schema } : {}),
     migrate: false,
+    // One writer per host, however many commands run: see `ClientOptions.clientId`.
+    clientId: `cli@${hostname()}`.slice(0, 255),
   });
   try {
     return await work(client, options);

@@ -49,8 +49,7 @@ export function createRetentionStore(db: Db): RetentionStore {
     capabilities: db.capabilities,
     acquireLease: (input) => db.transaction((tx) => acquireLease(tx, input), AUTOCOMMIT),
     releaseLease: (input) => db.transaction((tx) => releaseLease(tx, input), AUTOCOMMIT),
-    pruneExecutions: (input) =>
-      db.transaction((tx) => pruneExecutionsBatch(tx, input), BACKGROUND),
+    pruneExecutions: (input) => db.transaction((tx) => pruneExecutionsBatch(tx, input), BACKGROUND),
     pruneHistory: (input) => db.transaction((tx) => pruneHistoryBatch(tx, input), BACKGROUND),
     countPrunable: (input) => db.transaction((tx) => countPrunable(tx, input), LONG_READ),
     reclaimSpace: () => db.reclaimSpace(),
