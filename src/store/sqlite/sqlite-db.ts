@@ -352,8 +352,8 @@ class SqliteConnection {
     const end = stop < 0 ? this.queue.length : stop;
     const waiting = this.queue.findIndex((job, i) => i < end && job.background);
     if (waiting < 0) return this.queue.splice(0, Math.min(end, MAX_GROUP));
-    const foreground = end - this.queue.filter((job, i) => i < end && job.background).length;
-    if (foreground === 0 || this.backgroundWaited) {
+    const othersWait = this.queue.some((job, i) => i < end && !job.background);
+    if (!othersWait || this.backgroundWaited) {
       this.backgroundWaited = false;
       return this.queue.splice(waiting, 1);
     }
