@@ -25,6 +25,7 @@ import type {
   CompletionsOutcome,
   EndedExecution,
   FinishOutcome,
+  SoleTask,
   Store,
   TaskLimit,
 } from '../store/store.js';
@@ -443,12 +444,16 @@ export class Dispatcher implements RootClaims {
       leaves.map(({ task }) => task.claim.executionId),
       (readEnded) =>
         store.completeTasks({
-          completions: writing.map(({ task, output }) => ({
-            ...task.ref,
-            executionId: task.claim.executionId,
-            output,
-            hasDependents: task.claim.hasDependents,
-          })),
+          completions: writing.map(({ task, output }) => {
+            const soleTask = this.#soleTask(task.claim);
+            return {
+              ...task.ref,
+              executionId: task.claim.executionId,
+              output,
+              hasDependents: task.claim.hasDependents,
+              ...(soleTask === undefined ? {} : { soleTask }),
+            };
+          }),
           nowMs: clock.now(),
           runnerId,
           claimNext,
@@ -461,6 +466,28 @@ export class Dispatcher implements RootClaims {
     await this.#startNext(finishing, extra, claimNext, outcome);
     const held = new Map(writing.map(({ task }, i) => [task, outcome.held[i] === true]));
     return items.map(({ task }) => held.get(task) ?? false);
+  }
+
+  /**
+   * What the completion of `claim` knows beforehand when its task is the only one of its
+   * execution (the registered version's plan has one task and no concurrency key to release)
+   * and this is its first attempt: it ends the execution (see `Completion.soleTask`).
+   */
+  #soleTask(claim: ClaimedTask): SoleTask | undefined {
+    if (claim.attempt !== 1 || claim.hasDependents) return undefined;
+    const workflow = this.deps.registry.resolve(claim.workflowName, claim.workflowVersion);
+    if (
+      workflow === undefined ||
+      workflow.version !== claim.workflowVersion ||
+      workflow.tasks.length !== 1 ||
+      workflow.concurrency !== undefined
+    )
+      return undefined;
+    return {
+      workflowName: claim.workflowName,
+      taskId: claim.taskId,
+      claimedAtMs: claim.claimedAtMs,
+    };
   }
 
   /**

@@ -177,6 +177,13 @@ export interface Tx {
    */
   guard(condition: string, params?: readonly SqlValue[]): void;
   /**
+   * A {@link write} of a data-modifying statement (no RETURNING) that must change exactly
+   * `rows` rows: a guessed write whose own WHERE holds what was assumed. Otherwise the
+   * transaction fails with {@link GuardRefusedError} and nothing it wrote stays. One statement
+   * where a write and a separate {@link guard} would be two to plan and run.
+   */
+  writeExactly(sql: string, params: readonly SqlValue[], rows: number): void;
+  /**
    * A read of what the transaction leaves, settled once it committed: PostgreSQL sends it
    * with COMMIT (no round trip of its own; a failure fails the transaction); SQLite takes it
    * right after the commit, once the commit's listeners were told (a failure rejects the read

@@ -131,6 +131,8 @@ export interface ClaimedTask {
   readonly input: JsonObject;
   /** Whether other tasks depend on this one (its end may make them Ready). */
   readonly hasDependents: boolean;
+  /** When this attempt was claimed (its `attempt_started_at_ms`), in the clock of the claim. */
+  readonly claimedAtMs: number;
 }
 
 /**
@@ -208,6 +210,21 @@ export interface Completion extends ClaimRef {
    * so PostgreSQL claims the next tasks in the completion's first round trip.
    */
   readonly hasDependents?: boolean;
+  /**
+   * Set when, as the runner's registry says, the task is the only one of its execution's
+   * workflow and this is its first attempt: its completion ends the execution, with its output
+   * as the final context. A hint only: PostgreSQL then writes that outcome without reading
+   * first, behind a guard that checks it (see `ops/sole-ends.ts`).
+   */
+  readonly soleTask?: SoleTask;
+}
+
+/** What a completion of the only task of an execution knows beforehand (see {@link Completion}). */
+export interface SoleTask {
+  readonly workflowName: string;
+  readonly taskId: string;
+  /** The claim's time: when the attempt, and with it the execution, started. */
+  readonly claimedAtMs: number;
 }
 
 /** Result of {@link Store.completeTasks}. */

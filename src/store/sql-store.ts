@@ -101,6 +101,9 @@ export function createSqlStore(db: Db, feed: EventFeed, faults: StoreFaults = {}
         const endedHere = endedIn(tx);
         const asked = readEnded.filter((id) => endedHere.has(id));
         ended = asked.length === 0 ? undefined : getEndedAtCommit(tx, asked);
+        // Read with COMMIT: a commit that fails rejects it, and nobody awaits the reads of a
+        // failed transaction (the write's own error is what the caller hears).
+        ended?.catch(() => undefined);
         return written;
       });
       if (ended === undefined) return outcome;

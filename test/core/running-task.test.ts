@@ -13,6 +13,7 @@ const claim: ClaimedTask = {
   attempt: 1,
   input: {},
   hasDependents: false,
+  claimedAtMs: 0,
 };
 
 describe('a running task attempt', () => {

@@ -269,6 +269,7 @@ export async function claimReadyTasks(tx: Tx, input: ClaimInput): Promise<ClaimB
       attempt: row.attempt,
       input: JSON.parse(row.input) as JsonObject,
       hasDependents: row.dependents !== '[]',
+      claimedAtMs: input.nowMs,
     });
   }
   return { tasks, moreReady, ...held };

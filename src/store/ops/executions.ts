@@ -471,6 +471,7 @@ export function insertExecutions(
         attempt: 1,
         input: start.inputOf(task.taskId) ?? input.initialContext,
         hasDependents: task.dependents.length > 0,
+        claimedAtMs: input.nowMs,
       });
     }
     // Tasks left Ready wake the claimers (in this process and, on Postgres, the others); those

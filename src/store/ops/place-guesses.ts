@@ -40,8 +40,8 @@ interface Attempt {
 const attempts = new WeakMap<Tx, Attempt>();
 
 /**
- * Lets the transactions of an operation guess places, and remembers, per store, the groups
- * whose guess was refused recently.
+ * Lets the transactions of an operation guess (places here, the ends of sole tasks in
+ * `sole-ends.ts`), and remembers, per store, what a refused guess was about recently.
  */
 export class PlaceGuesses {
   readonly #refusedUntil = new Map<string, number>();
@@ -78,6 +78,19 @@ export class PlaceGuesses {
     }
     for (const id of ids) this.#refusedUntil.set(id, now + REFUSAL_MEMORY_MS);
   }
+}
+
+/**
+ * Whether the attempt of `tx` may guess about every one of `ids` (none refused recently);
+ * when it may, they count as guessed, so a refusal holds them back for a while. False outside
+ * an operation that guesses, and in its second attempt.
+ */
+export function mayGuess(tx: Tx, ids: readonly string[]): boolean {
+  const attempt = attempts.get(tx);
+  if (attempt === undefined) return false;
+  if (!ids.every((id) => attempt.guessed.has(id) || attempt.mayGuess(id))) return false;
+  for (const id of ids) attempt.guessed.add(id);
+  return true;
 }
 
 /** The attempt of `tx` when it may guess the places of every one of `groups`. */

@@ -474,9 +474,24 @@ export async function finishClosed(
     }
   }
   if (values.length === 0) return;
+  writeOutcomes(tx, values, nowMs);
+  for (const { id, status } of linked) await closeScheduleRuns(tx, id, status, nowMs);
+}
+
+/** Counts `ids` as ended by `tx` ({@link endedIn}), once it commits. */
+export function markEnded(tx: Tx, ids: readonly string[]): void {
   const endedHere = ended.get(tx) ?? new Set<string>();
-  for (let i = 0; i < values.length; i += 4) endedHere.add(values[i] as string);
+  for (const id of ids) endedHere.add(id);
   ended.set(tx, endedHere);
+}
+
+/**
+ * Writes the outcomes of executions that have just ended, as a write nobody reads back (on
+ * PostgreSQL it travels with COMMIT): `values` holds, per execution, its id, status, final
+ * context (JSON) and error message. They count as ended by `tx` ({@link endedIn}).
+ */
+function writeOutcomes(tx: Tx, values: readonly SqlValue[], nowMs: number): void {
+  markEnded(tx, values.filter((_, i) => i % 4 === 0) as string[]);
   tx.write(
     `UPDATE workflow_executions
      SET status = v.column2, final_context = v.column3, error_message = v.column4,
@@ -485,6 +500,5 @@ export async function finishClosed(
      WHERE id = v.column1 AND ${recheck('status', ACTIVE)}`,
     [nowMs, nowMs, ...values],
   );
-  for (const { id, status } of linked) await closeScheduleRuns(tx, id, status, nowMs);
   tx.signal('executions');
 }

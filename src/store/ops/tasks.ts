@@ -18,6 +18,7 @@ import {
   type KnownResult,
   type SettledTask,
 } from './progress.js';
+import { mayGuessSoleEnds, writeSoleEnds } from './sole-ends.js';
 
 const HELD = `id = ? AND claim_id = ? AND status IN ('Running', 'Deferred')`;
 
@@ -71,7 +72,9 @@ function completionStatement(count: number, lockWhere: string, countLeaves: bool
  * Where writes chain, the counters of tasks without dependents move with the update itself (see
  * {@link completionStatement}); when no task of the batch has dependents, the read of the
  * closing executions and `alongside` are sent with the update, so such a batch costs two round
- * trips: update, closing read and claim; outcome with COMMIT.
+ * trips: update, closing read and claim; outcome with COMMIT. When every task is the only one
+ * of its execution, the outcomes are guessed instead of read (see `sole-ends.ts`): one round
+ * trip, or two with a claim.
  */
 export async function completeTasks<T>(
   tx: Tx,
@@ -91,10 +94,15 @@ export async function completeTasks<T>(
     input.completions.map((c) => c.taskExecutionId),
   );
   const countLeaves = tx.capabilities.chainedWrites;
-  const updated = tx.all<CompletedRow>(
-    completionStatement(input.completions.length, lock.where, countLeaves),
-    [input.nowMs, ...values, ...lock.params, ...(countLeaves ? [input.nowMs] : [])],
-  );
+  const statement = completionStatement(input.completions.length, lock.where, countLeaves);
+  const params = [input.nowMs, ...values, ...lock.params, ...(countLeaves ? [input.nowMs] : [])];
+  // Where writes chain, the ends of sole tasks need no read: the whole write goes with COMMIT.
+  if (countLeaves && mayGuessSoleEnds(tx, input.completions)) {
+    tx.write(statement, params);
+    writeSoleEnds(tx, input.completions, input.nowMs, input.runnerId);
+    return { held: input.completions.map(() => true), alongside: await alongside() };
+  }
+  const updated = tx.all<CompletedRow>(statement, params);
   // Issued in this turn, after the update: they travel in its round trip, and their results
   // settle after the update's, so the task events are recorded before any outcome's.
   const early =

@@ -222,6 +222,14 @@ class PgTx implements Tx {
     this.write(`SELECT cloacina_guard((${condition})) AS ok`, params);
   }
 
+  writeExactly(sql: string, params: readonly SqlValue[], rows: number): void {
+    this.write(
+      `WITH changed AS (${sql} RETURNING 1)
+       SELECT cloacina_guard((SELECT COUNT(*) FROM changed) = ?) AS ok`,
+      [...params, rows],
+    );
+  }
+
   announce(event: NewEvent): void {
     this.events.push(event);
   }

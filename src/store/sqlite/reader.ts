@@ -81,6 +81,10 @@ class ReaderTx implements Tx {
     throw this.readOnly(`guard ${condition}`);
   }
 
+  writeExactly(sql: string): void {
+    throw this.readOnly(sql);
+  }
+
   announce(event: NewEvent): void {
     throw this.readOnly(`event ${event.type}`);
   }

@@ -173,6 +173,16 @@ class SqliteTx implements Tx {
     if (row?.ok !== 1) throw new GuardRefusedError();
   }
 
+  writeExactly(sql: string, params: readonly SqlValue[], rows: number): void {
+    let changes: number;
+    try {
+      changes = this.owner.statement(sql).run(...params).changes;
+    } catch (error) {
+      throw wrap(error, sql);
+    }
+    if (changes !== rows) throw new GuardRefusedError();
+  }
+
   announce(event: NewEvent): void {
     this.events.push(event);
   }

@@ -86,6 +86,7 @@ describe.concurrent('store contract: claims', () => {
       attempt: 1,
       input: { x: 1 },
       hasDependents: false,
+      claimedAtMs: 2_000,
     });
     expect(await store.getExecution(scheduled.record.id)).toMatchObject({
       status: 'Running',

@@ -56,6 +56,7 @@ describe.concurrent('store contract: scheduling', () => {
         attempt: 1,
         input: { k: 'v' },
         hasDependents: false,
+        claimedAtMs: 1_000,
       }),
     ]);
     const tasks = await store.getTasks(scheduled.record.id);

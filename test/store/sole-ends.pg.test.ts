@@ -1,0 +1,193 @@
+/**
+ * Guessed ends on PostgreSQL: the completion of the only task of an execution, hinted as such
+ * (`Completion.soleTask`), writes the outcome without reading first, in one round trip, and
+ * leaves exactly what the reading path leaves. A wrong guess rolls back and runs again reading.
+ * Round trips are counted at the driver, against a real server.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../src/core/json.js';
+import { openStore } from '../../src/store/open.js';
+import type { ClaimedTask, Completion, ScheduledExecution, Store } from '../../src/store/store.js';
+import { freshDatabaseUrl } from '../helpers/backend.js';
+import { watchQueries } from '../helpers/pg.js';
+import { executionOf } from '../helpers/plan.js';
+import { single } from './fixtures/workflows.js';
+
+const RUNNER = 'runner-1';
+
+/** Counts the queries every pg client sends while `fn` runs. */
+async function countingQueries<T>(fn: () => Promise<T>): Promise<{ result: T; queries: number }> {
+  let queries = 0;
+  const restore = watchQueries(() => {
+    queries += 1;
+  });
+  try {
+    return { result: await fn(), queries };
+  } finally {
+    restore();
+  }
+}
+
+/** The completion of `claim` with `output`, hinted as the only task of its execution. */
+const sole = (claim: ClaimedTask, output: JsonObject = { done: true }): Completion => ({
+  ...claim,
+  output,
+  soleTask: {
+    workflowName: claim.workflowName,
+    taskId: claim.taskId,
+    claimedAtMs: claim.claimedAtMs,
+  },
+});
+
+describe('PostgreSQL guessed ends of sole tasks', () => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await openStore(freshDatabaseUrl());
+    await store.migrate();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  const schedule = (overrides: Parameters<typeof executionOf>[1] = {}) =>
+    store.scheduleExecution(
+      executionOf(single, {
+        initialContext: { input: 1 },
+        runnerId: RUNNER,
+        claimRoots: 1,
+        ...overrides,
+      }),
+    );
+
+  /** What a caller can see of an ended execution, ids and times aside. */
+  const seen = async (scheduled: ScheduledExecution) => {
+    const id = scheduled.record.id;
+    const record = (await store.getExecution(id))!;
+    const events = (await store.getEvents(id)).map(({ type, taskId, data }) => ({
+      type,
+      taskId,
+      data,
+    }));
+    return {
+      record: {
+        status: record.status,
+        finalContext: record.finalContext,
+        errorMessage: record.errorMessage,
+        startedAtMs: record.startedAtMs,
+        completedAtMs: record.completedAtMs,
+      },
+      tasks: (await store.getTasks(id)).map((t) => [t.taskId, t.status, t.outputContext]),
+      events,
+    };
+  };
+
+  it('ends the execution in one round trip, leaving what the reading path leaves', async () => {
+    const guessed = await schedule();
+    const read = await schedule();
+
+    const one = await countingQueries(() =>
+      store.completeTasks({
+        completions: [sole(guessed.claimed[0]!, { input: 1, done: true })],
+        nowMs: 2_500,
+        runnerId: RUNNER,
+      }),
+    );
+    const two = await countingQueries(() =>
+      store.completeTasks({
+        completions: [{ ...read.claimed[0]!, output: { input: 1, done: true } }],
+        nowMs: 2_500,
+        runnerId: RUNNER,
+      }),
+    );
+
+    expect([one.result.held, two.result.held]).toEqual([[true], [true]]);
+    expect([one.queries, two.queries]).toEqual([1, 2]);
+    const expected = await seen(read);
+    expect(expected.record).toEqual({
+      status: 'Completed',
+      finalContext: { input: 1, done: true },
+      errorMessage: null,
+      startedAtMs: 1_000,
+      completedAtMs: 2_500,
+    });
+    expect(expected.events.slice(-2)).toEqual([
+      { type: 'task_completed', taskId: 'only', data: { attempt: 1, durationMs: 1_500 } },
+      { type: 'workflow_completed', taskId: null, data: { durationMs: 1_500 } },
+    ]);
+    expect(await seen(guessed)).toEqual(expected);
+  });
+
+  it('ends several executions of one batch together, and reads back those waited for with COMMIT', async () => {
+    const first = await schedule();
+    const second = await schedule();
+    const ids = [first.record.id, second.record.id];
+
+    const { result, queries } = await countingQueries(() =>
+      store.completeTasks({
+        completions: [sole(first.claimed[0]!), sole(second.claimed[0]!)],
+        nowMs: 2_000,
+        runnerId: RUNNER,
+        readEnded: ids,
+      }),
+    );
+
+    expect(queries).toBe(1);
+    expect(result.held).toEqual([true, true]);
+    expect(result.ended).toEqual(await store.getEndedExecutions(ids));
+    expect(result.ended?.map((e) => e.record.status)).toEqual(['Completed', 'Completed']);
+  });
+
+  it('writes nothing for a claim that was lost: the guess is refused and the reading path finds the claim gone', async () => {
+    const scheduled = await schedule();
+    const claim = scheduled.claimed[0]!;
+    await store.releaseClaims({ claims: [claim], nowMs: 1_500, runnerId: RUNNER });
+
+    const result = await store.completeTasks({
+      completions: [sole(claim)],
+      nowMs: 2_000,
+      runnerId: RUNNER,
+    });
+
+    expect(result.held).toEqual([false]);
+    expect((await store.getExecution(scheduled.record.id))!.status).toBe('Running');
+    expect((await store.getTasks(scheduled.record.id)).map((t) => t.status)).toEqual(['Ready']);
+    const types = (await store.getEvents(scheduled.record.id)).map((e) => e.type);
+    expect(types).not.toContain('task_completed');
+    expect(types).not.toContain('workflow_completed');
+  });
+
+  it('ends an execution that has more to write at its end by reading, and that workflow reads first for a while', async () => {
+    // A concurrency key releases a place at the end: not what the guess writes.
+    const limited = await schedule({ concurrency: { key: 'k', limit: 100_000 } });
+    const plain = await schedule();
+
+    const refused = await countingQueries(() =>
+      store.completeTasks({
+        completions: [sole(limited.claimed[0]!)],
+        nowMs: 2_000,
+        runnerId: RUNNER,
+      }),
+    );
+    const after = await countingQueries(() =>
+      store.completeTasks({
+        completions: [sole(plain.claimed[0]!)],
+        nowMs: 2_000,
+        runnerId: RUNNER,
+      }),
+    );
+
+    expect(refused.result.held).toEqual([true]);
+    // The guess with its ROLLBACK, then the attempt that guesses nothing: its place is counted
+    // too (three round trips).
+    expect(refused.queries).toBe(5);
+    expect(after.queries).toBe(2);
+    for (const scheduled of [limited, plain]) {
+      const types = (await store.getEvents(scheduled.record.id)).map((e) => e.type);
+      expect(types.filter((t) => t === 'workflow_completed')).toHaveLength(1);
+      expect((await store.getExecution(scheduled.record.id))!.status).toBe('Completed');
+    }
+    // The place was given back: a start in the group runs at once.
+    const next = await schedule({ concurrency: { key: 'k', limit: 1 } });
+    expect(next.record.status).toBe('Running');
+  });
+});
