@@ -61,6 +61,24 @@ export function watchQueries(
 }
 
 /**
+ * Runs `fn` and counts the queries every pg client of this process sent meanwhile: the round
+ * trips of what it did, when nothing else runs.
+ */
+export async function countingQueries<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; queries: number }> {
+  let queries = 0;
+  const restore = watchQueries(() => {
+    queries += 1;
+  });
+  try {
+    return { result: await fn(), queries };
+  } finally {
+    restore();
+  }
+}
+
+/**
  * Takes the row lock of one execution from another connection, in a transaction left open: the
  * engine's writes that lock that execution (a completion) wait until the caller ends it with
  * `COMMIT` (and `end()`s the client).

@@ -8,25 +8,12 @@ import { openStore } from '../../src/store/open.js';
 import { task, workflow } from '../../src/index.js';
 import type { ScheduledExecution, Store } from '../../src/store/store.js';
 import { freshDatabaseUrl } from '../helpers/backend.js';
-import { watchQueries } from '../helpers/pg.js';
+import { countingQueries } from '../helpers/pg.js';
 import { newExecutionId } from '../../src/core/execution-id.js';
 import { executionOf, planOf } from '../helpers/plan.js';
 import { single } from './fixtures/workflows.js';
 
 const RUNNER = 'runner-1';
-
-/** Counts the queries every pg client sends while `fn` runs. */
-async function countingQueries<T>(fn: () => Promise<T>): Promise<{ result: T; queries: number }> {
-  let queries = 0;
-  const restore = watchQueries(() => {
-    queries += 1;
-  });
-  try {
-    return { result: await fn(), queries };
-  } finally {
-    restore();
-  }
-}
 
 /** a → b: the smallest workflow whose first completion readies a dependent. */
 const duo = workflow({

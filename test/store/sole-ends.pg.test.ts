@@ -4,29 +4,13 @@
  * leaves exactly what the reading path leaves. A wrong guess rolls back and runs again reading.
  * Round trips are counted at the driver, against a real server.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { JsonObject } from '../../src/core/json.js';
-import { openStore } from '../../src/store/open.js';
 import type { ClaimedTask, Completion, ScheduledExecution, Store } from '../../src/store/store.js';
-import { freshDatabaseUrl } from '../helpers/backend.js';
-import { watchQueries } from '../helpers/pg.js';
-import { executionOf } from '../helpers/plan.js';
+import { countingQueries } from '../helpers/pg.js';
+import { executionOf, type ExecutionOverrides } from '../helpers/plan.js';
+import { RUNNER, test } from './contract/harness.js';
 import { single } from './fixtures/workflows.js';
-
-const RUNNER = 'runner-1';
-
-/** Counts the queries every pg client sends while `fn` runs. */
-async function countingQueries<T>(fn: () => Promise<T>): Promise<{ result: T; queries: number }> {
-  let queries = 0;
-  const restore = watchQueries(() => {
-    queries += 1;
-  });
-  try {
-    return { result: await fn(), queries };
-  } finally {
-    restore();
-  }
-}
 
 /** The completion of `claim` with `output`, hinted as the only task of its execution. */
 const sole = (claim: ClaimedTask, output: JsonObject = { done: true }): Completion => ({
@@ -39,51 +23,45 @@ const sole = (claim: ClaimedTask, output: JsonObject = { done: true }): Completi
   },
 });
 
-describe('PostgreSQL guessed ends of sole tasks', () => {
-  let store: Store;
-  beforeEach(async () => {
-    store = await openStore(freshDatabaseUrl());
-    await store.migrate();
-  });
-  afterEach(async () => {
-    await store.close();
-  });
+/** Schedules a one-task execution of `single`, its root claimed for RUNNER. */
+const schedule = (store: Store, overrides: ExecutionOverrides = {}) =>
+  store.scheduleExecution(
+    executionOf(single, {
+      initialContext: { input: 1 },
+      runnerId: RUNNER,
+      claimRoots: 1,
+      ...overrides,
+    }),
+  );
 
-  const schedule = (overrides: Parameters<typeof executionOf>[1] = {}) =>
-    store.scheduleExecution(
-      executionOf(single, {
-        initialContext: { input: 1 },
-        runnerId: RUNNER,
-        claimRoots: 1,
-        ...overrides,
-      }),
-    );
-
-  /** What a caller can see of an ended execution, ids and times aside. */
-  const seen = async (scheduled: ScheduledExecution) => {
-    const id = scheduled.record.id;
-    const record = (await store.getExecution(id))!;
-    const events = (await store.getEvents(id)).map(({ type, taskId, data }) => ({
-      type,
-      taskId,
-      data,
-    }));
-    return {
-      record: {
-        status: record.status,
-        finalContext: record.finalContext,
-        errorMessage: record.errorMessage,
-        startedAtMs: record.startedAtMs,
-        completedAtMs: record.completedAtMs,
-      },
-      tasks: (await store.getTasks(id)).map((t) => [t.taskId, t.status, t.outputContext]),
-      events,
-    };
+/** What a caller can see of an ended execution, ids aside. */
+const seen = async (store: Store, scheduled: ScheduledExecution) => {
+  const id = scheduled.record.id;
+  const record = (await store.getExecution(id))!;
+  const events = (await store.getEvents(id)).map(({ type, taskId, data }) => ({
+    type,
+    taskId,
+    data,
+  }));
+  return {
+    record: {
+      status: record.status,
+      finalContext: record.finalContext,
+      errorMessage: record.errorMessage,
+      startedAtMs: record.startedAtMs,
+      completedAtMs: record.completedAtMs,
+    },
+    tasks: (await store.getTasks(id)).map((t) => [t.taskId, t.status, t.outputContext]),
+    events,
   };
+};
 
-  it('ends the execution in one round trip, leaving what the reading path leaves', async () => {
-    const guessed = await schedule();
-    const read = await schedule();
+describe('PostgreSQL guessed ends of sole tasks', () => {
+  test('ends the execution in one round trip, leaving what the reading path leaves', async ({
+    store,
+  }) => {
+    const guessed = await schedule(store);
+    const read = await schedule(store);
 
     const one = await countingQueries(() =>
       store.completeTasks({
@@ -102,7 +80,7 @@ describe('PostgreSQL guessed ends of sole tasks', () => {
 
     expect([one.result.held, two.result.held]).toEqual([[true], [true]]);
     expect([one.queries, two.queries]).toEqual([1, 2]);
-    const expected = await seen(read);
+    const expected = await seen(store, read);
     expect(expected.record).toEqual({
       status: 'Completed',
       finalContext: { input: 1, done: true },
@@ -114,12 +92,14 @@ describe('PostgreSQL guessed ends of sole tasks', () => {
       { type: 'task_completed', taskId: 'only', data: { attempt: 1, durationMs: 1_500 } },
       { type: 'workflow_completed', taskId: null, data: { durationMs: 1_500 } },
     ]);
-    expect(await seen(guessed)).toEqual(expected);
+    expect(await seen(store, guessed)).toEqual(expected);
   });
 
-  it('ends several executions of one batch together, and reads back those waited for with COMMIT', async () => {
-    const first = await schedule();
-    const second = await schedule();
+  test('ends several executions of one batch together, and reads back those waited for with COMMIT', async ({
+    store,
+  }) => {
+    const first = await schedule(store);
+    const second = await schedule(store);
     const ids = [first.record.id, second.record.id];
 
     const { result, queries } = await countingQueries(() =>
@@ -137,8 +117,10 @@ describe('PostgreSQL guessed ends of sole tasks', () => {
     expect(result.ended?.map((e) => e.record.status)).toEqual(['Completed', 'Completed']);
   });
 
-  it('writes nothing for a claim that was lost: the guess is refused and the reading path finds the claim gone', async () => {
-    const scheduled = await schedule();
+  test('writes nothing for a claim that was lost: the guess is refused and the reading path finds the claim gone', async ({
+    store,
+  }) => {
+    const scheduled = await schedule(store);
     const claim = scheduled.claimed[0]!;
     await store.releaseClaims({ claims: [claim], nowMs: 1_500, runnerId: RUNNER });
 
@@ -156,10 +138,12 @@ describe('PostgreSQL guessed ends of sole tasks', () => {
     expect(types).not.toContain('workflow_completed');
   });
 
-  it('ends an execution that has more to write at its end by reading, and that workflow reads first for a while', async () => {
+  test('ends an execution that has more to write at its end by reading, and that workflow reads first for a while', async ({
+    store,
+  }) => {
     // A concurrency key releases a place at the end: not what the guess writes.
-    const limited = await schedule({ concurrency: { key: 'k', limit: 100_000 } });
-    const plain = await schedule();
+    const limited = await schedule(store, { concurrency: { key: 'k', limit: 100_000 } });
+    const plain = await schedule(store);
 
     const refused = await countingQueries(() =>
       store.completeTasks({
@@ -187,7 +171,7 @@ describe('PostgreSQL guessed ends of sole tasks', () => {
       expect((await store.getExecution(scheduled.record.id))!.status).toBe('Completed');
     }
     // The place was given back: a start in the group runs at once.
-    const next = await schedule({ concurrency: { key: 'k', limit: 1 } });
+    const next = await schedule(store, { concurrency: { key: 'k', limit: 1 } });
     expect(next.record.status).toBe('Running');
   });
 });

@@ -6,6 +6,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GuardRefusedError, type Db } from '../../src/store/db.js';
 import { openFreshDb } from '../helpers/db.js';
 
+/** The names in `rate_limit_locks`, the table these tests write. */
+async function lockNames(db: Db): Promise<string[]> {
+  const rows = await db.transaction((tx) =>
+    tx.all<{ workflow_name: string }>(
+      'SELECT workflow_name FROM rate_limit_locks ORDER BY workflow_name',
+    ),
+  );
+  return rows.map((row) => row.workflow_name);
+}
+
 describe('Tx.guard', () => {
   let db: Db;
   beforeEach(async () => {
@@ -16,14 +26,7 @@ describe('Tx.guard', () => {
     await db.close();
   });
 
-  const names = async (): Promise<string[]> =>
-    (
-      await db.transaction((tx) =>
-        tx.all<{ workflow_name: string }>(
-          'SELECT workflow_name FROM rate_limit_locks ORDER BY workflow_name',
-        ),
-      )
-    ).map((row) => row.workflow_name);
+  const names = (): Promise<string[]> => lockNames(db);
 
   it('lets the transaction commit when its condition holds when it runs', async () => {
     await db.transaction(async (tx) => {
@@ -73,14 +76,7 @@ describe('Tx.writeExactly', () => {
     await db.close();
   });
 
-  const names = async (): Promise<string[]> =>
-    (
-      await db.transaction((tx) =>
-        tx.all<{ workflow_name: string }>(
-          'SELECT workflow_name FROM rate_limit_locks ORDER BY workflow_name',
-        ),
-      )
-    ).map((row) => row.workflow_name);
+  const names = (): Promise<string[]> => lockNames(db);
 
   const rename = `UPDATE rate_limit_locks SET workflow_name = workflow_name || '2'
      WHERE workflow_name IN (?, ?)`;
