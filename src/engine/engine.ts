@@ -374,6 +374,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       this.ratePass.poke();
     if (notice.channels.has('tasks')) this.dispatcher.wake();
     if (notice.remote && notice.channels.has('executions')) {
+      this.waiters.remoteEnds();
       this.guard(this.waiters.poll(), 'waiter');
       // Another process may have cancelled an execution whose task runs here: a heartbeat now
       // finds the lost claim at once instead of at the next interval.
@@ -492,7 +493,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     const initial = this.initialContext(workflow, context);
     const concurrency = workflow.concurrencySlotFor(initial);
     const rateLimit = workflow.rateLimitSlotFor(initial);
-    const scheduled = await this.schedules.add({
+    const scheduled = await this.schedule({
       id: newExecutionId(),
       workflowName,
       workflowVersion: workflow.version,
@@ -543,7 +544,7 @@ export class Engine implements ExecutionControl, AsyncDisposable {
     const latest = this.registry.latest(planned.workflowName);
     const concurrency = latest?.concurrencySlotFor(planned.initialContext);
     const rateLimit = latest?.rateLimitSlotFor(planned.initialContext);
-    const scheduled = await this.schedules.add({
+    const scheduled = await this.schedule({
       id: newExecutionId(),
       ...planned,
       nowMs: this.clock.now(),
@@ -552,6 +553,23 @@ export class Engine implements ExecutionControl, AsyncDisposable {
       ...(rateLimit !== undefined ? { rateLimit } : {}),
     });
     return new WorkflowExecutionHandle(this, scheduled.record.id, planned.workflowName);
+  }
+
+  /**
+   * Schedules one execution with the calls of the same turn (see {@link scheduleBatch}). A wait
+   * for it reads nothing first, where that is safe (see `Waiters.creating`).
+   */
+  private async schedule(input: NewExecution): Promise<ScheduledExecution> {
+    this.waiters.creating(input.id);
+    let scheduled: ScheduledExecution | undefined;
+    try {
+      scheduled = await this.schedules.add(input);
+      return scheduled;
+    } finally {
+      // Nothing new was written: the write failed, or an idempotency key named an existing
+      // execution, which may have ended long ago.
+      if (scheduled?.created !== true) this.waiters.notCreated(input.id);
+    }
   }
 
   /**

@@ -13,6 +13,9 @@ import { endedAmong, type BatchedReads } from './batched-reads.js';
 
 type Resolver = (ended: EndedExecution | null) => void;
 
+/** Executions remembered as just created (see {@link Waiters.creating}); the oldest go first. */
+const FRESH_LIMIT = 10_000;
+
 /** Waiters by execution id. */
 export class Waiters {
   private readonly waiting = new Map<string, Set<Resolver>>();
@@ -20,11 +23,49 @@ export class Waiters {
   private readonly expected = new Map<string, number>();
   /** Expected executions whose terminal event came before the write handed them over. */
   private readonly missed = new Set<string>();
+  /**
+   * Executions this process is creating or has just created, whose end it has not heard of
+   * since: their end is still to come, so a wait needs no first read. Kept only where other
+   * processes' commits announce themselves (`Capabilities.listenNotify`): an end written
+   * elsewhere then comes as a wake-up that polls the waiters, and clears the set (see
+   * {@link remoteEnds}); on SQLite it would come unannounced.
+   */
+  private readonly fresh = new Set<string>();
+  private readonly remoteEndsAnnounced: boolean;
 
   constructor(
     private readonly store: Store,
     private readonly reads: BatchedReads,
-  ) {}
+  ) {
+    this.remoteEndsAnnounced = store.capabilities.listenNotify;
+  }
+
+  /**
+   * Called before the write that creates `executionId`: until its end is heard of, waiting for
+   * it reads nothing first. Undo with {@link notCreated} if the write fails or names an
+   * execution that already existed.
+   */
+  creating(executionId: string): void {
+    if (!this.remoteEndsAnnounced) return;
+    if (this.fresh.size >= FRESH_LIMIT) {
+      const oldest = this.fresh.values().next();
+      if (oldest.done !== true) this.fresh.delete(oldest.value);
+    }
+    this.fresh.add(executionId);
+  }
+
+  /** See {@link creating}. */
+  notCreated(executionId: string): void {
+    this.fresh.delete(executionId);
+  }
+
+  /**
+   * Another process committed a change of executions (it may have ended some of this
+   * process's): each wait reads first again.
+   */
+  remoteEnds(): void {
+    this.fresh.clear();
+  }
 
   /**
    * Resolves when the execution reaches a terminal status (with its record and tasks), or with
@@ -32,7 +73,8 @@ export class Waiters {
    * end that happens in between is never missed. A transient failure of that first read (the
    * connection lost in an outage) does not end the wait: the waiter stays registered, and the
    * terminal event or the backstop poll resolves it once the database is back. So does a failure
-   * of a later read: the backstop poll reads again.
+   * of a later read: the backstop poll reads again. An execution this process has just created
+   * is not read first (see {@link creating}).
    */
   async wait(executionId: string, signal: AbortSignal): Promise<EndedExecution | null> {
     let resolver: Resolver = () => undefined;
@@ -45,11 +87,14 @@ export class Waiters {
     const onAbort = (): void => resolver(null);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      try {
-        const already = await this.reads.ended(executionId);
-        if (already !== null) resolver(already);
-      } catch (error) {
-        if (!(error instanceof DatabaseError && error.retryable)) throw error;
+      // Registered before this check, so an end heard of from now on resolves the wait.
+      if (!this.fresh.has(executionId)) {
+        try {
+          const already = await this.reads.ended(executionId);
+          if (already !== null) resolver(already);
+        } catch (error) {
+          if (!(error instanceof DatabaseError && error.retryable)) throw error;
+        }
       }
       return await ended;
     } finally {
@@ -94,6 +139,7 @@ export class Waiters {
 
   /** Called when a terminal event of `executionId` is seen. */
   async notify(executionId: string): Promise<void> {
+    this.fresh.delete(executionId);
     if (!this.waiting.has(executionId)) return;
     if (this.expected.has(executionId)) {
       this.missed.add(executionId);

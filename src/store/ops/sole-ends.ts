@@ -5,10 +5,10 @@
  * the task, the outcome and their events at once, the outcome as a write whose WHERE checks
  * what was assumed and which must change every execution (`Tx.writeExactly`): the transaction
  * is one round trip instead of two (a claim of the next tasks adds its own). When the check
- * finds the guess wrong (the claim was lost, the execution was
- * cancelled, has a concurrency key or was started by a schedule, whose ends write more), the
- * transaction rolls back whole and runs again reading first, as without the guess; that
- * workflow's completions then read first for a while (see `PlaceGuesses`).
+ * finds the guess wrong (the claim was lost, the execution was cancelled, has a concurrency key
+ * or was started by a schedule, whose ends write more), the transaction rolls back whole and
+ * runs again reading first, as without the guess; that workflow's completions then read first
+ * for a while (see `PlaceGuesses`).
  */
 import { mergeAll } from '../../core/merge.js';
 import type { SqlValue, Tx } from '../db.js';
@@ -51,10 +51,8 @@ export function writeSoleEnds(
   for (const c of sorted) {
     values.push(c.executionId, JSON.stringify(mergeAll([c.output])), c.soleTask.claimedAtMs);
   }
-  markEnded(
-    tx,
-    sorted.map((c) => c.executionId),
-  );
+  const ended = sorted.map((c) => c.executionId);
+  markEnded(tx, ended);
   // The guess, checked by the outcome's own WHERE: each execution is still open, with no task
   // left open or failed (so the claim was held and this completion closed it), nothing else to
   // write at its end, the start time the events are timed from, and exactly one task.
