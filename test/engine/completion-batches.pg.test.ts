@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { task, workflow } from '../../src/index.js';
 import { createRunner, freshDatabase, stopRunner } from '../helpers/backend.js';
 import { lockExecutionRow, opensCompletion, watchQueries } from '../helpers/pg.js';
+import { gate } from '../helpers/gated.js';
 import { waitFor } from '../helpers/wait.js';
 
 let restore: (() => void) | undefined;
@@ -18,23 +19,6 @@ afterEach(async () => {
   await admin?.end();
   admin = undefined;
 });
-
-/** A task body that ends when the test says so, and says when it began. */
-function gate(): { open: () => void; body: () => Promise<void>; entered: () => boolean } {
-  let open!: () => void;
-  let entered = false;
-  const passed = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return {
-    open,
-    body: () => {
-      entered = true;
-      return passed;
-    },
-    entered: () => entered,
-  };
-}
 
 describe('completion transactions on PostgreSQL', () => {
   it('one at a time per runner: a task that finishes while one waits on a lock joins the next', async () => {

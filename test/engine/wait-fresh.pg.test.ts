@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { task, workflow, type DefaultRunner } from '../../src/index.js';
 import { createRunner, freshDatabase, stopRunner } from '../helpers/backend.js';
 import { watchQueries } from '../helpers/pg.js';
+import { gate } from '../helpers/gated.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** A read of terminal records on its own: the waiters' read, never part of a transaction. */
@@ -22,23 +23,6 @@ afterEach(async () => {
   restore = undefined;
   await Promise.all(runners.splice(0).map((runner) => stopRunner(runner)));
 });
-
-/** A task body that ends when the test says so. */
-function gate(): { open: () => void; entered: () => boolean; body: () => Promise<void> } {
-  let open!: () => void;
-  let entered = false;
-  const passed = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return {
-    open,
-    entered: () => entered,
-    body: () => {
-      entered = true;
-      return passed;
-    },
-  };
-}
 
 describe('waiting for an execution this runner started, on PostgreSQL', () => {
   it('reads nothing before the end, and gets the result from the write that ends it', async () => {

@@ -42,3 +42,29 @@ export async function gatedWorkload(
   await waitFor(() => runs.size === count, 10_000, 'every body to start');
   return { runs, handles, release };
 }
+
+/** A task body held at its own gate, and whether it has started. */
+export interface Gate {
+  /** The body: notes that it started, then waits for {@link Gate.open}. */
+  readonly body: () => Promise<void>;
+  readonly entered: () => boolean;
+  /** Lets the body finish. */
+  readonly open: () => void;
+}
+
+/** A task body that ends when the test says so, and says when it began. */
+export function gate(): Gate {
+  let open!: () => void;
+  let entered = false;
+  const passed = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return {
+    open,
+    body: () => {
+      entered = true;
+      return passed;
+    },
+    entered: () => entered,
+  };
+}
