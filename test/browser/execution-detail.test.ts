@@ -246,7 +246,8 @@ describe('the execution page', () => {
     expect(await node(page, 'finish').getAttribute('data-status')).not.toBe('Completed');
     await page.getByRole('button', { name: 'Resume', exact: true }).click();
     await expect.poll(() => badge(page).textContent()).toBe('Completed');
-    expect(await node(page, 'finish').getAttribute('data-status')).toBe('Completed');
+    // The header and the graph are two reads: the graph may land a moment after the badge.
+    await expect.poll(() => node(page, 'finish').getAttribute('data-status')).toBe('Completed');
     await closePage(page);
   });
 
@@ -397,7 +398,7 @@ describe('the execution page', () => {
     await back.waitFor();
     expect(await back.getAttribute('href')).toBe(`#/executions/${id}`);
     await expect.poll(() => badge(page).textContent(), { timeout: 20_000 }).toBe('Completed');
-    expect(await node(page, 'load').getAttribute('data-status')).toBe('Completed');
+    await expect.poll(() => node(page, 'load').getAttribute('data-status')).toBe('Completed');
     // A task that completed before the failure was carried over, not run again, and says so.
     await node(page, 'extract').click();
     await expect.poll(() => page.locator('.task-panel').textContent()).toContain('Carried over');
