@@ -244,12 +244,37 @@ export interface TxOptions {
   readonly background?: boolean;
 }
 
+/**
+ * One data-modifying statement that is a transaction of its own, with the event rows it records
+ * and its wake-ups folded in (see {@link Db.writeAlone}). `ctes` are the statement's `WITH`
+ * items (`name AS (UPDATE … RETURNING …)`, comma-separated); `select` is what its final
+ * `SELECT` returns; `exactly` names a CTE that must return exactly `rows` rows, or the whole
+ * statement rolls back with a {@link GuardRefusedError}.
+ */
+export interface AloneStatement {
+  readonly ctes: string;
+  readonly cteParams: readonly SqlValue[];
+  readonly select: string;
+  readonly selectParams: readonly SqlValue[];
+  readonly exactly: { readonly cte: string; readonly rows: number };
+  readonly events: readonly NewEvent[];
+  readonly channels: readonly WakeChannel[];
+}
+
 /** A database handle owned by one adapter. */
 export interface Db {
   readonly dialect: Dialect;
   readonly capabilities: Capabilities;
   /** Runs `fn` in one transaction and, after commit, announces what it recorded. */
   transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TxOptions): Promise<T>;
+  /**
+   * Runs `statement` as one round trip that commits alone: its CTEs, its event rows, its
+   * wake-ups and its check, in one statement the server parses once per connection; after the
+   * commit, its events and wake-ups are announced as a transaction's are. Returns the final
+   * `SELECT`'s rows, or undefined when this adapter cannot take the statement now (a writer of
+   * its events not numbered yet); absent where statements cannot be folded so (SQLite).
+   */
+  readonly writeAlone?: <T>(statement: AloneStatement) => Promise<T[] | undefined>;
   /** Subscribes to commit notices of this process (and of others, where the backend can). */
   onCommit(listener: (notice: CommitNotice) => void): () => void;
   /** Applies migrations; safe when several processes start at once. */

@@ -45,6 +45,7 @@ import { PlaceGuesses } from './ops/place-guesses.js';
 import { endedIn } from './ops/progress.js';
 import { getExecutionStats } from './ops/stats.js';
 import { NOTHING_ROLLED, statsRollups } from './ops/stats-rollups.js';
+import { endSoleTaskAlone } from './ops/sole-ends.js';
 import { completeTasks, failTask, scheduleRetry, setDeferred } from './ops/tasks.js';
 import type { CompletionsOutcome } from './records.js';
 import type { ClaimNext, EndedExecution, FinishOutcome, Store } from './store.js';
@@ -135,12 +136,21 @@ export function createSqlStore(db: Db, feed: EventFeed, faults: StoreFaults = {}
       guesses.run(admittingTx, (tx) => scheduleExecutions(tx, inputs)),
     claimReadyTasks: (input) => db.transaction((tx) => claimReadyTasks(tx, input)),
     heartbeat: (input) => db.transaction((tx) => heartbeat(tx, input)),
-    completeTasks: (input) =>
-      endingWrite<CompletionsOutcome>(input.readEnded, async (tx) => {
-        const outcome = await completeTasks(tx, input, () => finish(tx, input, true));
-        const { claimed, moreReady, limited } = outcome.alongside;
-        return { held: outcome.held, claimed, moreReady, ...(limited ? { limited } : {}) };
-      }),
+    completeTasks: async (input) => {
+      // The lone end of a sole task, as one statement where the adapter folds it so.
+      const alone =
+        db.writeAlone === undefined
+          ? undefined
+          : await endSoleTaskAlone(db.writeAlone, guesses, input);
+      return (
+        alone ??
+        endingWrite<CompletionsOutcome>(input.readEnded, async (tx) => {
+          const outcome = await completeTasks(tx, input, () => finish(tx, input, true));
+          const { claimed, moreReady, limited } = outcome.alongside;
+          return { held: outcome.held, claimed, moreReady, ...(limited ? { limited } : {}) };
+        })
+      );
+    },
     failTask: (input) =>
       endingWrite<FinishOutcome>(input.readEnded, async (tx) =>
         finish(tx, input, await failTask(tx, input)),

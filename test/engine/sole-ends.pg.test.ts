@@ -9,9 +9,14 @@ import { task, workflow, type DefaultRunner } from '../../src/index.js';
 import { createRunner, stopRunner } from '../helpers/backend.js';
 import { watchQueries } from '../helpers/pg.js';
 
-/** The statement of a guessed end: the outcome written only if it changes every execution. */
+/**
+ * The statement of a guessed end: the outcome written only if it changes every execution, in a
+ * batch's round trip or as a statement of its own.
+ */
 const isGuessedEnd = (text: string): boolean =>
-  /WITH changed AS \(UPDATE workflow_executions\s+SET status = 'Completed'/.test(text);
+  /WITH (changed AS \(UPDATE workflow_executions|ended AS \(\s*UPDATE workflow_executions e)\s+SET status = 'Completed'/.test(
+    text,
+  );
 
 let restore: (() => void) | undefined;
 let runner: DefaultRunner | undefined;

@@ -40,10 +40,17 @@ export async function dropSchemas(schemas: Iterable<string>): Promise<void> {
   await pgAdmin(`DROP SCHEMA IF EXISTS ${names.map((name) => `"${name}"`).join(', ')} CASCADE`);
 }
 
+/** The SQL of a query as `pg.Client#query` takes it: a string, or a config with its text. */
+function queryText(query: unknown): string {
+  if (typeof query === 'string') return query;
+  const text = (query as { text?: unknown } | null)?.text;
+  return typeof text === 'string' ? text : '';
+}
+
 /**
- * Calls `seen` for every query any pg client of this process sends (text, or '' for a prepared
- * statement's config object), with the client and the query's promise, until the returned
- * function restores the driver. Observes what the engine sends; it changes nothing.
+ * Calls `seen` for every query any pg client of this process sends (its text, that of a named
+ * statement's config object included), with the client and the query's promise, until the
+ * returned function restores the driver. Observes what the engine sends; it changes nothing.
  */
 export function watchQueries(
   seen: (client: unknown, text: string, result: Promise<unknown>) => void,
@@ -52,7 +59,7 @@ export function watchQueries(
   const original = proto.query;
   proto.query = function (this: unknown, ...args: unknown[]): unknown {
     const result = original.apply(this, args);
-    seen(this, typeof args[0] === 'string' ? args[0] : '', result as Promise<unknown>);
+    seen(this, queryText(args[0]), result as Promise<unknown>);
     return result;
   };
   return () => {
@@ -102,7 +109,13 @@ export async function lockExecutionRow(
   }
 }
 
-/** Whether a query the driver sends opens a completion transaction (its claim-guarded update). */
+/**
+ * Whether a query the driver sends opens a completion transaction (its claim-guarded update),
+ * or is one: the end of a sole task as a statement of its own.
+ */
 export function opensCompletion(text: string): boolean {
-  return text.startsWith('BEGIN;') && text.includes("SET status = 'Completed'");
+  return (
+    (text.startsWith('BEGIN;') || text.startsWith('WITH ended AS')) &&
+    text.includes("SET status = 'Completed'")
+  );
 }

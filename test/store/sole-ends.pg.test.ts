@@ -6,8 +6,15 @@
  */
 import { describe, expect } from 'vitest';
 import type { JsonObject } from '../../src/core/json.js';
-import type { ClaimedTask, Completion, ScheduledExecution, Store } from '../../src/store/store.js';
-import { countingQueries } from '../helpers/pg.js';
+import type { CommitNotice } from '../../src/store/db.js';
+import type {
+  ClaimedTask,
+  Completion,
+  CompletionsOutcome,
+  ScheduledExecution,
+  Store,
+} from '../../src/store/store.js';
+import { countingQueries, watchQueries } from '../helpers/pg.js';
 import { executionOf, type ExecutionOverrides } from '../helpers/plan.js';
 import { RUNNER, test } from './contract/harness.js';
 import { single } from './fixtures/workflows.js';
@@ -95,6 +102,100 @@ describe('PostgreSQL guessed ends of sole tasks', () => {
     expect(await seen(store, guessed)).toEqual(expected);
   });
 
+  test('ends a lone one as a statement of its own, returning the ended records a read would give', async ({
+    store,
+  }) => {
+    const scheduled = await schedule(store);
+    const id = scheduled.record.id;
+    const sent: string[] = [];
+    const restore = watchQueries((_client, text) => void sent.push(text));
+    let result: CompletionsOutcome;
+    try {
+      result = await store.completeTasks({
+        completions: [sole(scheduled.claimed[0]!, { input: 1, done: true })],
+        nowMs: 2_500,
+        runnerId: RUNNER,
+        readEnded: [id],
+      });
+    } finally {
+      restore();
+    }
+
+    // No BEGIN and no COMMIT: one statement, which commits alone.
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/^WITH ended AS/);
+    expect(result.held).toEqual([true]);
+    expect(result.claimed).toEqual([]);
+    expect(result.ended).toEqual(await store.getEndedExecutions([id]));
+    expect(result.ended![0]!.record.status).toBe('Completed');
+    expect(result.ended![0]!.tasks.map((t) => [t.taskId, t.status])).toEqual([
+      ['only', 'Completed'],
+    ]);
+  });
+
+  test('announces a lone end as a transaction does: its events here, a wake-up to other processes', async ({
+    store,
+    another,
+  }) => {
+    const other = await another();
+    const heard: CommitNotice[] = [];
+    const remote = new Promise<CommitNotice>((resolve) => {
+      other.onCommit((notice) => {
+        if (notice.remote && notice.channels.has('executions')) resolve(notice);
+      });
+    });
+    const scheduled = await schedule(store);
+    const stop = store.onCommit((notice) => heard.push(notice));
+    try {
+      await store.completeTasks({
+        completions: [sole(scheduled.claimed[0]!)],
+        nowMs: 2_000,
+        runnerId: RUNNER,
+      });
+    } finally {
+      stop();
+    }
+
+    expect(heard).toHaveLength(1);
+    expect(heard[0]!.remote).toBe(false);
+    expect([...heard[0]!.channels]).toEqual(['executions']);
+    expect(heard[0]!.events.map((e) => [e.type, e.executionId, e.taskId, e.data])).toEqual([
+      ['task_completed', scheduled.record.id, 'only', { attempt: 1, durationMs: 1_000 }],
+      ['workflow_completed', scheduled.record.id, null, { durationMs: 1_000 }],
+    ]);
+    expect([...(await remote).channels].sort()).toEqual(['events', 'executions']);
+  });
+
+  test('writes a lone end the usual way when its writer of events has no number yet', async ({
+    store,
+  }) => {
+    const scheduled = await schedule(store);
+    // A writer this database has never seen: numbering it takes a statement of its own.
+    const sent: string[] = [];
+    const restore = watchQueries((_client, text) => void sent.push(text));
+    let result: CompletionsOutcome;
+    try {
+      result = await store.completeTasks({
+        completions: [sole(scheduled.claimed[0]!)],
+        nowMs: 2_000,
+        runnerId: 'runner-never-seen',
+      });
+    } finally {
+      restore();
+    }
+
+    expect(result.held).toEqual([true]);
+    // The guessed batch, the writer numbered in it: still one round trip.
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/^BEGIN;/);
+    expect((await store.getExecution(scheduled.record.id))!.status).toBe('Completed');
+    const events = await store.getEvents(scheduled.record.id);
+    expect(events.slice(-2).map((e) => [e.type, e.runnerId])).toEqual([
+      ['task_completed', 'runner-never-seen'],
+      ['workflow_completed', 'runner-never-seen'],
+    ]);
+  });
+
   test('ends several executions of one batch together, and reads back those waited for with COMMIT', async ({
     store,
   }) => {
@@ -161,9 +262,9 @@ describe('PostgreSQL guessed ends of sole tasks', () => {
     );
 
     expect(refused.result.held).toEqual([true]);
-    // The guess with its ROLLBACK, then the attempt that guesses nothing: its place is counted
-    // too (three round trips).
-    expect(refused.queries).toBe(5);
+    // The guess as a statement of its own, refused, then the reading path, which guesses the
+    // place it gives back (two round trips).
+    expect(refused.queries).toBe(3);
     expect(after.queries).toBe(2);
     for (const scheduled of [limited, plain]) {
       const types = (await store.getEvents(scheduled.record.id)).map((e) => e.type);

@@ -27,6 +27,11 @@ export interface EventInput {
  * announces them after: one statement per transaction instead of one per event.
  */
 export function appendEvent(tx: Tx, input: EventInput): void {
+  tx.announce(newEvent(input));
+}
+
+/** The event row `input` describes, as a transaction announces it. */
+export function newEvent(input: EventInput): NewEvent {
   const event: NewEvent = {
     // '' rather than NULL: the column is NOT NULL, and relaxing that would rebuild the table.
     executionId: input.executionId ?? '',
@@ -37,7 +42,7 @@ export function appendEvent(tx: Tx, input: EventInput): void {
     createdAtMs: input.nowMs,
   };
   const workflowName = input.workflowName ?? null;
-  tx.announce(workflowName === null ? event : { ...event, workflowName });
+  return workflowName === null ? event : { ...event, workflowName };
 }
 
 /** Events per multi-row INSERT: 7 parameters each, far under both dialects' limits. */

@@ -56,7 +56,7 @@ export class PlaceGuesses {
   ): Promise<T> {
     const attempt: Attempt = {
       guessed: new Set(),
-      mayGuess: (id) => (this.#refusedUntil.get(id) ?? 0) <= performance.now(),
+      mayGuess: (id) => this.allows(id),
     };
     try {
       return await transaction((tx) => {
@@ -68,6 +68,16 @@ export class PlaceGuesses {
       this.#remember(attempt.guessed);
       return transaction(body);
     }
+  }
+
+  /** Whether a guess about `id` may be made now (none was refused recently). */
+  allows(id: string): boolean {
+    return (this.#refusedUntil.get(id) ?? 0) <= performance.now();
+  }
+
+  /** Remembers that a guess about `id`, made outside {@link run}, was refused. */
+  refuse(id: string): void {
+    this.#remember([id]);
   }
 
   #remember(ids: Iterable<string>): void {

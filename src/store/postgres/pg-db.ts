@@ -11,6 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { DatabaseError } from '../../errors.js';
 import type {
+  AloneStatement,
   Capabilities,
   CommitNotice,
   Db,
@@ -29,6 +30,7 @@ import {
 import { MIGRATIONS } from '../migrations.js';
 import type { NewEvent } from '../rows.js';
 import { encodePayload, PgListener, type ListenerLogger } from './pg-notify.js';
+import { composeAlone } from './pg-alone.js';
 import { PG_ROW_LOCKS } from './pg-row-locks.js';
 import { PG_SYNTAX } from './pg-syntax.js';
 import {
@@ -456,6 +458,28 @@ export class PgDb implements Db {
       }, reject);
     });
   }
+
+  readonly writeAlone = <T>(statement: AloneStatement): Promise<T[] | undefined> => {
+    const composed = composeAlone(statement, this.#runnerRefs.known, (channels) => [
+      this.channel,
+      encodePayload(this.senderId, channels),
+    ]);
+    if (composed === undefined) return Promise.resolve(undefined);
+    return new Promise<T[]>((resolve, reject) => {
+      // One statement under autocommit: a lone read, sent as a named statement.
+      this.runWithRetries((tx) => tx.all<T>(composed.sql, composed.params), {
+        autocommit: true,
+      }).then(({ value }) => {
+        // As a transaction's: the caller first, then the listeners of this process.
+        resolve(value);
+        this.emit({
+          events: statement.events,
+          channels: new Set(statement.channels),
+          remote: false,
+        });
+      }, reject);
+    });
+  };
 
   private async runWithRetries<T>(
     fn: (tx: Tx) => Promise<T>,
