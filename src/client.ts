@@ -6,6 +6,7 @@
  * composition root: the one other place that opens a store from a URL.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { ApiKeyInfo } from './core/api-keys.js';
 import { storedConcurrencySlot } from './core/concurrency.js';
 import { storedRateLimitSlot } from './core/rate-limit.js';
@@ -176,6 +177,9 @@ export class Client implements ExecutionControl, AsyncDisposable {
     this.#executions = new ExecutionsApi(ctx);
     this.#timeoutMs = timeoutMs;
     this.#pollMs = pollMs;
+    // Every wait in progress listens for the close and stops listening when it ends: as many
+    // listeners as concurrent waits, which is no leak, so Node's warning past ten is off.
+    setMaxListeners(0, this.#closing.signal);
   }
 
   /**
