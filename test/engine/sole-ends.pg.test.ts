@@ -88,4 +88,14 @@ describe('guessed ends of sole tasks on PostgreSQL', () => {
     // Neither the join's leaf nor a second attempt guessed.
     expect(guessed).toBe(1);
   });
+
+  it("end a one-task workflow whose runner's clock gives fractions of a millisecond", async () => {
+    runner = await createRunner({ clock: { now: () => Date.now() + 0.5 } });
+    runner.register(
+      workflow({ name: 'one', tasks: [task({ id: 'only' }, (ctx) => ctx.set('x', 1))] }),
+    );
+    const result = await runner.execute('one');
+    expect(result.status).toBe('Completed');
+    expect(result.finalContext.get('x')).toBe(1);
+  });
 });

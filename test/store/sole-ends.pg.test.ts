@@ -196,6 +196,25 @@ describe('PostgreSQL guessed ends of sole tasks', () => {
     ]);
   });
 
+  test('takes a clock with fractions of a millisecond as the usual way does, rounding the stored times', async ({
+    store,
+  }) => {
+    const ended = [];
+    for (const hinted of [true, false]) {
+      const scheduled = await schedule(store, { nowMs: 1_000.25 });
+      const claim = scheduled.claimed[0]!;
+      const result = await store.completeTasks({
+        completions: [hinted ? sole(claim) : { ...claim, output: { done: true } }],
+        nowMs: 2_500.5,
+        runnerId: RUNNER,
+      });
+      expect(result.held).toEqual([true]);
+      ended.push(await seen(store, scheduled));
+    }
+    expect(ended[0]!.record).toMatchObject({ status: 'Completed', completedAtMs: 2_501 });
+    expect(ended[0]).toEqual(ended[1]);
+  });
+
   test('ends several executions of one batch together, and reads back those waited for with COMMIT', async ({
     store,
   }) => {

@@ -50,7 +50,8 @@ function soleEndEvents(
   nowMs: number,
   runnerId: string,
 ): { readonly task: EventInput; readonly execution: EventInput } {
-  const durationMs = nowMs - c.soleTask.claimedAtMs;
+  // From the start as stored (a whole number), as the reading path measures it.
+  const durationMs = nowMs - Math.round(c.soleTask.claimedAtMs);
   return {
     task: {
       executionId: c.executionId,
@@ -149,9 +150,14 @@ export async function endSoleTaskAlone(
   if ((input.claimNext?.limit ?? 0) > 0) return undefined;
   const key = guessKey(c.soleTask.workflowName);
   if (!guesses.allows(key)) return undefined;
-  const { nowMs, runnerId } = input;
+  const { runnerId } = input;
+  // Bound values of BIGINT columns must be whole: a clock may give fractions, which the usual
+  // way's literals have the server round, so they are rounded here the same way. The events'
+  // durations are measured as the usual way's are.
+  const nowMs = Math.round(input.nowMs);
+  const claimedAtMs = Math.round(c.soleTask.claimedAtMs);
   const output = JSON.stringify(c.output);
-  const events = soleEndEvents(c, nowMs, runnerId);
+  const events = soleEndEvents(c, input.nowMs, runnerId);
   let rows: { execution: ExecutionRow; task: TaskRow }[] | undefined;
   try {
     rows = await writeAlone({
@@ -177,7 +183,7 @@ export async function endSoleTaskAlone(
         nowMs,
         nowMs,
         c.executionId,
-        c.soleTask.claimedAtMs,
+        claimedAtMs,
         output,
         nowMs,
         c.taskExecutionId,
@@ -187,7 +193,7 @@ export async function endSoleTaskAlone(
                (SELECT row_to_json(done) FROM done) AS task`,
       selectParams: [],
       exactly: { cte: 'done', rows: 1 },
-      events: [events.task, events.execution].map(newEvent),
+      events: [events.task, events.execution].map((e) => newEvent({ ...e, nowMs })),
       channels: ['executions'],
     });
   } catch (error) {
