@@ -446,17 +446,11 @@ export class PgDb implements Db {
   }
 
   transaction<T>(fn: (tx: Tx) => Promise<T>, options: TxOptions = {}): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.runWithRetries(fn, options).then(({ value, tx }) => {
-        // Settle the caller first, then notify, as the SQLite adapter does: a caller's
-        // continuation (e.g. the executor registering the tasks it just claimed) runs before the
-        // reactions of listeners to the events of that same commit.
-        resolve(value);
-        if (tx.events.length > 0 || tx.channels.size > 0) {
-          this.emit({ events: tx.events, channels: tx.channels, remote: false });
-        }
-      }, reject);
-    });
+    return this.#settleThenAnnounce(this.runWithRetries(fn, options), ({ value, tx }) => ({
+      value,
+      events: tx.events,
+      channels: tx.channels,
+    }));
   }
 
   readonly writeAlone = <T>(statement: AloneStatement): Promise<T[] | undefined> => {
@@ -465,21 +459,37 @@ export class PgDb implements Db {
       encodePayload(this.senderId, channels),
     ]);
     if (composed === undefined) return Promise.resolve(undefined);
-    return new Promise<T[]>((resolve, reject) => {
-      // One statement under autocommit: a lone read, sent as a named statement.
-      this.runWithRetries((tx) => tx.all<T>(composed.sql, composed.params), {
-        autocommit: true,
-      }).then(({ value }) => {
-        // As a transaction's: the caller first, then the listeners of this process.
+    // One statement under autocommit: a lone read, sent as a named statement. Its events were
+    // written by the statement itself, so they are announced here, not by the transaction.
+    const run = this.runWithRetries((tx) => tx.all<T>(composed.sql, composed.params), {
+      autocommit: true,
+    });
+    return this.#settleThenAnnounce(run, ({ value }) => ({
+      value,
+      events: statement.events,
+      channels: new Set(statement.channels),
+    }));
+  };
+
+  /**
+   * Settles the caller with what `run` committed first, then tells this process's listeners,
+   * as the SQLite adapter does: a caller's continuation (e.g. the executor registering the
+   * tasks it just claimed) runs before the reactions of listeners to the events of that commit.
+   */
+  #settleThenAnnounce<R, T>(
+    run: Promise<R>,
+    committed: (result: R) => { value: T } & Omit<CommitNotice, 'remote'>,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      run.then((result) => {
+        const { value, events, channels } = committed(result);
         resolve(value);
-        this.emit({
-          events: statement.events,
-          channels: new Set(statement.channels),
-          remote: false,
-        });
+        if (events.length > 0 || channels.size > 0) {
+          this.emit({ events, channels, remote: false });
+        }
       }, reject);
     });
-  };
+  }
 
   private async runWithRetries<T>(
     fn: (tx: Tx) => Promise<T>,
