@@ -4,12 +4,15 @@ import { claimParams, claimStatement, STALE_CLAIMS } from '../../src/store/ops/c
 import { openStore } from '../../src/store/open.js';
 import { freshSqliteUrl } from '../helpers/backend.js';
 import { SQLITE_SYNTAX } from '../../src/store/sqlite/sqlite-syntax.js';
+import { plannedOnce } from '../../src/store/sqlite/planned-once.js';
 
 /** SQLite's plan of `sql` with `params`, one line per step. */
 function planOf(file: string, sql: string, params: unknown[]): string {
   const db = new Database(file, { readonly: true });
   try {
-    const rows = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
+    const rows = db.prepare(`EXPLAIN QUERY PLAN ${plannedOnce(sql)}`).all(...params) as {
+      detail: string;
+    }[];
     return rows.map((row) => row.detail).join('\n');
   } finally {
     db.close();

@@ -27,6 +27,7 @@ import {
   seededPgClient,
   type PgNode,
 } from './fixtures/claim-backlog.js';
+import { plannedOnce } from '../../src/store/sqlite/planned-once.js';
 
 /** The indexes of the three segments, in claim order. */
 const SEGMENT_INDEXES = [
@@ -50,7 +51,7 @@ async function sqlitePlanner(file: string, before: readonly string[] = []): Prom
     analyze: async () => void db.exec('ANALYZE'),
     problems: async (limit) => {
       const rows = db
-        .prepare(`EXPLAIN QUERY PLAN ${claimStatement(SQLITE_SYNTAX, 1)}`)
+        .prepare(`EXPLAIN QUERY PLAN ${plannedOnce(claimStatement(SQLITE_SYNTAX, 1))}`)
         .all(...params(limit)) as { detail: string }[];
       const details = rows.map((row) => row.detail);
       const problems: string[] = [];
@@ -175,7 +176,7 @@ describe('claim plans on a backlog with future-dated rows', () => {
     await store.close();
     const db = new Database(url.slice('sqlite://'.length), { readonly: true });
     try {
-      const rows = db.prepare(`EXPLAIN QUERY PLAN ${unserved}`).all(...params(10)) as {
+      const rows = db.prepare(`EXPLAIN QUERY PLAN ${plannedOnce(unserved)}`).all(...params(10)) as {
         detail: string;
       }[];
       expect(rows.some((row) => /TEMP B-TREE/.test(row.detail))).toBe(true);

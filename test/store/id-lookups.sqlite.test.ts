@@ -12,6 +12,7 @@ import { openStore } from '../../src/store/open.js';
 import { freshSqliteUrl } from '../helpers/backend.js';
 import { executionOf } from '../helpers/plan.js';
 import { single } from './fixtures/workflows.js';
+import { plannedOnce } from '../../src/store/sqlite/planned-once.js';
 
 type Method = (...args: unknown[]) => unknown;
 
@@ -77,7 +78,9 @@ describe('id look-ups of executions on SQLite', () => {
     const db = new Database(url.slice('sqlite://'.length), { readonly: true });
     try {
       for (const { sql, args } of lookups) {
-        const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[])
+        const plan = (
+          db.prepare(`EXPLAIN QUERY PLAN ${plannedOnce(sql)}`).all(...args) as { detail: string }[]
+        )
           .map((row) => row.detail)
           .join('; ');
         expect(plan, sql).toMatch(/sqlite_autoindex_workflow_executions_1 \(id=\?\)/);

@@ -10,12 +10,15 @@ import { windowStatement, type ExecutionWindow } from '../../src/store/ops/execu
 import { openStore } from '../../src/store/open.js';
 import { freshSqliteUrl } from '../helpers/backend.js';
 import { WorkflowStatus } from '../../src/store/rows.js';
+import { plannedOnce } from '../../src/store/sqlite/planned-once.js';
 
 /** SQLite's plan of `sql` with `params`, one line per step. */
 function planOf(file: string, sql: string, params: readonly unknown[]): string[] {
   const db = new Database(file, { readonly: true });
   try {
-    const rows = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
+    const rows = db.prepare(`EXPLAIN QUERY PLAN ${plannedOnce(sql)}`).all(...params) as {
+      detail: string;
+    }[];
     return rows.map((row) => row.detail);
   } finally {
     db.close();

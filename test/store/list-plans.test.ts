@@ -26,6 +26,7 @@ import { toPgPlaceholders } from '../../src/store/postgres/pg-sql.js';
 import type { SqlValue } from '../../src/store/db.js';
 import { backend, freshDatabase } from '../helpers/backend.js';
 import { PG_URL } from '../helpers/pg.js';
+import { plannedOnce } from '../../src/store/sqlite/planned-once.js';
 
 const COUNT = 4_000;
 const FROM_MS = Date.parse('2026-01-01T00:00:00Z');
@@ -85,7 +86,7 @@ async function sqlitePlanner(file: string): Promise<Planner> {
   return {
     analyze: async () => void db.exec('ANALYZE'),
     problems: async (sql, params) => {
-      const rows = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as {
+      const rows = db.prepare(`EXPLAIN QUERY PLAN ${plannedOnce(sql)}`).all(...params) as {
         id: number;
         parent: number;
         detail: string;

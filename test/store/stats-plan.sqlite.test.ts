@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { splitWindow, statsStatement } from '../../src/store/ops/stats.js';
 import { openStore } from '../../src/store/open.js';
 import { freshSqliteUrl } from '../helpers/backend.js';
+import { plannedOnce } from '../../src/store/sqlite/planned-once.js';
 
 const DAY = 86_400_000;
 
@@ -25,7 +26,7 @@ async function planOf(
   try {
     const { sql, params } = statsStatement(query, splitWindow(query, rolled));
     return (
-      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[])
+      (db.prepare(`EXPLAIN QUERY PLAN ${plannedOnce(sql)}`).all(...params) as { detail: string }[])
         .map((row) => row.detail)
         // The values' own rows (`SCAN CONSTANT ROW`, `SCAN 1413 CONSTANT ROWS`) build `r`.
         .filter((step) => /^(SEARCH|SCAN) /.test(step) && !/CONSTANT ROWS?$/.test(step))

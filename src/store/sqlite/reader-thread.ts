@@ -3,11 +3,12 @@
  * database files of this process, running the statements the main thread sends, in the order
  * it sends them.
  *
- * It imports nothing of the library but the message types, so the thread starts on little more
- * than better-sqlite3 itself.
+ * It imports nothing of the library but the message types and the statement spelling
+ * (`planned-once.ts`), so the thread starts on little more than better-sqlite3 itself.
  */
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { plannedOnce } from './planned-once.js';
 import type { ReaderReply, ReaderRequest, WireError } from './reader-wire.js';
 
 /** One read-only connection, or why it could not be opened. */
@@ -37,7 +38,7 @@ function execute(
   if (request.begin && !db.inTransaction) db.exec('BEGIN');
   let prepared = statements.get(request.sql);
   if (prepared === undefined) {
-    prepared = db.prepare(request.sql);
+    prepared = db.prepare(plannedOnce(request.sql));
     statements.set(request.sql, prepared);
   }
   if (!request.count) return prepared.all(...request.params);

@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { DatabaseError, isCloacinaError } from '../../errors.js';
 import { SqliteReader } from './reader.js';
 import { SQLITE_ROW_LOCKS } from './sqlite-row-locks.js';
+import { plannedOnce } from './planned-once.js';
 import { SQLITE_SYNTAX } from './sqlite-syntax.js';
 import { isReadOnly, isTransient, openError, readOnlyError, wrap } from './sqlite-errors.js';
 import type {
@@ -282,7 +283,7 @@ class SqliteConnection {
   statement(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
     if (statement === undefined) {
-      statement = this.db.prepare(sql);
+      statement = this.db.prepare(plannedOnce(sql));
       this.statements.set(sql, statement);
     }
     return statement;
