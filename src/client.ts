@@ -30,7 +30,7 @@ import {
   type CreatedApiKey,
   type ListApiKeysOptions,
 } from './engine/api-keys.js';
-import { systemClock } from './engine/clock.js';
+import { systemClock, toWholeMilliseconds } from './engine/clock.js';
 import { CronApi } from './engine/cron/api.js';
 import type {
   CronExecution,
@@ -221,7 +221,7 @@ export class Client implements ExecutionControl, AsyncDisposable {
       await store.close();
       throw error;
     }
-    return Client.#over(store, true, timeoutMs, pollMs, clock, clientId);
+    return Client.#over(store, true, timeoutMs, pollMs, toWholeMilliseconds(clock), clientId);
   }
 
   /**

@@ -28,7 +28,7 @@ import { noMetrics, type EngineMetrics } from './engine/metrics.js';
 import type { RerunOptions } from './engine/rerun.js';
 import type { ExecutionSummary, WorkflowExecutionResult } from './engine/results.js';
 import type { TaskLogs, TaskLogsOptions } from './engine/task-logs-read.js';
-import { systemClock } from './engine/clock.js';
+import { systemClock, toWholeMilliseconds } from './engine/clock.js';
 import type { Context } from './core/context.js';
 import type { Json } from './core/json.js';
 import type { Trigger } from './core/trigger.js';
@@ -136,7 +136,7 @@ export class DefaultRunner implements ExecutionControl, AsyncDisposable {
       store,
       { ...resolved, runnerId },
       logger,
-      resolved.clock ?? systemClock,
+      toWholeMilliseconds(resolved.clock ?? systemClock),
       metrics,
     );
     await runner.#engine.start();

@@ -24,7 +24,7 @@ export interface Logger {
  * goes through it (the virtual clock of `cloacina/testing`).
  */
 export interface Clock {
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds. The engine rounds a fraction to the nearest whole millisecond. */
   now(): number;
   /**
    * Calls `fn` once `delayMs` of this clock's time have passed; returns a function that cancels
