@@ -7,6 +7,7 @@
  * the database by its own cursor until it is back in the ring. Memory is bounded by the ring,
  * whatever the number or speed of the clients.
  */
+import { setMaxListeners } from 'node:events';
 import type { Client, FeedEvent, Logger } from '../index.js';
 
 /** Options of {@link EventHub}. */
@@ -44,6 +45,9 @@ export class EventHub {
   #closed = false;
 
   constructor(client: Client, logger: Logger, options: EventHubOptions) {
+    // Every open stream listens for the close, and removes its listener when it ends: any number
+    // of streams at once is no leak, so Node's warning past ten is lifted.
+    setMaxListeners(0, this.#closing.signal);
     this.#client = client;
     this.#logger = logger;
     this.#options = options;

@@ -259,4 +259,30 @@ describe('GET /v1/events/stream', () => {
     expect((await srv.call('/v1/health', { key: null })).status).toBe(200);
     await stopRunner(runner);
   });
+
+  it('serves twenty streams at once without a listener warning', async () => {
+    const srv = await startServer();
+    const runner = await createRunner({}, srv.dbUrl);
+    runner.register(pair);
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const streams = await Promise.all(
+        Array.from({ length: 20 }, () => openStream(srv.url, srv.keys.read, '?workflow=pair')),
+      );
+      await runner.execute('pair');
+      // Every stream is live: each carries the end of the execution.
+      await Promise.all(
+        streams.map((s) => s.until((m) => m.some((x) => x.data.type === 'workflow_completed'))),
+      );
+      // Warnings are emitted on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      for (const stream of streams) stream.close();
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      await stopRunner(runner);
+    }
+  });
 });
