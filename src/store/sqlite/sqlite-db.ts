@@ -69,6 +69,13 @@ const RECLAIM_PAGES = 256;
 /** Bytes the write-ahead log keeps on disk after it restarts (`journal_size_limit`). */
 const WAL_SIZE_LIMIT = 64 * 2 ** 20;
 
+/**
+ * KiB of database pages the writing connection keeps in memory (`cache_size`). With months of
+ * history the indexes outgrow the driver's default of 16 MiB, and writes fetch their pages from
+ * the file again; the cache only grows as pages are read, so a small file costs no more.
+ */
+const PAGE_CACHE_KIB = 64 * 1024;
+
 /** Largest number of queued transactions folded into one commit. */
 const MAX_GROUP = 256;
 
@@ -237,6 +244,7 @@ class SqliteConnection {
       db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
       db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
       db.pragma('foreign_keys = ON');
+      db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     } catch (error) {
       db?.close();
       throw openError(options.path, error);
