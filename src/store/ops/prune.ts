@@ -25,6 +25,7 @@ import {
   type PrunedExecution,
   type RolledRange,
 } from './stats-rollups.js';
+import { recheck } from './filters.js';
 
 /** Counts being added up. */
 type Tally = { -readonly [K in keyof PruneCounts]: number };
@@ -49,13 +50,17 @@ const TERMINAL = PRUNABLE_STATUSES.map((s) => `'${s}'`).join(', ');
  * `beforeMs`, status. An execution that a trigger or cron run still names as open is kept:
  * cron recovery would take its missing execution for a lost hand-off and start it again
  * (only rows written before runs were closed with their execution can be in that state).
+ * The status is checked in a form no index serves, so the range of end times is the only way
+ * in: SQLite, which keeps no statistics, would otherwise prefer the equality on the status
+ * index and read every execution of the status, then sort them, at every batch.
  */
-const PRUNABLE_EXECUTION = `e.completed_at_ms < ? AND e.status = ? AND e.status IN (${TERMINAL})
+const PRUNABLE_EXECUTION = `e.completed_at_ms < ? AND ${recheck('e.status', '?')}
+  AND ${recheck('e.status', TERMINAL)}
   AND (e.schedule_linked = 0 OR NOT EXISTS (
     SELECT 1 FROM schedule_runs r WHERE r.workflow_execution_id = e.id AND r.status = 'open'))`;
 
 /** The window of a batch. Parameters: `beforeMs`, status, window size. */
-const WINDOW = `SELECT e.id FROM workflow_executions e WHERE ${PRUNABLE_EXECUTION}
+export const PRUNE_WINDOW = `SELECT e.id FROM workflow_executions e WHERE ${PRUNABLE_EXECUTION}
   ORDER BY e.completed_at_ms LIMIT ?`;
 
 /** Run statuses that are final (every status but 'open'). */
@@ -92,7 +97,7 @@ export async function pruneExecutionsBatch(
     const window = [cut.beforeMs, cut.status, EXECUTION_WINDOW];
     const eventRows = await tx.run(
       `DELETE FROM execution_events WHERE id IN (
-         SELECT v.id FROM execution_events v WHERE v.execution_id IN (${WINDOW}) LIMIT ?)`,
+         SELECT v.id FROM execution_events v WHERE v.execution_id IN (${PRUNE_WINDOW}) LIMIT ?)`,
       [...window, budget],
     );
     events += eventRows;
@@ -100,7 +105,7 @@ export async function pruneExecutionsBatch(
     if (budget <= 0) break;
     const taskRows = await tx.run(
       `DELETE FROM task_executions WHERE id IN (
-         SELECT t.id FROM task_executions t WHERE t.execution_id IN (${WINDOW}) LIMIT ?)`,
+         SELECT t.id FROM task_executions t WHERE t.execution_id IN (${PRUNE_WINDOW}) LIMIT ?)`,
       [...window, budget],
     );
     tasks += taskRows;
@@ -113,7 +118,7 @@ export async function pruneExecutionsBatch(
     const deleted = await tx.all<PrunedExecution>(
       `DELETE FROM workflow_executions WHERE id IN (
          SELECT w.id FROM workflow_executions w
-         WHERE w.id IN (${WINDOW})
+         WHERE w.id IN (${PRUNE_WINDOW})
            AND NOT EXISTS (SELECT 1 FROM task_executions t WHERE t.execution_id = w.id)
            AND NOT EXISTS (SELECT 1 FROM execution_events v WHERE v.execution_id = w.id)
          LIMIT ?)
