@@ -4,12 +4,9 @@
  * a walk of the table. (PostgreSQL's plans, which depend on its statistics, are recorded in
  * `docs/performance.md`.)
  */
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { splitWindow, statsStatement } from '../../src/store/ops/stats.js';
-import { openStore } from '../../src/store/open.js';
-import { freshSqliteUrl } from '../helpers/backend.js';
-import { plannedOnce } from '../../src/store/sqlite/planned-once.js';
+import { migratedSqliteFile, sqlitePlan } from '../helpers/sqlite-plan.js';
 
 const DAY = 86_400_000;
 
@@ -18,22 +15,12 @@ async function planOf(
   query: { fromMs: number; toMs: number; bucketMs: number },
   rolled: { fromMs: number; toMs: number },
 ): Promise<string[]> {
-  const url = freshSqliteUrl();
-  const store = await openStore(url);
-  await store.migrate();
-  await store.close();
-  const db = new Database(url.slice('sqlite://'.length), { readonly: true });
-  try {
-    const { sql, params } = statsStatement(query, splitWindow(query, rolled));
-    return (
-      (db.prepare(`EXPLAIN QUERY PLAN ${plannedOnce(sql)}`).all(...params) as { detail: string }[])
-        .map((row) => row.detail)
-        // The values' own rows (`SCAN CONSTANT ROW`, `SCAN 1413 CONSTANT ROWS`) build `r`.
-        .filter((step) => /^(SEARCH|SCAN) /.test(step) && !/CONSTANT ROWS?$/.test(step))
-    );
-  } finally {
-    db.close();
-  }
+  const { sql, params } = statsStatement(query, splitWindow(query, rolled));
+  return (
+    sqlitePlan(await migratedSqliteFile(), sql, params)
+      // The values' own rows (`SCAN CONSTANT ROW`, `SCAN 1413 CONSTANT ROWS`) build `r`.
+      .filter((step) => /^(SEARCH|SCAN) /.test(step) && !/CONSTANT ROWS?$/.test(step))
+  );
 }
 
 const ACTIVE =
