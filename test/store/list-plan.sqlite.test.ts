@@ -4,34 +4,10 @@
  * table, step by step. `list-plans.test.ts` checks the plans of both backends on an analyzed
  * history, where they depend on the statistics.
  */
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { windowStatement, type ExecutionWindow } from '../../src/store/ops/execution-pages.js';
-import { openStore } from '../../src/store/open.js';
-import { freshSqliteUrl } from '../helpers/backend.js';
 import { WorkflowStatus } from '../../src/store/rows.js';
-import { plannedOnce } from '../../src/store/sqlite/planned-once.js';
-
-/** SQLite's plan of `sql` with `params`, one line per step. */
-function planOf(file: string, sql: string, params: readonly unknown[]): string[] {
-  const db = new Database(file, { readonly: true });
-  try {
-    const rows = db.prepare(`EXPLAIN QUERY PLAN ${plannedOnce(sql)}`).all(...params) as {
-      detail: string;
-    }[];
-    return rows.map((row) => row.detail);
-  } finally {
-    db.close();
-  }
-}
-
-async function migrated(): Promise<string> {
-  const url = freshSqliteUrl();
-  const store = await openStore(url);
-  await store.migrate();
-  await store.close();
-  return url.slice('sqlite://'.length);
-}
+import { migratedSqliteFile, sqlitePlan } from '../helpers/sqlite-plan.js';
 
 const STATUS_RANGE =
   /COVERING INDEX workflow_executions_by_status \(status=\?( AND \(created_at_ms,id\)<\(\?,\?\))?\)/;
@@ -42,7 +18,7 @@ const CREATED_RANGE =
 
 describe('keyset page plans on SQLite', () => {
   it('reads each range from the cursor on in an index, and the page rows by primary key', async () => {
-    const file = await migrated();
+    const file = await migratedSqliteFile();
     const cases: [Partial<ExecutionWindow>, RegExp, number][] = [
       [{}, CREATED_RANGE, 1],
       [{ statuses: ['Failed'] }, STATUS_RANGE, 1],
@@ -55,7 +31,7 @@ describe('keyset page plans on SQLite', () => {
       for (const after of [null, { createdAtMs: 5, id: 'x' }]) {
         const window = { workflowName: undefined, statuses: undefined, limit: 51, offset: 0 };
         const { sql, params } = windowStatement({ ...window, ...filter, after });
-        const plan = planOf(file, sql, params);
+        const plan = sqlitePlan(file, sql, params);
         const what = `${JSON.stringify(filter)}, ${after === null ? 'first' : 'deep'} page`;
         const reads = plan.filter((step) => /^(SEARCH|SCAN) (workflow_executions|e)\b/.test(step));
         // The ranges (from the cursor on when there is one), then one look-up per page row:
@@ -78,7 +54,7 @@ describe('keyset page plans on SQLite', () => {
   });
 
   it('narrows each range to a creation-time range, and a deep page still starts at its cursor', async () => {
-    const file = await migrated();
+    const file = await migratedSqliteFile();
     const bounds = 'created_at_ms>\\? AND ';
     const cases: [Partial<ExecutionWindow>, string][] = [
       [{}, 'workflow_executions_by_created \\('],
@@ -103,7 +79,7 @@ describe('keyset page plans on SQLite', () => {
         // the range's end down past the pages before.
         const upper = after === null ? 'created_at_ms<\\?' : '\\(created_at_ms,id\\)<\\(\\?,\\?\\)';
         const range = new RegExp(`COVERING INDEX ${index}${bounds}${upper}\\)$`);
-        const plan = planOf(file, sql, params);
+        const plan = sqlitePlan(file, sql, params);
         expect(
           plan.filter((step) => range.test(step)),
           `${what}: ${plan.join(' | ')}`,
