@@ -31,6 +31,13 @@ export class Waiters {
    * {@link remoteEnds}); on SQLite it would come unannounced.
    */
   private readonly fresh = new Set<string>();
+  /**
+   * The first read of a wait while it is in flight, by execution id. A terminal event that
+   * comes meanwhile waits for it rather than reading again: the commit that announces an end
+   * tells its listeners before the continuations of the reads in the same group run, so the
+   * read may already hold the end.
+   */
+  private readonly firstReads = new Map<string, Promise<EndedExecution | null>>();
   private readonly remoteEndsAnnounced: boolean;
 
   constructor(
@@ -89,11 +96,15 @@ export class Waiters {
     try {
       // Registered before this check, so an end heard of from now on resolves the wait.
       if (!this.fresh.has(executionId)) {
+        const read = this.reads.ended(executionId);
+        this.firstReads.set(executionId, read);
         try {
-          const already = await this.reads.ended(executionId);
+          const already = await read;
           if (already !== null) resolver(already);
         } catch (error) {
           if (!(error instanceof DatabaseError && error.retryable)) throw error;
+        } finally {
+          if (this.firstReads.get(executionId) === read) this.firstReads.delete(executionId);
         }
       }
       return await ended;
@@ -144,6 +155,17 @@ export class Waiters {
     if (this.expected.has(executionId)) {
       this.missed.add(executionId);
       return;
+    }
+    const firstRead = this.firstReads.get(executionId);
+    if (firstRead !== undefined) {
+      // A failed first read is answered by the read below.
+      const seen = await firstRead.catch(() => null);
+      if (seen !== null) {
+        // Every waiter of the execution, not only the one whose read this was.
+        this.resolve(seen);
+        return;
+      }
+      if (!this.waiting.has(executionId)) return;
     }
     const ended = await this.reads.ended(executionId);
     if (ended !== null) this.resolve(ended);
