@@ -9,10 +9,11 @@
  * writes to a row it does not delete, least of all to a rerun still running.
  *
  * A batch deletes at most `limit` rows in one transaction, so a claim or completion waiting
- * behind it (SQLite's single writer) waits for at most one batch. It takes the oldest ended
- * executions of a status (a window of {@link EXECUTION_WINDOW}) and deletes their events first,
- * then their tasks, then the executions left with neither: an execution row goes last, so an
- * execution half pruned when a batch ends (or the process dies) is still found by the next.
+ * behind it (SQLite's single writer) waits for at most one batch. It takes the ended
+ * executions of a status that started first (a window of {@link EXECUTION_WINDOW}) and deletes
+ * their events first, then their tasks, then the executions left with neither: an execution
+ * row goes last, so an execution half pruned when a batch ends (or the process dies) is still
+ * found by the next.
  * The executions a batch deletes are subtracted from the statistics' minute rollups in the same
  * transaction, so the statistics keep counting exactly the executions left.
  */
@@ -25,7 +26,6 @@ import {
   type PrunedExecution,
   type RolledRange,
 } from './stats-rollups.js';
-import { recheck } from './filters.js';
 
 /** Counts being added up. */
 type Tally = { -readonly [K in keyof PruneCounts]: number };
@@ -46,22 +46,36 @@ export const EXECUTION_WINDOW = 250;
 const TERMINAL = PRUNABLE_STATUSES.map((s) => `'${s}'`).join(', ');
 
 /**
- * Executions of one cut, oldest end first (`workflow_executions_by_completed`). Parameters:
- * `beforeMs`, status. An execution that a trigger or cron run still names as open is kept:
- * cron recovery would take its missing execution for a lost hand-off and start it again
- * (only rows written before runs were closed with their execution can be in that state).
- * The status is checked in a form no index serves, so the range of end times is the only way
- * in: SQLite, which keeps no statistics, would otherwise prefer the equality on the status
- * index and read every execution of the status, then sort them, at every batch.
+ * Executions of one cut, oldest start first, along `workflow_executions_by_status (status,
+ * created_at_ms, id)`. Parameters: status, status, `beforeMs`, `beforeMs`. An execution that
+ * ended before the cut started before it too, so the walk is a seek into the cut's status, in
+ * the index's order (no sort), that passes over only the executions of the status that started
+ * before the cut and ended after it. The index of end times would walk past every kept
+ * execution of the other statuses that ended earlier (a cut of Failed at 7 days under a cut of
+ * Completed at 90 walked 83 days of Completed at every batch).
+ *
+ * The end time is compared in a form no index serves, and the terminal guard checks the bound
+ * status, not the column: as a second range correlated with the first, or as a per-row filter,
+ * they made PostgreSQL expect a handful of rows, and read them all and sort them.
+ *
+ * An execution whose end a runner with a clock behind wrote before its start waits for a
+ * later prune. One that a trigger or cron run still names as open is kept: cron recovery would
+ * take its missing execution for a lost hand-off and start it again (only rows written before
+ * runs were closed with their execution can be in that state).
  */
-const PRUNABLE_EXECUTION = `e.completed_at_ms < ? AND ${recheck('e.status', '?')}
-  AND ${recheck('e.status', TERMINAL)}
+const PRUNABLE_EXECUTION = `e.status = ? AND CAST(? AS TEXT) IN (${TERMINAL})
+  AND e.created_at_ms < ? AND (e.completed_at_ms + 0) < ?
   AND (e.schedule_linked = 0 OR NOT EXISTS (
     SELECT 1 FROM schedule_runs r WHERE r.workflow_execution_id = e.id AND r.status = 'open'))`;
 
-/** The window of a batch. Parameters: `beforeMs`, status, window size. */
+/** The parameters of {@link PRUNABLE_EXECUTION} for `cut`. */
+function prunableParams(cut: ExecutionCut): (string | number)[] {
+  return [cut.status, cut.status, cut.beforeMs, cut.beforeMs];
+}
+
+/** The window of a batch. Parameters: those of {@link PRUNABLE_EXECUTION}, then its size. */
 export const PRUNE_WINDOW = `SELECT e.id FROM workflow_executions e WHERE ${PRUNABLE_EXECUTION}
-  ORDER BY e.completed_at_ms LIMIT ?`;
+  ORDER BY e.created_at_ms, e.id LIMIT ?`;
 
 /** Run statuses that are final (every status but 'open'). */
 const FINAL_RUNS = `'completed', 'failed', 'cancelled', 'deduplicated', 'error', 'missed', 'lost'`;
@@ -94,7 +108,7 @@ export async function pruneExecutionsBatch(
   let rolled: RolledRange | undefined;
   for (const cut of input.cuts) {
     if (budget <= 0) break;
-    const window = [cut.beforeMs, cut.status, EXECUTION_WINDOW];
+    const window = [...prunableParams(cut), EXECUTION_WINDOW];
     const eventRows = await tx.run(
       `DELETE FROM execution_events WHERE id IN (
          SELECT v.id FROM execution_events v WHERE v.execution_id IN (${PRUNE_WINDOW}) LIMIT ?)`,
@@ -172,7 +186,7 @@ export async function countPrunable(
   const counts: Tally = { ...NO_PRUNE_COUNTS };
   const owned = `IN (SELECT e.id FROM workflow_executions e WHERE ${PRUNABLE_EXECUTION})`;
   for (const cut of input.cuts) {
-    const params = [cut.beforeMs, cut.status];
+    const params = prunableParams(cut);
     const row = await tx.get<{ executions: number; tasks: number; events: number }>(
       `SELECT
          (SELECT COUNT(*) FROM workflow_executions e WHERE ${PRUNABLE_EXECUTION}) AS executions,

@@ -1,0 +1,150 @@
+/**
+ * The plan of a prune batch's window on a seeded history, on both backends, before the table
+ * has statistics and after `ANALYZE`: for a cut of the common status (Completed) and of a rare
+ * one (Failed), the read is a range of the status index or the creation index, in the order of
+ * the window, with no sort. Never the index of end times, whose walk passes every kept
+ * execution of the other statuses that ended earlier, and never every execution of the status
+ * read and sorted (either made each batch cost the whole history).
+ *
+ * SQLite: `EXPLAIN QUERY PLAN` as the adapter prepares the statement. PostgreSQL:
+ * `EXPLAIN (FORMAT JSON)` on a connection with the adapter's planner settings.
+ */
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedFinishedExecutions } from '../../bench/seed.js';
+import type { SqlValue } from '../../src/store/db.js';
+import { PRUNE_WINDOW } from '../../src/store/ops/prune.js';
+import { openStore } from '../../src/store/open.js';
+import { toPgPlaceholders } from '../../src/store/postgres/pg-sql.js';
+import { plannedOnce } from '../../src/store/sqlite/planned-once.js';
+import { backend, freshDatabase } from '../helpers/backend.js';
+import { PG_URL } from '../helpers/pg.js';
+
+const COUNT = 4_000;
+const FROM_MS = Date.parse('2026-01-01T00:00:00Z');
+/** A cut in the middle of the seeded history (4 executions to a millisecond). */
+const CUT_MS = FROM_MS + COUNT / 8;
+
+/** The indexes whose order is the window's (`created_at_ms, id` within the status). */
+const WINDOW_INDEXES = ['workflow_executions_by_status', 'workflow_executions_by_created'];
+
+/** The window's parameters for a cut of `status` at {@link CUT_MS}. */
+const paramsOf = (status: string): SqlValue[] => [status, status, CUT_MS, CUT_MS, 250];
+
+/** Plans reduced to their problems, per backend. */
+interface Planner {
+  problems(sql: string, params: readonly SqlValue[]): Promise<string[]>;
+  analyze(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function sqlitePlanner(file: string): Promise<Planner> {
+  const db = new Database(file);
+  await seedFinishedExecutions({ dialect: 'sqlite', run: async (sql) => void db.exec(sql) }, COUNT);
+  return {
+    analyze: async () => void db.exec('ANALYZE'),
+    problems: async (sql, params) => {
+      const steps = (
+        db.prepare(`EXPLAIN QUERY PLAN ${plannedOnce(sql)}`).all(...params) as { detail: string }[]
+      ).map((row) => row.detail);
+      const read = steps[0] ?? '';
+      const problems = steps.filter((step) => step.startsWith('USE TEMP B-TREE'));
+      if (!WINDOW_INDEXES.some((index) => read.startsWith(`SEARCH e USING INDEX ${index} (`))) {
+        problems.push(read);
+      }
+      return problems;
+    },
+    close: async () => void db.close(),
+  };
+}
+
+interface PgNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PgNode[];
+}
+
+async function pgPlanner(schema: string): Promise<Planner> {
+  // The adapter's planner settings (src/store/postgres/pg-db.ts).
+  const client = new pg.Client({
+    connectionString: PG_URL,
+    options: `-c enable_bitmapscan=off -c enable_seqscan=off -c search_path=${schema} -c plan_cache_mode=force_custom_plan`,
+  });
+  await client.connect();
+  await seedFinishedExecutions(
+    { dialect: 'postgres', run: async (sql) => void (await client.query(sql)) },
+    COUNT,
+  );
+  return {
+    analyze: async () => void (await client.query('ANALYZE workflow_executions')),
+    problems: async (sql, params) => {
+      const result = await client.query<{ 'QUERY PLAN': [{ Plan: PgNode }] }>(
+        `EXPLAIN (FORMAT JSON) ${toPgPlaceholders(sql)}`,
+        params as SqlValue[],
+      );
+      const problems: string[] = [];
+      const visit = (node: PgNode): void => {
+        const type = node['Node Type'];
+        if (type === 'Sort') problems.push('Sort');
+        if (node['Relation Name'] === 'workflow_executions') {
+          const index = node['Index Name'] ?? '';
+          if (type !== 'Index Scan' || !WINDOW_INDEXES.includes(index)) {
+            problems.push(`${type} ${index}`.trim());
+          }
+        }
+        for (const child of node.Plans ?? []) visit(child);
+      };
+      visit(result.rows[0]!['QUERY PLAN'][0].Plan);
+      return problems;
+    },
+    close: () => client.end(),
+  };
+}
+
+describe('the prune window on a seeded history', () => {
+  let planner: Planner;
+
+  beforeAll(async () => {
+    const { url, schema } = freshDatabase();
+    const store = await openStore(url);
+    await store.migrate();
+    await store.close();
+    planner =
+      backend === 'sqlite'
+        ? await sqlitePlanner(url.slice('sqlite://'.length))
+        : await pgPlanner(schema!);
+  });
+
+  afterAll(async () => {
+    await planner?.close();
+  });
+
+  async function failures(): Promise<string[]> {
+    const out: string[] = [];
+    for (const status of ['Completed', 'Failed']) {
+      const problems = await planner.problems(PRUNE_WINDOW, paramsOf(status));
+      if (problems.length > 0) out.push(`${status}: ${problems.join('; ')}`);
+    }
+    return out;
+  }
+
+  it('reads a range in window order before statistics exist', async () => {
+    expect(await failures()).toEqual([]);
+  });
+
+  it('reads a range in window order after ANALYZE', async () => {
+    await planner.analyze();
+    expect(await failures()).toEqual([]);
+  });
+
+  it('flags the walk of the index of end times (the check can fail)', async () => {
+    const byEnd = PRUNE_WINDOW.replace('(e.completed_at_ms + 0) < ?', 'e.completed_at_ms < ?')
+      .replace('e.created_at_ms < ?', '(e.created_at_ms + 0) < ?')
+      .replace('e.status = ?', "(e.status || '') = ?")
+      .replace('ORDER BY e.created_at_ms, e.id', 'ORDER BY e.completed_at_ms');
+    expect(byEnd).not.toBe(PRUNE_WINDOW);
+    expect(await planner.problems(byEnd, paramsOf('Failed'))).not.toEqual([]);
+  });
+});
