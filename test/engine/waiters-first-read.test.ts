@@ -5,52 +5,24 @@
  * process reads first, this was a second read transaction for every `execute()`). When the
  * first read came too early to see the end, the event still reads. On a real store.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BatchedReads } from '../../src/engine/batched-reads.js';
-import { Waiters } from '../../src/engine/waiters.js';
-import { openStore } from '../../src/store/open.js';
-import type { ClaimedTask, EndedExecution, Store } from '../../src/store/store.js';
-import { freshDatabaseUrl } from '../helpers/backend.js';
+import { describe, expect, it } from 'vitest';
+import type { ClaimedTask, EndedExecution } from '../../src/store/store.js';
 import { executionOf } from '../helpers/plan.js';
+import { waitersPerTest } from '../helpers/waiters.js';
 import { single } from '../store/fixtures/workflows.js';
 
-/** The waiters' reads, counted; while `hold` is set, a read asked for keeps its answer until it settles. */
-class CountedReads extends BatchedReads {
-  count = 0;
-  hold: Promise<void> | undefined;
-
-  override async ended(executionId: string): Promise<EndedExecution | null> {
-    this.count += 1;
-    const hold = this.hold;
-    const answer = await super.ended(executionId);
-    await hold;
-    return answer;
-  }
-}
-
 describe('waiters: a terminal event during the first read', () => {
-  let store: Store;
-  let waiters: Waiters;
-  let reads: CountedReads;
-  beforeEach(async () => {
-    store = await openStore(freshDatabaseUrl());
-    await store.migrate();
-    reads = new CountedReads(store);
-    waiters = new Waiters(store, reads);
-  });
-  afterEach(async () => {
-    await store.close();
-  });
+  const under = waitersPerTest();
 
   /** A one-task execution with its root claimed; its id and the claimed task. */
   async function started(): Promise<{ id: string; task: ClaimedTask }> {
     const input = executionOf(single, { claimRoots: 1 });
-    const { claimed } = await store.scheduleExecution(input);
+    const { claimed } = await under.store.scheduleExecution(input);
     return { id: input.id, task: claimed[0]! };
   }
 
   async function end(task: ClaimedTask): Promise<void> {
-    await store.completeTasks({
+    await under.store.completeTasks({
       completions: [{ ...task, output: {} }],
       nowMs: 2_000,
       runnerId: 'here',
@@ -58,44 +30,44 @@ describe('waiters: a terminal event during the first read', () => {
   }
 
   const waitFor = (id: string): Promise<EndedExecution | null> =>
-    waiters.wait(id, new AbortController().signal);
+    under.waiters.wait(id, new AbortController().signal);
 
   it('takes the end from the first read in flight, for every waiter of the execution', async () => {
     const { id, task } = await started();
     // A caller that read before the end, and waits.
     const early = waitFor(id);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(reads.count).toBe(1);
+    await under.reads.read;
+    expect(under.reads.count).toBe(1);
     await end(task);
     // A second caller's first read is asked for after the end; the terminal event comes before
     // that read has answered.
     const late = waitFor(id);
-    const heard = waiters.notify(id);
+    const heard = under.waiters.notify(id);
 
     const [first, second] = await Promise.all([early, late, heard]);
     expect(first?.record.status).toBe('Completed');
     expect(second?.record.status).toBe('Completed');
     // The two first reads, and none for the event.
-    expect(reads.count).toBe(2);
+    expect(under.reads.count).toBe(2);
   });
 
   it('reads again when the first read in flight came before the end', async () => {
     const { id, task } = await started();
     // The first read answers before the end is written, and its answer is held back.
     let release = (): void => undefined;
-    reads.hold = new Promise<void>((resolve) => {
+    under.reads.hold = new Promise<void>((resolve) => {
       release = resolve;
     });
     const waiting = waitFor(id);
-    reads.hold = undefined;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    under.reads.hold = undefined;
+    await under.reads.read;
     await end(task);
-    const heard = waiters.notify(id);
+    const heard = under.waiters.notify(id);
     release();
 
     const [ended] = await Promise.all([waiting, heard]);
     expect(ended?.record.status).toBe('Completed');
     // The first read saw no end, so the event read again.
-    expect(reads.count).toBe(2);
+    expect(under.reads.count).toBe(2);
   });
 });

@@ -12,20 +12,16 @@
  * settings the adapter's connections have (no sequential or bitmap scan unless nothing else
  * can answer), which are the plans the engine gets.
  */
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedFinishedExecutions } from '../../bench/seed.js';
 import {
   windowStatement,
   type ExecutionKey,
   type ExecutionWindow,
 } from '../../src/store/ops/execution-pages.js';
 import { openStore } from '../../src/store/open.js';
-import { toPgPlaceholders } from '../../src/store/postgres/pg-sql.js';
 import type { SqlValue } from '../../src/store/db.js';
 import { backend, freshDatabase } from '../helpers/backend.js';
-import { PG_URL } from '../helpers/pg.js';
+import { pgPlanOf, seededPg, seededSqlite, type PgPlanNode } from '../helpers/plan-history.js';
 import { plannedOnce } from '../../src/store/sqlite/planned-once.js';
 
 const COUNT = 4_000;
@@ -81,8 +77,7 @@ interface Planner {
 }
 
 async function sqlitePlanner(file: string): Promise<Planner> {
-  const db = new Database(file);
-  await seedFinishedExecutions({ dialect: 'sqlite', run: async (sql) => void db.exec(sql) }, COUNT);
+  const db = await seededSqlite(file, COUNT);
   return {
     analyze: async () => void db.exec('ANALYZE'),
     problems: async (sql, params) => {
@@ -111,36 +106,16 @@ async function sqlitePlanner(file: string): Promise<Planner> {
   };
 }
 
-interface PgNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  Plans?: PgNode[];
-}
-
 async function pgPlanner(schema: string): Promise<Planner> {
-  // The adapter's planner settings (src/store/postgres/pg-db.ts).
-  const client = new pg.Client({
-    connectionString: PG_URL,
-    options: `-c enable_bitmapscan=off -c enable_seqscan=off -c search_path=${schema} -c plan_cache_mode=force_custom_plan`,
-  });
-  await client.connect();
-  await seedFinishedExecutions(
-    { dialect: 'postgres', run: async (sql) => void (await client.query(sql)) },
-    COUNT,
-  );
+  const client = await seededPg(schema, COUNT);
   return {
     analyze: async () => void (await client.query('ANALYZE workflow_executions')),
     problems: async (sql, params) => {
-      const result = await client.query<{ 'QUERY PLAN': [{ Plan: PgNode }] }>(
-        `EXPLAIN (FORMAT JSON) ${toPgPlaceholders(sql)}`,
-        params as SqlValue[],
-      );
       const problems: string[] = [];
       let lookups = 0;
       // `sorted`: a Sort lies between this node and the nearest Limit above it, so it sorts
       // every row this node yields, not a page.
-      const visit = (node: PgNode, sorted: boolean): void => {
+      const visit = (node: PgPlanNode, sorted: boolean): void => {
         const type = node['Node Type'];
         if (node['Relation Name'] === 'workflow_executions') {
           const index = node['Index Name'] ?? '';
@@ -152,7 +127,7 @@ async function pgPlanner(schema: string): Promise<Planner> {
         const below = type === 'Limit' ? false : sorted || type === 'Sort';
         for (const child of node.Plans ?? []) visit(child, below);
       };
-      visit(result.rows[0]!['QUERY PLAN'][0].Plan, false);
+      visit(await pgPlanOf(client, sql, params), false);
       if (lookups === 0) problems.push('no page look-up');
       return problems;
     },

@@ -9,17 +9,13 @@
  * SQLite: `EXPLAIN QUERY PLAN` as the adapter prepares the statement. PostgreSQL:
  * `EXPLAIN (FORMAT JSON)` on a connection with the adapter's planner settings.
  */
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedFinishedExecutions } from '../../bench/seed.js';
 import type { SqlValue } from '../../src/store/db.js';
 import { PRUNE_WINDOW } from '../../src/store/ops/prune.js';
 import { openStore } from '../../src/store/open.js';
-import { toPgPlaceholders } from '../../src/store/postgres/pg-sql.js';
 import { plannedOnce } from '../../src/store/sqlite/planned-once.js';
 import { backend, freshDatabase } from '../helpers/backend.js';
-import { PG_URL } from '../helpers/pg.js';
+import { pgPlanOf, seededPg, seededSqlite, type PgPlanNode } from '../helpers/plan-history.js';
 
 const COUNT = 4_000;
 const FROM_MS = Date.parse('2026-01-01T00:00:00Z');
@@ -40,8 +36,7 @@ interface Planner {
 }
 
 async function sqlitePlanner(file: string): Promise<Planner> {
-  const db = new Database(file);
-  await seedFinishedExecutions({ dialect: 'sqlite', run: async (sql) => void db.exec(sql) }, COUNT);
+  const db = await seededSqlite(file, COUNT);
   return {
     analyze: async () => void db.exec('ANALYZE'),
     problems: async (sql, params) => {
@@ -59,33 +54,13 @@ async function sqlitePlanner(file: string): Promise<Planner> {
   };
 }
 
-interface PgNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  Plans?: PgNode[];
-}
-
 async function pgPlanner(schema: string): Promise<Planner> {
-  // The adapter's planner settings (src/store/postgres/pg-db.ts).
-  const client = new pg.Client({
-    connectionString: PG_URL,
-    options: `-c enable_bitmapscan=off -c enable_seqscan=off -c search_path=${schema} -c plan_cache_mode=force_custom_plan`,
-  });
-  await client.connect();
-  await seedFinishedExecutions(
-    { dialect: 'postgres', run: async (sql) => void (await client.query(sql)) },
-    COUNT,
-  );
+  const client = await seededPg(schema, COUNT);
   return {
     analyze: async () => void (await client.query('ANALYZE workflow_executions')),
     problems: async (sql, params) => {
-      const result = await client.query<{ 'QUERY PLAN': [{ Plan: PgNode }] }>(
-        `EXPLAIN (FORMAT JSON) ${toPgPlaceholders(sql)}`,
-        params as SqlValue[],
-      );
       const problems: string[] = [];
-      const visit = (node: PgNode): void => {
+      const visit = (node: PgPlanNode): void => {
         const type = node['Node Type'];
         if (type === 'Sort') problems.push('Sort');
         if (node['Relation Name'] === 'workflow_executions') {
@@ -96,7 +71,7 @@ async function pgPlanner(schema: string): Promise<Planner> {
         }
         for (const child of node.Plans ?? []) visit(child);
       };
-      visit(result.rows[0]!['QUERY PLAN'][0].Plan);
+      visit(await pgPlanOf(client, sql, params));
       return problems;
     },
     close: () => client.end(),
