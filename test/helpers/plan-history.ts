@@ -4,9 +4,12 @@
  */
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { seedFinishedExecutions } from '../../bench/seed.js';
 import type { SqlValue } from '../../src/store/db.js';
+import { openStore } from '../../src/store/open.js';
 import { toPgPlaceholders } from '../../src/store/postgres/pg-sql.js';
+import { backend, freshDatabase } from './backend.js';
 import { PG_URL } from './pg.js';
 
 /** A node of PostgreSQL's plan (`EXPLAIN (FORMAT JSON)`), with the fields the tests read. */
@@ -58,4 +61,51 @@ export async function pgPlanOf(
     params as SqlValue[],
   );
   return result.rows[0]!['QUERY PLAN'][0].Plan;
+}
+
+/** Plans of statements on a seeded history, reduced to their problems. */
+export interface Planner {
+  /** What is wrong with the plan of `sql` for `params` (nothing: an empty list). */
+  problems(sql: string, params: readonly SqlValue[]): Promise<string[]>;
+  /** Gathers the statistics, as a production database has them. */
+  analyze(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Registers hooks that give the test file one migrated database of the backend under test
+ * (see `backend.ts`) and a planner on it, made by `make` for that backend.
+ */
+export function plannerPerFile(make: {
+  readonly sqlite: (file: string) => Promise<Planner>;
+  readonly postgres: (schema: string) => Promise<Planner>;
+}): { readonly planner: Planner } {
+  const current = {} as { planner: Planner };
+  beforeAll(async () => {
+    const { url, schema } = freshDatabase();
+    const store = await openStore(url);
+    await store.migrate();
+    await store.close();
+    current.planner =
+      backend === 'sqlite'
+        ? await make.sqlite(url.slice('sqlite://'.length))
+        : await make.postgres(schema!);
+  });
+  afterAll(async () => {
+    await current.planner?.close();
+  });
+  return current;
+}
+
+/** Each named statement whose plan has a problem, with its problems. */
+export async function planFailures(
+  planner: Planner,
+  statements: Iterable<readonly [name: string, sql: string, params: readonly SqlValue[]]>,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const [name, sql, params] of statements) {
+    const problems = await planner.problems(sql, params);
+    if (problems.length > 0) out.push(`${name}: ${problems.join('; ')}`);
+  }
+  return out;
 }

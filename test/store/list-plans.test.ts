@@ -12,16 +12,21 @@
  * settings the adapter's connections have (no sequential or bitmap scan unless nothing else
  * can answer), which are the plans the engine gets.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   windowStatement,
   type ExecutionKey,
   type ExecutionWindow,
 } from '../../src/store/ops/execution-pages.js';
-import { openStore } from '../../src/store/open.js';
-import type { SqlValue } from '../../src/store/db.js';
-import { backend, freshDatabase } from '../helpers/backend.js';
-import { pgPlanOf, seededPg, seededSqlite, type PgPlanNode } from '../helpers/plan-history.js';
+import {
+  pgPlanOf,
+  planFailures,
+  plannerPerFile,
+  seededPg,
+  seededSqlite,
+  type PgPlanNode,
+  type Planner,
+} from '../helpers/plan-history.js';
 import { plannedOnce } from '../../src/store/sqlite/planned-once.js';
 
 const COUNT = 4_000;
@@ -65,15 +70,6 @@ function windows(): [string, ExecutionWindow][] {
     }
   }
   return out;
-}
-
-/** A plan, reduced to what the checks need, per backend. */
-interface Planner {
-  /** Problems of the plan of `sql`: table scans, sorts of a range, foreign indexes. */
-  problems(sql: string, params: readonly SqlValue[]): Promise<string[]>;
-  /** Gathers the table's statistics. */
-  analyze(): Promise<void>;
-  close(): Promise<void>;
 }
 
 async function sqlitePlanner(file: string): Promise<Planner> {
@@ -136,33 +132,17 @@ async function pgPlanner(schema: string): Promise<Planner> {
 }
 
 describe('execution list plans on an analyzed history', () => {
-  let planner: Planner;
-
-  beforeAll(async () => {
-    const { url, schema } = freshDatabase();
-    const store = await openStore(url);
-    await store.migrate();
-    await store.close();
-    planner =
-      backend === 'sqlite'
-        ? await sqlitePlanner(url.slice('sqlite://'.length))
-        : await pgPlanner(schema!);
-  });
-
-  afterAll(async () => {
-    await planner?.close();
-  });
+  const under = plannerPerFile({ sqlite: sqlitePlanner, postgres: pgPlanner });
 
   /** Each statement shape whose plan has a problem, with the problems. */
-  async function failures(): Promise<string[]> {
-    const out: string[] = [];
-    for (const [what, window] of windows()) {
-      const { sql, params } = windowStatement(window);
-      const problems = await planner.problems(sql, params);
-      if (problems.length > 0) out.push(`${what}: ${problems.join('; ')}`);
-    }
-    return out;
-  }
+  const failures = (): Promise<string[]> =>
+    planFailures(
+      under.planner,
+      windows().map(([what, window]) => {
+        const { sql, params } = windowStatement(window);
+        return [what, sql, params] as const;
+      }),
+    );
 
   it('reads every filter as ranges of the list indexes before statistics exist', async () => {
     // A bulk load that autovacuum has not analyzed yet.
@@ -170,7 +150,7 @@ describe('execution list plans on an analyzed history', () => {
   });
 
   it('reads every filter as ranges of the list indexes in list order, never the table', async () => {
-    await planner.analyze();
+    await under.planner.analyze();
     expect(await failures()).toEqual([]);
   });
 
@@ -183,6 +163,6 @@ describe('execution list plans on an analyzed history', () => {
       'ORDER BY open_tasks LIMIT ?) r0',
     );
     expect(unserved).not.toBe(sql);
-    expect(await planner.problems(unserved, params)).not.toEqual([]);
+    expect(await under.planner.problems(unserved, params)).not.toEqual([]);
   });
 });

@@ -9,13 +9,19 @@
  * SQLite: `EXPLAIN QUERY PLAN` as the adapter prepares the statement. PostgreSQL:
  * `EXPLAIN (FORMAT JSON)` on a connection with the adapter's planner settings.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SqlValue } from '../../src/store/db.js';
 import { PRUNE_WINDOW } from '../../src/store/ops/prune.js';
-import { openStore } from '../../src/store/open.js';
 import { plannedOnce } from '../../src/store/sqlite/planned-once.js';
-import { backend, freshDatabase } from '../helpers/backend.js';
-import { pgPlanOf, seededPg, seededSqlite, type PgPlanNode } from '../helpers/plan-history.js';
+import {
+  pgPlanOf,
+  planFailures,
+  plannerPerFile,
+  seededPg,
+  seededSqlite,
+  type PgPlanNode,
+  type Planner,
+} from '../helpers/plan-history.js';
 
 const COUNT = 4_000;
 const FROM_MS = Date.parse('2026-01-01T00:00:00Z');
@@ -27,13 +33,6 @@ const WINDOW_INDEXES = ['workflow_executions_by_status', 'workflow_executions_by
 
 /** The window's parameters for a cut of `status` at {@link CUT_MS}. */
 const paramsOf = (status: string): SqlValue[] => [status, status, CUT_MS, CUT_MS, 250];
-
-/** Plans reduced to their problems, per backend. */
-interface Planner {
-  problems(sql: string, params: readonly SqlValue[]): Promise<string[]>;
-  analyze(): Promise<void>;
-  close(): Promise<void>;
-}
 
 async function sqlitePlanner(file: string): Promise<Planner> {
   const db = await seededSqlite(file, COUNT);
@@ -79,38 +78,21 @@ async function pgPlanner(schema: string): Promise<Planner> {
 }
 
 describe('the prune window on a seeded history', () => {
-  let planner: Planner;
+  const under = plannerPerFile({ sqlite: sqlitePlanner, postgres: pgPlanner });
 
-  beforeAll(async () => {
-    const { url, schema } = freshDatabase();
-    const store = await openStore(url);
-    await store.migrate();
-    await store.close();
-    planner =
-      backend === 'sqlite'
-        ? await sqlitePlanner(url.slice('sqlite://'.length))
-        : await pgPlanner(schema!);
-  });
-
-  afterAll(async () => {
-    await planner?.close();
-  });
-
-  async function failures(): Promise<string[]> {
-    const out: string[] = [];
-    for (const status of ['Completed', 'Failed']) {
-      const problems = await planner.problems(PRUNE_WINDOW, paramsOf(status));
-      if (problems.length > 0) out.push(`${status}: ${problems.join('; ')}`);
-    }
-    return out;
-  }
+  /** A cut of the common status and one of a rare status. */
+  const failures = (): Promise<string[]> =>
+    planFailures(
+      under.planner,
+      ['Completed', 'Failed'].map((status) => [status, PRUNE_WINDOW, paramsOf(status)] as const),
+    );
 
   it('reads a range in window order before statistics exist', async () => {
     expect(await failures()).toEqual([]);
   });
 
   it('reads a range in window order after ANALYZE', async () => {
-    await planner.analyze();
+    await under.planner.analyze();
     expect(await failures()).toEqual([]);
   });
 
@@ -120,6 +102,6 @@ describe('the prune window on a seeded history', () => {
       .replace('e.status = ?', "(e.status || '') = ?")
       .replace('ORDER BY e.created_at_ms, e.id', 'ORDER BY e.completed_at_ms');
     expect(byEnd).not.toBe(PRUNE_WINDOW);
-    expect(await planner.problems(byEnd, paramsOf('Failed'))).not.toEqual([]);
+    expect(await under.planner.problems(byEnd, paramsOf('Failed'))).not.toEqual([]);
   });
 });
