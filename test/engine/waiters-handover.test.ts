@@ -5,25 +5,11 @@
  * transaction ended it, or the write failed), that event is read after all, so no caller is
  * left to the slow backstop poll.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BatchedReads } from '../../src/engine/batched-reads.js';
-import { Waiters } from '../../src/engine/waiters.js';
-import { openStore } from '../../src/store/open.js';
-import type { EndedExecution, Store } from '../../src/store/store.js';
-import { freshDatabaseUrl } from '../helpers/backend.js';
+import { describe, expect, it } from 'vitest';
+import type { EndedExecution } from '../../src/store/store.js';
 import { executionOf } from '../helpers/plan.js';
+import { waitersPerTest } from '../helpers/waiters.js';
 import { single } from '../store/fixtures/workflows.js';
-
-/** The waiters' reads, with the last one asked for kept, so a test can let it finish. */
-class WatchedReads extends BatchedReads {
-  last: Promise<unknown> = Promise.resolve();
-
-  override ended(executionId: string): Promise<EndedExecution | null> {
-    const read = super.ended(executionId);
-    this.last = read;
-    return read;
-  }
-}
 
 /** Whether `promise` has settled, after the reads in flight had every chance to finish. */
 async function settled(promise: Promise<unknown>): Promise<boolean> {
@@ -34,37 +20,26 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
 }
 
 describe('waiters: executions handed over by the write that ends them', () => {
-  let store: Store;
-  let waiters: Waiters;
-  let reads: WatchedReads;
-  beforeEach(async () => {
-    store = await openStore(freshDatabaseUrl());
-    await store.migrate();
-    reads = new WatchedReads(store);
-    waiters = new Waiters(store, reads);
-  });
-  afterEach(async () => {
-    await store.close();
-  });
+  const under = waitersPerTest();
 
   /** A scheduled one-task execution with a caller registered on it (nothing ended yet). */
   async function waited(): Promise<{ id: string; wait: Promise<EndedExecution | null> }> {
-    const { record } = await store.scheduleExecution(executionOf(single, { claimRoots: 0 }));
-    const wait = waiters.wait(record.id, new AbortController().signal);
+    const { record } = await under.store.scheduleExecution(executionOf(single, { claimRoots: 0 }));
+    const wait = under.waiters.wait(record.id, new AbortController().signal);
     // Its first read found nothing ended; an end from here on comes by event or hand-over.
-    await reads.last;
-    expect(waiters.expect([record.id, 'nobody-waits'])).toEqual([record.id]);
+    await under.reads.read;
+    expect(under.waiters.expect([record.id, 'nobody-waits'])).toEqual([record.id]);
     return { id: record.id, wait };
   }
 
   it('an end the write brings wakes the caller with what the write read', async () => {
     const { id, wait } = await waited();
-    await store.cancelExecution({ executionId: id, nowMs: 2_000, runnerId: 'runner-1' });
-    const [ended] = await store.getEndedExecutions([id]);
-    await waiters.notify(id);
+    await under.store.cancelExecution({ executionId: id, nowMs: 2_000, runnerId: 'runner-1' });
+    const [ended] = await under.store.getEndedExecutions([id]);
+    await under.waiters.notify(id);
     expect(await settled(wait)).toBe(false);
 
-    waiters.handOver([id], [ended!]);
+    under.waiters.handOver([id], [ended!]);
 
     expect(await wait).toBe(ended);
   });
@@ -72,33 +47,37 @@ describe('waiters: executions handed over by the write that ends them', () => {
   it('an end the write did not bring is read once its hold ends', async () => {
     const { id, wait } = await waited();
     // Another transaction ends it while the write is in flight; its event comes meanwhile.
-    await store.cancelExecution({ executionId: id, nowMs: 2_000, runnerId: 'runner-1' });
-    await waiters.notify(id);
+    await under.store.cancelExecution({ executionId: id, nowMs: 2_000, runnerId: 'runner-1' });
+    await under.waiters.notify(id);
     expect(await settled(wait)).toBe(false);
 
     // The write failed, or ended nothing: it brings nothing.
-    waiters.handOver([id], []);
+    under.waiters.handOver([id], []);
 
     expect((await wait)?.record.status).toBe('Cancelled');
   });
 
   it('a hold of two writes ends with the second; without a terminal event nothing is read', async () => {
     const { id, wait } = await waited();
-    expect(waiters.expect([id])).toEqual([id]);
-    await store.cancelExecution({ executionId: id, nowMs: 2_000, runnerId: 'runner-1' });
-    await waiters.notify(id);
+    expect(under.waiters.expect([id])).toEqual([id]);
+    await under.store.cancelExecution({ executionId: id, nowMs: 2_000, runnerId: 'runner-1' });
+    await under.waiters.notify(id);
 
-    waiters.handOver([id], []);
+    under.waiters.handOver([id], []);
     expect(await settled(wait)).toBe(false);
-    waiters.handOver([id], []);
+    under.waiters.handOver([id], []);
     expect((await wait)?.record.status).toBe('Cancelled');
 
     // No event, nothing brought: the caller is left to the backstop poll, which finds it.
     const other = await waited();
-    await store.cancelExecution({ executionId: other.id, nowMs: 3_000, runnerId: 'runner-1' });
-    waiters.handOver([other.id], []);
+    await under.store.cancelExecution({
+      executionId: other.id,
+      nowMs: 3_000,
+      runnerId: 'runner-1',
+    });
+    under.waiters.handOver([other.id], []);
     expect(await settled(other.wait)).toBe(false);
-    await waiters.poll();
+    await under.waiters.poll();
     expect((await other.wait)?.record.status).toBe('Cancelled');
   });
 });

@@ -16,14 +16,27 @@ export async function migratedSqliteFile(): Promise<string> {
   return url.slice('sqlite://'.length);
 }
 
+/** One step of SQLite's plan (`EXPLAIN QUERY PLAN`). */
+export interface SqlitePlanStep {
+  readonly id: number;
+  readonly parent: number;
+  readonly detail: string;
+}
+
+/** The steps of SQLite's plan of `sql` with `params` on `db`, as the adapter prepares it. */
+export function sqlitePlanSteps(
+  db: Database.Database,
+  sql: string,
+  params: readonly unknown[],
+): SqlitePlanStep[] {
+  return db.prepare(`EXPLAIN QUERY PLAN ${plannedOnce(sql)}`).all(...params) as SqlitePlanStep[];
+}
+
 /** The steps of SQLite's plan of `sql` with `params` on `file`, as the adapter prepares it. */
 export function sqlitePlan(file: string, sql: string, params: readonly unknown[]): string[] {
   const db = new Database(file, { readonly: true });
   try {
-    const rows = db.prepare(`EXPLAIN QUERY PLAN ${plannedOnce(sql)}`).all(...params) as {
-      detail: string;
-    }[];
-    return rows.map((row) => row.detail);
+    return sqlitePlanSteps(db, sql, params).map((step) => step.detail);
   } finally {
     db.close();
   }

@@ -1,23 +1,13 @@
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { claimParams, claimStatement, STALE_CLAIMS } from '../../src/store/ops/claims.js';
 import { openStore } from '../../src/store/open.js';
 import { freshSqliteUrl } from '../helpers/backend.js';
 import { SQLITE_SYNTAX } from '../../src/store/sqlite/sqlite-syntax.js';
-import { plannedOnce } from '../../src/store/sqlite/planned-once.js';
+import { sqlitePlan } from '../helpers/sqlite-plan.js';
 
 /** SQLite's plan of `sql` with `params`, one line per step. */
-function planOf(file: string, sql: string, params: unknown[]): string {
-  const db = new Database(file, { readonly: true });
-  try {
-    const rows = db.prepare(`EXPLAIN QUERY PLAN ${plannedOnce(sql)}`).all(...params) as {
-      detail: string;
-    }[];
-    return rows.map((row) => row.detail).join('\n');
-  } finally {
-    db.close();
-  }
-}
+const planOf = (file: string, sql: string, params: unknown[]): string =>
+  sqlitePlan(file, sql, params).join('\n');
 
 describe('the hot queries on SQLite', () => {
   it('claims by walking the partial Ready index in claim order, with no sort step', async () => {

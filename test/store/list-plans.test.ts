@@ -27,7 +27,7 @@ import {
   type PgPlanNode,
   type Planner,
 } from '../helpers/plan-history.js';
-import { plannedOnce } from '../../src/store/sqlite/planned-once.js';
+import { sqlitePlanSteps } from '../helpers/sqlite-plan.js';
 
 const COUNT = 4_000;
 const FROM_MS = Date.parse('2026-01-01T00:00:00Z');
@@ -77,11 +77,7 @@ async function sqlitePlanner(file: string): Promise<Planner> {
   return {
     analyze: async () => void db.exec('ANALYZE'),
     problems: async (sql, params) => {
-      const rows = db.prepare(`EXPLAIN QUERY PLAN ${plannedOnce(sql)}`).all(...params) as {
-        id: number;
-        parent: number;
-        detail: string;
-      }[];
+      const rows = sqlitePlanSteps(db, sql, params);
       const reads = rows.filter((r) => /^(SEARCH|SCAN) (workflow_executions|e)\b/.test(r.detail));
       const problems: string[] = [];
       if (!reads.some((r) => r.detail.startsWith('SEARCH e '))) problems.push('no page look-up');

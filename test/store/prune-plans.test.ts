@@ -12,7 +12,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SqlValue } from '../../src/store/db.js';
 import { PRUNE_WINDOW } from '../../src/store/ops/prune.js';
-import { plannedOnce } from '../../src/store/sqlite/planned-once.js';
 import {
   pgPlanOf,
   planFailures,
@@ -22,6 +21,7 @@ import {
   type PgPlanNode,
   type Planner,
 } from '../helpers/plan-history.js';
+import { sqlitePlanSteps } from '../helpers/sqlite-plan.js';
 
 const COUNT = 4_000;
 const FROM_MS = Date.parse('2026-01-01T00:00:00Z');
@@ -39,9 +39,7 @@ async function sqlitePlanner(file: string): Promise<Planner> {
   return {
     analyze: async () => void db.exec('ANALYZE'),
     problems: async (sql, params) => {
-      const steps = (
-        db.prepare(`EXPLAIN QUERY PLAN ${plannedOnce(sql)}`).all(...params) as { detail: string }[]
-      ).map((row) => row.detail);
+      const steps = sqlitePlanSteps(db, sql, params).map((step) => step.detail);
       const read = steps[0] ?? '';
       const problems = steps.filter((step) => step.startsWith('USE TEMP B-TREE'));
       if (!WINDOW_INDEXES.some((index) => read.startsWith(`SEARCH e USING INDEX ${index} (`))) {
